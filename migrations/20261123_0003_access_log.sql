@@ -1,0 +1,22 @@
+-- Who read, searched or exported which chart (ASTM E2147 fields). Append-only and
+-- hash-chained: each row's hash covers the previous row's hash and its own fields.
+CREATE TABLE access_log (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    patient TEXT,
+    action TEXT NOT NULL,
+    category TEXT NOT NULL,
+    workstation TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev BLOB NOT NULL,
+    hash BLOB NOT NULL
+);
+CREATE INDEX access_log_at ON access_log(at);
+CREATE INDEX access_log_patient ON access_log(patient, at);
+
+CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log
+BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
+BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;

@@ -1,0 +1,181 @@
+//! Records as JSON: turning a request's fields into typed values for a change, and a
+//! projection row back into JSON for the caller.
+
+use base64::Engine as _;
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::{Map, Value as Json};
+use uuid::Uuid;
+
+use super::ChartError;
+use crate::ledger::schema::{EntityDef, FieldKind};
+use crate::ledger::{row_version, Value};
+
+/// Keys a request may carry that are not fields of the record itself.
+const CONTROL_KEYS: &[&str] = &["id", "version", "reason", "include_retracted"];
+
+/// Converts the request's fields to typed values, refusing unknown fields and values of the
+/// wrong shape with a message that names the field.
+pub fn fields_from_json(
+    def: &EntityDef,
+    input: &Json,
+    skip: &[&str],
+) -> Result<Vec<(String, Value)>, ChartError> {
+    let obj = input
+        .as_object()
+        .ok_or_else(|| ChartError::invalid("request", "expected a JSON object of fields"))?;
+    let mut out = Vec::new();
+    for (k, v) in obj {
+        if CONTROL_KEYS.contains(&k.as_str()) || skip.contains(&k.as_str()) {
+            continue;
+        }
+        let Some(f) = def.field(k) else {
+            let known: Vec<&str> = def.fields.iter().map(|f| f.name).collect();
+            return Err(ChartError::invalid(
+                k,
+                &format!("is not a field of {}; known fields: {}", def.name, known.join(", ")),
+            ));
+        };
+        out.push((k.clone(), value_from_json(k, f.kind, v)?));
+    }
+    Ok(out)
+}
+
+pub fn value_from_json(name: &str, kind: FieldKind, v: &Json) -> Result<Value, ChartError> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    let bad = |what: &str| ChartError::invalid(name, what);
+    Ok(match kind {
+        FieldKind::Text => Value::Text(
+            v.as_str()
+                .ok_or_else(|| bad("must be text"))?
+                .trim()
+                .to_string(),
+        ),
+        FieldKind::Int => Value::Int(v.as_i64().ok_or_else(|| bad("must be a whole number"))?),
+        FieldKind::Real => {
+            let f = v.as_f64().ok_or_else(|| bad("must be a number"))?;
+            if !f.is_finite() {
+                return Err(bad("must be a finite number"));
+            }
+            Value::Real(f)
+        }
+        FieldKind::Bool => Value::Bool(v.as_bool().ok_or_else(|| bad("must be true or false"))?),
+        FieldKind::Json => match v {
+            Json::Array(_) | Json::Object(_) => Value::Text(v.to_string()),
+            _ => return Err(bad("must be a list or an object")),
+        },
+        FieldKind::Bytes => {
+            let s = v.as_str().ok_or_else(|| bad("must be base64 text"))?;
+            Value::Bytes(
+                base64::engine::general_purpose::STANDARD
+                    .decode(s)
+                    .map_err(|_| bad("must be base64 text"))?,
+            )
+        }
+        FieldKind::Date => {
+            let s = v.as_str().ok_or_else(|| bad("must be a date, YYYY-MM-DD"))?;
+            Value::Text(parse_date(s).map_err(|m| bad(&m))?.to_string())
+        }
+        FieldKind::DateTime => {
+            let s = v.as_str().ok_or_else(|| bad("must be a date and time"))?;
+            Value::Text(parse_datetime(s).map_err(|m| bad(&m))?)
+        }
+        FieldKind::Ref => {
+            let s = v.as_str().ok_or_else(|| bad("must be a record id"))?;
+            Value::Text(
+                Uuid::parse_str(s)
+                    .map_err(|_| bad("must be a record id"))?
+                    .to_string(),
+            )
+        }
+    })
+}
+
+/// A calendar date; impossible dates (2023-02-30) are refused.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' is not a real date in the form YYYY-MM-DD"))
+}
+
+/// RFC 3339, or a local `YYYY-MM-DDTHH:MM[:SS]` / a bare date, normalised to RFC 3339 UTC.
+pub fn parse_datetime(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.to_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+            return Ok(t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(format!("{d}T00:00:00Z"));
+    }
+    Err(format!(
+        "'{s}' is not a real date and time (use RFC 3339, e.g. 2026-03-01T09:30:00Z)"
+    ))
+}
+
+pub fn get_id(input: &Json, key: &str) -> Result<Uuid, ChartError> {
+    let s = input
+        .get(key)
+        .and_then(Json::as_str)
+        .ok_or_else(|| ChartError::invalid(key, "is required (a record id)"))?;
+    Uuid::parse_str(s).map_err(|_| ChartError::invalid(key, "is not a valid record id"))
+}
+
+/// The row as JSON: every column, JSON fields parsed, bytes left out (they have their own
+/// command), plus `version` for optimistic edits.
+pub fn row_json(conn: &Connection, def: &EntityDef, id: &Uuid) -> Result<Option<Json>, ChartError> {
+    let sql = format!("SELECT * FROM \"{}\" WHERE id = ?1", def.table);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let row = stmt
+        .query_row([id.to_string()], |r| Ok(row_to_json(def, r)))
+        .optional()?;
+    let Some(mut row) = row else { return Ok(None) };
+    let version: Vec<String> = row_version(conn, def, id)?
+        .into_iter()
+        .map(|u| u.to_string())
+        .collect();
+    row.insert("version".into(), Json::from(version));
+    Ok(Some(Json::Object(row)))
+}
+
+/// One projection row as a JSON object, by column name.
+pub fn row_to_json(def: &EntityDef, r: &rusqlite::Row<'_>) -> Map<String, Json> {
+    let mut m = Map::new();
+    let stmt = r.as_ref();
+    for i in 0..stmt.column_count() {
+        let name = stmt.column_name(i).unwrap_or("?").to_string();
+        let v = r.get_ref(i).map(Value::from_sql).unwrap_or(Value::Null);
+        let kind = def.field(&name).map(|f| f.kind);
+        let j = match (kind, v) {
+            (Some(FieldKind::Json), Value::Text(t)) => serde_json::from_str(&t).unwrap_or(Json::Null),
+            (Some(FieldKind::Bool), Value::Int(i)) => Json::Bool(i != 0),
+            (Some(FieldKind::Bytes), _) => continue,
+            (None, Value::Int(i)) if name == "retracted" => Json::Bool(i != 0),
+            (_, v) => v.to_json(),
+        };
+        m.insert(name, j);
+    }
+    m
+}
+
+/// Every row of `def` for a patient, oldest first.
+pub fn list_for_patient(
+    conn: &Connection,
+    def: &EntityDef,
+    patient: &Uuid,
+    include_retracted: bool,
+) -> Result<Vec<Json>, ChartError> {
+    let sql = format!(
+        "SELECT * FROM \"{}\" WHERE patient = ?1 {} ORDER BY created_at, id",
+        def.table,
+        if include_retracted { "" } else { "AND retracted = 0" }
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([patient.to_string()], |r| Ok(Json::Object(row_to_json(def, r))))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,358 @@
+//! Clinical validation: the rules a record must meet before it is written.
+//!
+//! Each rule names the field and says what would be accepted, so the clinician can fix the
+//! form. Codes are checked against the code sets compiled into the binary.
+
+use serde_json::{Map, Value as Json};
+
+use super::record::parse_date;
+use super::{ChartError, Ctx};
+use crate::codes;
+use crate::ledger::schema::EntityDef;
+use crate::ledger::Value;
+
+/// Largest document kept inside the database.
+pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
+
+fn one_of(merged: &Map<String, Json>, field: &str, allowed: &[&str]) -> Result<(), ChartError> {
+    match merged.get(field) {
+        None | Some(Json::Null) => Ok(()),
+        Some(Json::String(s)) if allowed.contains(&s.as_str()) => Ok(()),
+        Some(v) => Err(ChartError::invalid(
+            field,
+            &format!("{v} is not one of: {}", allowed.join(", ")),
+        )),
+    }
+}
+
+fn required(merged: &Map<String, Json>, field: &str) -> Result<(), ChartError> {
+    match merged.get(field) {
+        Some(Json::String(s)) if !s.trim().is_empty() => Ok(()),
+        Some(Json::Number(_)) | Some(Json::Bool(_)) | Some(Json::Array(_)) => Ok(()),
+        _ => Err(ChartError::invalid(field, "is required")),
+    }
+}
+
+fn date(merged: &Map<String, Json>, field: &str) -> Option<chrono::NaiveDate> {
+    merged
+        .get(field)
+        .and_then(Json::as_str)
+        .and_then(|s| parse_date(s.get(..10).unwrap_or(s)).ok())
+}
+
+fn not_future(ctx: &Ctx, merged: &Map<String, Json>, field: &str) -> Result<(), ChartError> {
+    if let Some(d) = date(merged, field) {
+        if d > ctx.today() {
+            return Err(ChartError::invalid(field, &format!("{d} is in the future")));
+        }
+    }
+    Ok(())
+}
+
+fn ordered(merged: &Map<String, Json>, first: &str, second: &str) -> Result<(), ChartError> {
+    if let (Some(a), Some(b)) = (date(merged, first), date(merged, second)) {
+        if b < a {
+            return Err(ChartError::invalid(
+                second,
+                &format!("{b} is before {first} {a}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn after_birth(merged: &Map<String, Json>, field: &str, patient: Option<&Map<String, Json>>) -> Result<(), ChartError> {
+    if let (Some(d), Some(born)) = (date(merged, field), patient.and_then(|p| date(p, "birth_date"))) {
+        if d < born {
+            return Err(ChartError::invalid(
+                field,
+                &format!("{d} is before the patient's birth date {born}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn set(fields: &mut Vec<(String, Value)>, name: &str, v: Value) {
+    fields.retain(|(k, _)| k != name);
+    fields.push((name.to_string(), v));
+}
+
+fn get<'a>(fields: &'a [(String, Value)], name: &str) -> Option<&'a Value> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// Defaults for a new record (status and the like), filled before validation.
+pub fn defaults(def: &EntityDef, fields: &mut Vec<(String, Value)>, _ctx: &Ctx) {
+    let status = match def.name {
+        "problem" | "medication" | "allergy" | "coverage" => Some("active"),
+        "immunization" | "procedure" => Some("completed"),
+        "encounter" => Some("finished"),
+        "observation" => Some("final"),
+        "note" => Some("draft"),
+        "order" => Some("ordered"),
+        _ => None,
+    };
+    if let Some(s) = status {
+        if get(fields, "status").is_none_or(Value::is_null) {
+            set(fields, "status", Value::from(s));
+        }
+    }
+}
+
+/// Refuses edits to records that are immutable in their current state.
+pub fn editable(def: &EntityDef, current: &Map<String, Json>) -> Result<(), ChartError> {
+    if def.name == "note" && current.get("status").and_then(Json::as_str) == Some("signed") {
+        return Err(ChartError::Immutable(
+            "this note is signed and cannot be changed; add an amendment or an addendum instead".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks one record as it would stand after the edit; may fill derived fields (a code's
+/// display text) into `fields`.
+pub fn check(
+    ctx: &Ctx,
+    def: &EntityDef,
+    fields: &mut Vec<(String, Value)>,
+    m: &Map<String, Json>,
+    patient: Option<&Map<String, Json>>,
+) -> Result<(), ChartError> {
+    match def.name {
+        "patient" => {
+            required(m, "family")?;
+            match m.get("given") {
+                Some(Json::Array(g)) if g.iter().all(|x| x.as_str().is_some_and(|s| !s.trim().is_empty())) => {}
+                None | Some(Json::Null) => {}
+                _ => return Err(ChartError::invalid("given", "must be a list of given names, e.g. [\"Ana\", \"Maria\"]")),
+            }
+            required(m, "birth_date")?;
+            not_future(ctx, m, "birth_date")?;
+            if let Some(d) = date(m, "birth_date") {
+                if d < chrono::NaiveDate::from_ymd_opt(1880, 1, 1).unwrap_or_default() {
+                    return Err(ChartError::invalid("birth_date", &format!("{d} is not a plausible birth date")));
+                }
+            }
+            required(m, "sex")?;
+            one_of(m, "sex", &["female", "male", "other", "unknown"])?;
+            one_of(m, "status", &["active", "inactive", "deceased"])?;
+            if m.get("status").and_then(Json::as_str) == Some("deceased") {
+                required(m, "deceased_date")?;
+            }
+            not_future(ctx, m, "deceased_date")?;
+            ordered(m, "birth_date", "deceased_date")?;
+            for list in ["phones", "identifiers"] {
+                if let Some(v) = m.get(list) {
+                    if !(v.is_null() || v.is_array()) {
+                        return Err(ChartError::invalid(list, "must be a list"));
+                    }
+                }
+            }
+        }
+        "coverage" => {
+            required(m, "payer")?;
+            required(m, "member_id")?;
+            one_of(m, "relation", &["self", "spouse", "child", "other"])?;
+            one_of(m, "status", &["active", "inactive"])?;
+            ordered(m, "start_date", "end_date")?;
+        }
+        "problem" => {
+            match get(fields, "code").cloned() {
+                Some(Value::Text(code)) if !code.is_empty() => {
+                    let found = codes::icd10::lookup(&code).ok_or_else(|| {
+                        ChartError::invalid(
+                            "code",
+                            &format!("'{code}' is not an ICD-10-CM code (April 2026 code set); search codes with code.search, or leave the code empty and describe the problem in 'display'"),
+                        )
+                    })?;
+                    set(fields, "code", Value::from(found.code));
+                    if m.get("display").is_none_or(Json::is_null) {
+                        set(fields, "display", Value::from(found.display));
+                    }
+                }
+                _ => required(m, "display").map_err(|_| {
+                    ChartError::invalid("display", "give an ICD-10-CM code or describe the problem")
+                })?,
+            }
+            one_of(m, "status", &["active", "inactive", "resolved", "remission"])?;
+            not_future(ctx, m, "onset_date")?;
+            after_birth(m, "onset_date", patient)?;
+            ordered(m, "onset_date", "resolved_date")?;
+        }
+        "medication" => {
+            required(m, "name")?;
+            one_of(m, "status", &["active", "stopped", "completed", "on-hold"])?;
+            ordered(m, "start_date", "stop_date")?;
+            not_future(ctx, m, "start_date")?;
+        }
+        "allergy" => {
+            let none_known = m.get("no_known").and_then(Json::as_bool) == Some(true);
+            if !none_known {
+                required(m, "substance")?;
+            }
+            one_of(m, "category", &["medication", "food", "environment", "biologic"])?;
+            one_of(m, "severity", &["mild", "moderate", "severe"])?;
+            one_of(m, "criticality", &["low", "high", "unable-to-assess"])?;
+            one_of(m, "status", &["active", "inactive", "resolved"])?;
+            if let Some(v) = m.get("reactions") {
+                if !(v.is_null() || v.as_array().is_some_and(|a| a.iter().all(Json::is_string))) {
+                    return Err(ChartError::invalid("reactions", "must be a list of reactions, e.g. [\"hives\"]"));
+                }
+            }
+            not_future(ctx, m, "onset_date")?;
+        }
+        "immunization" => {
+            match get(fields, "cvx").cloned() {
+                Some(Value::Text(code)) => {
+                    let found = codes::cvx::lookup(&code).ok_or_else(|| {
+                        ChartError::invalid("cvx", &format!("'{code}' is not a CVX vaccine code in the shipped list"))
+                    })?;
+                    set(fields, "cvx", Value::from(found.code));
+                    if m.get("vaccine").is_none_or(Json::is_null) {
+                        set(fields, "vaccine", Value::from(found.short_name));
+                    }
+                }
+                _ => required(m, "cvx")?,
+            }
+            required(m, "date")?;
+            not_future(ctx, m, "date")?;
+            after_birth(m, "date", patient)?;
+            one_of(m, "status", &["completed", "refused", "historical", "not-done"])?;
+            if m.get("status").and_then(Json::as_str) == Some("refused") {
+                required(m, "reason").map_err(|_| ChartError::invalid("reason", "say why the vaccine was refused"))?;
+            }
+            if let Some(n) = m.get("dose_number").and_then(Json::as_i64) {
+                if !(1..=10).contains(&n) {
+                    return Err(ChartError::invalid("dose_number", "must be between 1 and 10"));
+                }
+            }
+        }
+        "encounter" => {
+            required(m, "start")?;
+            not_future(ctx, m, "start")?;
+            ordered(m, "start", "end")?;
+            after_birth(m, "start", patient)?;
+            one_of(m, "status", &["planned", "in-progress", "finished", "cancelled"])?;
+        }
+        "observation" => {
+            required(m, "code")?;
+            if let Some(Value::Text(code)) = get(fields, "code").cloned() {
+                if !looks_like_loinc(&code) {
+                    return Err(ChartError::invalid("code", &format!("'{code}' is not a LOINC code (digits, a dash and a check digit, e.g. 8480-6)")));
+                }
+                if let Some(l) = codes::loinc::lookup(&code) {
+                    if m.get("display").is_none_or(Json::is_null) {
+                        set(fields, "display", Value::from(l.display));
+                    }
+                    if m.get("category").is_none_or(Json::is_null) {
+                        set(fields, "category", Value::from(l.category));
+                    }
+                    if m.get("unit").is_none_or(Json::is_null) && !l.unit.is_empty() {
+                        set(fields, "unit", Value::from(l.unit));
+                    }
+                }
+            }
+            required(m, "effective")?;
+            not_future(ctx, m, "effective")?;
+            after_birth(m, "effective", patient)?;
+            let has_value = ["value_num", "value_text", "value_code"]
+                .iter()
+                .any(|f| m.get(*f).is_some_and(|v| !v.is_null()));
+            if !has_value {
+                return Err(ChartError::invalid("value_num", "an observation needs a value (value_num, value_text or value_code)"));
+            }
+            one_of(m, "flag", &["N", "H", "L", "HH", "LL", "A"])?;
+            one_of(m, "category", &["vital", "lab", "social", "exam", "survey"])?;
+            one_of(m, "status", &["preliminary", "final", "amended", "cancelled"])?;
+        }
+        "note" => {
+            one_of(m, "kind", &["soap", "free"])?;
+            one_of(m, "status", &["draft"]).map_err(|_| {
+                ChartError::invalid("status", "notes are saved as drafts; sign them with note.sign")
+            })?;
+        }
+        "order" => {
+            required(m, "kind")?;
+            one_of(m, "kind", &["lab", "imaging", "referral"])?;
+            required(m, "description")?;
+            one_of(m, "status", &["ordered", "in-progress", "completed", "cancelled"])?;
+        }
+        "procedure" => {
+            if m.get("code").is_none_or(Json::is_null) {
+                required(m, "description")?;
+            }
+            not_future(ctx, m, "date")?;
+            after_birth(m, "date", patient)?;
+            one_of(m, "status", &["completed", "planned", "not-done"])?;
+        }
+        "hospitalization" => {
+            required(m, "admit_date")?;
+            not_future(ctx, m, "admit_date")?;
+            after_birth(m, "admit_date", patient)?;
+            ordered(m, "admit_date", "discharge_date")?;
+        }
+        "family_history" => {
+            required(m, "relative")?;
+            required(m, "condition")?;
+            if let Some(a) = m.get("onset_age").and_then(Json::as_i64) {
+                if !(0..=120).contains(&a) {
+                    return Err(ChartError::invalid("onset_age", "must be an age between 0 and 120"));
+                }
+            }
+        }
+        "social_history" => {
+            one_of(m, "tobacco_status", &["never", "former", "current", "unknown"])?;
+            one_of(m, "alcohol_status", &["none", "occasional", "moderate", "heavy", "unknown"])?;
+            if let Some(d) = m.get("alcohol_drinks_per_week").and_then(Json::as_f64) {
+                if !(0.0..=200.0).contains(&d) {
+                    return Err(ChartError::invalid("alcohol_drinks_per_week", "must be between 0 and 200"));
+                }
+            }
+        }
+        "document" => super::documents::check(fields, m)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// LOINC's shape: up to seven digits, a dash, and a mod-10 check digit.
+pub fn looks_like_loinc(code: &str) -> bool {
+    let Some((num, check)) = code.split_once('-') else {
+        return false;
+    };
+    if num.is_empty() || num.len() > 7 || check.len() != 1 || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let Some(c) = check.chars().next().and_then(|c| c.to_digit(10)) else {
+        return false;
+    };
+    // Luhn (mod 10) over the digits, as LOINC defines its check digit.
+    let mut sum = 0;
+    for (i, d) in num.bytes().rev().enumerate() {
+        let mut d = (d - b'0') as u32;
+        if i % 2 == 0 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    (10 - sum % 10) % 10 == c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loinc_check_digits() {
+        for good in ["8480-6", "8462-4", "2345-7", "4548-4", "29463-7", "85354-9"] {
+            assert!(looks_like_loinc(good), "{good}");
+        }
+        for bad in ["8480-5", "8480", "abc-1", "12345678-1", "8480-66"] {
+            assert!(!looks_like_loinc(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Deterministic synthetic practices for demos and benchmarks.

@@ -1,0 +1,302 @@
+//! Projecting one change into the typed tables, with per-field concurrency tracking.
+//!
+//! Each edited field keeps its current "heads" (the changes whose value nobody has yet
+//! edited on top of). A new change supersedes the heads named in its `base`; any head it
+//! did not know of stays, and two or more heads are a conflict: both values are kept,
+//! the one with the greatest (hlc, device, change id) is shown, and a conflict row is
+//! opened until a change that saw all heads settles it. The result depends only on which
+//! changes exist, not on the order they arrived in (given causal delivery), so every
+//! workstation converges.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use uuid::Uuid;
+
+use super::commit::{Change, Op};
+use super::schema::{Catalogue, EntityDef, FieldKind, RETRACT_FIELDS};
+use super::value::Value;
+use super::LedgerError;
+
+/// Where a change came from: its commit's clock, device and author.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    pub hlc: u64,
+    pub device: [u8; 32],
+    pub author: Uuid,
+}
+
+fn quote(ident: &str) -> String {
+    format!("\"{ident}\"")
+}
+
+/// Checks a change against the catalogue and the current tables before anything is
+/// written, so bad input is refused with a reason instead of half-applied.
+pub fn check(conn: &Connection, cat: &Catalogue, c: &Change) -> Result<&'static EntityDef, LedgerError> {
+    let def = cat
+        .entity(&c.entity)
+        .ok_or_else(|| LedgerError::Invalid(format!("unknown kind of record '{}'", c.entity)))?;
+    for (name, value) in &c.fields {
+        let kind = match def.field(name) {
+            Some(f) => f.kind,
+            None if RETRACT_FIELDS.contains(&name.as_str()) && c.op == Op::Retract => {
+                if name == "retracted" {
+                    FieldKind::Bool
+                } else {
+                    FieldKind::Text
+                }
+            }
+            None if c.op == Op::Amend => continue,
+            None => {
+                return Err(LedgerError::Invalid(format!(
+                    "'{}' has no field '{}'",
+                    c.entity, name
+                )))
+            }
+        };
+        let ok = match (kind, value) {
+            (_, Value::Null) => true,
+            (FieldKind::Int, Value::Int(_)) => true,
+            (FieldKind::Real, Value::Real(f)) => f.is_finite(),
+            (FieldKind::Real, Value::Int(_)) => true,
+            (FieldKind::Bool, Value::Bool(_)) => true,
+            (FieldKind::Bytes, Value::Bytes(_)) => true,
+            (
+                FieldKind::Text
+                | FieldKind::Json
+                | FieldKind::Date
+                | FieldKind::DateTime
+                | FieldKind::Ref,
+                Value::Text(_),
+            ) => true,
+            _ => false,
+        };
+        if !ok {
+            return Err(LedgerError::Invalid(format!(
+                "field '{}.{}' cannot hold {:?}",
+                c.entity,
+                name,
+                value.to_json()
+            )));
+        }
+    }
+    let exists = row_entity(conn, def, &c.row)?;
+    match (c.op, exists) {
+        (Op::Create, true) => Err(LedgerError::Invalid(format!(
+            "a {} with id {} already exists",
+            c.entity, c.row
+        ))),
+        (Op::Create, false) => Ok(def),
+        (_, false) => Err(LedgerError::NotFound(format!("{} {}", c.entity, c.row))),
+        (_, true) => Ok(def),
+    }
+}
+
+fn row_entity(conn: &Connection, def: &EntityDef, row: &Uuid) -> Result<bool, LedgerError> {
+    let sql = format!("SELECT 1 FROM {} WHERE id = ?1", quote(def.table));
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([row.to_string()], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Writes one change into the projections. The caller holds the ledger's transaction.
+pub fn apply_change(
+    conn: &Connection,
+    cat: &Catalogue,
+    def: &EntityDef,
+    c: &Change,
+    origin: &Origin,
+) -> Result<(), LedgerError> {
+    let row = c.row.to_string();
+    let author = origin.author.to_string();
+    let at = super::hlc::millis(origin.hlc);
+    match c.op {
+        Op::Create => {
+            let mut cols: Vec<String> = vec!["id".into()];
+            let mut vals: Vec<&dyn rusqlite::ToSql> = vec![&row];
+            for (name, v) in &c.fields {
+                cols.push(quote(name));
+                vals.push(v);
+            }
+            let change_id = c.id.to_string();
+            cols.extend(
+                ["created_change", "created_at", "created_by", "updated_at", "updated_by"]
+                    .map(String::from),
+            );
+            vals.extend([
+                &change_id as &dyn rusqlite::ToSql,
+                &at,
+                &author,
+                &at,
+                &author,
+            ]);
+            let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+            let sql = format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                quote(def.table),
+                cols.join(", "),
+                marks.join(", ")
+            );
+            conn.prepare_cached(&sql)?.execute(vals.as_slice())?;
+        }
+        Op::Set | Op::Retract | Op::Resolve => {
+            let mut shown: Vec<(&str, Value)> = Vec::with_capacity(c.fields.len());
+            for (name, v) in &c.fields {
+                let winner = settle_field(conn, def, c, name, v, origin)?;
+                shown.push((name, winner));
+            }
+            let mut sets: Vec<String> = Vec::new();
+            let mut vals: Vec<&dyn rusqlite::ToSql> = Vec::new();
+            for (i, (name, v)) in shown.iter().enumerate() {
+                sets.push(format!("{} = ?{}", quote(name), i + 1));
+                vals.push(v);
+            }
+            let n = vals.len();
+            sets.push(format!("updated_at = ?{}", n + 1));
+            sets.push(format!("updated_by = ?{}", n + 2));
+            vals.push(&at);
+            vals.push(&author);
+            vals.push(&row);
+            let sql = format!(
+                "UPDATE {} SET {} WHERE id = ?{}",
+                quote(def.table),
+                sets.join(", "),
+                n + 3
+            );
+            conn.prepare_cached(&sql)?.execute(vals.as_slice())?;
+        }
+        Op::Amend => {
+            let fields: serde_json::Map<String, serde_json::Value> = c
+                .fields
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_json()))
+                .collect();
+            conn.prepare_cached(
+                "INSERT INTO amendment (id, entity, row, fields, author, hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                c.id.to_string(),
+                c.entity,
+                row,
+                serde_json::Value::Object(fields).to_string(),
+                author,
+                origin.hlc as i64
+            ])?;
+        }
+    }
+    if let Some(hook) = cat.row_hook {
+        hook(conn, &c.entity, &row)?;
+    }
+    Ok(())
+}
+
+struct Head {
+    change: String,
+    hlc: i64,
+    device: Vec<u8>,
+    value: Value,
+}
+
+/// Updates the heads of one field and returns the value the chart should show.
+fn settle_field(
+    conn: &Connection,
+    def: &EntityDef,
+    c: &Change,
+    field: &str,
+    value: &Value,
+    origin: &Origin,
+) -> Result<Value, LedgerError> {
+    let row = c.row.to_string();
+    let mut heads: Vec<Head> = conn
+        .prepare_cached(
+            "SELECT change, hlc, device, value FROM ledger_field_head WHERE row = ?1 AND field = ?2",
+        )?
+        .query_map(params![row, field], |r| {
+            Ok(Head {
+                change: r.get(0)?,
+                hlc: r.get(1)?,
+                device: r.get(2)?,
+                value: Value::from_sql(r.get_ref(3)?),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    if heads.is_empty() {
+        // Never edited since creation: the creating change is the only head.
+        let (created, created_at, current): (String, i64, Value) = conn
+            .prepare_cached(&format!(
+                "SELECT created_change, created_at, {} FROM {} WHERE id = ?1",
+                quote(field),
+                quote(def.table)
+            ))?
+            .query_row([&row], |r| {
+                Ok((r.get(0)?, r.get(1)?, Value::from_sql(r.get_ref(2)?)))
+            })?;
+        let known = c.base.iter().any(|b| b.to_string() == created);
+        if !known {
+            heads.push(Head {
+                change: created,
+                hlc: super::hlc::pack(created_at, 0) as i64,
+                device: Vec::new(),
+                value: current,
+            });
+        }
+    }
+    let base: Vec<String> = c.base.iter().map(|b| b.to_string()).collect();
+    let (superseded, remaining): (Vec<Head>, Vec<Head>) =
+        heads.into_iter().partition(|h| base.contains(&h.change));
+    for h in &superseded {
+        conn.prepare_cached(
+            "DELETE FROM ledger_field_head WHERE row = ?1 AND field = ?2 AND change = ?3",
+        )?
+        .execute(params![row, field, h.change])?;
+    }
+    let me = c.id.to_string();
+    let insert = "INSERT OR IGNORE INTO ledger_field_head (row, field, change, hlc, device, author, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    for h in remaining.iter().filter(|h| h.device.is_empty()) {
+        // Materialize an implicit creation head that this change did not know of.
+        conn.prepare_cached(insert)?.execute(params![
+            row, field, h.change, h.hlc, h.device, "", h.value
+        ])?;
+    }
+    conn.prepare_cached(insert)?.execute(params![
+        row,
+        field,
+        me,
+        origin.hlc as i64,
+        origin.device.as_slice(),
+        origin.author.to_string(),
+        value
+    ])?;
+    let conflicted = !remaining.is_empty();
+    let mut winner = Head {
+        change: me.clone(),
+        hlc: origin.hlc as i64,
+        device: origin.device.to_vec(),
+        value: value.clone(),
+    };
+    for h in remaining {
+        if (h.hlc, &h.device, &h.change) > (winner.hlc, &winner.device, &winner.change) {
+            winner = h;
+        }
+    }
+    if conflicted {
+        let open: Option<String> = conn
+            .prepare_cached(
+                "SELECT opened_by FROM ledger_conflict WHERE row = ?1 AND field = ?2 AND resolved_by IS NULL",
+            )?
+            .query_row(params![row, field], |r| r.get(0))
+            .optional()?;
+        if open.is_none() {
+            conn.prepare_cached(
+                "INSERT INTO ledger_conflict (row, field, entity, opened_by, opened_at, resolved_by) VALUES (?1, ?2, ?3, ?4, ?5, NULL)",
+            )?
+            .execute(params![row, field, c.entity, me, origin.hlc as i64])?;
+        }
+    } else {
+        conn.prepare_cached(
+            "UPDATE ledger_conflict SET resolved_by = ?3 WHERE row = ?1 AND field = ?2 AND resolved_by IS NULL",
+        )?
+        .execute(params![row, field, me])?;
+    }
+    Ok(winner.value)
+}

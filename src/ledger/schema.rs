@@ -1,0 +1,66 @@
+//! How entities map onto projection tables. The ledger is generic over entities: the
+//! domain (chart, access) describes its tables here and the ledger projects changes into
+//! them, so one write path serves every kind of record.
+
+/// The storage kind of a field. Validation of meaning (codes, ranges) is the domain's job;
+/// this only says how the value is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Int,
+    Real,
+    Bool,
+    /// A list or object, held as JSON text.
+    Json,
+    Bytes,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// RFC 3339.
+    DateTime,
+    /// The id of another row.
+    Ref,
+}
+
+#[derive(Debug)]
+pub struct FieldDef {
+    pub name: &'static str,
+    pub kind: FieldKind,
+}
+
+/// One kind of record and its projection table. Every table also has the standard columns
+/// `id, created_change, created_at, created_by, updated_at, updated_by, retracted,
+/// retract_reason`.
+#[derive(Debug)]
+pub struct EntityDef {
+    pub name: &'static str,
+    pub table: &'static str,
+    pub fields: &'static [FieldDef],
+}
+
+impl EntityDef {
+    pub fn field(&self, name: &str) -> Option<&FieldDef> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// Fields the ledger itself sets on retraction, present on every table.
+pub const RETRACT_FIELDS: [&str; 2] = ["retracted", "retract_reason"];
+
+/// Keeps derived indexes (full-text search) in step with a projection row. Called inside
+/// the ledger's transaction after each change to a row of `entity`, and on rebuild.
+pub type RowHook = fn(&rusqlite::Connection, entity: &str, row: &str) -> rusqlite::Result<()>;
+
+/// Everything the ledger needs to know about the domain.
+#[derive(Debug)]
+pub struct Catalogue {
+    pub entities: &'static [&'static EntityDef],
+    /// Derived tables cleared and refilled on rebuild, besides the entity tables.
+    pub derived_tables: &'static [&'static str],
+    pub row_hook: Option<RowHook>,
+}
+
+impl Catalogue {
+    pub fn entity(&self, name: &str) -> Option<&'static EntityDef> {
+        self.entities.iter().copied().find(|e| e.name == name)
+    }
+}

@@ -1,0 +1,171 @@
+//! Checking that the stored ledger is exactly what was signed: no commit or change edited,
+//! deleted, inserted, reordered or cut off.
+
+use std::collections::HashMap;
+
+use rusqlite::Connection;
+
+use super::commit::{device_id, Commit};
+use super::{encoding, LedgerError};
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Report {
+    pub commits: u64,
+    pub changes: u64,
+    pub devices: u64,
+    /// Empty when the ledger is intact; otherwise one sentence per problem found.
+    pub problems: Vec<String>,
+}
+
+struct Chain {
+    seq: u64,
+    hash: [u8; 32],
+}
+
+pub fn verify(conn: &Connection) -> Result<Report, LedgerError> {
+    let mut report = Report::default();
+    let mut chains: HashMap<[u8; 32], Chain> = HashMap::new();
+    let mut seen_changes: HashMap<String, (i64, i64)> = HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT ord, hash, device, seq, hlc, author, body, signature FROM ledger_commit ORDER BY ord",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        report.commits += 1;
+        let ord: i64 = r.get(0)?;
+        let stored_hash: Vec<u8> = r.get(1)?;
+        let stored_device: Vec<u8> = r.get(2)?;
+        let stored_seq: i64 = r.get(3)?;
+        let stored_hlc: i64 = r.get(4)?;
+        let stored_author: String = r.get(5)?;
+        let body_bytes: Vec<u8> = r.get(6)?;
+        let sig: Vec<u8> = r.get(7)?;
+        let problem = |p: String| format!("commit #{ord}: {p}");
+        let body = match encoding::decode(&body_bytes) {
+            Ok(b) => b,
+            Err(e) => {
+                report.problems.push(problem(e.to_string()));
+                continue;
+            }
+        };
+        let Ok(signature) = <[u8; 64]>::try_from(sig.as_slice()) else {
+            report.problems.push(problem("signature has the wrong length".into()));
+            continue;
+        };
+        let commit = Commit {
+            body,
+            encoded: body_bytes,
+            signature,
+        };
+        if !commit.signature_valid() {
+            report
+                .problems
+                .push(problem("signature does not match its contents (edited)".into()));
+        }
+        let hash = commit.hash();
+        if stored_hash != hash {
+            report.problems.push(problem("stored hash differs from its contents".into()));
+        }
+        let device = device_id(&commit.body.device_key);
+        if stored_device != device
+            || stored_seq as u64 != commit.body.seq
+            || stored_hlc as u64 != commit.body.hlc
+            || stored_author != commit.body.author.to_string()
+        {
+            report
+                .problems
+                .push(problem("index columns differ from the signed contents".into()));
+        }
+        let chain = chains.entry(device).or_insert(Chain {
+            seq: 0,
+            hash: [0; 32],
+        });
+        if commit.body.seq != chain.seq + 1 {
+            report.problems.push(problem(format!(
+                "device {} jumps from seq {} to {} (a commit was deleted, inserted or reordered)",
+                hex::encode(&device[..8]),
+                chain.seq,
+                commit.body.seq
+            )));
+        }
+        if commit.body.prev != chain.hash {
+            report.problems.push(problem(format!(
+                "does not follow device {}'s previous commit (chain broken)",
+                hex::encode(&device[..8])
+            )));
+        }
+        chain.seq = commit.body.seq;
+        chain.hash = hash;
+        for (i, c) in commit.body.changes.iter().enumerate() {
+            report.changes += 1;
+            for b in &c.base {
+                if !seen_changes.contains_key(&b.to_string()) {
+                    report.problems.push(problem(format!(
+                        "change {} is based on {}, which comes later or not at all (reordered or deleted)",
+                        c.id, b
+                    )));
+                }
+            }
+            seen_changes.insert(c.id.to_string(), (ord, i as i64));
+        }
+    }
+    drop(rows);
+    drop(stmt);
+
+    // The change index must say exactly what the signed bodies say.
+    let mut stmt = conn.prepare("SELECT id, commit_ord, idx FROM ledger_change")?;
+    let mut rows = stmt.query([])?;
+    let mut indexed = 0u64;
+    while let Some(r) = rows.next()? {
+        indexed += 1;
+        let id: String = r.get(0)?;
+        let at = (r.get::<_, i64>(1)?, r.get::<_, i64>(2)?);
+        match seen_changes.get(&id) {
+            Some(s) if *s == at => {}
+            Some(_) => report
+                .problems
+                .push(format!("change {id}: its index entry points at the wrong commit")),
+            None => report
+                .problems
+                .push(format!("change {id}: indexed but in no signed commit (inserted)")),
+        }
+    }
+    if indexed < report.changes {
+        report.problems.push(format!(
+            "{} signed changes are missing from the change index (deleted)",
+            report.changes - indexed
+        ));
+    }
+    drop(rows);
+    drop(stmt);
+
+    // Every chain must end where the head table says: a cut-off tail shows here.
+    let mut stmt = conn.prepare("SELECT device, seq, hash FROM ledger_head")?;
+    let heads: Vec<(Vec<u8>, i64, Vec<u8>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (device, seq, hash) in &heads {
+        let d: [u8; 32] = device.as_slice().try_into().unwrap_or([0; 32]);
+        match chains.get(&d) {
+            Some(c) if c.seq == *seq as u64 && c.hash.as_slice() == hash.as_slice() => {}
+            Some(c) => report.problems.push(format!(
+                "device {}: ledger ends at seq {} but its head is seq {} (truncated)",
+                hex::encode(&d[..8]),
+                c.seq,
+                seq
+            )),
+            None => report.problems.push(format!(
+                "device {}: head at seq {} but no commits (truncated)",
+                hex::encode(&d[..8]),
+                seq
+            )),
+        }
+    }
+    if heads.len() != chains.len() {
+        report
+            .problems
+            .push("the device head table does not match the commits".into());
+    }
+    report.devices = chains.len() as u64;
+    Ok(report)
+}

@@ -1,0 +1,242 @@
+//! An open practice: the unlocked database (one writer connection, one read-only
+//! connection), this workstation's ledger writer, and the clock and id source every
+//! operation uses.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::Connection;
+use uuid::Uuid;
+
+use crate::access::{self, AccessError};
+use crate::chart::entities as chart_entities;
+use crate::chart::{self, ChartError};
+use crate::clock::{Clock, IdSource};
+use crate::ledger::schema::Catalogue;
+use crate::ledger::{self, Change, Commit, Ledger, LedgerError};
+use crate::vault::db::{self, Access, Gate};
+use crate::vault::header::Header;
+use crate::vault::keys::{DbKey, RecoveryCode};
+use crate::vault::{self, migrate, KeyPlan, VaultError};
+
+/// Every kind of record the ledger projects.
+pub static CATALOGUE: Catalogue = Catalogue {
+    entities: &[
+        &access::entities::USER,
+        &access::entities::SETTING,
+        &chart_entities::PATIENT,
+        &chart_entities::COVERAGE,
+        &chart_entities::PROBLEM,
+        &chart_entities::MEDICATION,
+        &chart_entities::ALLERGY,
+        &chart_entities::IMMUNIZATION,
+        &chart_entities::ENCOUNTER,
+        &chart_entities::OBSERVATION,
+        &chart_entities::NOTE,
+        &chart_entities::ORDER,
+        &chart_entities::PROCEDURE,
+        &chart_entities::HOSPITALIZATION,
+        &chart_entities::FAMILY_HISTORY,
+        &chart_entities::SOCIAL_HISTORY,
+        &chart_entities::DOCUMENT,
+    ],
+    derived_tables: &["patient_fts"],
+    row_hook: Some(chart::search::row_hook),
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PracticeError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+    #[error("storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+}
+
+impl PracticeError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            PracticeError::Vault(e) => e.code(),
+            PracticeError::Ledger(e) => e.code(),
+            PracticeError::Access(e) => e.code(),
+            PracticeError::Chart(e) => e.code(),
+            PracticeError::Storage(_) => "storage_error",
+        }
+    }
+}
+
+/// The first administrator, created with the practice.
+pub struct Admin<'a> {
+    pub name: &'a str,
+    pub password: &'a str,
+}
+
+pub struct Practice {
+    dir: PathBuf,
+    header: Header,
+    key: DbKey,
+    write: Connection,
+    read: Connection,
+    gate: Gate,
+    ledger: Ledger,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdSource>,
+}
+
+impl std::fmt::Debug for Practice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Practice").field("dir", &self.dir).finish_non_exhaustive()
+    }
+}
+
+impl Practice {
+    /// Creates a practice in `dir`: key, recovery code, header, database, this
+    /// workstation's signing identity, and the first administrator. On any error nothing
+    /// usable is left half-made: the folder must have been empty of a practice to start.
+    pub fn init(
+        dir: &Path,
+        plan: KeyPlan<'_>,
+        admin: Admin<'_>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+        rng: &dyn ring::rand::SecureRandom,
+    ) -> Result<(Practice, RecoveryCode), PracticeError> {
+        access::password::acceptable(admin.password)
+            .map_err(|m| AccessError::Invalid(format!("administrator password: {m}")))?;
+        let practice_id = ids.uuid_v7(clock.now_ms()).to_string();
+        let created = crate::clock::rfc3339(clock.now_ms());
+        let new = vault::create_key(dir, &practice_id, &created, plan, rng)?;
+        let gate = Gate::default();
+        let path = vault::db_path(dir);
+        let mut write = db::open(&path, &new.key, Access::Write { create: true }, &gate)?;
+        migrate::migrate(&mut write, &created)?;
+        write.execute(
+            "INSERT INTO practice_meta (key, value) VALUES ('practice_id', ?1)",
+            [&practice_id],
+        )?;
+        let mut seed = [0u8; 32];
+        ids.fill(&mut seed);
+        Ledger::create_identity(&mut write, &gate, seed, clock.now_ms())?;
+        let read = db::open(&path, &new.key, Access::Read, &gate)?;
+        let ledger = Ledger::load(&write, &CATALOGUE)?;
+        let mut p = Practice {
+            dir: dir.to_path_buf(),
+            header: new.header,
+            key: new.key,
+            write,
+            read,
+            gate,
+            ledger,
+            clock,
+            ids,
+        };
+        let (id, change) = access::users::create(
+            &p.read,
+            p.ids.as_ref(),
+            p.clock.as_ref(),
+            admin.name,
+            None,
+            "administrator",
+            admin.password,
+        )?;
+        p.commit(id, vec![change])?;
+        Ok((p, new.recovery))
+    }
+
+    /// Opens an unlocked practice, applying any pending migrations.
+    pub fn open(
+        dir: &Path,
+        key: DbKey,
+        header: Header,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+    ) -> Result<Practice, PracticeError> {
+        let gate = Gate::default();
+        let path = vault::db_path(dir);
+        let mut write = db::open(&path, &key, Access::Write { create: false }, &gate)?;
+        migrate::check_not_newer(&write)?;
+        migrate::migrate(&mut write, &crate::clock::rfc3339(clock.now_ms()))?;
+        let read = db::open(&path, &key, Access::Read, &gate)?;
+        let ledger = Ledger::load(&write, &CATALOGUE)?;
+        Ok(Practice {
+            dir: dir.to_path_buf(),
+            header,
+            key,
+            write,
+            read,
+            gate,
+            ledger,
+            clock,
+            ids,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    pub fn key(&self) -> &DbKey {
+        &self.key
+    }
+
+    /// The read-only connection: queries cannot write through it.
+    pub fn reader(&self) -> &Connection {
+        &self.read
+    }
+
+    /// The writer connection, for the vault's maintenance (backup, checks). Chart data
+    /// is still only written through [`Practice::commit`].
+    pub fn writer(&mut self) -> &mut Connection {
+        &mut self.write
+    }
+
+    pub fn gate(&self) -> &Gate {
+        &self.gate
+    }
+
+    pub fn ledger(&mut self) -> &mut Ledger {
+        &mut self.ledger
+    }
+
+    pub fn workstation(&self) -> String {
+        self.ledger.device_hex()[..16].to_string()
+    }
+
+    pub fn chart_ctx(&self) -> chart::Ctx<'_> {
+        chart::Ctx {
+            conn: &self.read,
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
+        }
+    }
+
+    /// Signs and writes one user action's changes as a single commit.
+    pub fn commit(&mut self, author: Uuid, changes: Vec<Change>) -> Result<Commit, LedgerError> {
+        let now = self.clock.now_ms();
+        self.ledger.append(&mut self.write, &self.gate, author, changes, now)
+    }
+
+    /// Applies a commit from another workstation.
+    pub fn apply(&mut self, encoded: &[u8], signature: [u8; 64]) -> Result<ledger::Applied, LedgerError> {
+        self.ledger.apply(&mut self.write, &self.gate, encoded, signature)
+    }
+
+    /// Replays the ledger; with `replace`, the result becomes the live projections.
+    pub fn rebuild(&mut self, replace: bool) -> Result<ledger::rebuild::Report, LedgerError> {
+        ledger::rebuild::rebuild(&mut self.write, &self.gate, &CATALOGUE, replace)
+    }
+
+    /// Writes one access-log entry (reads are logged, not committed to the ledger).
+    pub fn log_access(&self, a: &access::audit::Access) -> Result<(), AccessError> {
+        access::audit::record(&self.write, a)
+    }
+}

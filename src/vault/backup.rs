@@ -1,0 +1,1 @@
+//! Backups, restores and key rotation (filled in below).

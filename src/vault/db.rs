@@ -1,0 +1,89 @@
+//! Opening the SQLCipher database: key first, then the pragmas every connection needs.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use rusqlite::functions::FunctionFlags;
+use rusqlite::{Connection, OpenFlags};
+
+use super::keys::DbKey;
+use super::VaultError;
+
+pub const DB_FILE: &str = "chartkeep.db";
+
+/// Opened by the ledger for the length of its transaction. Guard triggers on every
+/// projection table call `chartkeep_ledger_gate()`, so a write from anywhere else (a bug,
+/// a stray tool) is refused. A connection that lacks the function cannot write at all.
+#[derive(Clone, Default, Debug)]
+pub struct Gate(Arc<AtomicBool>);
+
+impl Gate {
+    pub fn open(&self) {
+        self.0.store(true, Ordering::SeqCst)
+    }
+    pub fn close(&self) {
+        self.0.store(false, Ordering::SeqCst)
+    }
+    pub fn is_open(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// How a connection will be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// The one writer: may create the file.
+    Write { create: bool },
+    /// Queries only (`PRAGMA query_only`): a read handle cannot write even by mistake.
+    Read,
+}
+
+/// Opens and keys the database. A wrong key shows up at the first read; that becomes
+/// [`VaultError::WrongKey`] rather than SQLite's "file is not a database".
+pub fn open(path: &Path, key: &DbKey, access: Access, gate: &Gate) -> Result<Connection, VaultError> {
+    let flags = match access {
+        Access::Write { create: true } => {
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+        }
+        Access::Write { create: false } => OpenFlags::SQLITE_OPEN_READ_WRITE,
+        Access::Read => OpenFlags::SQLITE_OPEN_READ_WRITE,
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    if !matches!(access, Access::Write { create: true }) && !path.exists() {
+        return Err(VaultError::Missing(path.to_path_buf()));
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    // The key must be the first statement on the connection.
+    conn.pragma_update(None, "key", key.sqlcipher_pragma())?;
+    // Quiet SQLCipher's own stderr logging of HMAC failures; we report them ourselves.
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            return Err(VaultError::WrongKeyOrDamaged(path.to_path_buf()));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // Sorts and temporary tables stay in memory: a temp file would hold plaintext.
+    conn.execute_batch(
+        "PRAGMA temp_store = MEMORY;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;",
+    )?;
+    if let Access::Write { .. } = access {
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;
+    } else {
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA query_only = 1;")?;
+    }
+    let g = gate.clone();
+    conn.create_scalar_function(
+        "chartkeep_ledger_gate",
+        0,
+        FunctionFlags::SQLITE_UTF8,
+        move |_| Ok(g.is_open() as i64),
+    )?;
+    Ok(conn)
+}

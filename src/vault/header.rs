@@ -1,0 +1,487 @@
+//! The small key header kept beside the database (`chartkeep.header`).
+//!
+//! The header is what makes the database recoverable without the keychain: it holds the
+//! database key wrapped by the recovery code (always) and by a passphrase (in passphrase
+//! mode), plus a key check so a key can be verified before SQLCipher is asked to open
+//! anything. It holds no patient data and no unwrapped key, and is plain JSON so a person
+//! can see which practice and mode a folder belongs to.
+//!
+//! Losing the header loses the recovery path (the keychain still opens the database), so
+//! it is written with care: a new one never overwrites an existing one ([`write_new`]),
+//! and updates go through a temporary file, fsync and rename ([`replace`]) so a crash
+//! leaves either the old or the new header, never half of one.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use ring::hmac;
+use serde::{Deserialize, Serialize};
+
+use super::keys::{DbKey, WrappedKey};
+
+/// The header's file name inside the practice's data folder.
+pub const HEADER_FILE: &str = "chartkeep.header";
+
+/// The temporary file [`replace`] writes before renaming it over [`HEADER_FILE`].
+pub const HEADER_TMP_FILE: &str = "chartkeep.header.tmp";
+
+/// The header format this version writes and reads.
+pub const FORMAT: u32 = 1;
+
+/// The HMAC message behind [`key_check`]. Versioned so a future check can differ.
+const KEY_CHECK_LABEL: &[u8] = b"chartkeep key check v1";
+
+/// A real header is well under 2 KiB; refuse to read something far larger.
+const MAX_HEADER_BYTES: u64 = 64 * 1024;
+
+/// Where the database key is kept day to day.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyMode {
+    /// In the OS keychain; the app opens without asking for anything.
+    Keychain,
+    /// Wrapped by a passphrase asked at start (no keychain on this machine).
+    Passphrase,
+}
+
+/// The contents of `chartkeep.header`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Header {
+    /// Header format, [`FORMAT`] (1).
+    pub format: u32,
+    /// The practice this folder belongs to; also the keychain entry's user name.
+    pub practice_id: String,
+    /// When the practice was created, RFC 3339 (supplied by the caller).
+    pub created: String,
+    /// Where the key is kept day to day.
+    pub mode: KeyMode,
+    /// The key wrapped by the recovery code (purpose `"recovery"`).
+    pub recovery: WrappedKey,
+    /// The key wrapped by a passphrase (purpose `"passphrase"`), in passphrase mode.
+    pub passphrase: Option<WrappedKey>,
+    /// [`key_check`] of the database key.
+    pub key_check: String,
+}
+
+impl Header {
+    /// A format-1 header for `key`, computing its [`key_check`].
+    pub fn new(
+        practice_id: impl Into<String>,
+        created: impl Into<String>,
+        mode: KeyMode,
+        recovery: WrappedKey,
+        passphrase: Option<WrappedKey>,
+        key: &DbKey,
+    ) -> Header {
+        Header {
+            format: FORMAT,
+            practice_id: practice_id.into(),
+            created: created.into(),
+            mode,
+            recovery,
+            passphrase,
+            key_check: key_check(key),
+        }
+    }
+
+    /// Whether `key` is this practice's database key, compared in constant time.
+    ///
+    /// Lets the app tell "wrong key in the keychain" (e.g. a keychain entry left over from
+    /// another practice with the same id) apart from "damaged database" before SQLCipher
+    /// sees the key.
+    pub fn check_key(&self, key: &DbKey) -> bool {
+        let Ok(tag) = hex::decode(&self.key_check) else {
+            return false;
+        };
+        let hmac_key = hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes());
+        hmac::verify(&hmac_key, KEY_CHECK_LABEL, &tag).is_ok()
+    }
+}
+
+/// Hex of HMAC-SHA256(key, `"chartkeep key check v1"`).
+///
+/// An HMAC under the key reveals nothing about the key (it is a PRF output on a fixed
+/// message), yet lets anyone holding a candidate key confirm it.
+pub fn key_check(key: &DbKey) -> String {
+    let hmac_key = hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes());
+    hex::encode(hmac::sign(&hmac_key, KEY_CHECK_LABEL).as_ref())
+}
+
+/// Errors reading or writing the key header. Each names the file it is about.
+#[derive(thiserror::Error, Debug)]
+pub enum HeaderError {
+    /// No header in the data folder.
+    #[error(
+        "no key header at {}: this folder holds no Chartkeep practice yet; run \
+         'chartkeep init' or restore a backup",
+        .0.display()
+    )]
+    Missing(PathBuf),
+    /// The file exists but is not a readable format-1 header.
+    #[error(
+        "the key header {} is damaged ({}): restore it from a backup",
+        .0.display(),
+        .1
+    )]
+    Damaged(PathBuf, String),
+    /// The header was written by a newer Chartkeep.
+    #[error(
+        "the key header {} has format {}, newer than this version of Chartkeep reads \
+         (format {}): update Chartkeep to open this practice",
+        .0.display(),
+        .1,
+        FORMAT
+    )]
+    TooNew(PathBuf, u32),
+    /// `write_new` found a header already there.
+    #[error(
+        "a key header already exists at {}: this folder already holds a practice; \
+         choose another data folder, or move the existing one aside first",
+        .0.display()
+    )]
+    Exists(PathBuf),
+    /// The file system refused a read or write.
+    #[error("could not read or write the key header {}: {}", .0.display(), .1)]
+    Io(PathBuf, #[source] io::Error),
+}
+
+impl HeaderError {
+    /// A stable code for this error, for scripts and the CLI's `--json` output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            HeaderError::Missing(_) => "header_missing",
+            HeaderError::Damaged(..) => "header_damaged",
+            HeaderError::TooNew(..) => "header_too_new",
+            HeaderError::Exists(_) => "header_exists",
+            HeaderError::Io(..) => "header_io",
+        }
+    }
+}
+
+/// The header path inside `dir`.
+pub fn path_in(dir: &Path) -> PathBuf {
+    dir.join(HEADER_FILE)
+}
+
+/// Reads and checks `dir/chartkeep.header`.
+///
+/// The format number is read before the rest so a header from a newer Chartkeep is
+/// reported as [`HeaderError::TooNew`] rather than as damage.
+pub fn read(dir: &Path) -> Result<Header, HeaderError> {
+    let path = path_in(dir);
+    let file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(HeaderError::Missing(path)),
+        Err(e) => return Err(HeaderError::Io(path, e)),
+    };
+    let mut bytes = Vec::new();
+    if let Err(e) = file.take(MAX_HEADER_BYTES + 1).read_to_end(&mut bytes) {
+        return Err(HeaderError::Io(path, e));
+    }
+    if bytes.len() as u64 > MAX_HEADER_BYTES {
+        return Err(HeaderError::Damaged(
+            path,
+            format!("larger than {MAX_HEADER_BYTES} bytes, so not a key header"),
+        ));
+    }
+    parse(&path, &bytes)
+}
+
+fn parse(path: &Path, bytes: &[u8]) -> Result<Header, HeaderError> {
+    let damaged = |detail: String| HeaderError::Damaged(path.to_path_buf(), detail);
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| damaged(format!("not valid JSON: {e}")))?;
+    let format = match value.get("format").and_then(serde_json::Value::as_u64) {
+        Some(n) => n,
+        None => return Err(damaged("no format number".into())),
+    };
+    if format > u64::from(FORMAT) {
+        let shown = u32::try_from(format).unwrap_or(u32::MAX);
+        return Err(HeaderError::TooNew(path.to_path_buf(), shown));
+    }
+    if format != u64::from(FORMAT) {
+        return Err(damaged(format!("unknown format {format}")));
+    }
+    serde_json::from_value(value).map_err(|e| damaged(e.to_string()))
+}
+
+fn to_bytes(header: &Header) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(header).expect("a Header always serializes");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Opens `path` for writing, failing if it exists; mode 0600 on Unix (the header holds
+/// wrapped keys: not readable without a secret, but nobody else's business either).
+fn create_new(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+fn write_and_sync(file: &mut File, bytes: &[u8]) -> io::Result<()> {
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Makes a create or rename in `dir` durable (Unix; on Windows the rename is durable once
+/// it returns, and directories cannot be opened for syncing without special flags).
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+    }
+    Ok(())
+}
+
+/// Writes the header of a new practice; refuses with [`HeaderError::Exists`] if
+/// `dir/chartkeep.header` is already there, so `init` can never overwrite the only
+/// recovery path of an existing practice.
+///
+/// The existence check and the create are one atomic step (`O_EXCL`). If writing fails,
+/// the partial file is removed. A crash in the middle can leave a partial file, which
+/// [`read`] reports as damaged; at `init` time there is no data behind it yet.
+pub fn write_new(dir: &Path, header: &Header) -> Result<(), HeaderError> {
+    let path = path_in(dir);
+    let mut file = match create_new(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            return Err(HeaderError::Exists(path));
+        }
+        Err(e) => return Err(HeaderError::Io(path, e)),
+    };
+    if let Err(e) = write_and_sync(&mut file, &to_bytes(header)) {
+        drop(file);
+        let _ = fs::remove_file(&path);
+        return Err(HeaderError::Io(path, e));
+    }
+    drop(file);
+    sync_dir(dir).map_err(|e| HeaderError::Io(path, e))
+}
+
+/// Replaces (or creates) the header atomically: writes `chartkeep.header.tmp`, fsyncs it,
+/// renames it over `chartkeep.header`, then fsyncs the folder. After a crash the folder
+/// holds either the old header or the new one, complete.
+pub fn replace(dir: &Path, header: &Header) -> Result<(), HeaderError> {
+    let path = path_in(dir);
+    let tmp = dir.join(HEADER_TMP_FILE);
+    // A leftover from an earlier crash: remove it so the new file gets mode 0600.
+    match fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(HeaderError::Io(tmp, e)),
+    }
+    let written =
+        create_new(&tmp).and_then(|mut file| write_and_sync(&mut file, &to_bytes(header)));
+    if let Err(e) = written.and_then(|()| fs::rename(&tmp, &path)) {
+        let _ = fs::remove_file(&tmp);
+        return Err(HeaderError::Io(path, e));
+    }
+    sync_dir(dir).map_err(|e| HeaderError::Io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_wrap(fill: char) -> WrappedKey {
+        // Shape-correct but never unwrapped here: no 600k-iteration derivation needed.
+        WrappedKey {
+            kdf: super::super::keys::KDF_NAME.into(),
+            iterations: super::super::keys::KDF_ITERATIONS,
+            salt: fill.to_string().repeat(32),
+            nonce: fill.to_string().repeat(24),
+            ciphertext: fill.to_string().repeat(96),
+        }
+    }
+
+    fn sample(key: &DbKey) -> Header {
+        Header::new(
+            "01890a5d-ac96-774b-bcce-b302099a8057",
+            "2025-01-02T03:04:05Z",
+            KeyMode::Keychain,
+            fake_wrap('a'),
+            None,
+            key,
+        )
+    }
+
+    #[test]
+    fn key_check_accepts_the_right_key_only() {
+        let key = DbKey::from_bytes([1; 32]);
+        let other = DbKey::from_bytes([2; 32]);
+        let header = sample(&key);
+        assert_eq!(header.key_check.len(), 64);
+        assert_eq!(header.key_check, key_check(&key));
+        assert!(header.check_key(&key));
+        assert!(!header.check_key(&other));
+
+        let mut broken = header.clone();
+        broken.key_check = "not hex".into();
+        assert!(!broken.check_key(&key));
+        broken.key_check = header.key_check[..62].into();
+        assert!(!broken.check_key(&key));
+    }
+
+    #[test]
+    fn write_read_replace_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = DbKey::from_bytes([3; 32]);
+        let header = sample(&key);
+        write_new(dir.path(), &header).unwrap();
+
+        let back = read(dir.path()).unwrap();
+        assert_eq!(back.format, 1);
+        assert_eq!(back.practice_id, header.practice_id);
+        assert_eq!(back.created, header.created);
+        assert_eq!(back.mode, KeyMode::Keychain);
+        assert_eq!(back.recovery, header.recovery);
+        assert_eq!(back.passphrase, None);
+        assert!(back.check_key(&key));
+
+        let text = fs::read_to_string(path_in(dir.path())).unwrap();
+        assert!(text.contains("\"mode\": \"keychain\""), "{text}");
+
+        let mut changed = back.clone();
+        changed.mode = KeyMode::Passphrase;
+        changed.passphrase = Some(fake_wrap('b'));
+        replace(dir.path(), &changed).unwrap();
+        let again = read(dir.path()).unwrap();
+        assert_eq!(again.mode, KeyMode::Passphrase);
+        assert_eq!(again.passphrase, Some(fake_wrap('b')));
+        assert!(!dir.path().join(HEADER_TMP_FILE).exists());
+        let text = fs::read_to_string(path_in(dir.path())).unwrap();
+        assert!(text.contains("\"mode\": \"passphrase\""), "{text}");
+    }
+
+    #[test]
+    fn replace_creates_and_survives_a_stale_tmp() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(HEADER_TMP_FILE), b"half a header").unwrap();
+        let key = DbKey::from_bytes([4; 32]);
+        replace(dir.path(), &sample(&key)).unwrap();
+        assert!(read(dir.path()).unwrap().check_key(&key));
+        assert!(!dir.path().join(HEADER_TMP_FILE).exists());
+    }
+
+    #[test]
+    fn write_new_refuses_an_existing_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = DbKey::from_bytes([5; 32]);
+        write_new(dir.path(), &sample(&first)).unwrap();
+        let second = DbKey::from_bytes([6; 32]);
+        let err = write_new(dir.path(), &sample(&second)).unwrap_err();
+        assert!(matches!(err, HeaderError::Exists(_)), "{err:?}");
+        assert_eq!(err.code(), "header_exists");
+        assert!(err.to_string().contains(HEADER_FILE), "{err}");
+        // The original is untouched.
+        assert!(read(dir.path()).unwrap().check_key(&first));
+    }
+
+    #[test]
+    fn missing_header_names_the_path_and_the_way_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = read(dir.path()).unwrap_err();
+        assert!(matches!(err, HeaderError::Missing(_)), "{err:?}");
+        assert_eq!(err.code(), "header_missing");
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&path_in(dir.path()).display().to_string()),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("run 'chartkeep init' or restore a backup"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn damaged_header_message_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = path_in(dir.path());
+        let shown = path.display().to_string();
+        let key = DbKey::from_bytes([7; 32]);
+        let good = serde_json::to_value(sample(&key)).unwrap();
+
+        let mut no_recovery = good.clone();
+        no_recovery.as_object_mut().unwrap().remove("recovery");
+        let mut format_zero = good.clone();
+        format_zero["format"] = 0.into();
+        let mut format_text = good.clone();
+        format_text["format"] = "1".into();
+
+        for content in [
+            b"{ \"format\": 1, \"practice_id\": ".to_vec(),
+            b"\xff\xfe not json".to_vec(),
+            b"[]".to_vec(),
+            serde_json::to_vec(&no_recovery).unwrap(),
+            serde_json::to_vec(&format_zero).unwrap(),
+            serde_json::to_vec(&format_text).unwrap(),
+            vec![b' '; 70 * 1024],
+        ] {
+            fs::write(&path, &content).unwrap();
+            let err = read(dir.path()).unwrap_err();
+            assert!(matches!(err, HeaderError::Damaged(..)), "{err:?}");
+            assert_eq!(err.code(), "header_damaged");
+            let msg = err.to_string();
+            assert!(msg.contains(&shown), "{msg}");
+            assert!(msg.contains("restore it from a backup"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn newer_format_is_too_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = DbKey::from_bytes([8; 32]);
+        let mut future = serde_json::to_value(sample(&key)).unwrap();
+        future["format"] = 2.into();
+        future.as_object_mut().unwrap().remove("recovery");
+        future["something_new"] = true.into();
+        fs::write(path_in(dir.path()), serde_json::to_vec(&future).unwrap()).unwrap();
+        let err = read(dir.path()).unwrap_err();
+        assert!(matches!(err, HeaderError::TooNew(_, 2)), "{err:?}");
+        assert_eq!(err.code(), "header_too_new");
+        assert!(err.to_string().contains("update Chartkeep"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn header_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let key = DbKey::from_bytes([9; 32]);
+        write_new(dir.path(), &sample(&key)).unwrap();
+        let mode = fs::metadata(path_in(dir.path()))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        replace(dir.path(), &sample(&key)).unwrap();
+        let mode = fs::metadata(path_in(dir.path()))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn io_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing_dir = dir.path().join("no-such-folder");
+        let key = DbKey::from_bytes([10; 32]);
+        let err = write_new(&missing_dir, &sample(&key)).unwrap_err();
+        assert!(matches!(err, HeaderError::Io(..)), "{err:?}");
+        assert_eq!(err.code(), "header_io");
+        assert!(err.to_string().contains("no-such-folder"), "{err}");
+    }
+}

@@ -1,0 +1,198 @@
+//! The vault: the practice's encrypted SQLCipher file, its key, and what keeps that key
+//! safe (the OS keychain or a passphrase day to day, the recovery code always).
+//!
+//! A practice folder holds `chartkeep.db` (SQLCipher, raw 256-bit key, WAL,
+//! `synchronous=FULL`) and `chartkeep.header` (the key wrapped by the recovery code and,
+//! in passphrase mode, by the passphrase). Nothing in the folder is plaintext patient data.
+
+pub mod backup;
+pub mod db;
+pub mod header;
+pub mod keychain;
+pub mod keys;
+pub mod migrate;
+
+use std::path::{Path, PathBuf};
+
+use ring::rand::SecureRandom;
+
+use header::{Header, HeaderError, KeyMode};
+use keychain::{KeyStore, KeychainError};
+use keys::{DbKey, KeyError, RecoveryCode, PURPOSE_PASSPHRASE, PURPOSE_RECOVERY};
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("no practice database at {}: run 'chartkeep init' to create a practice, or 'chartkeep restore' to restore a backup", .0.display())]
+    Missing(PathBuf),
+    #[error("{} does not open with this practice's key: the file is damaged or belongs to another practice; restore it from a backup", .0.display())]
+    WrongKeyOrDamaged(PathBuf),
+    #[error("the database {} is damaged ({}); restore it from a backup", .0.display(), .1)]
+    Damaged(PathBuf, String),
+    #[error("this practice's database was written by a newer Chartkeep (schema {found}, this version knows {supported}); update Chartkeep. The database was not touched")]
+    DatabaseTooNew { found: i64, supported: i64 },
+    #[error("a practice already exists in {}: nothing was changed; choose another folder with --data", .0.display())]
+    AlreadyExists(PathBuf),
+    #[error("{} is not empty: restore only into an empty or new folder", .0.display())]
+    NotEmpty(PathBuf),
+    #[error("migration {0} failed: {1}")]
+    Migration(String, String),
+    #[error("the OS keychain holds no key for this practice; run 'chartkeep recover' with the recovery code to store it again")]
+    KeyNotInKeychain,
+    #[error("the key in the OS keychain is not this practice's key; run 'chartkeep recover' with the recovery code")]
+    KeychainKeyMismatch,
+    #[error("this practice uses a passphrase; set CHARTKEEP_PASSPHRASE or enter it when asked")]
+    PassphraseNeeded,
+    #[error("the backup file {} is damaged or incomplete ({}); use another backup", .0.display(), .1)]
+    BackupDamaged(PathBuf, String),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Header(#[from] HeaderError),
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
+    #[error("could not use {}: {}", .0.display(), .1)]
+    Io(PathBuf, std::io::Error),
+    #[error("storage error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+impl VaultError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            VaultError::Missing(_) => "practice_missing",
+            VaultError::WrongKeyOrDamaged(_) => "database_wrong_key_or_damaged",
+            VaultError::Damaged(..) => "database_damaged",
+            VaultError::DatabaseTooNew { .. } => "database_too_new",
+            VaultError::AlreadyExists(_) => "practice_exists",
+            VaultError::NotEmpty(_) => "folder_not_empty",
+            VaultError::Migration(..) => "migration_failed",
+            VaultError::KeyNotInKeychain => "key_not_in_keychain",
+            VaultError::KeychainKeyMismatch => "keychain_key_mismatch",
+            VaultError::PassphraseNeeded => "passphrase_needed",
+            VaultError::BackupDamaged(..) => "backup_damaged",
+            VaultError::Key(e) => e.code(),
+            VaultError::Header(e) => e.code(),
+            VaultError::Keychain(e) => e.code(),
+            VaultError::Io(..) => "io_error",
+            VaultError::Sqlite(_) => "storage_error",
+        }
+    }
+
+    /// Wrong passphrase or recovery code: the CLI exits with status 3 for these.
+    pub fn is_wrong_secret(&self) -> bool {
+        matches!(self, VaultError::Key(KeyError::WrongSecret))
+    }
+}
+
+pub fn db_path(dir: &Path) -> PathBuf {
+    dir.join(db::DB_FILE)
+}
+
+/// How the day-to-day key is to be kept for a new (or recovered) practice.
+pub enum KeyPlan<'a> {
+    Keychain(&'a dyn KeyStore),
+    Passphrase(String),
+}
+
+/// A new practice's key material, before the database exists.
+pub struct NewKey {
+    pub key: DbKey,
+    pub recovery: RecoveryCode,
+    pub header: Header,
+}
+
+/// Makes a key, a recovery code and the header, stores the key per `plan`, and writes the
+/// header. Refuses a folder that already holds a practice.
+pub fn create_key(
+    dir: &Path,
+    practice_id: &str,
+    created: &str,
+    plan: KeyPlan<'_>,
+    rng: &dyn SecureRandom,
+) -> Result<NewKey, VaultError> {
+    if header::path_in(dir).exists() || db_path(dir).exists() {
+        return Err(VaultError::AlreadyExists(dir.to_path_buf()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| VaultError::Io(dir.to_path_buf(), e))?;
+    let key = DbKey::generate(rng)?;
+    let recovery = RecoveryCode::generate(rng)?;
+    let wrapped_recovery = keys::wrap(&key, recovery.as_str().as_bytes(), PURPOSE_RECOVERY, rng)?;
+    let (mode, pass) = match &plan {
+        KeyPlan::Keychain(_) => (KeyMode::Keychain, None),
+        KeyPlan::Passphrase(p) => (
+            KeyMode::Passphrase,
+            Some(keys::wrap(&key, p.as_bytes(), PURPOSE_PASSPHRASE, rng)?),
+        ),
+    };
+    let header = Header::new(practice_id, created, mode, wrapped_recovery, pass, &key);
+    if let KeyPlan::Keychain(store) = plan {
+        store.set(practice_id, &key)?;
+    }
+    header::write_new(dir, &header)?;
+    Ok(NewKey {
+        key,
+        recovery,
+        header,
+    })
+}
+
+/// What the user gives to open the practice.
+pub enum Secret<'a> {
+    Keychain(&'a dyn KeyStore),
+    Passphrase(&'a str),
+    RecoveryCode(&'a str),
+}
+
+/// Gets the database key from the header and the given secret, checked against the
+/// header's key check before SQLCipher ever sees it.
+pub fn unlock(dir: &Path, secret: Secret<'_>) -> Result<(DbKey, Header), VaultError> {
+    let h = header::read(dir)?;
+    if !db_path(dir).exists() {
+        return Err(VaultError::Missing(db_path(dir)));
+    }
+    let key = match secret {
+        Secret::Keychain(store) => {
+            let key = store.get(&h.practice_id)?.ok_or(VaultError::KeyNotInKeychain)?;
+            if !h.check_key(&key) {
+                return Err(VaultError::KeychainKeyMismatch);
+            }
+            key
+        }
+        Secret::Passphrase(p) => {
+            let w = h.passphrase.as_ref().ok_or(VaultError::PassphraseNeeded)?;
+            keys::unwrap(w, p.as_bytes(), PURPOSE_PASSPHRASE)?
+        }
+        Secret::RecoveryCode(c) => {
+            let code = RecoveryCode::parse(c)?;
+            keys::unwrap(&h.recovery, code.as_str().as_bytes(), PURPOSE_RECOVERY)?
+        }
+    };
+    if !h.check_key(&key) {
+        return Err(VaultError::Key(KeyError::WrongSecret));
+    }
+    Ok((key, h))
+}
+
+/// Stores the key anew after a recovery: in the keychain, or wrapped by a new passphrase.
+/// The recovery code stays valid.
+pub fn store_key(
+    dir: &Path,
+    key: &DbKey,
+    plan: KeyPlan<'_>,
+    rng: &dyn SecureRandom,
+) -> Result<Header, VaultError> {
+    let mut h = header::read(dir)?;
+    match plan {
+        KeyPlan::Keychain(store) => {
+            store.set(&h.practice_id, key)?;
+            h.mode = KeyMode::Keychain;
+            h.passphrase = None;
+        }
+        KeyPlan::Passphrase(p) => {
+            h.mode = KeyMode::Passphrase;
+            h.passphrase = Some(keys::wrap(key, p.as_bytes(), PURPOSE_PASSPHRASE, rng)?);
+        }
+    }
+    header::replace(dir, &h)?;
+    Ok(h)
+}
