@@ -1,1 +1,502 @@
-fn main() {}
+//! `chartkeep`: the command line over the same engine and API the desktop app uses.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{anyhow, Context, Result};
+use clap::{Parser, Subcommand};
+use serde_json::{json, Value as Json};
+
+use chartkeep::api::{self, ApiError};
+use chartkeep::clock::{RandomIds, SystemClock};
+use chartkeep::practice::{Admin, Practice, PracticeError};
+use chartkeep::vault::backup;
+use chartkeep::vault::header::{self, KeyMode};
+use chartkeep::vault::keychain::{KeyStore, OsKeychain};
+use chartkeep::vault::{self, KeyPlan, Secret, VaultError};
+
+#[derive(Parser)]
+#[command(name = "chartkeep", version, about = "Chartkeep: an offline-first, encrypted medical record")]
+struct Cli {
+    /// The practice's data folder (default: the platform's data folder).
+    #[arg(long, env = "CHARTKEEP_DATA", global = true)]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Create a practice: database, key, recovery code and the first administrator.
+    Init {
+        /// The first administrator's user name (asked if not given).
+        #[arg(long)]
+        admin: Option<String>,
+        /// Protect the key with a passphrase instead of the OS keychain.
+        #[arg(long)]
+        no_keychain: bool,
+    },
+    /// Unlock with the recovery code and store the key anew (keychain or a new passphrase).
+    Recover {
+        #[arg(long)]
+        no_keychain: bool,
+    },
+    /// Rotate the database key; prints a new recovery code (the old one stops working).
+    Rekey,
+    /// Write a consistent, encrypted, self-verifying backup of the practice.
+    Backup { file: PathBuf },
+    /// Restore a backup into an empty folder (--data), with its recovery code or passphrase.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        no_keychain: bool,
+    },
+    /// Check SQLCipher's and SQLite's integrity, the whole ledger and the access log.
+    Verify,
+    /// Replay the ledger into fresh projections and report differences from the live tables.
+    Rebuild {
+        /// Only compare; leave the live tables as they are.
+        #[arg(long)]
+        check: bool,
+    },
+    /// The access log.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+        #[arg(long, env = "CHARTKEEP_USER", global = true)]
+        user_login: Option<String>,
+    },
+    /// Run any API command as a user: JSON from the argument or stdin, result on stdout.
+    Call {
+        command: Option<String>,
+        json: Option<String>,
+        /// Log in as this user (or CHARTKEEP_USER); the password comes from CHARTKEEP_PASSWORD or a prompt.
+        #[arg(long, env = "CHARTKEEP_USER")]
+        user: Option<String>,
+        /// List the commands.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Fill the practice with deterministic synthetic patients (creating the practice if needed).
+    Demo {
+        #[arg(long)]
+        patients: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print one patient's chart summary when done.
+        #[arg(long)]
+        show: bool,
+    },
+    /// Print the API reference (docs/api.md).
+    ApiDocs,
+    /// Show which practice is in the data folder and how its key is kept.
+    Status,
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Print access log entries between two dates.
+    Report {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        /// Only this user's accesses.
+        #[arg(long)]
+        user: Option<String>,
+        /// Only accesses to this patient (id).
+        #[arg(long)]
+        patient: Option<String>,
+    },
+    /// Check the access log's hash chain.
+    Verify,
+}
+
+/// Exit status for a wrong passphrase or recovery code.
+const EXIT_WRONG_SECRET: u8 = 3;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CHARTKEEP_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let (code, status) = classify(&e);
+            eprintln!("error: {e:#}");
+            if !code.is_empty() {
+                eprintln!("(code: {code})");
+            }
+            ExitCode::from(status)
+        }
+    }
+}
+
+fn classify(e: &anyhow::Error) -> (String, u8) {
+    if let Some(v) = e.downcast_ref::<VaultError>() {
+        return (v.code().into(), if v.is_wrong_secret() { EXIT_WRONG_SECRET } else { 1 });
+    }
+    if let Some(p) = e.downcast_ref::<PracticeError>() {
+        let wrong = matches!(p, PracticeError::Vault(v) if v.is_wrong_secret());
+        return (p.code().into(), if wrong { EXIT_WRONG_SECRET } else { 1 });
+    }
+    if let Some(a) = e.downcast_ref::<ApiError>() {
+        return (a.code.clone(), 1);
+    }
+    (String::new(), 1)
+}
+
+/// The platform's data folder for Chartkeep.
+fn default_data_dir() -> Result<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    if cfg!(target_os = "windows") {
+        let appdata = std::env::var_os("APPDATA").ok_or_else(|| anyhow!("APPDATA is not set; pass --data DIR"))?;
+        return Ok(PathBuf::from(appdata).join("Chartkeep"));
+    }
+    if cfg!(target_os = "macos") {
+        let home = home.ok_or_else(|| anyhow!("HOME is not set; pass --data DIR"))?;
+        return Ok(home.join("Library/Application Support/Chartkeep"));
+    }
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        return Ok(PathBuf::from(x).join("chartkeep"));
+    }
+    let home = home.ok_or_else(|| anyhow!("HOME is not set; pass --data DIR"))?;
+    Ok(home.join(".local/share/chartkeep"))
+}
+
+fn env_secret(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|s| !s.is_empty())
+}
+
+/// A secret from the environment, or asked on the terminal (twice when `confirm`).
+fn secret(env: &str, prompt: &str, confirm: bool) -> Result<String> {
+    if let Some(s) = env_secret(env) {
+        return Ok(s);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(anyhow!("{prompt} is needed: set {env} or run in a terminal"));
+    }
+    let first = rpassword::prompt_password(format!("{prompt}: "))?;
+    if confirm {
+        let again = rpassword::prompt_password(format!("{prompt} (again): "))?;
+        if again != first {
+            return Err(anyhow!("the two entries differ; nothing was changed"));
+        }
+    }
+    Ok(first)
+}
+
+fn line(prompt: &str, default: &str) -> Result<String> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(default.to_string());
+    }
+    eprint!("{prompt} [{default}]: ");
+    std::io::stderr().flush()?;
+    let mut s = String::new();
+    std::io::stdin().read_line(&mut s)?;
+    let s = s.trim();
+    Ok(if s.is_empty() { default.to_string() } else { s.to_string() })
+}
+
+fn new_passphrase() -> Result<String> {
+    let p = match env_secret("CHARTKEEP_NEW_PASSPHRASE") {
+        Some(p) => p,
+        None => secret("CHARTKEEP_PASSPHRASE", "New passphrase for this practice's key", true)?,
+    };
+    if p.chars().count() < 8 {
+        return Err(anyhow!("the passphrase needs at least 8 characters; nothing was changed"));
+    }
+    Ok(p)
+}
+
+/// The keychain, or why not, said plainly.
+fn keychain_or_passphrase(no_keychain: bool) -> Result<(Option<OsKeychain>, Option<String>)> {
+    if no_keychain {
+        return Ok((None, Some(new_passphrase()?)));
+    }
+    match OsKeychain::probe() {
+        Ok(k) => Ok((Some(k), None)),
+        Err(e) => {
+            eprintln!("{e}");
+            Ok((None, Some(new_passphrase()?)))
+        }
+    }
+}
+
+fn say_mode(dir: &Path, mode: KeyMode) {
+    let how = match mode {
+        KeyMode::Keychain => "the database key is kept in the OS keychain",
+        KeyMode::Passphrase => "the database key is protected by a passphrase (no OS keychain)",
+    };
+    eprintln!("Practice in {}: {how}.", dir.display());
+}
+
+fn clock() -> Arc<SystemClock> {
+    Arc::new(SystemClock)
+}
+
+/// Unlocks and opens the practice in `dir`, saying which key mode it is in.
+fn open(dir: &Path) -> Result<(Practice, Option<String>)> {
+    backup::finish_interrupted_rekey(dir)?;
+    let h = header::read(dir).map_err(VaultError::from)?;
+    say_mode(dir, h.mode);
+    let mut pass = None;
+    let (key, h) = match h.mode {
+        KeyMode::Keychain => {
+            let store = OsKeychain::probe().map_err(|e| {
+                anyhow!("{e}\nThis practice keeps its key in the OS keychain, but none answered. Run 'chartkeep recover' with the recovery code to open it here with a passphrase.")
+            })?;
+            vault::unlock(dir, Secret::Keychain(&store))?
+        }
+        KeyMode::Passphrase => {
+            let p = secret("CHARTKEEP_PASSPHRASE", "Passphrase", false)?;
+            let r = vault::unlock(dir, Secret::Passphrase(&p))?;
+            pass = Some(p);
+            r
+        }
+    };
+    let practice = Practice::open(dir, key, h, clock(), Arc::new(RandomIds))?;
+    Ok((practice, pass))
+}
+
+fn init(dir: &Path, admin: Option<String>, no_keychain: bool) -> Result<Practice> {
+    if header::path_in(dir).exists() || vault::db_path(dir).exists() {
+        return Err(VaultError::AlreadyExists(dir.to_path_buf()).into());
+    }
+    let admin = match admin {
+        Some(a) => a,
+        None => line("Administrator user name", "admin")?,
+    };
+    let password = secret("CHARTKEEP_PASSWORD", &format!("Password for {admin}"), true)?;
+    chartkeep::access::password::acceptable(&password).map_err(|m| anyhow!("administrator password: {m}; nothing was created"))?;
+    let (store, pass) = keychain_or_passphrase(no_keychain)?;
+    let plan = match (&store, pass) {
+        (Some(k), _) => KeyPlan::Keychain(k),
+        (None, Some(p)) => KeyPlan::Passphrase(p),
+        (None, None) => unreachable!("keychain_or_passphrase gives one or the other"),
+    };
+    let (practice, recovery) = Practice::init(
+        dir,
+        plan,
+        Admin { name: &admin, password: &password },
+        clock(),
+        Arc::new(RandomIds),
+        &ring::rand::SystemRandom::new(),
+    )?;
+    say_mode(dir, practice.header().mode);
+    println!("Created a practice in {} with administrator '{admin}'.", dir.display());
+    println!();
+    println!("RECOVERY CODE (shown once; print it and keep it somewhere safe):");
+    println!();
+    println!("    {}", recovery.as_str());
+    println!();
+    println!("It opens this practice if the keychain or passphrase is lost, and restores its backups.");
+    Ok(practice)
+}
+
+fn login(practice: &mut Practice, user: Option<String>) -> Result<api::Session> {
+    let user = user.ok_or_else(|| anyhow!("say which user: --user NAME or CHARTKEEP_USER"))?;
+    let password = secret("CHARTKEEP_PASSWORD", &format!("Password for {user}"), false)?;
+    Ok(api::login(practice, &user, &password)?)
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let dir = match cli.data {
+        Some(d) => d,
+        None => default_data_dir()?,
+    };
+    match cli.cmd {
+        Cmd::Init { admin, no_keychain } => {
+            init(&dir, admin, no_keychain)?;
+        }
+        Cmd::Status => {
+            let h = header::read(&dir).map_err(VaultError::from)?;
+            say_mode(&dir, h.mode);
+            println!("{}", json!({"practice_id": h.practice_id, "created": h.created, "mode": h.mode, "data": dir}));
+        }
+        Cmd::Recover { no_keychain } => {
+            backup::finish_interrupted_rekey(&dir)?;
+            let code = secret("CHARTKEEP_RECOVERY_CODE", "Recovery code", false)?;
+            let (key, _) = vault::unlock(&dir, Secret::RecoveryCode(&code))?;
+            let (store, pass) = keychain_or_passphrase(no_keychain)?;
+            let plan = match (&store, pass) {
+                (Some(k), _) => KeyPlan::Keychain(k),
+                (None, Some(p)) => KeyPlan::Passphrase(p),
+                (None, None) => unreachable!(),
+            };
+            let h = vault::store_key(&dir, &key, plan, &ring::rand::SystemRandom::new())?;
+            say_mode(&dir, h.mode);
+            println!("The practice is unlocked again; the recovery code stays valid.");
+        }
+        Cmd::Rekey => {
+            let (practice, pass) = open(&dir)?;
+            let mode = practice.header().mode;
+            let conn = practice.into_writer();
+            let store = if mode == KeyMode::Keychain { Some(OsKeychain::probe()?) } else { None };
+            let code = backup::rekey(
+                conn,
+                &dir,
+                pass.as_deref(),
+                store.as_ref().map(|s| s as &dyn KeyStore),
+                &ring::rand::SystemRandom::new(),
+            )?;
+            println!("The database key was rotated. NEW RECOVERY CODE (the old one no longer works):");
+            println!();
+            println!("    {}", code.as_str());
+            println!();
+            println!("Backups made before today still open with the old recovery code.");
+        }
+        Cmd::Backup { file } => {
+            let (mut practice, _) = open(&dir)?;
+            let key = practice.key().clone();
+            let n = backup::backup(practice.writer(), &dir, &key, &file)?;
+            println!("Backup written to {} ({} bytes, encrypted, checksummed).", file.display(), n);
+        }
+        Cmd::Restore { file, no_keychain } => {
+            let contents = backup::read_backup(&file)?;
+            let key = match env_secret("CHARTKEEP_RECOVERY_CODE") {
+                Some(code) => backup::unlock_backup(&contents, Some(&code), None)?,
+                None => match (env_secret("CHARTKEEP_PASSPHRASE"), contents.header.passphrase.is_some()) {
+                    (Some(p), true) => backup::unlock_backup(&contents, None, Some(&p))?,
+                    _ => {
+                        let code = secret("CHARTKEEP_RECOVERY_CODE", "Recovery code of the backed-up practice", false)?;
+                        backup::unlock_backup(&contents, Some(&code), None)?
+                    }
+                },
+            };
+            backup::restore_into(&contents, &key, &dir)?;
+            if contents.header.mode == KeyMode::Keychain || no_keychain {
+                let (store, pass) = keychain_or_passphrase(no_keychain)?;
+                let plan = match (&store, pass) {
+                    (Some(k), _) => KeyPlan::Keychain(k),
+                    (None, Some(p)) => KeyPlan::Passphrase(p),
+                    (None, None) => unreachable!(),
+                };
+                vault::store_key(&dir, &key, plan, &ring::rand::SystemRandom::new())?;
+            }
+            let h = header::read(&dir).map_err(VaultError::from)?;
+            let mut practice = Practice::open(&dir, key, h, clock(), Arc::new(RandomIds))?;
+            let report = practice.verify()?;
+            if !report.ok() {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+                return Err(anyhow!("the restored practice did not verify; keep the backup and contact support"));
+            }
+            say_mode(&dir, practice.header().mode);
+            println!("Restored {} into {}; it verifies.", file.display(), dir.display());
+        }
+        Cmd::Verify => {
+            let (mut practice, _) = open(&dir)?;
+            let report = practice.verify()?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if !report.ok() {
+                eprintln!("error: the practice did not verify (see the problems above)");
+                return Ok(ExitCode::from(1));
+            }
+            eprintln!(
+                "OK: {} commits and {} changes verified; projections equal a replay; {} access log entries chained.",
+                report.ledger.commits,
+                report.ledger.changes,
+                report.access_log_entries.unwrap_or(0)
+            );
+        }
+        Cmd::Rebuild { check } => {
+            let (mut practice, _) = open(&dir)?;
+            let report = practice.rebuild(!check)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if !report.differences.is_empty() {
+                eprintln!(
+                    "{} difference(s) between the live tables and a replay of the ledger{}.",
+                    report.differences.len(),
+                    if check { "" } else { "; the live tables now equal the replay" }
+                );
+                if check {
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        Cmd::Audit { cmd, user_login } => {
+            let (mut practice, _) = open(&dir)?;
+            let mut session = login(&mut practice, user_login)?;
+            let out = match cmd {
+                AuditCmd::Report { from, to, user, patient } => api::call(
+                    &mut practice,
+                    &mut session,
+                    "audit.report",
+                    json!({"from": from, "to": to, "user": user, "patient": patient}),
+                )?,
+                AuditCmd::Verify => api::call(&mut practice, &mut session, "audit.verify", json!({}))?,
+            };
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Cmd::Call { command, json, user, list } => {
+            if list {
+                for d in api::describe() {
+                    println!("{:<28} {}", d.name, d.summary);
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let command = command.ok_or_else(|| anyhow!("say which command, e.g. chartkeep call patient.search '{{\"query\": \"garcia\"}}' (list them with --list)"))?;
+            let text = match json {
+                Some(j) => j,
+                None if !std::io::stdin().is_terminal() => {
+                    let mut s = String::new();
+                    std::io::stdin().read_to_string(&mut s)?;
+                    if s.trim().is_empty() { "{}".into() } else { s }
+                }
+                None => "{}".into(),
+            };
+            let args: Json = match serde_json::from_str(&text) {
+                Ok(v) => v,
+                Err(e) => {
+                    let err = ApiError::new("malformed_json", format!("the request is not valid JSON ({e}); nothing was done"));
+                    eprintln!("{}", serde_json::to_string(&err)?);
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let (mut practice, _) = open(&dir)?;
+            let mut session = match login(&mut practice, user) {
+                Ok(s) => s,
+                Err(e) => {
+                    let (code, status) = classify(&e);
+                    eprintln!("{}", json!({"code": code, "message": format!("{e:#}")}));
+                    return Ok(ExitCode::from(status));
+                }
+            };
+            match api::call(&mut practice, &mut session, &command, args) {
+                Ok(out) => println!("{}", serde_json::to_string_pretty(&out)?),
+                Err(e) => {
+                    eprintln!("{}", serde_json::to_string(&e)?);
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        Cmd::Demo { patients, seed, show } => {
+            let mut practice = if header::path_in(&dir).exists() {
+                open(&dir)?.0
+            } else {
+                init(&dir, Some("admin".into()), false).context("creating the demo practice")?
+            };
+            let mut last = 0;
+            let report = chartkeep::demo::populate(&mut practice, patients, seed, &mut |n| {
+                if n >= last + 1000 || n == patients {
+                    eprintln!("  {n} / {patients} patients");
+                    last = n;
+                }
+            })?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if show {
+                let mut session = api::login(&mut practice, "drlee", chartkeep::demo::DEMO_PASSWORD)?;
+                let summary = api::call(&mut practice, &mut session, "chart.summary", json!({"patient": report.showcase}))?;
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            }
+        }
+        Cmd::ApiDocs => print!("{}", api::docs_markdown()),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -240,3 +240,75 @@ impl Practice {
         access::audit::record(&self.write, a)
     }
 }
+
+impl Practice {
+    /// Everything this workstation holds that a peer with `have` lacks.
+    pub fn missing_for(
+        &self,
+        have: &std::collections::BTreeMap<[u8; 32], u64>,
+    ) -> Result<Vec<ledger::Signed>, LedgerError> {
+        ledger::missing_for(&self.read, have)
+    }
+
+    pub fn version_vector(&self) -> Result<std::collections::BTreeMap<[u8; 32], u64>, LedgerError> {
+        ledger::version_vector(&self.read)
+    }
+}
+
+/// What `chartkeep verify` found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VerifyReport {
+    pub sqlite_integrity: String,
+    pub cipher_integrity: Vec<String>,
+    pub ledger: ledger::verify::Report,
+    pub projections: ledger::rebuild::Report,
+    pub access_log_entries: Option<u64>,
+    pub access_log_problem: Option<String>,
+}
+
+impl VerifyReport {
+    pub fn ok(&self) -> bool {
+        self.sqlite_integrity == "ok"
+            && self.cipher_integrity.is_empty()
+            && self.ledger.problems.is_empty()
+            && self.projections.differences.is_empty()
+            && self.access_log_problem.is_none()
+    }
+}
+
+impl Practice {
+    /// SQLCipher's page HMACs, SQLite's integrity check, the whole ledger (signatures,
+    /// chains, index), the projections against a replay, and the access log's chain.
+    pub fn verify(&mut self) -> Result<VerifyReport, PracticeError> {
+        let sqlite_integrity: String = self.read.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let mut cipher_integrity = Vec::new();
+        {
+            let mut stmt = self.read.prepare("PRAGMA cipher_integrity_check")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                cipher_integrity.push(r.get::<_, String>(0)?);
+            }
+        }
+        let ledger_report = ledger::verify::verify(&self.read)?;
+        let projections = self.rebuild(false)?;
+        let (access_log_entries, access_log_problem) = match access::audit::verify(&self.read) {
+            Ok(n) => (Some(n), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        Ok(VerifyReport {
+            sqlite_integrity,
+            cipher_integrity,
+            ledger: ledger_report,
+            projections,
+            access_log_entries,
+            access_log_problem,
+        })
+    }
+
+    /// Closes the practice, handing back the writer connection for maintenance that needs
+    /// the database to itself (key rotation).
+    pub fn into_writer(self) -> Connection {
+        drop(self.read);
+        self.write
+    }
+}

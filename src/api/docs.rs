@@ -18,3 +18,25 @@ pub fn markdown() -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    /// `docs/api.md` is generated; this keeps the committed copy in step with the code.
+    #[test]
+    fn committed_api_reference_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/api.md");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == super::markdown(),
+            "docs/api.md is out of date: run `cargo run --quiet -- api-docs > docs/api.md`"
+        );
+    }
+
+    #[test]
+    fn every_command_is_documented_with_a_request_shape() {
+        for d in super::describe() {
+            assert!(!d.summary.is_empty(), "{} has no summary", d.name);
+            assert!(d.request.is_object(), "{} has no request example", d.name);
+        }
+    }
+}

@@ -344,3 +344,52 @@ pub fn row_version(conn: &Connection, def: &schema::EntityDef, row: &Uuid) -> Re
     out.dedup();
     Ok(out)
 }
+
+/// A stored commit as it travels between workstations: the signed bytes and the signature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signed {
+    pub encoded: Vec<u8>,
+    pub signature: [u8; 64],
+}
+
+/// For every device this workstation holds commits of: the highest seq held (commits are
+/// stored gapless per device, so that is "everything up to seq").
+pub fn version_vector(conn: &Connection) -> Result<std::collections::BTreeMap<[u8; 32], u64>, LedgerError> {
+    let mut stmt = conn.prepare_cached("SELECT device, seq FROM ledger_head")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))?;
+    let mut out = std::collections::BTreeMap::new();
+    for r in rows {
+        let (d, s) = r?;
+        if let Ok(d) = <[u8; 32]>::try_from(d.as_slice()) {
+            out.insert(d, s as u64);
+        }
+    }
+    Ok(out)
+}
+
+/// The commits a peer with version vector `have` lacks, in the order this workstation
+/// applied them (which respects every commit's dependencies).
+pub fn missing_for(
+    conn: &Connection,
+    have: &std::collections::BTreeMap<[u8; 32], u64>,
+) -> Result<Vec<Signed>, LedgerError> {
+    let mut stmt = conn.prepare_cached("SELECT device, seq, body, signature FROM ledger_commit ORDER BY ord")?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let device: Vec<u8> = r.get(0)?;
+        let seq = r.get::<_, i64>(1)? as u64;
+        let known = <[u8; 32]>::try_from(device.as_slice())
+            .ok()
+            .and_then(|d| have.get(&d).copied())
+            .unwrap_or(0);
+        if seq > known {
+            let sig: Vec<u8> = r.get(3)?;
+            out.push(Signed {
+                encoded: r.get(2)?,
+                signature: sig.try_into().map_err(|_| LedgerError::BadSignature)?,
+            });
+        }
+    }
+    Ok(out)
+}
