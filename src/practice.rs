@@ -111,6 +111,28 @@ impl Practice {
         let practice_id = ids.uuid_v7(clock.now_ms()).to_string();
         let created = crate::clock::rfc3339(clock.now_ms());
         let new = vault::create_key(dir, &practice_id, &created, plan, rng)?;
+        match Self::init_database(dir, new, admin, clock, ids) {
+            Ok(done) => Ok(done),
+            Err(e) => {
+                // A practice that failed half-way holds no patient data yet: remove what
+                // this call created so the folder can be initialised again.
+                for f in [db::DB_FILE, "chartkeep.db-wal", "chartkeep.db-shm", crate::vault::header::HEADER_FILE] {
+                    let _ = std::fs::remove_file(dir.join(f));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn init_database(
+        dir: &Path,
+        new: vault::NewKey,
+        admin: Admin<'_>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+    ) -> Result<(Practice, RecoveryCode), PracticeError> {
+        let practice_id = new.header.practice_id.clone();
+        let created = new.header.created.clone();
         let gate = Gate::default();
         let path = vault::db_path(dir);
         let mut write = db::open(&path, &new.key, Access::Write { create: true }, &gate)?;
@@ -236,8 +258,16 @@ impl Practice {
     }
 
     /// Writes one access-log entry (reads are logged, not committed to the ledger).
+    ///
+    /// Written without waiting for fsync (`synchronous=NORMAL` for this one transaction):
+    /// in WAL mode the entry is durable at the next sync, so a power cut can lose the last
+    /// few read entries but never corrupt the log or the chart, and a chart read does not
+    /// pay for a disk flush. Clinical writes keep `synchronous=FULL`.
     pub fn log_access(&self, a: &access::audit::Access) -> Result<(), AccessError> {
-        access::audit::record(&self.write, a)
+        self.write.execute_batch("PRAGMA synchronous = NORMAL;")?;
+        let result = access::audit::record(&self.write, a);
+        self.write.execute_batch("PRAGMA synchronous = FULL;")?;
+        result
     }
 }
 

@@ -119,6 +119,17 @@ pub fn check(
     m: &Map<String, Json>,
     patient: Option<&Map<String, Json>>,
 ) -> Result<(), ChartError> {
+    // Json fields travel in changes as JSON text; check them as the lists/objects they hold.
+    let parsed: Map<String, Json> = m
+        .iter()
+        .map(|(k, v)| match v {
+            Json::String(s) if def.field(k).is_some_and(|f| f.kind == crate::ledger::schema::FieldKind::Json) => {
+                (k.clone(), serde_json::from_str(s).unwrap_or_else(|_| v.clone()))
+            }
+            _ => (k.clone(), v.clone()),
+        })
+        .collect();
+    let m = &parsed;
     match def.name {
         "patient" => {
             required(m, "family")?;

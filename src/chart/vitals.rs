@@ -55,7 +55,7 @@ fn common_fields(ctx: &Ctx, input: &Json, panel: &str) -> Result<(Uuid, Vec<(Str
     // Validate the shared date once, against the patient's birth date and today.
     let mut m = serde_json::Map::new();
     m.insert("effective".into(), effective.to_json());
-    m.insert("code".into(), Json::from(panel));
+    m.insert("code".into(), Json::from(if panel.is_empty() { "results" } else { panel }));
     m.insert("value_num".into(), Json::from(0));
     let mut scratch = vec![];
     validate::check(ctx, &OBSERVATION, &mut scratch, &m, Some(&p))?;

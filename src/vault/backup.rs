@@ -35,7 +35,9 @@ fn fsync_dir(dir: &Path) {
 
 /// Exports the whole database, encrypted with `key`, into a new file at `dest`.
 fn export(conn: &Connection, dest: &Path, key: &DbKey) -> Result<(), VaultError> {
-    let _ = fs::remove_file(dest);
+    // The writer connection is opened without SQLITE_OPEN_CREATE, and ATTACH inherits its
+    // flags: start from an empty (valid, zero-length) database file rather than none.
+    File::create(dest).map_err(io(dest))?;
     conn.execute(
         "ATTACH DATABASE ?1 AS chartkeep_export KEY ?2",
         rusqlite::params![dest.to_string_lossy(), key.sqlcipher_pragma()],
