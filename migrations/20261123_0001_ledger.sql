@@ -58,16 +58,15 @@ CREATE TABLE ledger_field_head (
     PRIMARY KEY (row, field, change)
 ) WITHOUT ROWID;
 
+-- Fields with more than one head right now: open conflicts. Derived from the heads, so it
+-- is the same on every workstation whatever order changes arrived in; the history of a
+-- conflict (both edits, the resolution) is in the ledger itself.
 CREATE TABLE ledger_conflict (
     row TEXT NOT NULL,
     field TEXT NOT NULL,
     entity TEXT NOT NULL,
-    opened_by TEXT NOT NULL,
-    opened_at INTEGER NOT NULL,
-    resolved_by TEXT,
-    PRIMARY KEY (row, field, opened_by)
-);
-CREATE INDEX ledger_conflict_open ON ledger_conflict(resolved_by);
+    PRIMARY KEY (row, field)
+) WITHOUT ROWID;
 
 -- Amendments and addenda appended to immutable rows (signed notes).
 CREATE TABLE amendment (
@@ -95,11 +94,29 @@ CREATE TRIGGER ledger_change_gate BEFORE INSERT ON ledger_change WHEN chartkeep_
 BEGIN SELECT RAISE(ABORT, 'commits are written only through the ledger'); END;
 CREATE TRIGGER ledger_field_head_gate_insert BEFORE INSERT ON ledger_field_head WHEN chartkeep_ledger_gate() = 0
 BEGIN SELECT RAISE(ABORT, 'written only through the ledger'); END;
+CREATE TRIGGER ledger_field_head_gate_update BEFORE UPDATE ON ledger_field_head WHEN chartkeep_ledger_gate() = 0
+BEGIN SELECT RAISE(ABORT, 'written only through the ledger'); END;
 CREATE TRIGGER ledger_field_head_gate_delete BEFORE DELETE ON ledger_field_head WHEN chartkeep_ledger_gate() = 0
 BEGIN SELECT RAISE(ABORT, 'written only through the ledger'); END;
 CREATE TRIGGER ledger_conflict_gate_insert BEFORE INSERT ON ledger_conflict WHEN chartkeep_ledger_gate() = 0
 BEGIN SELECT RAISE(ABORT, 'written only through the ledger'); END;
 CREATE TRIGGER ledger_conflict_gate_update BEFORE UPDATE ON ledger_conflict WHEN chartkeep_ledger_gate() = 0
 BEGIN SELECT RAISE(ABORT, 'written only through the ledger'); END;
+CREATE TRIGGER ledger_conflict_gate_delete BEFORE DELETE ON ledger_conflict WHEN chartkeep_ledger_gate() = 0
+BEGIN SELECT RAISE(ABORT, 'written only through the ledger'); END;
 CREATE TRIGGER amendment_gate_insert BEFORE INSERT ON amendment WHEN chartkeep_ledger_gate() = 0
 BEGIN SELECT RAISE(ABORT, 'written only through the ledger'); END;
+CREATE TRIGGER amendment_gate_update BEFORE UPDATE ON amendment WHEN chartkeep_ledger_gate() = 0
+BEGIN SELECT RAISE(ABORT, 'written only through the ledger'); END;
+CREATE TRIGGER amendment_gate_delete BEFORE DELETE ON amendment WHEN chartkeep_ledger_gate() = 0
+BEGIN SELECT RAISE(ABORT, 'written only through the ledger'); END;
+CREATE TRIGGER ledger_head_gate_insert BEFORE INSERT ON ledger_head WHEN chartkeep_ledger_gate() = 0
+BEGIN SELECT RAISE(ABORT, 'written only through the ledger'); END;
+CREATE TRIGGER ledger_head_gate_update BEFORE UPDATE ON ledger_head WHEN chartkeep_ledger_gate() = 0
+BEGIN SELECT RAISE(ABORT, 'written only through the ledger'); END;
+CREATE TRIGGER ledger_head_no_delete BEFORE DELETE ON ledger_head
+BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER device_identity_no_update BEFORE UPDATE ON device_identity
+BEGIN SELECT RAISE(ABORT, 'a workstation keeps its identity'); END;
+CREATE TRIGGER device_identity_no_delete BEFORE DELETE ON device_identity
+BEGIN SELECT RAISE(ABORT, 'a workstation keeps its identity'); END;

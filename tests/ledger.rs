@@ -482,7 +482,7 @@ fn busy_clinic() -> (Env, Session, String) {
     assert_eq!(
         count(
             p.reader(),
-            "SELECT count(*) FROM ledger_conflict WHERE resolved_by IS NULL"
+            "SELECT count(*) FROM ledger_conflict"
         ),
         1
     );
@@ -512,8 +512,8 @@ fn guard_triggers_refuse_writes_outside_the_ledger() {
         "INSERT INTO ledger_field_head (row, field, change, hlc, device, author, value) VALUES ('r', 'dose', 'c', 0, x'00', 'a', 'v')",
         "UPDATE ledger_field_head SET value = 'forged'",
         "DELETE FROM ledger_field_head",
-        "INSERT INTO ledger_conflict (row, field, entity, opened_by, opened_at) VALUES ('r', 'dose', 'medication', 'c', 0)",
-        "UPDATE ledger_conflict SET resolved_by = 'nobody'",
+        "INSERT INTO ledger_conflict (row, field, entity) VALUES ('r', 'dose', 'medication')",
+        "UPDATE ledger_conflict SET entity = 'nobody'",
         "DELETE FROM ledger_conflict",
         "INSERT INTO amendment (id, entity, row, fields, author, hlc) VALUES ('a', 'note', 'r', '{}', 'x', 0)",
         "UPDATE amendment SET fields = '{}'",
@@ -558,13 +558,16 @@ fn guard_triggers_refuse_writes_outside_the_ledger() {
 // ---------------------------------------------------------------------------------------
 // (c) Tampering
 
-const APPEND_ONLY_TRIGGERS: [&str; 6] = [
+const APPEND_ONLY_TRIGGERS: [&str; 9] = [
     "ledger_commit_no_update",
     "ledger_commit_no_delete",
     "ledger_commit_gate",
     "ledger_change_no_update",
     "ledger_change_no_delete",
     "ledger_change_gate",
+    "ledger_head_gate_insert",
+    "ledger_head_gate_update",
+    "ledger_head_no_delete",
 ];
 
 fn drop_ledger_triggers(conn: &rusqlite::Connection) {
@@ -1152,7 +1155,7 @@ fn content(p: &Practice) -> BTreeMap<String, Vec<String>> {
     out.insert("amendment".into(), dump(conn, "amendment", &[]));
     out.insert("patient_fts".into(), dump(conn, "patient_fts", &[]));
     let mut stmt = conn
-        .prepare("SELECT DISTINCT row || ' ' || field FROM ledger_conflict WHERE resolved_by IS NULL ORDER BY 1")
+        .prepare("SELECT DISTINCT row || ' ' || field FROM ledger_conflict ORDER BY 1")
         .unwrap();
     let open: Vec<String> = stmt
         .query_map([], |r| r.get(0))

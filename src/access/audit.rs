@@ -110,7 +110,8 @@ pub fn report(
     let mut stmt = conn.prepare(
         "SELECT seq, at, user_name, patient, action, category, workstation, detail FROM access_log
          WHERE at >= ?1 AND substr(at, 1, 10) <= ?2
-           AND (?3 IS NULL OR user_name = ?3) AND (?4 IS NULL OR patient = ?4)
+           AND (?3 IS NULL OR user_name = ?3)
+           AND (?4 IS NULL OR patient = ?4 OR (action = 'search' AND instr(detail, ?4) > 0))
          ORDER BY seq",
     )?;
     let rows = stmt.query_map(params![from, to, user, patient], |r| {

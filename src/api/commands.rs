@@ -276,7 +276,9 @@ fn fixed(practice: &mut Practice, session: &mut Session, command: &str, args: &J
             let q = str_arg(args, "query").ok_or_else(|| ChartError::invalid("query", "is required"))?;
             let limit = args.get("limit").and_then(Json::as_u64).unwrap_or(25).clamp(1, 200) as usize;
             let found = chart::search::search(practice.reader(), q, limit)?;
-            log(practice, session, None, "search", "demographics", &format!("{} result(s)", found.len()))?;
+            // A search discloses the demographics of every chart it shows: name them all.
+            let shown: Vec<&str> = found.iter().filter_map(|p| p.get("id").and_then(Json::as_str)).collect();
+            log(practice, session, None, "search", "demographics", &Json::from(shown).to_string())?;
             Ok(Json::Array(found))
         }
         "patient.history" => {

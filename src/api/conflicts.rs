@@ -48,13 +48,14 @@ fn patient_of(conn: &Connection, def: &EntityDef, row: &str) -> Option<String> {
 pub fn list(conn: &Connection, patient: Option<&Uuid>) -> Result<Json, ChartError> {
     let names = crate::access::users::names(conn)?;
     let mut stmt = conn.prepare(
-        "SELECT row, field, entity, opened_at FROM ledger_conflict WHERE resolved_by IS NULL ORDER BY opened_at",
+        "SELECT c.row, c.field, c.entity, (SELECT min(hlc) FROM ledger_field_head h WHERE h.row = c.row AND h.field = c.field) AS since
+         FROM ledger_conflict c ORDER BY since, c.row, c.field",
     )?;
     let open: Vec<(String, String, String, i64)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Option<i64>>(3)?.unwrap_or(0))))?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
-    for (row, field, entity, opened_at) in open {
+    for (row, field, entity, since) in open {
         let Some(def) = CATALOGUE.entity(&entity) else { continue };
         let owner = patient_of(conn, def, &row);
         if let Some(p) = patient {
@@ -69,7 +70,7 @@ pub fn list(conn: &Connection, patient: Option<&Uuid>) -> Result<Json, ChartErro
             "entity": entity,
             "field": field,
             "patient": owner,
-            "opened_at": crate::clock::rfc3339(crate::ledger::hlc::millis(opened_at as u64)),
+            "since": crate::clock::rfc3339(crate::ledger::hlc::millis(since as u64)),
             "shown": shown,
             "values": hs.iter().map(|h| json!({
                 "change": h.change,
@@ -95,7 +96,7 @@ pub fn resolve(ctx: &Ctx, args: &Json) -> Result<(&'static EntityDef, Uuid, Chan
     let entity: String = ctx
         .conn
         .query_row(
-            "SELECT entity FROM ledger_conflict WHERE row = ?1 AND field = ?2 AND resolved_by IS NULL",
+            "SELECT entity FROM ledger_conflict WHERE row = ?1 AND field = ?2",
             [row.to_string(), field.to_string()],
             |r| r.get(0),
         )

@@ -33,8 +33,8 @@ pub fn check(fields: &mut Vec<(String, Value)>, m: &Map<String, Json>) -> Result
         return Err(ChartError::invalid("title", "is required"));
     }
     let Some(Value::Bytes(bytes)) = fields.iter().find(|(k, _)| k == "content").map(|(_, v)| v.clone()) else {
-        if m.contains_key("content") {
-            return Ok(()); // An edit that leaves the content alone.
+        if m.contains_key("id") {
+            return Ok(()); // An edit of a stored document that leaves the content alone.
         }
         return Err(ChartError::invalid("content", "attach the file as base64 text"));
     };

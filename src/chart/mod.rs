@@ -49,7 +49,9 @@ impl ChartError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            ChartError::Invalid { field, .. } if field == "code" => "invalid_code",
+            ChartError::Invalid { field, .. } if field == "code" || field.ends_with(".code") => {
+                "invalid_code"
+            }
             ChartError::Invalid { .. } => "invalid_input",
             ChartError::NotFound(_) => "not_found",
             ChartError::Immutable(_) => "record_immutable",

@@ -57,6 +57,11 @@ pub fn create(ctx: &Ctx, input: &Json) -> Result<(Uuid, Change), ChartError> {
 pub fn update(ctx: &Ctx, input: &Json) -> Result<(Uuid, Change), ChartError> {
     let id = record::get_id(input, "id")?;
     let current = super::load(ctx.conn, &PATIENT, &id)?;
+    if current.get("retracted") == Some(&Json::Bool(true)) {
+        return Err(ChartError::Immutable(
+            "this patient record was entered in error and can no longer be edited".into(),
+        ));
+    }
     let mut fields = record::fields_from_json(&PATIENT, input, &[])?;
     if fields.is_empty() {
         return Err(ChartError::invalid("request", "no fields to change"));

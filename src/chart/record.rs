@@ -12,7 +12,7 @@ use crate::ledger::schema::{EntityDef, FieldKind};
 use crate::ledger::{row_version, Value};
 
 /// Keys a request may carry that are not fields of the record itself.
-const CONTROL_KEYS: &[&str] = &["id", "version", "reason", "include_retracted"];
+const CONTROL_KEYS: &[&str] = &["id", "version", "include_retracted"];
 
 /// Converts the request's fields to typed values, refusing unknown fields and values of the
 /// wrong shape with a message that names the field.

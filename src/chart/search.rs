@@ -98,7 +98,7 @@ pub fn date_token(term: &str) -> Option<String> {
     formats
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(term, f).ok())
-        .filter(|d| term.len() >= 8 || d.to_string().len() == 10)
+        .filter(|d| (1850..=2200).contains(&chrono::Datelike::year(d)))
         .map(|d| format!("d{}", d.format("%Y%m%d")))
 }
 

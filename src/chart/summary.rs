@@ -50,7 +50,7 @@ pub fn summary(conn: &Connection, patient: &Uuid) -> Result<Json, ChartError> {
         Ok(out)
     };
     let open_conflicts: i64 = conn.query_row(
-        "SELECT count(*) FROM ledger_conflict c WHERE c.resolved_by IS NULL AND (c.row = ?1 OR c.row IN (
+        "SELECT count(*) FROM ledger_conflict c WHERE (c.row = ?1 OR c.row IN (
             SELECT id FROM problem WHERE patient = ?1 UNION ALL SELECT id FROM medication WHERE patient = ?1
             UNION ALL SELECT id FROM allergy WHERE patient = ?1 UNION ALL SELECT id FROM immunization WHERE patient = ?1
             UNION ALL SELECT id FROM coverage WHERE patient = ?1 UNION ALL SELECT id FROM encounter WHERE patient = ?1))",

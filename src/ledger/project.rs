@@ -152,8 +152,14 @@ pub fn apply_change(
                 vals.push(v);
             }
             let n = vals.len();
-            sets.push(format!("updated_at = ?{}", n + 1));
-            sets.push(format!("updated_by = ?{}", n + 2));
+            // The latest change by (time, author) stamps the row, whatever order changes
+            // arrived in, so every workstation shows the same "last updated".
+            sets.push(format!(
+                "updated_by = CASE WHEN ?{a} > updated_at OR (?{a} = updated_at AND ?{b} > updated_by) THEN ?{b} ELSE updated_by END",
+                a = n + 1,
+                b = n + 2
+            ));
+            sets.push(format!("updated_at = max(updated_at, ?{})", n + 1));
             vals.push(&at);
             vals.push(&author);
             vals.push(&row);
@@ -280,23 +286,13 @@ fn settle_field(
         }
     }
     if conflicted {
-        let open: Option<String> = conn
-            .prepare_cached(
-                "SELECT opened_by FROM ledger_conflict WHERE row = ?1 AND field = ?2 AND resolved_by IS NULL",
-            )?
-            .query_row(params![row, field], |r| r.get(0))
-            .optional()?;
-        if open.is_none() {
-            conn.prepare_cached(
-                "INSERT INTO ledger_conflict (row, field, entity, opened_by, opened_at, resolved_by) VALUES (?1, ?2, ?3, ?4, ?5, NULL)",
-            )?
-            .execute(params![row, field, c.entity, me, origin.hlc as i64])?;
-        }
-    } else {
         conn.prepare_cached(
-            "UPDATE ledger_conflict SET resolved_by = ?3 WHERE row = ?1 AND field = ?2 AND resolved_by IS NULL",
+            "INSERT OR IGNORE INTO ledger_conflict (row, field, entity) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![row, field, me])?;
+        .execute(params![row, field, c.entity])?;
+    } else {
+        conn.prepare_cached("DELETE FROM ledger_conflict WHERE row = ?1 AND field = ?2")?
+            .execute(params![row, field])?;
     }
     Ok(winner.value)
 }

@@ -53,6 +53,9 @@ pub fn open(path: &Path, key: &DbKey, access: Access, gate: &Gate) -> Result<Con
     if !matches!(access, Access::Write { create: true }) && !path.exists() {
         return Err(VaultError::Missing(path.to_path_buf()));
     }
+    if let Access::Write { create: true } = access {
+        create_private(path)?;
+    }
     let conn = Connection::open_with_flags(path, flags)?;
     // The key must be the first statement on the connection.
     conn.pragma_update(None, "key", key.sqlcipher_pragma())?;
@@ -86,4 +89,19 @@ pub fn open(path: &Path, key: &DbKey, access: Access, gate: &Gate) -> Result<Con
         move |_| Ok(g.is_open() as i64),
     )?;
     Ok(conn)
+}
+
+/// Creates the database file readable by its owner only; SQLite gives the WAL and
+/// shared-memory files the same mode.
+fn create_private(path: &Path) -> Result<(), VaultError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+        .map(|_| ())
+        .map_err(|e| VaultError::Io(path.to_path_buf(), e))
 }
