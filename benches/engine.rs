@@ -52,7 +52,10 @@ fn practice(n: usize) -> (Practice, String) {
         let (mut p, _) = Practice::init(
             &dir,
             KeyPlan::Passphrase(PASSPHRASE.into()),
-            Admin { name: "admin", password: ADMIN_PASSWORD },
+            Admin {
+                name: "admin",
+                password: ADMIN_PASSWORD,
+            },
             Arc::new(SystemClock),
             Arc::new(RandomIds),
             &ring::rand::SystemRandom::new(),
@@ -67,12 +70,23 @@ fn practice(n: usize) -> (Practice, String) {
         .expect("demo");
         let showcase = chartkeep::demo::showcase_chart(&mut p, 10, 2).expect("showcase");
         eprintln!("demo practice of {n} patients built in {:.1?}", t.elapsed());
-        std::fs::write(&marker, json!({"report": report, "showcase": showcase.to_string()}).to_string()).unwrap();
+        std::fs::write(
+            &marker,
+            json!({"report": report, "showcase": showcase.to_string()}).to_string(),
+        )
+        .unwrap();
         drop(p);
     }
     let info: Json = serde_json::from_str(&std::fs::read_to_string(&marker).unwrap()).unwrap();
     let (key, header) = vault::unlock(&dir, Secret::Passphrase(PASSPHRASE)).expect("unlock");
-    let p = Practice::open(&dir, key, header, Arc::new(SystemClock), Arc::new(RandomIds)).expect("open");
+    let p = Practice::open(
+        &dir,
+        key,
+        header,
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+    )
+    .expect("open");
     (p, info["showcase"].as_str().unwrap().to_string())
 }
 
@@ -99,7 +113,11 @@ fn measure(name: &'static str, iterations: usize, mut f: impl FnMut(usize)) -> L
         })
         .collect();
     times.sort();
-    Latency { name, p50: percentile(&times, 0.5), p95: percentile(&times, 0.95) }
+    Latency {
+        name,
+        p50: percentile(&times, 0.5),
+        p95: percentile(&times, 0.95),
+    }
 }
 
 fn rss_kib(field: &str) -> u64 {
@@ -119,7 +137,13 @@ fn search_queries(p: &Practice, n: usize) -> Vec<String> {
         .prepare("SELECT family, given, birth_date FROM patient ORDER BY id LIMIT ?1")
         .unwrap();
     let rows = stmt
-        .query_map([n as i64 * 37], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+        .query_map([n as i64 * 37], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
         .unwrap();
     rows.filter_map(Result::ok)
         .step_by(37)
@@ -127,7 +151,10 @@ fn search_queries(p: &Practice, n: usize) -> Vec<String> {
         .map(|(i, (family, given, birth))| {
             let given: Vec<String> = serde_json::from_str(&given).unwrap_or_default();
             let fam: String = family.chars().take(4).collect();
-            let giv: String = given.first().map(|g| g.chars().take(3).collect()).unwrap_or_default();
+            let giv: String = given
+                .first()
+                .map(|g| g.chars().take(3).collect())
+                .unwrap_or_default();
             match i % 3 {
                 0 => format!("{fam} {giv}"),
                 1 => format!("{giv} {fam}"),
@@ -142,8 +169,15 @@ fn raw_baseline(dir: &Path, key: &chartkeep::vault::keys::DbKey) -> rusqlite::Co
     let path = dir.join("raw-baseline.db");
     let _ = std::fs::remove_file(&path);
     let gate = chartkeep::vault::db::Gate::default();
-    let c = chartkeep::vault::db::open(&path, key, chartkeep::vault::db::Access::Write { create: true }, &gate).unwrap();
-    c.execute_batch("CREATE TABLE raw (id INTEGER PRIMARY KEY, v TEXT)").unwrap();
+    let c = chartkeep::vault::db::open(
+        &path,
+        key,
+        chartkeep::vault::db::Access::Write { create: true },
+        &gate,
+    )
+    .unwrap();
+    c.execute_batch("CREATE TABLE raw (id INTEGER PRIMARY KEY, v TEXT)")
+        .unwrap();
     c
 }
 
@@ -151,13 +185,21 @@ fn main() {
     let n = patients();
     let iterations = if bench_mode() { 400 } else { 3 };
     let (mut p, showcase) = practice(n);
-    let mut session: Session = api::login(&mut p, "drlee", chartkeep::demo::DEMO_PASSWORD).expect("login");
+    let mut session: Session =
+        api::login(&mut p, "drlee", chartkeep::demo::DEMO_PASSWORD).expect("login");
     let queries = search_queries(&p, 200);
-    let fts: Vec<String> = queries.iter().map(|q| chartkeep::chart::search::fts_query(q).unwrap()).collect();
+    let fts: Vec<String> = queries
+        .iter()
+        .map(|q| chartkeep::chart::search::fts_query(q).unwrap())
+        .collect();
 
-    let mut c = Criterion::default().configure_from_args().sample_size(if bench_mode() { 50 } else { 10 });
+    let mut c = Criterion::default()
+        .configure_from_args()
+        .sample_size(if bench_mode() { 50 } else { 10 });
     if !bench_mode() {
-        c = c.warm_up_time(Duration::from_millis(10)).measurement_time(Duration::from_millis(50));
+        c = c
+            .warm_up_time(Duration::from_millis(10))
+            .measurement_time(Duration::from_millis(50));
     }
 
     // Search: engine vs raw FTS5 on the same index.
@@ -168,7 +210,9 @@ fn main() {
     let raw_search = measure("raw FTS5 query", iterations, |i| {
         let mut stmt = p
             .reader()
-            .prepare_cached("SELECT rowid FROM patient_fts WHERE patient_fts MATCH ?1 ORDER BY rank LIMIT 25")
+            .prepare_cached(
+                "SELECT rowid FROM patient_fts WHERE patient_fts MATCH ?1 ORDER BY rank LIMIT 25",
+            )
             .unwrap();
         let ids: Vec<i64> = stmt
             .query_map([&fts[i % fts.len()]], |r| r.get(0))
@@ -181,19 +225,57 @@ fn main() {
         let mut i = 0;
         b.iter(|| {
             i += 1;
-            api::call(&mut p, &mut session, "patient.search", json!({"query": queries[i % queries.len()]})).unwrap()
+            api::call(
+                &mut p,
+                &mut session,
+                "patient.search",
+                json!({"query": queries[i % queries.len()]}),
+            )
+            .unwrap()
         })
     });
 
     // Opening a 10-year chart: summary + timeline.
-    let open_chart = measure("chart open (summary + timeline)", iterations.min(200), |_| {
-        black_box(api::call(&mut p, &mut session, "chart.summary", json!({"patient": showcase})).unwrap());
-        black_box(api::call(&mut p, &mut session, "chart.timeline", json!({"patient": showcase, "limit": 200})).unwrap());
-    });
+    let open_chart = measure(
+        "chart open (summary + timeline)",
+        iterations.min(200),
+        |_| {
+            black_box(
+                api::call(
+                    &mut p,
+                    &mut session,
+                    "chart.summary",
+                    json!({"patient": showcase}),
+                )
+                .unwrap(),
+            );
+            black_box(
+                api::call(
+                    &mut p,
+                    &mut session,
+                    "chart.timeline",
+                    json!({"patient": showcase, "limit": 200}),
+                )
+                .unwrap(),
+            );
+        },
+    );
     c.bench_function("chart_open_10y", |b| {
         b.iter(|| {
-            api::call(&mut p, &mut session, "chart.summary", json!({"patient": showcase})).unwrap();
-            api::call(&mut p, &mut session, "chart.timeline", json!({"patient": showcase, "limit": 200})).unwrap()
+            api::call(
+                &mut p,
+                &mut session,
+                "chart.summary",
+                json!({"patient": showcase}),
+            )
+            .unwrap();
+            api::call(
+                &mut p,
+                &mut session,
+                "chart.timeline",
+                json!({"patient": showcase, "limit": 200}),
+            )
+            .unwrap()
         })
     });
 
@@ -201,8 +283,14 @@ fn main() {
     let key = p.key().clone();
     let mut raw = raw_baseline(p.dir(), &key);
     let write_patients: Vec<String> = {
-        let mut stmt = p.reader().prepare("SELECT id FROM patient LIMIT 500").unwrap();
-        stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+        let mut stmt = p
+            .reader()
+            .prepare("SELECT id FROM patient LIMIT 500")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
     };
     let write = measure("vitals form write (api)", iterations, |i| {
         let pt = &write_patients[i % write_patients.len()];
@@ -214,7 +302,8 @@ fn main() {
     });
     let raw_write = measure("raw single-row transaction", iterations, |i| {
         let tx = raw.transaction().unwrap();
-        tx.execute("INSERT INTO raw (v) VALUES (?1)", [format!("row {i}")]).unwrap();
+        tx.execute("INSERT INTO raw (v) VALUES (?1)", [format!("row {i}")])
+            .unwrap();
         tx.commit().unwrap();
     });
 
@@ -222,7 +311,11 @@ fn main() {
     let t = Instant::now();
     let report = p.rebuild(false).unwrap();
     let rebuild_time = t.elapsed();
-    assert!(report.differences.is_empty(), "rebuild differs from live tables: {:?}", &report.differences[..report.differences.len().min(5)]);
+    assert!(
+        report.differences.is_empty(),
+        "rebuild differs from live tables: {:?}",
+        &report.differences[..report.differences.len().min(5)]
+    );
     let rate = report.changes as f64 / rebuild_time.as_secs_f64();
 
     c.final_summary();
@@ -231,15 +324,30 @@ fn main() {
     println!("| measurement | p50 | p95 |");
     println!("|---|---|---|");
     for r in rows {
-        println!("| {} | {:.3} ms | {:.3} ms |", r.name, r.p50.as_secs_f64() * 1e3, r.p95.as_secs_f64() * 1e3);
+        println!(
+            "| {} | {:.3} ms | {:.3} ms |",
+            r.name,
+            r.p50.as_secs_f64() * 1e3,
+            r.p95.as_secs_f64() * 1e3
+        );
     }
     let ratio = |a: &Latency, b: &Latency| a.p95.as_secs_f64() / b.p95.as_secs_f64();
-    println!("\nsearch p95 / raw FTS5 p95 = {:.2}", ratio(&search, &raw_search));
-    println!("write p95 / raw transaction p95 = {:.2}", ratio(&write, &raw_write));
+    println!(
+        "\nsearch p95 / raw FTS5 p95 = {:.2}",
+        ratio(&search, &raw_search)
+    );
+    println!(
+        "write p95 / raw transaction p95 = {:.2}",
+        ratio(&write, &raw_write)
+    );
     println!(
         "rebuild: {} commits, {} changes in {:.2?} = {:.0} changes/s",
         report.commits, report.changes, rebuild_time, rate
     );
-    println!("memory: VmRSS {} MiB, VmHWM {} MiB", rss_kib("VmRSS:") / 1024, rss_kib("VmHWM:") / 1024);
+    println!(
+        "memory: VmRSS {} MiB, VmHWM {} MiB",
+        rss_kib("VmRSS:") / 1024,
+        rss_kib("VmHWM:") / 1024
+    );
     let _ = std::fs::remove_file(p.dir().join("raw-baseline.db"));
 }

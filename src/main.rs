@@ -18,7 +18,11 @@ use chartkeep::vault::keychain::{KeyStore, OsKeychain};
 use chartkeep::vault::{self, KeyPlan, Secret, VaultError};
 
 #[derive(Parser)]
-#[command(name = "chartkeep", version, about = "Chartkeep: an offline-first, encrypted medical record")]
+#[command(
+    name = "chartkeep",
+    version,
+    about = "Chartkeep: an offline-first, encrypted medical record"
+)]
 struct Cli {
     /// The practice's data folder (default: the platform's data folder).
     #[arg(long, env = "CHARTKEEP_DATA", global = true)]
@@ -120,7 +124,8 @@ const EXIT_WRONG_SECRET: u8 = 3;
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CHARTKEEP_LOG").unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("CHARTKEEP_LOG")
+                .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -140,7 +145,14 @@ fn main() -> ExitCode {
 
 fn classify(e: &anyhow::Error) -> (String, u8) {
     if let Some(v) = e.downcast_ref::<VaultError>() {
-        return (v.code().into(), if v.is_wrong_secret() { EXIT_WRONG_SECRET } else { 1 });
+        return (
+            v.code().into(),
+            if v.is_wrong_secret() {
+                EXIT_WRONG_SECRET
+            } else {
+                1
+            },
+        );
     }
     if let Some(p) = e.downcast_ref::<PracticeError>() {
         let wrong = matches!(p, PracticeError::Vault(v) if v.is_wrong_secret());
@@ -156,7 +168,8 @@ fn classify(e: &anyhow::Error) -> (String, u8) {
 fn default_data_dir() -> Result<PathBuf> {
     let home = std::env::var_os("HOME").map(PathBuf::from);
     if cfg!(target_os = "windows") {
-        let appdata = std::env::var_os("APPDATA").ok_or_else(|| anyhow!("APPDATA is not set; pass --data DIR"))?;
+        let appdata = std::env::var_os("APPDATA")
+            .ok_or_else(|| anyhow!("APPDATA is not set; pass --data DIR"))?;
         return Ok(PathBuf::from(appdata).join("Chartkeep"));
     }
     if cfg!(target_os = "macos") {
@@ -180,7 +193,9 @@ fn secret(env: &str, prompt: &str, confirm: bool) -> Result<String> {
         return Ok(s);
     }
     if !std::io::stdin().is_terminal() {
-        return Err(anyhow!("{prompt} is needed: set {env} or run in a terminal"));
+        return Err(anyhow!(
+            "{prompt} is needed: set {env} or run in a terminal"
+        ));
     }
     let first = rpassword::prompt_password(format!("{prompt}: "))?;
     if confirm {
@@ -201,16 +216,26 @@ fn line(prompt: &str, default: &str) -> Result<String> {
     let mut s = String::new();
     std::io::stdin().read_line(&mut s)?;
     let s = s.trim();
-    Ok(if s.is_empty() { default.to_string() } else { s.to_string() })
+    Ok(if s.is_empty() {
+        default.to_string()
+    } else {
+        s.to_string()
+    })
 }
 
 fn new_passphrase() -> Result<String> {
     let p = match env_secret("CHARTKEEP_NEW_PASSPHRASE") {
         Some(p) => p,
-        None => secret("CHARTKEEP_PASSPHRASE", "New passphrase for this practice's key", true)?,
+        None => secret(
+            "CHARTKEEP_PASSPHRASE",
+            "New passphrase for this practice's key",
+            true,
+        )?,
     };
     if p.chars().count() < 8 {
-        return Err(anyhow!("the passphrase needs at least 8 characters; nothing was changed"));
+        return Err(anyhow!(
+            "the passphrase needs at least 8 characters; nothing was changed"
+        ));
     }
     Ok(p)
 }
@@ -274,7 +299,8 @@ fn init(dir: &Path, admin: Option<String>, no_keychain: bool) -> Result<Practice
         None => line("Administrator user name", "admin")?,
     };
     let password = secret("CHARTKEEP_PASSWORD", &format!("Password for {admin}"), true)?;
-    chartkeep::access::password::acceptable(&password).map_err(|m| anyhow!("administrator password: {m}; nothing was created"))?;
+    chartkeep::access::password::acceptable(&password)
+        .map_err(|m| anyhow!("administrator password: {m}; nothing was created"))?;
     let (store, pass) = keychain_or_passphrase(no_keychain)?;
     let plan = match (&store, pass) {
         (Some(k), _) => KeyPlan::Keychain(k),
@@ -284,19 +310,27 @@ fn init(dir: &Path, admin: Option<String>, no_keychain: bool) -> Result<Practice
     let (practice, recovery) = Practice::init(
         dir,
         plan,
-        Admin { name: &admin, password: &password },
+        Admin {
+            name: &admin,
+            password: &password,
+        },
         clock(),
         Arc::new(RandomIds),
         &ring::rand::SystemRandom::new(),
     )?;
     say_mode(dir, practice.header().mode);
-    println!("Created a practice in {} with administrator '{admin}'.", dir.display());
+    println!(
+        "Created a practice in {} with administrator '{admin}'.",
+        dir.display()
+    );
     println!();
     println!("RECOVERY CODE (shown once; print it and keep it somewhere safe):");
     println!();
     println!("    {}", recovery.as_str());
     println!();
-    println!("It opens this practice if the keychain or passphrase is lost, and restores its backups.");
+    println!(
+        "It opens this practice if the keychain or passphrase is lost, and restores its backups."
+    );
     Ok(practice)
 }
 
@@ -318,7 +352,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Status => {
             let h = header::read(&dir).map_err(VaultError::from)?;
             say_mode(&dir, h.mode);
-            println!("{}", json!({"practice_id": h.practice_id, "created": h.created, "mode": h.mode, "data": dir}));
+            println!(
+                "{}",
+                json!({"practice_id": h.practice_id, "created": h.created, "mode": h.mode, "data": dir})
+            );
         }
         Cmd::Recover { no_keychain } => {
             backup::finish_interrupted_rekey(&dir)?;
@@ -338,34 +375,52 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let (practice, pass) = open(&dir)?;
             let mode = practice.header().mode;
             let conn = practice.into_writer();
-            let store = if mode == KeyMode::Keychain { Some(OsKeychain::probe()?) } else { None };
-            let code = backup::rekey(
+            let store = if mode == KeyMode::Keychain {
+                Some(OsKeychain::probe()?)
+            } else {
+                None
+            };
+            backup::rekey(
                 conn,
                 &dir,
                 pass.as_deref(),
                 store.as_ref().map(|s| s as &dyn KeyStore),
                 &ring::rand::SystemRandom::new(),
+                &mut |code| {
+                    println!("NEW RECOVERY CODE (write it down now; it replaces the old one once the rotation completes):");
+                    println!();
+                    println!("    {}", code.as_str());
+                    println!();
+                },
             )?;
-            println!("The database key was rotated. NEW RECOVERY CODE (the old one no longer works):");
-            println!();
-            println!("    {}", code.as_str());
-            println!();
+            println!("The database key was rotated; the old recovery code no longer opens this practice.");
             println!("Backups made before today still open with the old recovery code.");
         }
         Cmd::Backup { file } => {
             let (mut practice, _) = open(&dir)?;
             let key = practice.key().clone();
             let n = backup::backup(practice.writer(), &dir, &key, &file)?;
-            println!("Backup written to {} ({} bytes, encrypted, checksummed).", file.display(), n);
+            println!(
+                "Backup written to {} ({} bytes, encrypted, checksummed).",
+                file.display(),
+                n
+            );
         }
         Cmd::Restore { file, no_keychain } => {
             let contents = backup::read_backup(&file)?;
             let key = match env_secret("CHARTKEEP_RECOVERY_CODE") {
                 Some(code) => backup::unlock_backup(&contents, Some(&code), None)?,
-                None => match (env_secret("CHARTKEEP_PASSPHRASE"), contents.header.passphrase.is_some()) {
+                None => match (
+                    env_secret("CHARTKEEP_PASSPHRASE"),
+                    contents.header.passphrase.is_some(),
+                ) {
                     (Some(p), true) => backup::unlock_backup(&contents, None, Some(&p))?,
                     _ => {
-                        let code = secret("CHARTKEEP_RECOVERY_CODE", "Recovery code of the backed-up practice", false)?;
+                        let code = secret(
+                            "CHARTKEEP_RECOVERY_CODE",
+                            "Recovery code of the backed-up practice",
+                            false,
+                        )?;
                         backup::unlock_backup(&contents, Some(&code), None)?
                     }
                 },
@@ -385,10 +440,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report = practice.verify()?;
             if !report.ok() {
                 println!("{}", serde_json::to_string_pretty(&report)?);
-                return Err(anyhow!("the restored practice did not verify; keep the backup and contact support"));
+                return Err(anyhow!(
+                    "the restored practice did not verify; keep the backup and contact support"
+                ));
             }
             say_mode(&dir, practice.header().mode);
-            println!("Restored {} into {}; it verifies.", file.display(), dir.display());
+            println!(
+                "Restored {} into {}; it verifies.",
+                file.display(),
+                dir.display()
+            );
         }
         Cmd::Verify => {
             let (mut practice, _) = open(&dir)?;
@@ -413,7 +474,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 eprintln!(
                     "{} difference(s) between the live tables and a replay of the ledger{}.",
                     report.differences.len(),
-                    if check { "" } else { "; the live tables now equal the replay" }
+                    if check {
+                        ""
+                    } else {
+                        "; the live tables now equal the replay"
+                    }
                 );
                 if check {
                     return Ok(ExitCode::from(1));
@@ -424,17 +489,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let (mut practice, _) = open(&dir)?;
             let mut session = login(&mut practice, user_login)?;
             let out = match cmd {
-                AuditCmd::Report { from, to, user, patient } => api::call(
+                AuditCmd::Report {
+                    from,
+                    to,
+                    user,
+                    patient,
+                } => api::call(
                     &mut practice,
                     &mut session,
                     "audit.report",
                     json!({"from": from, "to": to, "user": user, "patient": patient}),
                 )?,
-                AuditCmd::Verify => api::call(&mut practice, &mut session, "audit.verify", json!({}))?,
+                AuditCmd::Verify => {
+                    api::call(&mut practice, &mut session, "audit.verify", json!({}))?
+                }
             };
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
-        Cmd::Call { command, json, user, list } => {
+        Cmd::Call {
+            command,
+            json,
+            user,
+            list,
+        } => {
             if list {
                 for d in api::describe() {
                     println!("{:<28} {}", d.name, d.summary);
@@ -447,14 +524,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None if !std::io::stdin().is_terminal() => {
                     let mut s = String::new();
                     std::io::stdin().read_to_string(&mut s)?;
-                    if s.trim().is_empty() { "{}".into() } else { s }
+                    if s.trim().is_empty() {
+                        "{}".into()
+                    } else {
+                        s
+                    }
                 }
                 None => "{}".into(),
             };
             let args: Json = match serde_json::from_str(&text) {
                 Ok(v) => v,
                 Err(e) => {
-                    let err = ApiError::new("malformed_json", format!("the request is not valid JSON ({e}); nothing was done"));
+                    let err = ApiError::new(
+                        "malformed_json",
+                        format!("the request is not valid JSON ({e}); nothing was done"),
+                    );
                     eprintln!("{}", serde_json::to_string(&err)?);
                     return Ok(ExitCode::from(1));
                 }
@@ -476,7 +560,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
-        Cmd::Demo { patients, seed, show } => {
+        Cmd::Demo {
+            patients,
+            seed,
+            show,
+        } => {
             let mut practice = if header::path_in(&dir).exists() {
                 open(&dir)?.0
             } else {
@@ -491,8 +579,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             if show {
-                let mut session = api::login(&mut practice, "drlee", chartkeep::demo::DEMO_PASSWORD)?;
-                let summary = api::call(&mut practice, &mut session, "chart.summary", json!({"patient": report.showcase}))?;
+                let mut session =
+                    api::login(&mut practice, "drlee", chartkeep::demo::DEMO_PASSWORD)?;
+                let summary = api::call(
+                    &mut practice,
+                    &mut session,
+                    "chart.summary",
+                    json!({"patient": report.showcase}),
+                )?;
                 println!("{}", serde_json::to_string_pretty(&summary)?);
             }
         }

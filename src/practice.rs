@@ -90,7 +90,9 @@ pub struct Practice {
 
 impl std::fmt::Debug for Practice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Practice").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("Practice")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
@@ -116,7 +118,12 @@ impl Practice {
             Err(e) => {
                 // A practice that failed half-way holds no patient data yet: remove what
                 // this call created so the folder can be initialised again.
-                for f in [db::DB_FILE, "chartkeep.db-wal", "chartkeep.db-shm", crate::vault::header::HEADER_FILE] {
+                for f in [
+                    db::DB_FILE,
+                    "chartkeep.db-wal",
+                    "chartkeep.db-shm",
+                    crate::vault::header::HEADER_FILE,
+                ] {
                     let _ = std::fs::remove_file(dir.join(f));
                 }
                 Err(e)
@@ -178,8 +185,13 @@ impl Practice {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdSource>,
     ) -> Result<Practice, PracticeError> {
+        // The header in place decides which key is right; a half-done rotation is undone
+        // (or tidied) to match it.
+        vault::backup::finish_interrupted_rekey(dir)?;
         let gate = Gate::default();
         let path = vault::db_path(dir);
+        // Checked on a read-only handle first: opening the writer switches the file to WAL.
+        migrate::check_not_newer(&db::open(&path, &key, Access::Read, &gate)?)?;
         let mut write = db::open(&path, &key, Access::Write { create: false }, &gate)?;
         migrate::check_not_newer(&write)?;
         migrate::migrate(&mut write, &crate::clock::rfc3339(clock.now_ms()))?;
@@ -244,12 +256,18 @@ impl Practice {
     /// Signs and writes one user action's changes as a single commit.
     pub fn commit(&mut self, author: Uuid, changes: Vec<Change>) -> Result<Commit, LedgerError> {
         let now = self.clock.now_ms();
-        self.ledger.append(&mut self.write, &self.gate, author, changes, now)
+        self.ledger
+            .append(&mut self.write, &self.gate, author, changes, now)
     }
 
     /// Applies a commit from another workstation.
-    pub fn apply(&mut self, encoded: &[u8], signature: [u8; 64]) -> Result<ledger::Applied, LedgerError> {
-        self.ledger.apply(&mut self.write, &self.gate, encoded, signature)
+    pub fn apply(
+        &mut self,
+        encoded: &[u8],
+        signature: [u8; 64],
+    ) -> Result<ledger::Applied, LedgerError> {
+        self.ledger
+            .apply(&mut self.write, &self.gate, encoded, signature)
     }
 
     /// Replays the ledger; with `replace`, the result becomes the live projections.
@@ -310,7 +328,9 @@ impl Practice {
     /// SQLCipher's page HMACs, SQLite's integrity check, the whole ledger (signatures,
     /// chains, index), the projections against a replay, and the access log's chain.
     pub fn verify(&mut self) -> Result<VerifyReport, PracticeError> {
-        let sqlite_integrity: String = self.read.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let sqlite_integrity: String = self
+            .read
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         let mut cipher_integrity = Vec::new();
         {
             let mut stmt = self.read.prepare("PRAGMA cipher_integrity_check")?;

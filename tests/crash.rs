@@ -41,17 +41,28 @@ fn child_writer() {
         return;
     };
     let passphrase = std::env::var(CHILD_PASSPHRASE).expect("passphrase in the environment");
-    let round: u64 = std::env::var(CHILD_ROUND).expect("round").parse().expect("a round number");
+    let round: u64 = std::env::var(CHILD_ROUND)
+        .expect("round")
+        .parse()
+        .expect("a round number");
     let mut out = std::io::stdout().lock();
+    // libtest has printed "test child_writer ... " without a newline: end that line.
+    writeln!(out).expect("stdout");
     let mut practice = try_open(Path::new(&dir), Secret::Passphrase(&passphrase))
         .unwrap_or_else(|e| panic!("the child cannot open the practice: {e:?}"));
-    writeln!(out, "opened").and_then(|()| out.flush()).expect("stdout");
+    writeln!(out, "opened")
+        .and_then(|()| out.flush())
+        .expect("stdout");
     let mut session = admin(&mut practice);
-    writeln!(out, "ready").and_then(|()| out.flush()).expect("stdout");
-    for n in 0..100_000 {
+    writeln!(out, "ready")
+        .and_then(|()| out.flush())
+        .expect("stdout");
+    for n in 0..1_000 {
         let id = create_patient(&mut practice, &mut session, &family(round, n), "Kill");
         // Acknowledged only once the call returned, i.e. the commit is durable.
-        writeln!(out, "ack {n} {id}").and_then(|()| out.flush()).expect("stdout");
+        writeln!(out, "ack {n} {id}")
+            .and_then(|()| out.flush())
+            .expect("stdout");
     }
 }
 
@@ -83,7 +94,7 @@ fn next_line(reader: &mut BufReader<ChildStdout>) -> Option<String> {
 }
 
 fn parse_ack(line: &str) -> Option<(u64, String)> {
-    let rest = line.strip_prefix("ack ")?;
+    let rest = &line[line.find("ack ")? + 4..];
     let (n, id) = rest.split_once(' ')?;
     Some((n.parse().ok()?, id.to_string()))
 }
@@ -91,7 +102,13 @@ fn parse_ack(line: &str) -> Option<(u64, String)> {
 fn spawn_child(dir: &Path, round: u64, stderr: &Path) -> Child {
     let exe = std::env::current_exe().expect("the test binary's path");
     Command::new(exe)
-        .args(["--exact", "child_writer", "--nocapture", "--ignored", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_writer",
+            "--nocapture",
+            "--ignored",
+            "--test-threads=1",
+        ])
         .env(CHILD_DIR, dir)
         .env(CHILD_PASSPHRASE, PASSPHRASE)
         .env(CHILD_ROUND, round.to_string())
@@ -119,7 +136,7 @@ fn run_round(dir: &Path, round: u64, at: KillAt, rng: &mut ChaCha20Rng, stderr: 
         KillAt::Spawn => true,
         KillAt::Opened => loop {
             match next_line(&mut reader) {
-                Some(l) if l == "opened" => break true,
+                Some(l) if l.ends_with("opened") => break true,
                 Some(_) => {}
                 None => break false,
             }
@@ -179,13 +196,23 @@ fn reopen(dir: &Path, key: &DbKey, header: &Header, keep_wal: bool) -> Practice 
 /// and chains, the projections against a replay, the access log's chain.
 fn full_check(practice: &mut Practice, when: &str) {
     let report = practice.verify().expect("verify runs");
-    assert!(report.ok(), "{when}: the practice does not verify: {report:#?}");
+    assert!(
+        report.ok(),
+        "{when}: the practice does not verify: {report:#?}"
+    );
 }
 
-fn check_acked(practice: &mut Practice, session: &mut Session, acked: &[(String, String)], when: &str) {
+fn check_acked(
+    practice: &mut Practice,
+    session: &mut Session,
+    acked: &[(String, String)],
+    when: &str,
+) {
     for (family, id) in acked {
-        let p = try_call(practice, session, "patient.get", json!({ "id": id }))
-            .unwrap_or_else(|e| panic!("{when}: acknowledged write {family} ({id}) is lost: {e:?}"));
+        let p =
+            try_call(practice, session, "patient.get", json!({ "id": id })).unwrap_or_else(|e| {
+                panic!("{when}: acknowledged write {family} ({id}) is lost: {e:?}")
+            });
         assert_eq!(p["family"], family.as_str(), "{when}: {id}");
     }
 }
@@ -221,7 +248,9 @@ fn kill_9_never_loses_an_acknowledged_write() {
                 .map(|d| d.as_nanos() as u64)
                 .unwrap_or(1)
         });
-    eprintln!("kill -9 harness: {rounds} rounds, seed {seed} (CHARTKEEP_CRASH_SEED={seed} repeats it)");
+    eprintln!(
+        "kill -9 harness: {rounds} rounds, seed {seed} (CHARTKEEP_CRASH_SEED={seed} repeats it)"
+    );
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
 
     let t = tempfile::tempdir().unwrap();
@@ -265,7 +294,11 @@ fn kill_9_never_loses_an_acknowledged_write() {
         let written = written_in_round(&practice, round);
         let expected: Vec<u64> = (0..written.len() as u64).collect();
         assert_eq!(written, expected, "{when}: the surviving writes have a gap");
-        assert!(written.len() >= r.acked.len(), "{when}: {written:?} vs {:?}", r.acked);
+        assert!(
+            written.len() >= r.acked.len(),
+            "{when}: {written:?} vs {:?}",
+            r.acked
+        );
         if written.len() > r.acked.len() {
             unacked_but_kept += 1;
         }
@@ -285,5 +318,8 @@ fn kill_9_never_loses_an_acknowledged_write() {
          {unacked_but_kept} rounds kept a write the kill cut off before its acknowledgement",
         all_acked.len()
     );
-    assert!(rounds == 0 || !all_acked.is_empty() || rounds < 10, "the child never wrote anything");
+    assert!(
+        rounds == 0 || !all_acked.is_empty() || rounds < 10,
+        "the child never wrote anything"
+    );
 }

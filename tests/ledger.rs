@@ -479,13 +479,7 @@ fn busy_clinic() -> (Env, Session, String) {
         "vitals.record",
         json!({"patient": patient, "heart_rate": 80}),
     );
-    assert_eq!(
-        count(
-            p.reader(),
-            "SELECT count(*) FROM ledger_conflict"
-        ),
-        1
-    );
+    assert_eq!(count(p.reader(), "SELECT count(*) FROM ledger_conflict"), 1);
     (env, doc, patient)
 }
 

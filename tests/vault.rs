@@ -45,7 +45,12 @@ fn data_survives_close_and_reopen() {
 
     let mut practice = open(dir);
     let mut s = admin(&mut practice);
-    let found = call(&mut practice, &mut s, "patient.search", json!({"query": "hollowell"}));
+    let found = call(
+        &mut practice,
+        &mut s,
+        "patient.search",
+        json!({"query": "hollowell"}),
+    );
     let found = found.as_array().unwrap();
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0]["id"], id.as_str());
@@ -73,7 +78,11 @@ fn wrong_secrets_are_refused_and_the_recovery_code_sets_a_new_passphrase() {
     assert!(e.is_wrong_secret(), "{e:?}");
     assert_eq!(e.code(), "wrong_secret");
 
-    for typed in ["1234", "not a recovery code", "7KQ2-M9XD-A0B1-CDEF-GHJK-MNPQ-RSTV-WXYU"] {
+    for typed in [
+        "1234",
+        "not a recovery code",
+        "7KQ2-M9XD-A0B1-CDEF-GHJK-MNPQ-RSTV-WXYU",
+    ] {
         let e = vault_err(vault::unlock(dir, Secret::RecoveryCode(typed)));
         assert_eq!(e.code(), "malformed_recovery_code", "{typed}: {e:?}");
         assert!(!e.is_wrong_secret(), "{typed}");
@@ -81,17 +90,29 @@ fn wrong_secrets_are_refused_and_the_recovery_code_sets_a_new_passphrase() {
 
     // The code as printed, and as a person might type it back.
     let typed = code.as_str().to_lowercase().replace('-', " ");
-    let (key, _) = vault::unlock(dir, Secret::RecoveryCode(&typed)).expect("the recovery code opens");
+    let (key, _) =
+        vault::unlock(dir, Secret::RecoveryCode(&typed)).expect("the recovery code opens");
     let rng = ring::rand::SystemRandom::new();
-    let header = vault::store_key(dir, &key, KeyPlan::Passphrase("a brand new passphrase".into()), &rng)
-        .expect("store the key under a new passphrase");
+    let header = vault::store_key(
+        dir,
+        &key,
+        KeyPlan::Passphrase("a brand new passphrase".into()),
+        &rng,
+    )
+    .expect("store the key under a new passphrase");
     assert!(header.check_key(&key));
 
     let e = vault_err(vault::unlock(dir, Secret::Passphrase(PASSPHRASE)));
-    assert!(e.is_wrong_secret(), "the old passphrase no longer opens: {e:?}");
+    assert!(
+        e.is_wrong_secret(),
+        "the old passphrase no longer opens: {e:?}"
+    );
     let mut practice = try_open(dir, Secret::Passphrase("a brand new passphrase")).unwrap();
     let mut s = admin(&mut practice);
-    assert_eq!(search_families(&mut practice, &mut s, "quillfeather"), ["Quillfeather"]);
+    assert_eq!(
+        search_families(&mut practice, &mut s, "quillfeather"),
+        ["Quillfeather"]
+    );
     drop(practice);
     // The recovery code stays valid.
     vault::unlock(dir, Secret::RecoveryCode(code.as_str())).expect("the recovery code still opens");
@@ -123,7 +144,10 @@ fn a_damaged_database_is_reported_not_silently_used() {
     }
     drop(practice);
     let db_file = vault::db_path(dir);
-    assert!(!dir.join("chartkeep.db-wal").exists(), "closing checkpoints the WAL");
+    assert!(
+        !dir.join("chartkeep.db-wal").exists(),
+        "closing checkpoints the WAL"
+    );
     let pristine = std::fs::read(&db_file).unwrap();
     let name = db_file.display().to_string();
 
@@ -143,7 +167,11 @@ fn a_damaged_database_is_reported_not_silently_used() {
         Err(e) => {
             let msg = e.to_string();
             eprintln!("opening the damaged database: {msg} ({})", e.code());
-            assert!(msg.contains(&name), "the error names {name}: {msg} ({})", e.code());
+            assert!(
+                msg.contains(&name),
+                "the error names {name}: {msg} ({})",
+                e.code()
+            );
             assert!(msg.contains("restore"), "the error says what to do: {msg}");
         }
         Ok(mut practice) => match practice.verify() {
@@ -193,7 +221,10 @@ fn missing_files_name_the_path_and_the_way_out() {
     let (code, msg) = code_of(open_with(dir, key, header));
     assert_eq!(code, "practice_missing");
     assert!(msg.contains(&db_file.display().to_string()), "{msg}");
-    assert!(!db_file.exists(), "opening never creates a new, empty database");
+    assert!(
+        !db_file.exists(),
+        "opening never creates a new, empty database"
+    );
     std::fs::rename(&aside, &db_file).unwrap();
 
     // No header.
@@ -228,7 +259,11 @@ fn init_never_overwrites_an_existing_practice() {
     let e = again.expect_err("a second init in the same folder");
     assert_eq!(e.code(), "practice_exists", "{e:?}");
     assert!(e.to_string().contains(&dir.display().to_string()), "{e}");
-    assert_eq!(snapshot(dir), before, "the existing practice's files are unchanged");
+    assert_eq!(
+        snapshot(dir),
+        before,
+        "the existing practice's files are unchanged"
+    );
 
     // Half a practice (only the header, or only the database) is still a practice.
     for keep in ["chartkeep.db", "chartkeep.header"] {
@@ -244,7 +279,11 @@ fn init_never_overwrites_an_existing_practice() {
         .err()
         .unwrap_or_else(|| panic!("init over a folder holding only {keep}"));
         assert_eq!(e.code(), "practice_exists");
-        assert_eq!(snapshot(half.path()).len(), 1, "nothing was added next to {keep}");
+        assert_eq!(
+            snapshot(half.path()).len(),
+            1,
+            "nothing was added next to {keep}"
+        );
     }
 }
 
@@ -257,26 +296,69 @@ fn a_database_from_a_newer_chartkeep_is_refused_and_left_untouched() {
     let header = practice.header().clone();
     drop(practice);
     {
-        let conn = db::open(&vault::db_path(dir), &key, Access::Write { create: false }, &Gate::default())
+        let conn = db::open(
+            &vault::db_path(dir),
+            &key,
+            Access::Write { create: false },
+            &Gate::default(),
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO schema_migration VALUES (999, 'future', 'x')",
+            [],
+        )
+        .unwrap();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
             .unwrap();
-        conn.execute("INSERT INTO schema_migration VALUES (999, 'future', 'x')", [])
-            .unwrap();
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
     }
     let before = snapshot(dir);
     let db_sum = sha256(&before["chartkeep.db"]);
 
     let (code, msg) = code_of(open_with(dir, key.clone(), header.clone()));
     assert_eq!(code, "database_too_new", "{msg}");
-    assert!(msg.contains("999") && msg.contains("update Chartkeep"), "{msg}");
+    assert!(
+        msg.contains("999") && msg.contains("update Chartkeep"),
+        "{msg}"
+    );
     let after = snapshot(dir);
-    assert_eq!(sha256(&after["chartkeep.db"]), db_sum, "the database file is unchanged");
+    assert_eq!(
+        sha256(&after["chartkeep.db"]),
+        db_sum,
+        "the database file is unchanged"
+    );
     assert_eq!(after, before, "no file in the folder changed");
 
     // And again through the full unlock path.
     let (code, _) = code_of(try_open(dir, Secret::Passphrase(PASSPHRASE)));
     assert_eq!(code, "database_too_new");
     assert_eq!(snapshot(dir), before);
+
+    // A newer Chartkeep might keep a rollback journal instead of a WAL: still untouched.
+    {
+        let conn = db::open(
+            &vault::db_path(dir),
+            &key,
+            Access::Write { create: false },
+            &Gate::default(),
+        )
+        .unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete");
+    }
+    let before = snapshot(dir);
+    let (code, msg) = code_of(open_with(dir, key, header));
+    assert_eq!(code, "database_too_new", "{msg}");
+    let after = snapshot(dir);
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+    assert!(
+        after["chartkeep.db"] == before["chartkeep.db"],
+        "the refused database was changed (journal mode switched to WAL before the version check?)"
+    );
 }
 
 /// Read, unlock and restore a backup, as `chartkeep restore` does.
@@ -294,14 +376,20 @@ fn backup_and_restore_whole_or_not_at_all() {
     let mut s = admin(&mut practice);
     let mut ids = BTreeMap::new();
     for family in ["Ashgrove", "Brindlecombe"] {
-        ids.insert(family, create_patient(&mut practice, &mut s, family, "Rowan"));
+        ids.insert(
+            family,
+            create_patient(&mut practice, &mut s, family, "Rowan"),
+        );
     }
     drop(practice);
     // Reopened as the app and the CLI do, with a write still in the WAL.
     let mut practice = open(&dir);
     let mut s = admin(&mut practice);
     let family = "Cattermole";
-    ids.insert(family, create_patient(&mut practice, &mut s, family, "Rowan"));
+    ids.insert(
+        family,
+        create_patient(&mut practice, &mut s, family, "Rowan"),
+    );
     assert!(dir.join("chartkeep.db-wal").exists());
     let file = t.path().join("practice.ckbackup");
     let key = practice.key().clone();
@@ -312,11 +400,17 @@ fn backup_and_restore_whole_or_not_at_all() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n != "practice" && n != "practice.ckbackup")
         .collect();
-    assert!(leftovers.is_empty(), "backup left temporary files: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "backup left temporary files: {leftovers:?}"
+    );
     // A later write is not in the backup.
     create_patient(&mut practice, &mut s, "Latecomer", "Rowan");
+    // A backup never overwrites a file.
+    let first = std::fs::read(&file).unwrap();
     let e = vault_err(backup::backup(practice.writer(), &dir, &key, &file));
-    assert_eq!(e.code(), "practice_exists", "a backup never overwrites a file: {e:?}");
+    assert!(e.to_string().contains(&file.display().to_string()), "{e}");
+    assert_eq!(std::fs::read(&file).unwrap(), first);
     drop(practice);
 
     // Restore into a new folder: it opens (with the backed-up passphrase), verifies, and
@@ -328,7 +422,12 @@ fn backup_and_restore_whole_or_not_at_all() {
     assert!(report.ok(), "{report:?}");
     let mut s = admin(&mut copy);
     for (family, id) in &ids {
-        let found = call(&mut copy, &mut s, "patient.search", json!({ "query": family }));
+        let found = call(
+            &mut copy,
+            &mut s,
+            "patient.search",
+            json!({ "query": family }),
+        );
         assert_eq!(found.as_array().unwrap().len(), 1, "{family}: {found}");
         assert_eq!(found[0]["id"], id.as_str());
     }
@@ -349,7 +448,14 @@ fn backup_and_restore_whole_or_not_at_all() {
     // A flipped byte anywhere, or a cut-short file, is refused before anything is written.
     let good = std::fs::read(&file).unwrap();
     let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
-    for at in [0, 11, good.len() / 3, good.len() / 2, good.len() - 40, good.len() - 1] {
+    for at in [
+        0,
+        11,
+        good.len() / 3,
+        good.len() / 2,
+        good.len() - 40,
+        good.len() - 1,
+    ] {
         let mut bad = good.clone();
         bad[at] ^= 0x01;
         cases.push((format!("byte {at} flipped"), bad));
@@ -377,10 +483,15 @@ fn backup_and_restore_whole_or_not_at_all() {
     assert!(!target.exists());
     // So is the passphrase of another practice.
     let contents = backup::read_backup(&file).unwrap();
-    let e = vault_err(backup::unlock_backup(&contents, None, Some("not the passphrase")));
+    let e = vault_err(backup::unlock_backup(
+        &contents,
+        None,
+        Some("not the passphrase"),
+    ));
     assert!(e.is_wrong_secret(), "{e:?}");
     // The right passphrase opens a passphrase-mode backup too.
-    backup::unlock_backup(&contents, None, Some(PASSPHRASE)).expect("the passphrase opens the backup");
+    backup::unlock_backup(&contents, None, Some(PASSPHRASE))
+        .expect("the passphrase opens the backup");
 }
 
 #[test]
@@ -394,17 +505,42 @@ fn rekey_replaces_the_recovery_code_and_keeps_the_data() {
     let practice = open(dir);
     let old_key = practice.key().clone();
     let rng = ring::rand::SystemRandom::new();
-    let new_code = backup::rekey(practice.into_writer(), dir, Some(PASSPHRASE), None, &rng).expect("rekey");
+    let new_code = backup::rekey(
+        practice.into_writer(),
+        dir,
+        Some(PASSPHRASE),
+        None,
+        &rng,
+        &mut |_| {},
+    )
+    .expect("rekey");
     assert_ne!(new_code.as_str(), old_code.as_str());
     let left: Vec<_> = snapshot(dir).into_keys().collect();
-    assert_eq!(left, ["chartkeep.db", "chartkeep.header"], "rekey cleans up after itself");
+    assert_eq!(
+        left,
+        ["chartkeep.db", "chartkeep.header"],
+        "rekey cleans up after itself"
+    );
 
     let e = vault_err(vault::unlock(dir, Secret::RecoveryCode(old_code.as_str())));
-    assert!(e.is_wrong_secret(), "the old recovery code stops working: {e:?}");
-    let (key, header) = vault::unlock(dir, Secret::RecoveryCode(new_code.as_str())).expect("new code");
-    assert_ne!(key.as_bytes(), old_key.as_bytes(), "the database key changed");
+    assert!(
+        e.is_wrong_secret(),
+        "the old recovery code stops working: {e:?}"
+    );
+    let (key, header) =
+        vault::unlock(dir, Secret::RecoveryCode(new_code.as_str())).expect("new code");
+    assert_ne!(
+        key.as_bytes(),
+        old_key.as_bytes(),
+        "the database key changed"
+    );
     // The old key no longer opens the file.
-    let e = vault_err(db::open(&vault::db_path(dir), &old_key, Access::Read, &Gate::default()));
+    let e = vault_err(db::open(
+        &vault::db_path(dir),
+        &old_key,
+        Access::Read,
+        &Gate::default(),
+    ));
     assert_eq!(e.code(), "database_wrong_key_or_damaged", "{e:?}");
 
     let mut practice = open_with(dir, key, header).unwrap();
@@ -417,7 +553,10 @@ fn rekey_replaces_the_recovery_code_and_keeps_the_data() {
     // The passphrase still opens it.
     let mut practice = open(dir);
     let mut s = admin(&mut practice);
-    assert_eq!(search_families(&mut practice, &mut s, "rekeyton"), ["Rekeyton"]);
+    assert_eq!(
+        search_families(&mut practice, &mut s, "rekeyton"),
+        ["Rekeyton"]
+    );
 }
 
 /// An OS keychain stand-in that keeps keys in memory.
@@ -429,10 +568,18 @@ impl KeyStore for MemKeychain {
         "test keychain"
     }
     fn get(&self, practice_id: &str) -> Result<Option<DbKey>, KeychainError> {
-        Ok(self.0.lock().unwrap().get(practice_id).map(|k| DbKey::from_bytes(*k)))
+        Ok(self
+            .0
+            .lock()
+            .unwrap()
+            .get(practice_id)
+            .map(|k| DbKey::from_bytes(*k)))
     }
     fn set(&self, practice_id: &str, key: &DbKey) -> Result<(), KeychainError> {
-        self.0.lock().unwrap().insert(practice_id.into(), *key.as_bytes());
+        self.0
+            .lock()
+            .unwrap()
+            .insert(practice_id.into(), *key.as_bytes());
         Ok(())
     }
     fn delete(&self, practice_id: &str) -> Result<(), KeychainError> {
@@ -489,7 +636,15 @@ fn rekey_files(keychain: bool) -> RekeyFiles {
     let practice = open_with(dir, key, header).unwrap();
     let pass = (!keychain).then_some(PASSPHRASE);
     let store_ref = keychain.then_some(&store as &dyn KeyStore);
-    backup::rekey(practice.into_writer(), dir, pass, store_ref, &rng).expect("rekey");
+    backup::rekey(
+        practice.into_writer(),
+        dir,
+        pass,
+        store_ref,
+        &rng,
+        &mut |_| {},
+    )
+    .expect("rekey");
     let after = snapshot(dir);
     RekeyFiles {
         before,
@@ -516,9 +671,18 @@ fn assert_opens_as_before(dir: &Path, f: &RekeyFiles, state: &str) {
         Some(store) => try_open(dir, Secret::Keychain(store)),
         None => try_open(dir, Secret::Passphrase(PASSPHRASE)),
     }
-    .unwrap_or_else(|e| panic!("{state}: the practice does not open as before: {e:?} ({})", e.code()));
+    .unwrap_or_else(|e| {
+        panic!(
+            "{state}: the practice does not open as before: {e:?} ({})",
+            e.code()
+        )
+    });
     let mut s = admin(&mut practice);
-    assert_eq!(search_families(&mut practice, &mut s, "interruptus"), ["Interruptus"], "{state}");
+    assert_eq!(
+        search_families(&mut practice, &mut s, "interruptus"),
+        ["Interruptus"],
+        "{state}"
+    );
     let report = practice.verify().unwrap();
     assert!(report.ok(), "{state}: {report:?}");
     drop(practice);
@@ -631,10 +795,17 @@ fn canary_in(bytes: &[u8]) -> Vec<String> {
 
 fn assert_no_canary_in_files(dir: &Path, when: &str) {
     let files = snapshot(dir);
-    assert!(files.contains_key("chartkeep.db"), "{when}: {:?}", files.keys());
+    assert!(
+        files.contains_key("chartkeep.db"),
+        "{when}: {:?}",
+        files.keys()
+    );
     for (name, bytes) in &files {
         let found = canary_in(bytes);
-        assert!(found.is_empty(), "{when}: {name} holds patient data in plaintext: {found:?}");
+        assert!(
+            found.is_empty(),
+            "{when}: {name} holds patient data in plaintext: {found:?}"
+        );
     }
 }
 
@@ -677,7 +848,8 @@ fn no_patient_data_reaches_the_disk_or_the_logs_in_plaintext() {
             "note.add",
             json!({"patient": id, "kind": "free", "title": "Visit", "text": note}),
         );
-        let pdf = format!("%PDF-1.4\n% Referral letter for {CANARY_GIVEN} {CANARY_FAMILY}\n%%EOF\n");
+        let pdf =
+            format!("%PDF-1.4\n% Referral letter for {CANARY_GIVEN} {CANARY_FAMILY}\n%%EOF\n");
         let content = base64::engine::general_purpose::STANDARD.encode(pdf.as_bytes());
         let added = call(
             &mut practice,
@@ -704,11 +876,28 @@ fn no_patient_data_reaches_the_disk_or_the_logs_in_plaintext() {
         assert!(!e.code.is_empty());
 
         // The data is really there, readable through the API.
-        let found = call(&mut practice, &mut doc, "patient.search", json!({"query": "zyxwq"}));
+        let found = call(
+            &mut practice,
+            &mut doc,
+            "patient.search",
+            json!({"query": "zyxwq"}),
+        );
         assert_eq!(found[0]["id"], id.as_str(), "{found}");
-        let summary = call(&mut practice, &mut doc, "chart.summary", json!({"patient": id}));
-        assert!(summary.to_string().contains(CANARY_FAMILY) || summary.to_string().contains("E11.9"));
-        let got = call(&mut practice, &mut doc, "document.content", json!({"id": added["id"]}));
+        let summary = call(
+            &mut practice,
+            &mut doc,
+            "chart.summary",
+            json!({"patient": id}),
+        );
+        assert!(
+            summary.to_string().contains(CANARY_FAMILY) || summary.to_string().contains("E11.9")
+        );
+        let got = call(
+            &mut practice,
+            &mut doc,
+            "document.content",
+            json!({"id": added["id"]}),
+        );
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(got["content"].as_str().unwrap())
             .unwrap();
@@ -736,7 +925,10 @@ fn no_patient_data_reaches_the_disk_or_the_logs_in_plaintext() {
             .writer()
             .query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(()))
             .unwrap();
-        practice.writer().execute_batch("DETACH DATABASE plain").unwrap();
+        practice
+            .writer()
+            .execute_batch("DETACH DATABASE plain")
+            .unwrap();
         let found = canary_in(&std::fs::read(&plain).unwrap());
         assert!(
             found.iter().any(|f| f.starts_with(CANARY_FAMILY)),
@@ -747,10 +939,19 @@ fn no_patient_data_reaches_the_disk_or_the_logs_in_plaintext() {
 
     assert_no_canary_in_files(&dir, "after closing");
     let found = canary_in(&std::fs::read(&backup_file).unwrap());
-    assert!(found.is_empty(), "the backup holds patient data in plaintext: {found:?}");
+    assert!(
+        found.is_empty(),
+        "the backup holds patient data in plaintext: {found:?}"
+    );
 
     let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
-    assert!(logs.contains("canary capture is live"), "the log capture works: {logs}");
+    assert!(
+        logs.contains("canary capture is live"),
+        "the log capture works: {logs}"
+    );
     let found = canary_in(logs.as_bytes());
-    assert!(found.is_empty(), "patient data in the logs: {found:?}\n{logs}");
+    assert!(
+        found.is_empty(),
+        "patient data in the logs: {found:?}\n{logs}"
+    );
 }

@@ -73,10 +73,16 @@ pub fn verify(conn: &Connection) -> Result<u64, AccessError> {
         let stored_prev: Vec<u8> = r.get(9)?;
         let stored_hash: Vec<u8> = r.get(10)?;
         if seq != last_seq + 1 {
-            return Err(AccessError::LogDamaged(seq, format!("entries {} to {} are missing", last_seq + 1, seq - 1)));
+            return Err(AccessError::LogDamaged(
+                seq,
+                format!("entries {} to {} are missing", last_seq + 1, seq - 1),
+            ));
         }
         if stored_prev != prev {
-            return Err(AccessError::LogDamaged(seq, "does not follow the previous entry".into()));
+            return Err(AccessError::LogDamaged(
+                seq,
+                "does not follow the previous entry".into(),
+            ));
         }
         let s = |i: usize| strings[i].as_deref().unwrap_or("");
         let a = Access {
@@ -90,7 +96,10 @@ pub fn verify(conn: &Connection) -> Result<u64, AccessError> {
             detail: s(7),
         };
         if entry_hash(&prev, &a) != stored_hash {
-            return Err(AccessError::LogDamaged(seq, "its contents were altered".into()));
+            return Err(AccessError::LogDamaged(
+                seq,
+                "its contents were altered".into(),
+            ));
         }
         prev = stored_hash;
         last_seq = seq;

@@ -7,11 +7,26 @@ pub static USER: EntityDef = EntityDef {
     name: "user",
     table: "app_user",
     fields: &[
-        FieldDef { name: "name", kind: Text },
-        FieldDef { name: "display_name", kind: Text },
-        FieldDef { name: "role", kind: Text },
-        FieldDef { name: "password_hash", kind: Text },
-        FieldDef { name: "active", kind: Bool },
+        FieldDef {
+            name: "name",
+            kind: Text,
+        },
+        FieldDef {
+            name: "display_name",
+            kind: Text,
+        },
+        FieldDef {
+            name: "role",
+            kind: Text,
+        },
+        FieldDef {
+            name: "password_hash",
+            kind: Text,
+        },
+        FieldDef {
+            name: "active",
+            kind: Bool,
+        },
     ],
 };
 
@@ -19,8 +34,13 @@ pub static SETTING: EntityDef = EntityDef {
     name: "setting",
     table: "setting",
     fields: &[
-        FieldDef { name: "name", kind: Text },
-        FieldDef { name: "value", kind: Text },
+        FieldDef {
+            name: "name",
+            kind: Text,
+        },
+        FieldDef {
+            name: "value",
+            kind: Text,
+        },
     ],
 };
-

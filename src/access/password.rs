@@ -20,7 +20,11 @@ pub fn hash(password: &str, ids: &dyn IdSource) -> String {
         password.as_bytes(),
         &mut out,
     );
-    format!("pbkdf2-sha256${ITERATIONS}${}${}", hex::encode(salt), hex::encode(out))
+    format!(
+        "pbkdf2-sha256${ITERATIONS}${}${}",
+        hex::encode(salt),
+        hex::encode(out)
+    )
 }
 
 /// Constant-time check of a password against a stored hash; a malformed hash never matches.
@@ -29,14 +33,25 @@ pub fn verify(password: &str, stored: &str) -> bool {
     let [scheme, iters, salt, hash] = parts.as_slice() else {
         return false;
     };
-    let (Ok(iters), Ok(salt), Ok(hash)) = (iters.parse::<u32>(), hex::decode(salt), hex::decode(hash)) else {
+    let (Ok(iters), Ok(salt), Ok(hash)) =
+        (iters.parse::<u32>(), hex::decode(salt), hex::decode(hash))
+    else {
         return false;
     };
     if *scheme != "pbkdf2-sha256" || iters < ITERATIONS {
         return false;
     }
-    let Some(n) = NonZeroU32::new(iters) else { return false };
-    pbkdf2::verify(pbkdf2::PBKDF2_HMAC_SHA256, n, &salt, password.as_bytes(), &hash).is_ok()
+    let Some(n) = NonZeroU32::new(iters) else {
+        return false;
+    };
+    pbkdf2::verify(
+        pbkdf2::PBKDF2_HMAC_SHA256,
+        n,
+        &salt,
+        password.as_bytes(),
+        &hash,
+    )
+    .is_ok()
 }
 
 /// The minimum a password must meet before it is accepted.

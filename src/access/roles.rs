@@ -71,7 +71,10 @@ impl Role {
             Role::Nurse => matches!(p, Demographics | EditDemographics | ReadChart | WriteChart),
             Role::FrontDesk => matches!(p, Demographics | EditDemographics),
             Role::Billing => matches!(p, Demographics | Billing),
-            Role::Administrator => matches!(p, Demographics | EditDemographics | Administer | ResolveConflicts),
+            Role::Administrator => matches!(
+                p,
+                Demographics | EditDemographics | Administer | ResolveConflicts
+            ),
         }
     }
 }

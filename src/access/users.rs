@@ -23,7 +23,9 @@ pub struct User {
 fn valid_name(name: &str) -> Result<(), AccessError> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
     if ok {
         Ok(())
     } else {
@@ -52,17 +54,35 @@ pub fn create(
     })?;
     password::acceptable(pass).map_err(AccessError::Invalid)?;
     if find(conn, name)?.is_some() {
-        return Err(AccessError::Invalid(format!("a user named '{name}' already exists")));
+        return Err(AccessError::Invalid(format!(
+            "a user named '{name}' already exists"
+        )));
     }
     let id = ids.uuid_v7(clock.now_ms());
     let fields = vec![
         ("name".to_string(), Value::from(name)),
-        ("display_name".to_string(), Value::from(display_name.unwrap_or(name))),
+        (
+            "display_name".to_string(),
+            Value::from(display_name.unwrap_or(name)),
+        ),
         ("role".to_string(), Value::from(role.name())),
-        ("password_hash".to_string(), Value::Text(password::hash(pass, ids))),
+        (
+            "password_hash".to_string(),
+            Value::Text(password::hash(pass, ids)),
+        ),
         ("active".to_string(), Value::Bool(true)),
     ];
-    Ok((id, Change::new(ids.uuid_v7(clock.now_ms()), "user", id, Op::Create, fields, vec![])))
+    Ok((
+        id,
+        Change::new(
+            ids.uuid_v7(clock.now_ms()),
+            "user",
+            id,
+            Op::Create,
+            fields,
+            vec![],
+        ),
+    ))
 }
 
 struct Row {
@@ -148,10 +168,12 @@ pub fn update(
         .get("name")
         .and_then(Json::as_str)
         .ok_or_else(|| AccessError::Invalid("name: which user to change".into()))?;
-    let row = find(conn, name)?.ok_or_else(|| AccessError::Invalid(format!("no user named '{name}'")))?;
+    let row =
+        find(conn, name)?.ok_or_else(|| AccessError::Invalid(format!("no user named '{name}'")))?;
     let mut fields = Vec::new();
     if let Some(r) = input.get("role").and_then(Json::as_str) {
-        let role = Role::parse(r).ok_or_else(|| AccessError::Invalid(format!("'{r}' is not a role")))?;
+        let role =
+            Role::parse(r).ok_or_else(|| AccessError::Invalid(format!("'{r}' is not a role")))?;
         fields.push(("role".to_string(), Value::from(role.name())));
     }
     if let Some(d) = input.get("display_name").and_then(Json::as_str) {
@@ -162,15 +184,30 @@ pub fn update(
     }
     if let Some(p) = input.get("password").and_then(Json::as_str) {
         password::acceptable(p).map_err(AccessError::Invalid)?;
-        fields.push(("password_hash".to_string(), Value::Text(password::hash(p, ids))));
+        fields.push((
+            "password_hash".to_string(),
+            Value::Text(password::hash(p, ids)),
+        ));
     }
     if fields.is_empty() {
-        return Err(AccessError::Invalid("nothing to change: give role, display_name, active or password".into()));
+        return Err(AccessError::Invalid(
+            "nothing to change: give role, display_name, active or password".into(),
+        ));
     }
     let id = Uuid::parse_str(&row.id).unwrap_or_default();
     let base = crate::ledger::row_version(conn, &super::entities::USER, &id)
         .map_err(|e| AccessError::Invalid(e.to_string()))?;
-    Ok((id, Change::new(ids.uuid_v7(clock.now_ms()), "user", id, Op::Set, fields, base)))
+    Ok((
+        id,
+        Change::new(
+            ids.uuid_v7(clock.now_ms()),
+            "user",
+            id,
+            Op::Set,
+            fields,
+            base,
+        ),
+    ))
 }
 
 /// A practice setting (e.g. `idle_lock_minutes`), or None if never set.

@@ -93,7 +93,10 @@ pub fn describe() -> Vec<CommandDoc> {
         .iter()
         .map(|(name, perm, summary, req, resp)| CommandDoc {
             name: name.to_string(),
-            permission: serde_json::to_value(perm).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+            permission: serde_json::to_value(perm)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
             summary: summary.to_string(),
             request: serde_json::from_str(req).unwrap_or(Json::Null),
             response: resp.to_string(),
@@ -104,12 +107,21 @@ pub fn describe() -> Vec<CommandDoc> {
             .fields
             .iter()
             .filter(|f| f.name != "patient")
-            .map(|f| (f.name.to_string(), Json::String(format!("{:?}", f.kind).to_lowercase())))
+            .map(|f| {
+                (
+                    f.name.to_string(),
+                    Json::String(format!("{:?}", f.kind).to_lowercase()),
+                )
+            })
             .collect();
         for verb in RECORD_VERBS {
             let perms: Vec<String> = record_permission(def, verb)
                 .iter()
-                .filter_map(|p| serde_json::to_value(p).ok().and_then(|v| v.as_str().map(String::from)))
+                .filter_map(|p| {
+                    serde_json::to_value(p)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                })
                 .collect();
             let noun = def.name.replace('_', " ");
             let (summary, request, response) = match *verb {
@@ -151,7 +163,14 @@ fn require(session: &Session, any_of: &[Permission], command: &str) -> Result<()
     }
 }
 
-fn log(practice: &Practice, session: &Session, patient: Option<&str>, action: &str, category: &str, detail: &str) -> Result<(), ApiError> {
+fn log(
+    practice: &Practice,
+    session: &Session,
+    patient: Option<&str>,
+    action: &str,
+    category: &str,
+    detail: &str,
+) -> Result<(), ApiError> {
     let at = crate::clock::rfc3339(practice.clock.now_ms());
     practice.log_access(&Access {
         at: &at,
@@ -169,11 +188,19 @@ fn log(practice: &Practice, session: &Session, patient: Option<&str>, action: &s
 fn patient_of(practice: &Practice, def: &EntityDef, id: &Uuid) -> Option<String> {
     practice
         .reader()
-        .query_row(&format!("SELECT patient FROM \"{}\" WHERE id = ?1", def.table), [id.to_string()], |r| r.get(0))
+        .query_row(
+            &format!("SELECT patient FROM \"{}\" WHERE id = ?1", def.table),
+            [id.to_string()],
+            |r| r.get(0),
+        )
         .ok()
 }
 
-fn commit(practice: &mut Practice, session: &Session, changes: Vec<Change>) -> Result<(), ApiError> {
+fn commit(
+    practice: &mut Practice,
+    session: &Session,
+    changes: Vec<Change>,
+) -> Result<(), ApiError> {
     practice.commit(session.user.id, changes)?;
     Ok(())
 }
@@ -183,16 +210,29 @@ fn get_row(practice: &Practice, def: &EntityDef, id: &Uuid) -> Result<Json, ApiE
 }
 
 fn str_arg<'a>(args: &'a Json, key: &str) -> Option<&'a str> {
-    args.get(key).and_then(Json::as_str).filter(|s| !s.is_empty())
+    args.get(key)
+        .and_then(Json::as_str)
+        .filter(|s| !s.is_empty())
 }
 
-pub fn dispatch(practice: &mut Practice, session: &mut Session, command: &str, args: &Json) -> Result<Json, ApiError> {
+pub fn dispatch(
+    practice: &mut Practice,
+    session: &mut Session,
+    command: &str,
+    args: &Json,
+) -> Result<Json, ApiError> {
     if !args.is_object() {
-        return Err(ApiError::new("invalid_input", "the request must be a JSON object, e.g. {\"patient\": \"…\"}"));
+        return Err(ApiError::new(
+            "invalid_input",
+            "the request must be a JSON object, e.g. {\"patient\": \"…\"}",
+        ));
     }
-    let (domain, verb) = command
-        .split_once('.')
-        .ok_or_else(|| ApiError::new("unknown_command", format!("'{command}' is not a command; commands look like patient.search")))?;
+    let (domain, verb) = command.split_once('.').ok_or_else(|| {
+        ApiError::new(
+            "unknown_command",
+            format!("'{command}' is not a command; commands look like patient.search"),
+        )
+    })?;
     if let Some((_, perm, ..)) = FIXED.iter().find(|c| c.0 == command) {
         require(session, &[*perm], command)?;
         return fixed(practice, session, command, args);
@@ -201,10 +241,19 @@ pub fn dispatch(practice: &mut Practice, session: &mut Session, command: &str, a
         require(session, record_permission(def, verb), command)?;
         return generic(practice, session, def, verb, args);
     }
-    Err(ApiError::new("unknown_command", format!("'{command}' is not a command; see docs/api.md or `chartkeep call --list`")))
+    Err(ApiError::new(
+        "unknown_command",
+        format!("'{command}' is not a command; see docs/api.md or `chartkeep call --list`"),
+    ))
 }
 
-fn generic(practice: &mut Practice, session: &Session, def: &'static EntityDef, verb: &str, args: &Json) -> Result<Json, ApiError> {
+fn generic(
+    practice: &mut Practice,
+    session: &Session,
+    def: &'static EntityDef,
+    verb: &str,
+    args: &Json,
+) -> Result<Json, ApiError> {
     match verb {
         "add" | "update" | "retract" => {
             let (id, change) = {
@@ -226,15 +275,32 @@ fn generic(practice: &mut Practice, session: &Session, def: &'static EntityDef, 
                 get_row(practice, def, &id)?
             };
             let patient = row.get("patient").and_then(Json::as_str).map(String::from);
-            log(practice, session, patient.as_deref(), "read", def.name, &id.to_string())?;
+            log(
+                practice,
+                session,
+                patient.as_deref(),
+                "read",
+                def.name,
+                &id.to_string(),
+            )?;
             Ok(row)
         }
         "list" => {
             let patient = record::get_id(args, "patient")?;
             chart::load(practice.reader(), &entities::PATIENT, &patient)?;
-            let all = args.get("include_retracted").and_then(Json::as_bool).unwrap_or(false);
+            let all = args
+                .get("include_retracted")
+                .and_then(Json::as_bool)
+                .unwrap_or(false);
             let rows = record::list_for_patient(practice.reader(), def, &patient, all)?;
-            log(practice, session, Some(&patient.to_string()), "read", def.name, "list")?;
+            log(
+                practice,
+                session,
+                Some(&patient.to_string()),
+                "read",
+                def.name,
+                "list",
+            )?;
             Ok(Json::Array(rows))
         }
         _ => {
@@ -242,13 +308,25 @@ fn generic(practice: &mut Practice, session: &Session, def: &'static EntityDef, 
             let patient = patient_of(practice, def, &id)
                 .ok_or_else(|| ChartError::NotFound(format!("{} {id}", def.name)))?;
             let h = chart::history(practice.reader(), &id)?;
-            log(practice, session, Some(&patient), "read", def.name, "history")?;
+            log(
+                practice,
+                session,
+                Some(&patient),
+                "read",
+                def.name,
+                "history",
+            )?;
             Ok(h)
         }
     }
 }
 
-fn fixed(practice: &mut Practice, session: &mut Session, command: &str, args: &Json) -> Result<Json, ApiError> {
+fn fixed(
+    practice: &mut Practice,
+    session: &mut Session,
+    command: &str,
+    args: &Json,
+) -> Result<Json, ApiError> {
     let p = &entities::PATIENT;
     match command {
         "patient.create" | "patient.update" | "patient.retract" => {
@@ -262,61 +340,133 @@ fn fixed(practice: &mut Practice, session: &mut Session, command: &str, args: &J
             };
             commit(practice, session, vec![change])?;
             let mut row = chart::load(practice.reader(), p, &id)?;
-            row.insert("name".into(), Json::String(chart::patient::display_name(&row)));
+            row.insert(
+                "name".into(),
+                Json::String(chart::patient::display_name(&row)),
+            );
             Ok(Json::Object(row))
         }
         "patient.get" => {
             let id = record::get_id(args, "id")?;
             let mut row = chart::load(practice.reader(), p, &id)?;
-            row.insert("name".into(), Json::String(chart::patient::display_name(&row)));
-            log(practice, session, Some(&id.to_string()), "read", "demographics", "")?;
+            row.insert(
+                "name".into(),
+                Json::String(chart::patient::display_name(&row)),
+            );
+            log(
+                practice,
+                session,
+                Some(&id.to_string()),
+                "read",
+                "demographics",
+                "",
+            )?;
             Ok(Json::Object(row))
         }
         "patient.search" => {
-            let q = str_arg(args, "query").ok_or_else(|| ChartError::invalid("query", "is required"))?;
-            let limit = args.get("limit").and_then(Json::as_u64).unwrap_or(25).clamp(1, 200) as usize;
+            let q = str_arg(args, "query")
+                .ok_or_else(|| ChartError::invalid("query", "is required"))?;
+            let limit = args
+                .get("limit")
+                .and_then(Json::as_u64)
+                .unwrap_or(25)
+                .clamp(1, 200) as usize;
             let found = chart::search::search(practice.reader(), q, limit)?;
             // A search discloses the demographics of every chart it shows: name them all.
-            let shown: Vec<&str> = found.iter().filter_map(|p| p.get("id").and_then(Json::as_str)).collect();
-            log(practice, session, None, "search", "demographics", &Json::from(shown).to_string())?;
+            let shown: Vec<&str> = found
+                .iter()
+                .filter_map(|p| p.get("id").and_then(Json::as_str))
+                .collect();
+            log(
+                practice,
+                session,
+                None,
+                "search",
+                "demographics",
+                &Json::from(shown).to_string(),
+            )?;
             Ok(Json::Array(found))
         }
         "patient.history" => {
             let id = record::get_id(args, "id")?;
             chart::load(practice.reader(), p, &id)?;
             let h = chart::history(practice.reader(), &id)?;
-            log(practice, session, Some(&id.to_string()), "read", "demographics", "history")?;
+            log(
+                practice,
+                session,
+                Some(&id.to_string()),
+                "read",
+                "demographics",
+                "history",
+            )?;
             Ok(h)
         }
         "chart.summary" => {
             let id = record::get_id(args, "patient")?;
             let s = chart::summary::summary(practice.reader(), &id)?;
-            log(practice, session, Some(&id.to_string()), "read", "chart", "summary")?;
+            log(
+                practice,
+                session,
+                Some(&id.to_string()),
+                "read",
+                "chart",
+                "summary",
+            )?;
             Ok(s)
         }
         "chart.timeline" => {
             let id = record::get_id(args, "patient")?;
             chart::load(practice.reader(), p, &id)?;
             let kinds = match args.get("kinds") {
-                Some(Json::Array(a)) => Some(a.iter().filter_map(Json::as_str).map(String::from).collect()),
+                Some(Json::Array(a)) => Some(
+                    a.iter()
+                        .filter_map(Json::as_str)
+                        .map(String::from)
+                        .collect(),
+                ),
                 _ => None,
             };
             let f = chart::timeline::Filter {
                 kinds,
                 from: str_arg(args, "from").map(String::from),
                 to: str_arg(args, "to").map(String::from),
-                limit: args.get("limit").and_then(Json::as_u64).unwrap_or(200).clamp(1, 5000) as usize,
+                limit: args
+                    .get("limit")
+                    .and_then(Json::as_u64)
+                    .unwrap_or(200)
+                    .clamp(1, 5000) as usize,
             };
             let t = chart::timeline::timeline(practice.reader(), &id, &f)?;
-            log(practice, session, Some(&id.to_string()), "read", "chart", "timeline")?;
+            log(
+                practice,
+                session,
+                Some(&id.to_string()),
+                "read",
+                "chart",
+                "timeline",
+            )?;
             Ok(t)
         }
         "observation.series" => {
             let id = record::get_id(args, "patient")?;
             chart::load(practice.reader(), p, &id)?;
-            let code = str_arg(args, "code").ok_or_else(|| ChartError::invalid("code", "is required (a LOINC code)"))?;
-            let s = chart::timeline::series(practice.reader(), &id, code, str_arg(args, "from"), str_arg(args, "to"))?;
-            log(practice, session, Some(&id.to_string()), "read", "observation", code)?;
+            let code = str_arg(args, "code")
+                .ok_or_else(|| ChartError::invalid("code", "is required (a LOINC code)"))?;
+            let s = chart::timeline::series(
+                practice.reader(),
+                &id,
+                code,
+                str_arg(args, "from"),
+                str_arg(args, "to"),
+            )?;
+            log(
+                practice,
+                session,
+                Some(&id.to_string()),
+                "read",
+                "observation",
+                code,
+            )?;
             Ok(s)
         }
         "vitals.record" | "labs.record" => {
@@ -330,14 +480,21 @@ fn fixed(practice: &mut Practice, session: &mut Session, command: &str, args: &J
             };
             let ids: Vec<Uuid> = changes.iter().map(|c| c.row).collect();
             commit(practice, session, changes)?;
-            let rows: Result<Vec<Json>, ApiError> = ids.iter().map(|i| get_row(practice, &entities::OBSERVATION, i)).collect();
+            let rows: Result<Vec<Json>, ApiError> = ids
+                .iter()
+                .map(|i| get_row(practice, &entities::OBSERVATION, i))
+                .collect();
             Ok(Json::Array(rows?))
         }
         "order.result" => {
             let id = record::get_id(args, "id")?;
             let order = chart::load(practice.reader(), &entities::ORDER, &id)?;
             if order.get("status").and_then(Json::as_str) == Some("cancelled") {
-                return Err(ChartError::invalid("id", "this order was cancelled; it takes no results").into());
+                return Err(ChartError::invalid(
+                    "id",
+                    "this order was cancelled; it takes no results",
+                )
+                .into());
             }
             let mut lab_args = args.clone();
             if let (Some(o), Some(pt)) = (lab_args.as_object_mut(), order.get("patient")) {
@@ -347,8 +504,15 @@ fn fixed(practice: &mut Practice, session: &mut Session, command: &str, args: &J
             }
             let mut changes = {
                 let ctx = practice.chart_ctx();
-                let has_results = args.get("results").and_then(Json::as_array).is_some_and(|r| !r.is_empty());
-                let mut changes = if has_results { chart::vitals::labs(&ctx, &lab_args, Some(&id))? } else { vec![] };
+                let has_results = args
+                    .get("results")
+                    .and_then(Json::as_array)
+                    .is_some_and(|r| !r.is_empty());
+                let mut changes = if has_results {
+                    chart::vitals::labs(&ctx, &lab_args, Some(&id))?
+                } else {
+                    vec![]
+                };
                 let mut upd = json!({"id": id.to_string(), "status": "completed",
                     "result_at": str_arg(args, "effective").map(String::from).unwrap_or_else(|| crate::clock::rfc3339(ctx.clock.now_ms()))});
                 if let Some(s) = str_arg(args, "summary") {
@@ -361,21 +525,36 @@ fn fixed(practice: &mut Practice, session: &mut Session, command: &str, args: &J
                 changes.push(c);
                 changes
             };
-            let obs: Vec<Uuid> = changes.iter().filter(|c| c.entity == "observation").map(|c| c.row).collect();
+            let obs: Vec<Uuid> = changes
+                .iter()
+                .filter(|c| c.entity == "observation")
+                .map(|c| c.row)
+                .collect();
             changes.sort_by_key(|c| c.entity != "observation");
             commit(practice, session, changes)?;
-            let results: Result<Vec<Json>, ApiError> = obs.iter().map(|i| get_row(practice, &entities::OBSERVATION, i)).collect();
+            let results: Result<Vec<Json>, ApiError> = obs
+                .iter()
+                .map(|i| get_row(practice, &entities::OBSERVATION, i))
+                .collect();
             Ok(json!({"order": get_row(practice, &entities::ORDER, &id)?, "results": results?}))
         }
         "allergy.none" => {
             let patient = record::get_id(args, "patient")?;
             let (id, change) = {
                 let ctx = practice.chart_ctx();
-                let active: Vec<Json> = record::list_for_patient(ctx.conn, &entities::ALLERGY, &patient, false)?;
-                if active.iter().any(|a| a.get("status").and_then(Json::as_str) == Some("active") && a.get("no_known") != Some(&Json::Bool(true))) {
+                let active: Vec<Json> =
+                    record::list_for_patient(ctx.conn, &entities::ALLERGY, &patient, false)?;
+                if active.iter().any(|a| {
+                    a.get("status").and_then(Json::as_str) == Some("active")
+                        && a.get("no_known") != Some(&Json::Bool(true))
+                }) {
                     return Err(ChartError::invalid("patient", "this patient has active allergies on file; mark them inactive or entered in error first").into());
                 }
-                chart::add(&ctx, &entities::ALLERGY, &json!({"patient": patient.to_string(), "no_known": true}))?
+                chart::add(
+                    &ctx,
+                    &entities::ALLERGY,
+                    &json!({"patient": patient.to_string(), "no_known": true}),
+                )?
             };
             commit(practice, session, vec![change])?;
             get_row(practice, &entities::ALLERGY, &id)
@@ -396,7 +575,14 @@ fn fixed(practice: &mut Practice, session: &mut Session, command: &str, args: &J
             let id = record::get_id(args, "id")?;
             let doc = chart::documents::content(practice.reader(), &id)?;
             let patient = patient_of(practice, &entities::DOCUMENT, &id);
-            log(practice, session, patient.as_deref(), "read", "document", &id.to_string())?;
+            log(
+                practice,
+                session,
+                patient.as_deref(),
+                "read",
+                "document",
+                &id.to_string(),
+            )?;
             Ok(doc)
         }
         "conflict.list" => {
@@ -405,7 +591,14 @@ fn fixed(practice: &mut Practice, session: &mut Session, command: &str, args: &J
                 _ => None,
             };
             let list = conflicts::list(practice.reader(), patient.as_ref())?;
-            log(practice, session, patient.map(|p| p.to_string()).as_deref(), "read", "conflicts", "")?;
+            log(
+                practice,
+                session,
+                patient.map(|p| p.to_string()).as_deref(),
+                "read",
+                "conflicts",
+                "",
+            )?;
             Ok(list)
         }
         "conflict.resolve" => {
@@ -414,8 +607,13 @@ fn fixed(practice: &mut Practice, session: &mut Session, command: &str, args: &J
             get_row(practice, def, &id)
         }
         "code.search" => {
-            let q = str_arg(args, "query").ok_or_else(|| ChartError::invalid("query", "is required"))?;
-            let limit = args.get("limit").and_then(Json::as_u64).unwrap_or(20).clamp(1, 200) as usize;
+            let q = str_arg(args, "query")
+                .ok_or_else(|| ChartError::invalid("query", "is required"))?;
+            let limit = args
+                .get("limit")
+                .and_then(Json::as_u64)
+                .unwrap_or(20)
+                .clamp(1, 200) as usize;
             let out: Vec<Json> = match str_arg(args, "system").unwrap_or("icd10") {
                 "icd10" => crate::codes::icd10::search(q, limit)
                     .into_iter()
@@ -439,70 +637,138 @@ fn fixed(practice: &mut Practice, session: &mut Session, command: &str, args: &J
                         .map(|c| json!({"code": c.code, "display": c.display, "unit": c.unit, "category": c.category}))
                         .collect()
                 }
-                other => return Err(ChartError::invalid("system", &format!("'{other}' is not one of: icd10, cvx, loinc")).into()),
+                other => {
+                    return Err(ChartError::invalid(
+                        "system",
+                        &format!("'{other}' is not one of: icd10, cvx, loinc"),
+                    )
+                    .into())
+                }
             };
             Ok(Json::Array(out))
         }
         "user.create" => {
-            let name = str_arg(args, "name").ok_or_else(|| ChartError::invalid("name", "is required"))?;
-            let role = str_arg(args, "role").ok_or_else(|| ChartError::invalid("role", "is required"))?;
-            let pass = str_arg(args, "password").ok_or_else(|| ChartError::invalid("password", "is required"))?;
-            let (_, change) = access::users::create(practice.reader(), practice.ids.as_ref(), practice.clock.as_ref(), name, str_arg(args, "display_name"), role, pass)?;
+            let name =
+                str_arg(args, "name").ok_or_else(|| ChartError::invalid("name", "is required"))?;
+            let role =
+                str_arg(args, "role").ok_or_else(|| ChartError::invalid("role", "is required"))?;
+            let pass = str_arg(args, "password")
+                .ok_or_else(|| ChartError::invalid("password", "is required"))?;
+            let (_, change) = access::users::create(
+                practice.reader(),
+                practice.ids.as_ref(),
+                practice.clock.as_ref(),
+                name,
+                str_arg(args, "display_name"),
+                role,
+                pass,
+            )?;
             commit(practice, session, vec![change])?;
             user_json(practice, name)
         }
         "user.list" => Ok(access::users::list(practice.reader())?),
         "user.update" => {
-            let (_, change) = access::users::update(practice.reader(), practice.ids.as_ref(), practice.clock.as_ref(), args)?;
+            let (_, change) = access::users::update(
+                practice.reader(),
+                practice.ids.as_ref(),
+                practice.clock.as_ref(),
+                args,
+            )?;
             commit(practice, session, vec![change])?;
             user_json(practice, str_arg(args, "name").unwrap_or_default())
         }
         "setting.set" => {
-            let name = str_arg(args, "name").ok_or_else(|| ChartError::invalid("name", "is required"))?;
+            let name =
+                str_arg(args, "name").ok_or_else(|| ChartError::invalid("name", "is required"))?;
             let value = match args.get("value") {
                 Some(Json::String(s)) => s.clone(),
                 Some(Json::Number(n)) => n.to_string(),
                 _ => return Err(ChartError::invalid("value", "is required").into()),
             };
-            if name == "idle_lock_minutes" && !value.parse::<i64>().is_ok_and(|m| (1..=240).contains(&m)) {
-                return Err(ChartError::invalid("value", "idle_lock_minutes must be a whole number of minutes from 1 to 240").into());
+            if name == "idle_lock_minutes"
+                && !value.parse::<i64>().is_ok_and(|m| (1..=240).contains(&m))
+            {
+                return Err(ChartError::invalid(
+                    "value",
+                    "idle_lock_minutes must be a whole number of minutes from 1 to 240",
+                )
+                .into());
             }
             let existing: Option<String> = practice
                 .reader()
-                .query_row("SELECT id FROM setting WHERE name = ?1 AND retracted = 0", [name], |r| r.get(0))
+                .query_row(
+                    "SELECT id FROM setting WHERE name = ?1 AND retracted = 0",
+                    [name],
+                    |r| r.get(0),
+                )
                 .ok();
             let now = practice.clock.now_ms();
             let change = match existing.and_then(|e| Uuid::parse_str(&e).ok()) {
                 Some(id) => {
-                    let base = crate::ledger::row_version(practice.reader(), &access::entities::SETTING, &id)?;
-                    Change::new(practice.ids.uuid_v7(now), "setting", id, crate::ledger::Op::Set, vec![("value".into(), value.clone().into())], base)
+                    let base = crate::ledger::row_version(
+                        practice.reader(),
+                        &access::entities::SETTING,
+                        &id,
+                    )?;
+                    Change::new(
+                        practice.ids.uuid_v7(now),
+                        "setting",
+                        id,
+                        crate::ledger::Op::Set,
+                        vec![("value".into(), value.clone().into())],
+                        base,
+                    )
                 }
-                None => Change::new(practice.ids.uuid_v7(now), "setting", practice.ids.uuid_v7(now), crate::ledger::Op::Create,
-                    vec![("name".into(), name.into()), ("value".into(), value.clone().into())], vec![]),
+                None => Change::new(
+                    practice.ids.uuid_v7(now),
+                    "setting",
+                    practice.ids.uuid_v7(now),
+                    crate::ledger::Op::Create,
+                    vec![
+                        ("name".into(), name.into()),
+                        ("value".into(), value.clone().into()),
+                    ],
+                    vec![],
+                ),
             };
             commit(practice, session, vec![change])?;
             Ok(json!({"name": name, "value": value}))
         }
         "audit.report" => {
-            let from = str_arg(args, "from").ok_or_else(|| ChartError::invalid("from", "is required (YYYY-MM-DD)"))?;
-            let to = str_arg(args, "to").ok_or_else(|| ChartError::invalid("to", "is required (YYYY-MM-DD)"))?;
+            let from = str_arg(args, "from")
+                .ok_or_else(|| ChartError::invalid("from", "is required (YYYY-MM-DD)"))?;
+            let to = str_arg(args, "to")
+                .ok_or_else(|| ChartError::invalid("to", "is required (YYYY-MM-DD)"))?;
             for (k, v) in [("from", from), ("to", to)] {
                 record::parse_date(v).map_err(|m| ChartError::invalid(k, &m))?;
             }
-            Ok(access::audit::report(practice.reader(), from, to, str_arg(args, "user"), str_arg(args, "patient"))?)
+            Ok(access::audit::report(
+                practice.reader(),
+                from,
+                to,
+                str_arg(args, "user"),
+                str_arg(args, "patient"),
+            )?)
         }
         "audit.verify" => {
             let n = access::audit::verify(practice.reader())?;
             Ok(json!({"entries": n, "ok": true}))
         }
         "session.info" => Ok(session.to_json()),
-        _ => Err(ApiError::new("unknown_command", format!("'{command}' is not a command"))),
+        _ => Err(ApiError::new(
+            "unknown_command",
+            format!("'{command}' is not a command"),
+        )),
     }
 }
 
 fn user_json(practice: &Practice, name: &str) -> Result<Json, ApiError> {
     let all = access::users::list(practice.reader())?;
     all.as_array()
-        .and_then(|a| a.iter().find(|u| u.get("name").and_then(Json::as_str) == Some(name)).cloned())
+        .and_then(|a| {
+            a.iter()
+                .find(|u| u.get("name").and_then(Json::as_str) == Some(name))
+                .cloned()
+        })
         .ok_or_else(|| ApiError::new("not_found", format!("no user named '{name}'")))
 }

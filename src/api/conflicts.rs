@@ -40,8 +40,12 @@ fn patient_of(conn: &Connection, def: &EntityDef, row: &str) -> Option<String> {
         return Some(row.to_string());
     }
     def.field("patient")?;
-    conn.query_row(&format!("SELECT patient FROM \"{}\" WHERE id = ?1", def.table), [row], |r| r.get(0))
-        .ok()
+    conn.query_row(
+        &format!("SELECT patient FROM \"{}\" WHERE id = ?1", def.table),
+        [row],
+        |r| r.get(0),
+    )
+    .ok()
 }
 
 /// Open conflicts, optionally for one patient, each with every competing value.
@@ -52,11 +56,20 @@ pub fn list(conn: &Connection, patient: Option<&Uuid>) -> Result<Json, ChartErro
          FROM ledger_conflict c ORDER BY since, c.row, c.field",
     )?;
     let open: Vec<(String, String, String, i64)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Option<i64>>(3)?.unwrap_or(0))))?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+            ))
+        })?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for (row, field, entity, since) in open {
-        let Some(def) = CATALOGUE.entity(&entity) else { continue };
+        let Some(def) = CATALOGUE.entity(&entity) else {
+            continue;
+        };
         let owner = patient_of(conn, def, &row);
         if let Some(p) = patient {
             if owner.as_deref() != Some(p.to_string().as_str()) {
@@ -110,7 +123,9 @@ pub fn resolve(ctx: &Ctx, args: &Json) -> Result<(&'static EntityDef, Uuid, Chan
             .iter()
             .find(|h| h.change == c)
             .map(|h| h.value.clone())
-            .ok_or_else(|| ChartError::invalid("choose", "is not one of the competing values' change ids"))?,
+            .ok_or_else(|| {
+                ChartError::invalid("choose", "is not one of the competing values' change ids")
+            })?,
         (None, Some(v)) => {
             let kind = def
                 .field(field)
@@ -118,13 +133,25 @@ pub fn resolve(ctx: &Ctx, args: &Json) -> Result<(&'static EntityDef, Uuid, Chan
                 .ok_or_else(|| ChartError::invalid("field", "is not a field of that record"))?;
             record::value_from_json(field, kind, v)?
         }
-        _ => return Err(ChartError::invalid("choose", "give the change id of the value to keep, or a new value")),
+        _ => {
+            return Err(ChartError::invalid(
+                "choose",
+                "give the change id of the value to keep, or a new value",
+            ))
+        }
     };
     let mut base = crate::ledger::row_version(ctx.conn, def, &row)?;
     base.extend(hs.iter().filter_map(|h| Uuid::parse_str(&h.change).ok()));
     Ok((
         def,
         row,
-        Change::new(ctx.new_id(), def.name, row, Op::Resolve, vec![(field.to_string(), value)], base),
+        Change::new(
+            ctx.new_id(),
+            def.name,
+            row,
+            Op::Resolve,
+            vec![(field.to_string(), value)],
+            base,
+        ),
     ))
 }

@@ -52,7 +52,13 @@ macro_rules! from_engine_error {
         }
     )*};
 }
-from_engine_error!(AccessError, ChartError, LedgerError, PracticeError, crate::vault::VaultError);
+from_engine_error!(
+    AccessError,
+    ChartError,
+    LedgerError,
+    PracticeError,
+    crate::vault::VaultError
+);
 
 /// Runs one command as the session's user.
 pub fn call(

@@ -29,14 +29,24 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 
 /// Checks the content and fills size, checksum and media type from the bytes themselves.
 pub fn check(fields: &mut Vec<(String, Value)>, m: &Map<String, Json>) -> Result<(), ChartError> {
-    if m.get("title").and_then(Json::as_str).is_none_or(|t| t.trim().is_empty()) {
+    if m.get("title")
+        .and_then(Json::as_str)
+        .is_none_or(|t| t.trim().is_empty())
+    {
         return Err(ChartError::invalid("title", "is required"));
     }
-    let Some(Value::Bytes(bytes)) = fields.iter().find(|(k, _)| k == "content").map(|(_, v)| v.clone()) else {
+    let Some(Value::Bytes(bytes)) = fields
+        .iter()
+        .find(|(k, _)| k == "content")
+        .map(|(_, v)| v.clone())
+    else {
         if m.contains_key("id") {
             return Ok(()); // An edit of a stored document that leaves the content alone.
         }
-        return Err(ChartError::invalid("content", "attach the file as base64 text"));
+        return Err(ChartError::invalid(
+            "content",
+            "attach the file as base64 text",
+        ));
     };
     if bytes.len() > MAX_DOCUMENT_BYTES {
         return Err(ChartError::TooLarge(format!(
@@ -46,7 +56,10 @@ pub fn check(fields: &mut Vec<(String, Value)>, m: &Map<String, Json>) -> Result
         )));
     }
     let mime = sniff(&bytes).ok_or_else(|| {
-        ChartError::invalid("content", "is not a PDF or an image (PNG, JPEG, GIF, WebP, TIFF)")
+        ChartError::invalid(
+            "content",
+            "is not a PDF or an image (PNG, JPEG, GIF, WebP, TIFF)",
+        )
     })?;
     let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
     fields.retain(|(k, _)| !["mime", "size", "sha256"].contains(&k.as_str()));

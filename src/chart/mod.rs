@@ -101,10 +101,18 @@ pub fn kind(name: &str) -> Option<&'static EntityDef> {
 }
 
 /// Loads a row as a JSON object, or NotFound.
-pub fn load(conn: &Connection, def: &EntityDef, id: &Uuid) -> Result<Map<String, Json>, ChartError> {
+pub fn load(
+    conn: &Connection,
+    def: &EntityDef,
+    id: &Uuid,
+) -> Result<Map<String, Json>, ChartError> {
     match record::row_json(conn, def, id)? {
         Some(Json::Object(m)) => Ok(m),
-        _ => Err(ChartError::NotFound(format!("{} {}", def.name.replace('_', " "), id))),
+        _ => Err(ChartError::NotFound(format!(
+            "{} {}",
+            def.name.replace('_', " "),
+            id
+        ))),
     }
 }
 
@@ -113,7 +121,10 @@ pub fn add(ctx: &Ctx, def: &EntityDef, input: &Json) -> Result<(Uuid, Change), C
     let patient = record::get_id(input, "patient")?;
     let p = load(ctx.conn, &entities::PATIENT, &patient)?;
     if p.get("retracted") == Some(&Json::Bool(true)) {
-        return Err(ChartError::invalid("patient", "this patient record was entered in error"));
+        return Err(ChartError::invalid(
+            "patient",
+            "this patient record was entered in error",
+        ));
     }
     let mut fields = record::fields_from_json(def, input, &["patient"])?;
     fields.push(("patient".into(), Value::Text(patient.to_string())));
@@ -121,7 +132,10 @@ pub fn add(ctx: &Ctx, def: &EntityDef, input: &Json) -> Result<(Uuid, Change), C
     let merged = merged_view(&Map::new(), &fields);
     validate::check(ctx, def, &mut fields, &merged, Some(&p))?;
     let id = ctx.new_id();
-    Ok((id, Change::new(ctx.new_id(), def.name, id, Op::Create, fields, vec![])))
+    Ok((
+        id,
+        Change::new(ctx.new_id(), def.name, id, Op::Create, fields, vec![]),
+    ))
 }
 
 /// New values for an existing record. `version` (from a previous read) makes concurrent
@@ -142,12 +156,19 @@ pub fn update(ctx: &Ctx, def: &EntityDef, input: &Json) -> Result<(Uuid, Change)
     }
     let merged = merged_view(&current, &fields);
     let patient = match current.get("patient").and_then(Json::as_str) {
-        Some(p) => Some(load(ctx.conn, &entities::PATIENT, &Uuid::parse_str(p).unwrap_or_default())?),
+        Some(p) => Some(load(
+            ctx.conn,
+            &entities::PATIENT,
+            &Uuid::parse_str(p).unwrap_or_default(),
+        )?),
         None => None,
     };
     validate::check(ctx, def, &mut fields, &merged, patient.as_ref())?;
     let base = base_from(ctx.conn, def, &id, input)?;
-    Ok((id, Change::new(ctx.new_id(), def.name, id, Op::Set, fields, base)))
+    Ok((
+        id,
+        Change::new(ctx.new_id(), def.name, id, Op::Set, fields, base),
+    ))
 }
 
 /// "Entered in error": the record stays, marked and explained, never deleted.
@@ -155,7 +176,10 @@ pub fn retract(ctx: &Ctx, def: &EntityDef, input: &Json) -> Result<(Uuid, Change
     let id = record::get_id(input, "id")?;
     let current = load(ctx.conn, def, &id)?;
     if current.get("retracted") == Some(&Json::Bool(true)) {
-        return Err(ChartError::invalid("id", "this record is already marked entered in error"));
+        return Err(ChartError::invalid(
+            "id",
+            "this record is already marked entered in error",
+        ));
     }
     let reason = input
         .get("reason")
@@ -181,18 +205,31 @@ pub fn retract(ctx: &Ctx, def: &EntityDef, input: &Json) -> Result<(Uuid, Change
 }
 
 /// The base of an edit: the version the caller read, or the current one.
-pub fn base_from(conn: &Connection, def: &EntityDef, id: &Uuid, input: &Json) -> Result<Vec<Uuid>, ChartError> {
+pub fn base_from(
+    conn: &Connection,
+    def: &EntityDef,
+    id: &Uuid,
+    input: &Json,
+) -> Result<Vec<Uuid>, ChartError> {
     match input.get("version") {
         Some(Json::Array(ids)) => ids
             .iter()
             .map(|v| {
                 v.as_str()
                     .and_then(|s| Uuid::parse_str(s).ok())
-                    .ok_or_else(|| ChartError::invalid("version", "must be the version list from a previous read"))
+                    .ok_or_else(|| {
+                        ChartError::invalid(
+                            "version",
+                            "must be the version list from a previous read",
+                        )
+                    })
             })
             .collect(),
         Some(Json::Null) | None => Ok(crate::ledger::row_version(conn, def, id)?),
-        Some(_) => Err(ChartError::invalid("version", "must be the version list from a previous read")),
+        Some(_) => Err(ChartError::invalid(
+            "version",
+            "must be the version list from a previous read",
+        )),
     }
 }
 
@@ -216,8 +253,11 @@ pub fn history(conn: &Connection, id: &Uuid) -> Result<Json, ChartError> {
         entries
             .into_iter()
             .map(|e| {
-                let fields: Map<String, Json> =
-                    e.fields.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+                let fields: Map<String, Json> = e
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect();
                 let author = e.author.to_string();
                 serde_json::json!({
                     "change": e.change.to_string(),

@@ -16,13 +16,22 @@ pub fn sign(ctx: &Ctx, input: &Json, signer: &str) -> Result<(Uuid, Change), Cha
         return Err(ChartError::Immutable("this note is already signed".into()));
     }
     if note.get("retracted") == Some(&Json::Bool(true)) {
-        return Err(ChartError::Immutable("this note was entered in error and cannot be signed".into()));
+        return Err(ChartError::Immutable(
+            "this note was entered in error and cannot be signed".into(),
+        ));
     }
     let has_text = ["subjective", "objective", "assessment", "plan", "text"]
         .iter()
-        .any(|f| note.get(*f).and_then(Json::as_str).is_some_and(|s| !s.trim().is_empty()));
+        .any(|f| {
+            note.get(*f)
+                .and_then(Json::as_str)
+                .is_some_and(|s| !s.trim().is_empty())
+        });
     if !has_text {
-        return Err(ChartError::invalid("text", "an empty note cannot be signed"));
+        return Err(ChartError::invalid(
+            "text",
+            "an empty note cannot be signed",
+        ));
     }
     let base = super::base_from(ctx.conn, &NOTE, &id, input)?;
     Ok((
@@ -34,7 +43,10 @@ pub fn sign(ctx: &Ctx, input: &Json, signer: &str) -> Result<(Uuid, Change), Cha
             Op::Set,
             vec![
                 ("status".into(), Value::from("signed")),
-                ("signed_at".into(), Value::Text(crate::clock::rfc3339(ctx.clock.now_ms()))),
+                (
+                    "signed_at".into(),
+                    Value::Text(crate::clock::rfc3339(ctx.clock.now_ms())),
+                ),
                 ("signed_by".into(), Value::from(signer)),
             ],
             base,
@@ -47,7 +59,10 @@ pub fn append(ctx: &Ctx, input: &Json, kind: &str) -> Result<(Uuid, Change), Cha
     let id = record::get_id(input, "id")?;
     let note = load(ctx.conn, &NOTE, &id)?;
     if note.get("status").and_then(Json::as_str) != Some("signed") {
-        return Err(ChartError::invalid("id", "only a signed note takes amendments or addenda; edit the draft instead"));
+        return Err(ChartError::invalid(
+            "id",
+            "only a signed note takes amendments or addenda; edit the draft instead",
+        ));
     }
     let text = input
         .get("text")
@@ -59,13 +74,22 @@ pub fn append(ctx: &Ctx, input: &Json, kind: &str) -> Result<(Uuid, Change), Cha
         ("kind".to_string(), Value::from(kind)),
         ("text".to_string(), Value::from(text)),
     ];
-    let reason = input.get("reason").and_then(Json::as_str).map(str::trim).filter(|r| !r.is_empty());
+    let reason = input
+        .get("reason")
+        .and_then(Json::as_str)
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
     match (kind, reason) {
-        ("amendment", None) => return Err(ChartError::invalid("reason", "an amendment needs a reason")),
+        ("amendment", None) => {
+            return Err(ChartError::invalid("reason", "an amendment needs a reason"))
+        }
         (_, Some(r)) => fields.push(("reason".into(), Value::from(r))),
         _ => {}
     }
-    Ok((id, Change::new(ctx.new_id(), "note", id, Op::Amend, fields, vec![])))
+    Ok((
+        id,
+        Change::new(ctx.new_id(), "note", id, Op::Amend, fields, vec![]),
+    ))
 }
 
 /// The note with its amendments and addenda, oldest first.

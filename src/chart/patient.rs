@@ -15,11 +15,11 @@ pub fn next_mrn(ctx: &Ctx) -> Result<String, ChartError> {
     loop {
         n += 1;
         let mrn = format!("{n:07}");
-        let taken: i64 = ctx.conn.query_row(
-            "SELECT count(*) FROM patient WHERE mrn = ?1",
-            [&mrn],
-            |r| r.get(0),
-        )?;
+        let taken: i64 =
+            ctx.conn
+                .query_row("SELECT count(*) FROM patient WHERE mrn = ?1", [&mrn], |r| {
+                    r.get(0)
+                })?;
         if taken == 0 {
             return Ok(mrn);
         }
@@ -40,7 +40,10 @@ pub fn create(ctx: &Ctx, input: &Json) -> Result<(Uuid, Change), ChartError> {
                 |r| r.get(0),
             )?;
             if taken > 0 {
-                return Err(ChartError::invalid("mrn", &format!("MRN {m} already belongs to another patient")));
+                return Err(ChartError::invalid(
+                    "mrn",
+                    &format!("MRN {m} already belongs to another patient"),
+                ));
             }
         }
         _ => {
@@ -48,10 +51,16 @@ pub fn create(ctx: &Ctx, input: &Json) -> Result<(Uuid, Change), ChartError> {
             fields.push(("mrn".into(), Value::Text(next_mrn(ctx)?)));
         }
     }
-    let merged: Map<String, Json> = fields.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+    let merged: Map<String, Json> = fields
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_json()))
+        .collect();
     validate::check(ctx, &PATIENT, &mut fields, &merged, None)?;
     let id = ctx.new_id();
-    Ok((id, Change::new(ctx.new_id(), "patient", id, Op::Create, fields, vec![])))
+    Ok((
+        id,
+        Change::new(ctx.new_id(), "patient", id, Op::Create, fields, vec![]),
+    ))
 }
 
 pub fn update(ctx: &Ctx, input: &Json) -> Result<(Uuid, Change), ChartError> {
@@ -73,7 +82,10 @@ pub fn update(ctx: &Ctx, input: &Json) -> Result<(Uuid, Change), ChartError> {
             |r| r.get(0),
         )?;
         if taken > 0 {
-            return Err(ChartError::invalid("mrn", &format!("MRN {m} already belongs to another patient")));
+            return Err(ChartError::invalid(
+                "mrn",
+                &format!("MRN {m} already belongs to another patient"),
+            ));
         }
     }
     let mut merged = current.clone();
@@ -82,7 +94,10 @@ pub fn update(ctx: &Ctx, input: &Json) -> Result<(Uuid, Change), ChartError> {
     }
     validate::check(ctx, &PATIENT, &mut fields, &merged, None)?;
     let base = super::base_from(ctx.conn, &PATIENT, &id, input)?;
-    Ok((id, Change::new(ctx.new_id(), "patient", id, Op::Set, fields, base)))
+    Ok((
+        id,
+        Change::new(ctx.new_id(), "patient", id, Op::Set, fields, base),
+    ))
 }
 
 /// The display name: "Family, Given Middle (Preferred)".
@@ -94,7 +109,11 @@ pub fn display_name(p: &Map<String, Json>) -> String {
         .map(|g| g.iter().filter_map(Json::as_str).collect())
         .unwrap_or_default();
     let mut s = format!("{family}, {}", given.join(" "));
-    if let Some(pref) = p.get("preferred").and_then(Json::as_str).filter(|s| !s.is_empty()) {
+    if let Some(pref) = p
+        .get("preferred")
+        .and_then(Json::as_str)
+        .filter(|s| !s.is_empty())
+    {
         s.push_str(&format!(" ({pref})"));
     }
     s.trim_end_matches([',', ' ']).to_string()

@@ -33,7 +33,11 @@ pub fn fields_from_json(
             let known: Vec<&str> = def.fields.iter().map(|f| f.name).collect();
             return Err(ChartError::invalid(
                 k,
-                &format!("is not a field of {}; known fields: {}", def.name, known.join(", ")),
+                &format!(
+                    "is not a field of {}; known fields: {}",
+                    def.name,
+                    known.join(", ")
+                ),
             ));
         };
         out.push((k.clone(), value_from_json(k, f.kind, v)?));
@@ -75,7 +79,9 @@ pub fn value_from_json(name: &str, kind: FieldKind, v: &Json) -> Result<Value, C
             )
         }
         FieldKind::Date => {
-            let s = v.as_str().ok_or_else(|| bad("must be a date, YYYY-MM-DD"))?;
+            let s = v
+                .as_str()
+                .ok_or_else(|| bad("must be a date, YYYY-MM-DD"))?;
             Value::Text(parse_date(s).map_err(|m| bad(&m))?.to_string())
         }
         FieldKind::DateTime => {
@@ -105,7 +111,12 @@ pub fn parse_datetime(s: &str) -> Result<String, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.to_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string());
     }
-    for f in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
             return Ok(t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
         }
@@ -152,7 +163,9 @@ pub fn row_to_json(def: &EntityDef, r: &rusqlite::Row<'_>) -> Map<String, Json> 
         let v = r.get_ref(i).map(Value::from_sql).unwrap_or(Value::Null);
         let kind = def.field(&name).map(|f| f.kind);
         let j = match (kind, v) {
-            (Some(FieldKind::Json), Value::Text(t)) => serde_json::from_str(&t).unwrap_or(Json::Null),
+            (Some(FieldKind::Json), Value::Text(t)) => {
+                serde_json::from_str(&t).unwrap_or(Json::Null)
+            }
             (Some(FieldKind::Bool), Value::Int(i)) => Json::Bool(i != 0),
             (Some(FieldKind::Bytes), _) => continue,
             (None, Value::Int(i)) if name == "retracted" => Json::Bool(i != 0),
@@ -173,9 +186,15 @@ pub fn list_for_patient(
     let sql = format!(
         "SELECT * FROM \"{}\" WHERE patient = ?1 {} ORDER BY created_at, id",
         def.table,
-        if include_retracted { "" } else { "AND retracted = 0" }
+        if include_retracted {
+            ""
+        } else {
+            "AND retracted = 0"
+        }
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([patient.to_string()], |r| Ok(Json::Object(row_to_json(def, r))))?;
+    let rows = stmt.query_map([patient.to_string()], |r| {
+        Ok(Json::Object(row_to_json(def, r)))
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -59,8 +59,8 @@ pub fn row_hook(conn: &Connection, entity: &str, row: &str) -> rusqlite::Result<
     if let Some(b) = birth {
         terms.push(format!("d{}", b.replace('-', "")));
     }
-    for list in [phones, identifiers] {
-        if let Some(p) = list {
+    for p in [phones, identifiers].into_iter().flatten() {
+        {
             let items: Vec<Json> = serde_json::from_str(&p).unwrap_or_default();
             for item in items {
                 let text = match &item {
@@ -94,7 +94,9 @@ pub fn row_hook(conn: &Connection, entity: &str, row: &str) -> rusqlite::Result<
 /// A date typed the way people type them, as the index token, or None.
 pub fn date_token(term: &str) -> Option<String> {
     use chrono::NaiveDate;
-    let formats = ["%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%Y%m%d", "%Y/%m/%d", "%m-%d-%Y"];
+    let formats = [
+        "%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%Y%m%d", "%Y/%m/%d", "%m-%d-%Y",
+    ];
     formats
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(term, f).ok())
@@ -116,12 +118,17 @@ pub fn fts_query(text: &str) -> Option<String> {
             continue;
         }
         let digits: String = t.chars().filter(char::is_ascii_digit).collect();
-        if !digits.is_empty() && digits.len() * 2 >= t.chars().filter(|c| c.is_alphanumeric()).count() * 2 {
+        if !digits.is_empty()
+            && digits.len() * 2 >= t.chars().filter(|c| c.is_alphanumeric()).count() * 2
+        {
             parts.push(format!("\"{digits}\"*"));
             continue;
         }
         // Letters: each alphanumeric run is a token, as the tokenizer will see it.
-        for word in t.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        for word in t
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
             parts.push(format!("\"{}\"*", word.to_lowercase()));
         }
     }
@@ -135,7 +142,10 @@ pub fn fts_query(text: &str) -> Option<String> {
 /// Patients matching `text`, best match first, at most `limit`.
 pub fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Json>, ChartError> {
     let Some(q) = fts_query(text) else {
-        return Err(ChartError::invalid("query", "type part of a name, an MRN, a birth date or phone digits"));
+        return Err(ChartError::invalid(
+            "query",
+            "type part of a name, an MRN, a birth date or phone digits",
+        ));
     };
     let mut stmt = conn.prepare_cached(
         "SELECT p.* FROM patient_fts f JOIN patient p ON p.rowid = f.rowid
@@ -145,7 +155,10 @@ pub fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Json>, 
     let mut out = Vec::new();
     for r in rows {
         let mut m: Map<String, Json> = r?;
-        m.insert("name".into(), Json::String(super::patient::display_name(&m)));
+        m.insert(
+            "name".into(),
+            Json::String(super::patient::display_name(&m)),
+        );
         out.push(Json::Object(m));
     }
     Ok(out)
@@ -167,7 +180,10 @@ mod tests {
     #[test]
     fn query_terms_are_prefixes_in_any_order() {
         assert_eq!(fts_query("Gar ana").unwrap(), "\"gar\"* \"ana\"*");
-        assert_eq!(fts_query("(555) 123-4567").unwrap(), "\"555\"* \"1234567\"*");
+        assert_eq!(
+            fts_query("(555) 123-4567").unwrap(),
+            "\"555\"* \"1234567\"*"
+        );
         assert_eq!(fts_query("  "), None);
         assert_eq!(fts_query("O'Brien"), Some("\"o\"* \"brien\"*".into()));
     }

@@ -9,8 +9,16 @@ use super::record::row_to_json;
 use super::ChartError;
 use crate::ledger::schema::EntityDef;
 
-fn rows(conn: &Connection, def: &EntityDef, sql_tail: &str, patient: &str) -> Result<Vec<Json>, ChartError> {
-    let sql = format!("SELECT * FROM \"{}\" WHERE patient = ?1 AND retracted = 0 {sql_tail}", def.table);
+fn rows(
+    conn: &Connection,
+    def: &EntityDef,
+    sql_tail: &str,
+    patient: &str,
+) -> Result<Vec<Json>, ChartError> {
+    let sql = format!(
+        "SELECT * FROM \"{}\" WHERE patient = ?1 AND retracted = 0 {sql_tail}",
+        def.table
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let out = stmt
         .query_map([patient], |r| Ok(Json::Object(row_to_json(def, r))))?
@@ -20,13 +28,23 @@ fn rows(conn: &Connection, def: &EntityDef, sql_tail: &str, patient: &str) -> Re
 
 pub fn summary(conn: &Connection, patient: &Uuid) -> Result<Json, ChartError> {
     let mut p = super::load(conn, &PATIENT, patient)?;
-    p.insert("name".into(), Json::String(super::patient::display_name(&p)));
+    p.insert(
+        "name".into(),
+        Json::String(super::patient::display_name(&p)),
+    );
     let id = patient.to_string();
-    let allergies = rows(conn, &entities::ALLERGY, "AND status = 'active' ORDER BY substance", &id)?;
+    let allergies = rows(
+        conn,
+        &entities::ALLERGY,
+        "AND status = 'active' ORDER BY substance",
+        &id,
+    )?;
     let no_known_allergies = allergies
         .iter()
         .any(|a| a.get("no_known") == Some(&Json::Bool(true)))
-        && !allergies.iter().any(|a| a.get("no_known") != Some(&Json::Bool(true)));
+        && !allergies
+            .iter()
+            .any(|a| a.get("no_known") != Some(&Json::Bool(true)));
     let latest = |category: &str| -> Result<Vec<Json>, ChartError> {
         let mut stmt = conn.prepare_cached(
             "SELECT code, display, max(effective) AS effective, value_num, value_text, unit, flag, id

@@ -39,7 +39,10 @@ pub fn timeline(conn: &Connection, patient: &Uuid, f: &Filter) -> Result<Json, C
     if let Some(ks) = &f.kinds {
         for k in ks {
             if !SOURCES.iter().any(|s| s.0 == k) {
-                return Err(ChartError::invalid("kinds", &format!("'{k}' is not one of: {}", kinds().join(", "))));
+                return Err(ChartError::invalid(
+                    "kinds",
+                    &format!("'{k}' is not one of: {}", kinds().join(", ")),
+                ));
             }
         }
     }
@@ -71,22 +74,31 @@ pub fn timeline(conn: &Connection, patient: &Uuid, f: &Filter) -> Result<Json, C
 }
 
 /// One observation code over time, oldest first, for trend charts.
-pub fn series(conn: &Connection, patient: &Uuid, code: &str, from: Option<&str>, to: Option<&str>) -> Result<Json, ChartError> {
+pub fn series(
+    conn: &Connection,
+    patient: &Uuid,
+    code: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Json, ChartError> {
     let mut stmt = conn.prepare_cached(
         "SELECT effective, value_num, value_text, unit, flag, id FROM observation
          WHERE patient = ?1 AND code = ?2 AND retracted = 0
            AND (?3 IS NULL OR effective >= ?3) AND (?4 IS NULL OR substr(effective, 1, length(?4)) <= ?4)
          ORDER BY effective",
     )?;
-    let rows = stmt.query_map(rusqlite::params![patient.to_string(), code, from, to], |r| {
-        Ok(json!({
-            "effective": r.get::<_, String>(0)?,
-            "value_num": r.get::<_, Option<f64>>(1)?,
-            "value_text": r.get::<_, Option<String>>(2)?,
-            "unit": r.get::<_, Option<String>>(3)?,
-            "flag": r.get::<_, Option<String>>(4)?,
-            "id": r.get::<_, String>(5)?,
-        }))
-    })?;
+    let rows = stmt.query_map(
+        rusqlite::params![patient.to_string(), code, from, to],
+        |r| {
+            Ok(json!({
+                "effective": r.get::<_, String>(0)?,
+                "value_num": r.get::<_, Option<f64>>(1)?,
+                "value_text": r.get::<_, Option<String>>(2)?,
+                "unit": r.get::<_, Option<String>>(3)?,
+                "flag": r.get::<_, Option<String>>(4)?,
+                "id": r.get::<_, String>(5)?,
+            }))
+        },
+    )?;
     Ok(Json::Array(rows.collect::<Result<_, _>>()?))
 }

@@ -61,8 +61,15 @@ fn ordered(merged: &Map<String, Json>, first: &str, second: &str) -> Result<(), 
     Ok(())
 }
 
-fn after_birth(merged: &Map<String, Json>, field: &str, patient: Option<&Map<String, Json>>) -> Result<(), ChartError> {
-    if let (Some(d), Some(born)) = (date(merged, field), patient.and_then(|p| date(p, "birth_date"))) {
+fn after_birth(
+    merged: &Map<String, Json>,
+    field: &str,
+    patient: Option<&Map<String, Json>>,
+) -> Result<(), ChartError> {
+    if let (Some(d), Some(born)) = (
+        date(merged, field),
+        patient.and_then(|p| date(p, "birth_date")),
+    ) {
         if d < born {
             return Err(ChartError::invalid(
                 field,
@@ -104,7 +111,8 @@ pub fn defaults(def: &EntityDef, fields: &mut Vec<(String, Value)>, _ctx: &Ctx) 
 pub fn editable(def: &EntityDef, current: &Map<String, Json>) -> Result<(), ChartError> {
     if def.name == "note" && current.get("status").and_then(Json::as_str) == Some("signed") {
         return Err(ChartError::Immutable(
-            "this note is signed and cannot be changed; add an amendment or an addendum instead".into(),
+            "this note is signed and cannot be changed; add an amendment or an addendum instead"
+                .into(),
         ));
     }
     Ok(())
@@ -123,8 +131,15 @@ pub fn check(
     let parsed: Map<String, Json> = m
         .iter()
         .map(|(k, v)| match v {
-            Json::String(s) if def.field(k).is_some_and(|f| f.kind == crate::ledger::schema::FieldKind::Json) => {
-                (k.clone(), serde_json::from_str(s).unwrap_or_else(|_| v.clone()))
+            Json::String(s)
+                if def
+                    .field(k)
+                    .is_some_and(|f| f.kind == crate::ledger::schema::FieldKind::Json) =>
+            {
+                (
+                    k.clone(),
+                    serde_json::from_str(s).unwrap_or_else(|_| v.clone()),
+                )
             }
             _ => (k.clone(), v.clone()),
         })
@@ -134,15 +149,25 @@ pub fn check(
         "patient" => {
             required(m, "family")?;
             match m.get("given") {
-                Some(Json::Array(g)) if g.iter().all(|x| x.as_str().is_some_and(|s| !s.trim().is_empty())) => {}
+                Some(Json::Array(g))
+                    if g.iter()
+                        .all(|x| x.as_str().is_some_and(|s| !s.trim().is_empty())) => {}
                 None | Some(Json::Null) => {}
-                _ => return Err(ChartError::invalid("given", "must be a list of given names, e.g. [\"Ana\", \"Maria\"]")),
+                _ => {
+                    return Err(ChartError::invalid(
+                        "given",
+                        "must be a list of given names, e.g. [\"Ana\", \"Maria\"]",
+                    ))
+                }
             }
             required(m, "birth_date")?;
             not_future(ctx, m, "birth_date")?;
             if let Some(d) = date(m, "birth_date") {
                 if d < chrono::NaiveDate::from_ymd_opt(1880, 1, 1).unwrap_or_default() {
-                    return Err(ChartError::invalid("birth_date", &format!("{d} is not a plausible birth date")));
+                    return Err(ChartError::invalid(
+                        "birth_date",
+                        &format!("{d} is not a plausible birth date"),
+                    ));
                 }
             }
             required(m, "sex")?;
@@ -186,7 +211,11 @@ pub fn check(
                     ChartError::invalid("display", "give an ICD-10-CM code or describe the problem")
                 })?,
             }
-            one_of(m, "status", &["active", "inactive", "resolved", "remission"])?;
+            one_of(
+                m,
+                "status",
+                &["active", "inactive", "resolved", "remission"],
+            )?;
             not_future(ctx, m, "onset_date")?;
             after_birth(m, "onset_date", patient)?;
             ordered(m, "onset_date", "resolved_date")?;
@@ -202,13 +231,20 @@ pub fn check(
             if !none_known {
                 required(m, "substance")?;
             }
-            one_of(m, "category", &["medication", "food", "environment", "biologic"])?;
+            one_of(
+                m,
+                "category",
+                &["medication", "food", "environment", "biologic"],
+            )?;
             one_of(m, "severity", &["mild", "moderate", "severe"])?;
             one_of(m, "criticality", &["low", "high", "unable-to-assess"])?;
             one_of(m, "status", &["active", "inactive", "resolved"])?;
             if let Some(v) = m.get("reactions") {
                 if !(v.is_null() || v.as_array().is_some_and(|a| a.iter().all(Json::is_string))) {
-                    return Err(ChartError::invalid("reactions", "must be a list of reactions, e.g. [\"hives\"]"));
+                    return Err(ChartError::invalid(
+                        "reactions",
+                        "must be a list of reactions, e.g. [\"hives\"]",
+                    ));
                 }
             }
             not_future(ctx, m, "onset_date")?;
@@ -217,7 +253,10 @@ pub fn check(
             match get(fields, "cvx").cloned() {
                 Some(Value::Text(code)) => {
                     let found = codes::cvx::lookup(&code).ok_or_else(|| {
-                        ChartError::invalid("cvx", &format!("'{code}' is not a CVX vaccine code in the shipped list"))
+                        ChartError::invalid(
+                            "cvx",
+                            &format!("'{code}' is not a CVX vaccine code in the shipped list"),
+                        )
                     })?;
                     set(fields, "cvx", Value::from(found.code));
                     if m.get("vaccine").is_none_or(Json::is_null) {
@@ -229,13 +268,22 @@ pub fn check(
             required(m, "date")?;
             not_future(ctx, m, "date")?;
             after_birth(m, "date", patient)?;
-            one_of(m, "status", &["completed", "refused", "historical", "not-done"])?;
+            one_of(
+                m,
+                "status",
+                &["completed", "refused", "historical", "not-done"],
+            )?;
             if m.get("status").and_then(Json::as_str) == Some("refused") {
-                required(m, "reason").map_err(|_| ChartError::invalid("reason", "say why the vaccine was refused"))?;
+                required(m, "reason").map_err(|_| {
+                    ChartError::invalid("reason", "say why the vaccine was refused")
+                })?;
             }
             if let Some(n) = m.get("dose_number").and_then(Json::as_i64) {
                 if !(1..=10).contains(&n) {
-                    return Err(ChartError::invalid("dose_number", "must be between 1 and 10"));
+                    return Err(ChartError::invalid(
+                        "dose_number",
+                        "must be between 1 and 10",
+                    ));
                 }
             }
         }
@@ -244,7 +292,11 @@ pub fn check(
             not_future(ctx, m, "start")?;
             ordered(m, "start", "end")?;
             after_birth(m, "start", patient)?;
-            one_of(m, "status", &["planned", "in-progress", "finished", "cancelled"])?;
+            one_of(
+                m,
+                "status",
+                &["planned", "in-progress", "finished", "cancelled"],
+            )?;
         }
         "observation" => {
             required(m, "code")?;
@@ -271,23 +323,37 @@ pub fn check(
                 .iter()
                 .any(|f| m.get(*f).is_some_and(|v| !v.is_null()));
             if !has_value {
-                return Err(ChartError::invalid("value_num", "an observation needs a value (value_num, value_text or value_code)"));
+                return Err(ChartError::invalid(
+                    "value_num",
+                    "an observation needs a value (value_num, value_text or value_code)",
+                ));
             }
             one_of(m, "flag", &["N", "H", "L", "HH", "LL", "A"])?;
             one_of(m, "category", &["vital", "lab", "social", "exam", "survey"])?;
-            one_of(m, "status", &["preliminary", "final", "amended", "cancelled"])?;
+            one_of(
+                m,
+                "status",
+                &["preliminary", "final", "amended", "cancelled"],
+            )?;
         }
         "note" => {
             one_of(m, "kind", &["soap", "free"])?;
             one_of(m, "status", &["draft"]).map_err(|_| {
-                ChartError::invalid("status", "notes are saved as drafts; sign them with note.sign")
+                ChartError::invalid(
+                    "status",
+                    "notes are saved as drafts; sign them with note.sign",
+                )
             })?;
         }
         "order" => {
             required(m, "kind")?;
             one_of(m, "kind", &["lab", "imaging", "referral"])?;
             required(m, "description")?;
-            one_of(m, "status", &["ordered", "in-progress", "completed", "cancelled"])?;
+            one_of(
+                m,
+                "status",
+                &["ordered", "in-progress", "completed", "cancelled"],
+            )?;
         }
         "procedure" => {
             if m.get("code").is_none_or(Json::is_null) {
@@ -308,16 +374,30 @@ pub fn check(
             required(m, "condition")?;
             if let Some(a) = m.get("onset_age").and_then(Json::as_i64) {
                 if !(0..=120).contains(&a) {
-                    return Err(ChartError::invalid("onset_age", "must be an age between 0 and 120"));
+                    return Err(ChartError::invalid(
+                        "onset_age",
+                        "must be an age between 0 and 120",
+                    ));
                 }
             }
         }
         "social_history" => {
-            one_of(m, "tobacco_status", &["never", "former", "current", "unknown"])?;
-            one_of(m, "alcohol_status", &["none", "occasional", "moderate", "heavy", "unknown"])?;
+            one_of(
+                m,
+                "tobacco_status",
+                &["never", "former", "current", "unknown"],
+            )?;
+            one_of(
+                m,
+                "alcohol_status",
+                &["none", "occasional", "moderate", "heavy", "unknown"],
+            )?;
             if let Some(d) = m.get("alcohol_drinks_per_week").and_then(Json::as_f64) {
                 if !(0.0..=200.0).contains(&d) {
-                    return Err(ChartError::invalid("alcohol_drinks_per_week", "must be between 0 and 200"));
+                    return Err(ChartError::invalid(
+                        "alcohol_drinks_per_week",
+                        "must be between 0 and 200",
+                    ));
                 }
             }
         }
@@ -332,7 +412,11 @@ pub fn looks_like_loinc(code: &str) -> bool {
     let Some((num, check)) = code.split_once('-') else {
         return false;
     };
-    if num.is_empty() || num.len() > 7 || check.len() != 1 || !num.bytes().all(|b| b.is_ascii_digit()) {
+    if num.is_empty()
+        || num.len() > 7
+        || check.len() != 1
+        || !num.bytes().all(|b| b.is_ascii_digit())
+    {
         return false;
     }
     let Some(c) = check.chars().next().and_then(|c| c.to_digit(10)) else {

@@ -24,6 +24,10 @@ pub fn populate(
     unimplemented!()
 }
 
-pub fn showcase_chart(_practice: &mut Practice, _years: u32, _seed: u64) -> Result<Uuid, PracticeError> {
+pub fn showcase_chart(
+    _practice: &mut Practice,
+    _years: u32,
+    _seed: u64,
+) -> Result<Uuid, PracticeError> {
     unimplemented!()
 }

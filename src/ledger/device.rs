@@ -21,7 +21,8 @@ impl DeviceKey {
     /// A key from 32 secret bytes (taken from the passed-in id source, so tests and demo
     /// practices can be deterministic).
     pub fn from_seed(seed: [u8; 32]) -> Result<DeviceKey, ring::error::Unspecified> {
-        let pair = Ed25519KeyPair::from_seed_unchecked(&seed).map_err(|_| ring::error::Unspecified)?;
+        let pair =
+            Ed25519KeyPair::from_seed_unchecked(&seed).map_err(|_| ring::error::Unspecified)?;
         Ok(DeviceKey { pair, seed })
     }
 

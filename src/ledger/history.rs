@@ -36,7 +36,9 @@ pub fn row(conn: &Connection, row: &Uuid) -> Result<Vec<Entry>, LedgerError> {
             .changes
             .into_iter()
             .nth(idx as usize)
-            .ok_or(LedgerError::Decode(encoding::DecodeError("change index beyond commit")))?;
+            .ok_or(LedgerError::Decode(encoding::DecodeError(
+                "change index beyond commit",
+            )))?;
         out.push(Entry {
             change: c.id,
             op: c.op,

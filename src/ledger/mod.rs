@@ -48,7 +48,9 @@ pub enum LedgerError {
         expected: u64,
         got: u64,
     },
-    #[error("commit from device {0} does not continue that device's chain (previous hash differs)")]
+    #[error(
+        "commit from device {0} does not continue that device's chain (previous hash differs)"
+    )]
     BrokenChain(String),
     #[error("commit signature is not valid; the commit was altered or is not from that device")]
     BadSignature,
@@ -132,7 +134,9 @@ impl Ledger {
 
     pub fn load(conn: &Connection, catalogue: &'static Catalogue) -> Result<Ledger, LedgerError> {
         let seed: Vec<u8> = conn
-            .query_row("SELECT seed FROM device_identity WHERE id = 1", [], |r| r.get(0))
+            .query_row("SELECT seed FROM device_identity WHERE id = 1", [], |r| {
+                r.get(0)
+            })
             .optional()?
             .ok_or(LedgerError::NoIdentity)?;
         let seed: [u8; 32] = seed.try_into().map_err(|_| LedgerError::NoIdentity)?;
@@ -146,7 +150,9 @@ impl Ledger {
             .optional()?
             .unwrap_or((0, vec![0; 32]));
         let hlc_seen: i64 =
-            conn.query_row("SELECT coalesce(max(hlc), 0) FROM ledger_commit", [], |r| r.get(0))?;
+            conn.query_row("SELECT coalesce(max(hlc), 0) FROM ledger_commit", [], |r| {
+                r.get(0)
+            })?;
         Ok(Ledger {
             catalogue,
             key,
@@ -319,7 +325,11 @@ fn store(tx: &Connection, cat: &Catalogue, commit: &Commit) -> Result<(), Ledger
 }
 
 /// The current version of a row: the changes an edit made now would be based on.
-pub fn row_version(conn: &Connection, def: &schema::EntityDef, row: &Uuid) -> Result<Vec<Uuid>, LedgerError> {
+pub fn row_version(
+    conn: &Connection,
+    def: &schema::EntityDef,
+    row: &Uuid,
+) -> Result<Vec<Uuid>, LedgerError> {
     let mut out: Vec<Uuid> = Vec::new();
     let created: Option<String> = conn
         .prepare_cached(&format!(
@@ -354,7 +364,9 @@ pub struct Signed {
 
 /// For every device this workstation holds commits of: the highest seq held (commits are
 /// stored gapless per device, so that is "everything up to seq").
-pub fn version_vector(conn: &Connection) -> Result<std::collections::BTreeMap<[u8; 32], u64>, LedgerError> {
+pub fn version_vector(
+    conn: &Connection,
+) -> Result<std::collections::BTreeMap<[u8; 32], u64>, LedgerError> {
     let mut stmt = conn.prepare_cached("SELECT device, seq FROM ledger_head")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))?;
     let mut out = std::collections::BTreeMap::new();
@@ -373,7 +385,8 @@ pub fn missing_for(
     conn: &Connection,
     have: &std::collections::BTreeMap<[u8; 32], u64>,
 ) -> Result<Vec<Signed>, LedgerError> {
-    let mut stmt = conn.prepare_cached("SELECT device, seq, body, signature FROM ledger_commit ORDER BY ord")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT device, seq, body, signature FROM ledger_commit ORDER BY ord")?;
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {

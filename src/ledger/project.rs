@@ -30,7 +30,11 @@ fn quote(ident: &str) -> String {
 
 /// Checks a change against the catalogue and the current tables before anything is
 /// written, so bad input is refused with a reason instead of half-applied.
-pub fn check(conn: &Connection, cat: &Catalogue, c: &Change) -> Result<&'static EntityDef, LedgerError> {
+pub fn check(
+    conn: &Connection,
+    cat: &Catalogue,
+    c: &Change,
+) -> Result<&'static EntityDef, LedgerError> {
     let def = cat
         .entity(&c.entity)
         .ok_or_else(|| LedgerError::Invalid(format!("unknown kind of record '{}'", c.entity)))?;
@@ -120,8 +124,14 @@ pub fn apply_change(
             }
             let change_id = c.id.to_string();
             cols.extend(
-                ["created_change", "created_at", "created_by", "updated_at", "updated_by"]
-                    .map(String::from),
+                [
+                    "created_change",
+                    "created_at",
+                    "created_by",
+                    "updated_at",
+                    "updated_by",
+                ]
+                .map(String::from),
             );
             vals.extend([
                 &change_id as &dyn rusqlite::ToSql,
@@ -260,9 +270,8 @@ fn settle_field(
     let insert = "INSERT OR IGNORE INTO ledger_field_head (row, field, change, hlc, device, author, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
     for h in remaining.iter().filter(|h| h.device.is_empty()) {
         // Materialize an implicit creation head that this change did not know of.
-        conn.prepare_cached(insert)?.execute(params![
-            row, field, h.change, h.hlc, h.device, "", h.value
-        ])?;
+        conn.prepare_cached(insert)?
+            .execute(params![row, field, h.change, h.hlc, h.device, "", h.value])?;
     }
     conn.prepare_cached(insert)?.execute(params![
         row,

@@ -72,7 +72,10 @@ fn replay_and_compare(tx: &Connection, cat: &Catalogue) -> Result<Report, Ledger
     let (commits, changes) = replay(tx, cat)?;
     let mut differences = Vec::new();
     for t in &tables {
-        for (kind, a, b) in [("missing", "temp.\"snap_", "main.\""), ("extra", "main.\"", "temp.\"snap_")] {
+        for (kind, a, b) in [
+            ("missing", "temp.\"snap_", "main.\""),
+            ("extra", "main.\"", "temp.\"snap_"),
+        ] {
             let sql = format!(
                 "SELECT * FROM (SELECT * FROM {a}{t}\" EXCEPT SELECT * FROM {b}{t}\") LIMIT 1000"
             );
@@ -114,9 +117,9 @@ fn replay(tx: &Connection, cat: &Catalogue) -> Result<(u64, u64), LedgerError> {
             author: body.author,
         };
         for c in &body.changes {
-            let def = cat
-                .entity(&c.entity)
-                .ok_or_else(|| LedgerError::Invalid(format!("unknown kind of record '{}'", c.entity)))?;
+            let def = cat.entity(&c.entity).ok_or_else(|| {
+                LedgerError::Invalid(format!("unknown kind of record '{}'", c.entity))
+            })?;
             project::apply_change(tx, cat, def, c, &origin)?;
             changes += 1;
         }

@@ -49,7 +49,9 @@ pub fn verify(conn: &Connection) -> Result<Report, LedgerError> {
             }
         };
         let Ok(signature) = <[u8; 64]>::try_from(sig.as_slice()) else {
-            report.problems.push(problem("signature has the wrong length".into()));
+            report
+                .problems
+                .push(problem("signature has the wrong length".into()));
             continue;
         };
         let commit = Commit {
@@ -58,13 +60,15 @@ pub fn verify(conn: &Connection) -> Result<Report, LedgerError> {
             signature,
         };
         if !commit.signature_valid() {
-            report
-                .problems
-                .push(problem("signature does not match its contents (edited)".into()));
+            report.problems.push(problem(
+                "signature does not match its contents (edited)".into(),
+            ));
         }
         let hash = commit.hash();
         if stored_hash != hash {
-            report.problems.push(problem("stored hash differs from its contents".into()));
+            report
+                .problems
+                .push(problem("stored hash differs from its contents".into()));
         }
         let device = device_id(&commit.body.device_key);
         if stored_device != device
@@ -72,9 +76,9 @@ pub fn verify(conn: &Connection) -> Result<Report, LedgerError> {
             || stored_hlc as u64 != commit.body.hlc
             || stored_author != commit.body.author.to_string()
         {
-            report
-                .problems
-                .push(problem("index columns differ from the signed contents".into()));
+            report.problems.push(problem(
+                "index columns differ from the signed contents".into(),
+            ));
         }
         let chain = chains.entry(device).or_insert(Chain {
             seq: 0,
@@ -122,12 +126,12 @@ pub fn verify(conn: &Connection) -> Result<Report, LedgerError> {
         let at = (r.get::<_, i64>(1)?, r.get::<_, i64>(2)?);
         match seen_changes.get(&id) {
             Some(s) if *s == at => {}
-            Some(_) => report
-                .problems
-                .push(format!("change {id}: its index entry points at the wrong commit")),
-            None => report
-                .problems
-                .push(format!("change {id}: indexed but in no signed commit (inserted)")),
+            Some(_) => report.problems.push(format!(
+                "change {id}: its index entry points at the wrong commit"
+            )),
+            None => report.problems.push(format!(
+                "change {id}: indexed but in no signed commit (inserted)"
+            )),
         }
     }
     if indexed < report.changes {

@@ -41,7 +41,12 @@ pub enum Access {
 
 /// Opens and keys the database. A wrong key shows up at the first read; that becomes
 /// [`VaultError::WrongKey`] rather than SQLite's "file is not a database".
-pub fn open(path: &Path, key: &DbKey, access: Access, gate: &Gate) -> Result<Connection, VaultError> {
+pub fn open(
+    path: &Path,
+    key: &DbKey,
+    access: Access,
+    gate: &Gate,
+) -> Result<Connection, VaultError> {
     let flags = match access {
         Access::Write { create: true } => {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
@@ -61,7 +66,9 @@ pub fn open(path: &Path, key: &DbKey, access: Access, gate: &Gate) -> Result<Con
     conn.pragma_update(None, "key", key.sqlcipher_pragma())?;
     // Quiet SQLCipher's own stderr logging of HMAC failures; we report them ourselves.
     let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
-    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
         Ok(_) => {}
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.code == rusqlite::ErrorCode::NotADatabase =>

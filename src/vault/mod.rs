@@ -32,6 +32,8 @@ pub enum VaultError {
     DatabaseTooNew { found: i64, supported: i64 },
     #[error("a practice already exists in {}: nothing was changed; choose another folder with --data", .0.display())]
     AlreadyExists(PathBuf),
+    #[error("{} already exists: choose a new file name; nothing was overwritten", .0.display())]
+    FileExists(PathBuf),
     #[error("{} is not empty: restore only into an empty or new folder", .0.display())]
     NotEmpty(PathBuf),
     #[error("migration {0} failed: {1}")]
@@ -65,6 +67,7 @@ impl VaultError {
             VaultError::DatabaseTooNew { .. } => "database_too_new",
             VaultError::AlreadyExists(_) => "practice_exists",
             VaultError::NotEmpty(_) => "folder_not_empty",
+            VaultError::FileExists(_) => "file_exists",
             VaultError::Migration(..) => "migration_failed",
             VaultError::KeyNotInKeychain => "key_not_in_keychain",
             VaultError::KeychainKeyMismatch => "keychain_key_mismatch",
@@ -152,7 +155,9 @@ pub fn unlock(dir: &Path, secret: Secret<'_>) -> Result<(DbKey, Header), VaultEr
     }
     let key = match secret {
         Secret::Keychain(store) => {
-            let key = store.get(&h.practice_id)?.ok_or(VaultError::KeyNotInKeychain)?;
+            let key = store
+                .get(&h.practice_id)?
+                .ok_or(VaultError::KeyNotInKeychain)?;
             if !h.check_key(&key) {
                 return Err(VaultError::KeychainKeyMismatch);
             }

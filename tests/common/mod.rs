@@ -14,7 +14,7 @@ use chartkeep::clock::{ManualClock, SeededIds};
 use chartkeep::practice::{Admin, Practice, PracticeError};
 use chartkeep::vault::header::Header;
 use chartkeep::vault::keys::{DbKey, RecoveryCode};
-use chartkeep::vault::{self, KeyPlan, Secret, VaultError};
+use chartkeep::vault::{self, KeyPlan, Secret};
 use serde_json::{json, Value as Json};
 
 pub const PASSPHRASE: &str = "a long passphrase";
@@ -99,12 +99,20 @@ pub fn create_patient(
         "patient.create",
         json!({"family": family, "given": [given], "birth_date": "1980-02-03", "sex": "female"}),
     );
-    p["id"].as_str().expect("patient.create returns an id").to_string()
+    p["id"]
+        .as_str()
+        .expect("patient.create returns an id")
+        .to_string()
 }
 
 /// The families of the patients a search finds.
 pub fn search_families(practice: &mut Practice, session: &mut Session, query: &str) -> Vec<String> {
-    let found = call(practice, session, "patient.search", json!({ "query": query }));
+    let found = call(
+        practice,
+        session,
+        "patient.search",
+        json!({ "query": query }),
+    );
     found
         .as_array()
         .expect("patient.search returns a list")
@@ -146,8 +154,4 @@ pub fn code_of(r: Result<Practice, PracticeError>) -> (String, String) {
         Ok(_) => panic!("expected an error, but the practice opened"),
         Err(e) => (e.code().to_string(), e.to_string()),
     }
-}
-
-pub fn vault_code(e: &VaultError) -> &'static str {
-    e.code()
 }
