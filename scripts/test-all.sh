@@ -18,9 +18,12 @@ cargo test --doc --quiet
 
 echo "== keychain test against gnome-keyring"
 keyhome=$(mktemp -d)
+# gnome-keyring keeps its files under HOME: give it a throwaway one, but keep the toolchain.
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 HOME="$keyhome" CHARTKEEP_TEST_KEYCHAIN=1 dbus-run-session -- sh -c '
   eval "$(printf chartkeep-test | gnome-keyring-daemon --unlock --components=secrets)"
   cargo test --quiet --lib keychain
+  cargo test --quiet --test cli keychain
 '
 rm -rf "$keyhome"
 echo "All tests passed."

@@ -625,3 +625,46 @@ fn api_docs_match_the_committed_reference() {
             .map_or_else(|| actual.lines().count().min(expected.lines().count()) + 1, |i| i + 1)
     );
 }
+
+/// With a real Secret Service (gnome-keyring in a private D-Bus session, as
+/// `scripts/test-all.sh` runs it), `init` keeps the key in the keychain, says so, and
+/// later commands open the practice with no passphrase at all. Skipped unless
+/// `CHARTKEEP_TEST_KEYCHAIN=1`; with it set, a missing keychain fails the test.
+#[test]
+fn keychain_mode_opens_without_a_passphrase() {
+    if std::env::var("CHARTKEEP_TEST_KEYCHAIN").as_deref() != Ok("1") {
+        eprintln!("skipped: set CHARTKEEP_TEST_KEYCHAIN=1 inside a D-Bus session with an unlocked keyring");
+        return;
+    }
+    let bus =
+        std::env::var("DBUS_SESSION_BUS_ADDRESS").expect("a D-Bus session for the keychain test");
+    let cli = Cli::new();
+    let cmd = |args: &[&str]| {
+        let mut c = Command::cargo_bin("chartkeep").unwrap();
+        c.env_clear()
+            .env("HOME", cli.path("home"))
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+            .env("CHARTKEEP_PASSWORD", ADMIN_PASSWORD)
+            .arg("--data")
+            .arg(&cli.data)
+            .args(args)
+            .timeout(Duration::from_secs(120));
+        c.output().unwrap()
+    };
+    let out = cmd(&["init", "--admin", "admin"]);
+    assert_success(&out, "init with the keychain");
+    assert!(
+        text(&out.stderr).contains("kept in the OS keychain"),
+        "{}",
+        text(&out.stderr)
+    );
+    let header = std::fs::read_to_string(cli.data.join("chartkeep.header")).unwrap();
+    assert!(
+        header.contains("\"mode\": \"keychain\"") || header.contains("\"mode\":\"keychain\""),
+        "{header}"
+    );
+    let out = cmd(&["call", "session.info", "--user", "admin"]);
+    assert_success(&out, "a call with the key from the keychain");
+    let info: Json = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["role"], "administrator");
+}
