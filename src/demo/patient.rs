@@ -82,9 +82,6 @@ pub enum Profile {
 /// One patient's changes: the registration with their history, then one list per visit.
 pub struct Generated {
     pub patient: Uuid,
-    pub family: String,
-    pub given: Vec<String>,
-    pub birth_date: String,
     pub registration: Vec<Change>,
     pub visits: Vec<Vec<Change>>,
     pub encounters: u64,
@@ -188,6 +185,8 @@ struct Person {
     allergies: Vec<usize>,
     avoid_penicillin: bool,
     vaccine_hesitant: bool,
+    /// Seen every couple of weeks, with full vitals and frequent labs.
+    heavy: bool,
 }
 
 fn ymd(d: NaiveDate) -> String {
@@ -299,14 +298,17 @@ impl Person {
 }
 
 /// Builds one patient.
-pub fn generate(rng: &mut Rng, today: NaiveDate, ids: &Ids<'_>, mrn: &str, profile: Profile) -> Generated {
+pub fn generate(
+    rng: &mut Rng,
+    today: NaiveDate,
+    ids: &Ids<'_>,
+    mrn: &str,
+    profile: Profile,
+) -> Generated {
     let person = person(rng, today, profile);
     let patient = ids.next();
     let mut out = Generated {
         patient,
-        family: person.family.clone(),
-        given: person.given.clone(),
-        birth_date: ymd(person.birth),
         registration: Vec::new(),
         visits: Vec::new(),
         encounters: 0,
@@ -320,7 +322,9 @@ pub fn generate(rng: &mut Rng, today: NaiveDate, ids: &Ids<'_>, mrn: &str, profi
     for (i, v) in visits.iter().enumerate() {
         let given: Vec<&Shot> = shots.iter().filter(|s| s.visit == Some(i)).collect();
         let last = i + 1 == visits.len();
-        let changes = visit(rng, &person, today, ids, patient, v, &given, &mut sim, last, &mut out);
+        let changes = visit(
+            rng, &person, today, ids, patient, v, &given, &mut sim, last, &mut out,
+        );
         out.visits.push(changes);
     }
     out
@@ -357,7 +361,11 @@ fn person(rng: &mut Rng, today: NaiveDate, profile: Profile) -> Person {
         Profile::Heavy { years } => 58.0 + years as f64 + rng.uniform(0.0, 4.0),
     };
     let birth = (today - days((age * 365.25) as i64)).min(today - days(2));
-    let weights: Vec<(usize, f64)> = names::GROUPS.iter().enumerate().map(|(i, g)| (i, g.weight)).collect();
+    let weights: Vec<(usize, f64)> = names::GROUPS
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (i, g.weight))
+        .collect();
     let group = &names::GROUPS[*rng.weighted(&weights)];
     let fi = rng.below(group.family.len());
     let family = match (sex, group.family_female) {
@@ -378,7 +386,11 @@ fn person(rng: &mut Rng, today: NaiveDate, profile: Profile) -> Person {
         }
     }
     let now_age = years(birth, today);
-    let preferred = if let Some((_, nick)) = names::NICKNAMES.iter().find(|(n, _)| *n == first).filter(|_| rng.chance(0.4)) {
+    let preferred = if let Some((_, nick)) = names::NICKNAMES
+        .iter()
+        .find(|(n, _)| *n == first)
+        .filter(|_| rng.chance(0.4))
+    {
         Some(nick.to_string())
     } else if group.english_preferred && now_age >= 16.0 && rng.chance(0.3) {
         let list = match sex {
@@ -404,7 +416,7 @@ fn person(rng: &mut Rng, today: NaiveDate, profile: Profile) -> Person {
             if rng.chance(0.15) {
                 rng.uniform(0.05, 1.0)
             } else {
-                rng.exp(4.0).min(12.0)
+                rng.exp(3.5).min(12.0)
             }
         }
         Profile::Rich => rng.uniform(7.0, 9.0),
@@ -431,7 +443,11 @@ fn person(rng: &mut Rng, today: NaiveDate, profile: Profile) -> Person {
                 packs_per_day: *rng.pick(&[0.25, 0.5, 0.5, 1.0, 1.0, 1.5]),
             }
         } else if r < 0.34 && now_age > 25.0 {
-            let quit = between(rng, at_age(birth, 22.0).max(today - days(40 * 365)), today - days(60));
+            let quit = between(
+                rng,
+                at_age(birth, 22.0).max(today - days(40 * 365)),
+                today - days(60),
+            );
             Tobacco::Former {
                 quit,
                 pack_years: rng.int(2, 40),
@@ -450,7 +466,14 @@ fn person(rng: &mut Rng, today: NaiveDate, profile: Profile) -> Person {
             (("heavy", 18.0), 6.0),
         ])
     };
-    let alcohol = (alcohol.0, if alcohol.1 > 0.0 { (alcohol.1 * rng.uniform(0.6, 1.6)).round() } else { 0.0 });
+    let alcohol = (
+        alcohol.0,
+        if alcohol.1 > 0.0 {
+            (alcohol.1 * rng.uniform(0.6, 1.6)).round()
+        } else {
+            0.0
+        },
+    );
     let mut p = Person {
         sex,
         birth,
@@ -470,7 +493,11 @@ fn person(rng: &mut Rng, today: NaiveDate, profile: Profile) -> Person {
         sbp_offset: rng.normal(0.0, 6.0),
         dbp_offset: rng.normal(0.0, 4.0),
         hr_offset: rng.normal(0.0, 6.0),
-        bp_control: if rng.chance(0.25) { rng.uniform(8.0, 16.0) } else { rng.uniform(0.0, 6.0) },
+        bp_control: if rng.chance(0.25) {
+            rng.uniform(8.0, 16.0)
+        } else {
+            rng.uniform(0.0, 6.0)
+        },
         a1c_target: rng.normal(7.2, 0.6).clamp(6.2, 9.5),
         ldl_base: rng.normal(118.0, 22.0).clamp(60.0, 190.0),
         hdl_base: match sex {
@@ -487,6 +514,7 @@ fn person(rng: &mut Rng, today: NaiveDate, profile: Profile) -> Person {
         allergies: Vec::new(),
         avoid_penicillin: false,
         vaccine_hesitant: rng.chance(0.04),
+        heavy: matches!(profile, Profile::Heavy { .. }),
     };
     let allergic = match profile {
         Profile::Typical => rng.chance(if now_age < 2.0 { 0.05 } else { 0.38 }),
@@ -505,11 +533,23 @@ fn person(rng: &mut Rng, today: NaiveDate, profile: Profile) -> Person {
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| !p.allergies.contains(i))
-                .map(|(i, a)| (i, if a.category == "food" && now_age < 18.0 { a.weight * 2.0 } else { a.weight }))
+                .map(|(i, a)| {
+                    (
+                        i,
+                        if a.category == "food" && now_age < 18.0 {
+                            a.weight * 2.0
+                        } else {
+                            a.weight
+                        },
+                    )
+                })
                 .collect();
             p.allergies.push(*rng.weighted(&weights));
         }
-        p.avoid_penicillin = p.allergies.iter().any(|i| matches!(cl::ALLERGENS[*i].substance, "Penicillin" | "Amoxicillin"));
+        p.avoid_penicillin = p
+            .allergies
+            .iter()
+            .any(|i| matches!(cl::ALLERGENS[*i].substance, "Penicillin" | "Amoxicillin"));
     }
     problems(rng, &mut p, today, profile);
     medications(rng, &mut p, today);
@@ -531,7 +571,13 @@ fn problems(rng: &mut Rng, p: &mut Person, today: NaiveDate, profile: Profile) {
     let obese = p.bmi_base >= 30.0;
     let forced: &[Cond] = match profile {
         Profile::Typical => &[],
-        Profile::Rich => &[Cond::Diabetes, Cond::Hypertension, Cond::Hyperlipidemia, Cond::Obesity, Cond::Anxiety],
+        Profile::Rich => &[
+            Cond::Diabetes,
+            Cond::Hypertension,
+            Cond::Hyperlipidemia,
+            Cond::Obesity,
+            Cond::Anxiety,
+        ],
         Profile::Heavy { .. } => &[
             Cond::Diabetes,
             Cond::Hypertension,
@@ -543,8 +589,9 @@ fn problems(rng: &mut Rng, p: &mut Person, today: NaiveDate, profile: Profile) {
             Cond::Gerd,
         ],
     };
-    let mut add = |rng: &mut Rng, p: &mut Person, c: Cond, min_age: f64, mean: f64| {
+    let add = |rng: &mut Rng, p: &mut Person, c: Cond, min_age: f64, mean: f64| {
         let onset = match profile {
+            Profile::Rich => between(rng, today - days(9 * 365), today - days(4 * 365)),
             Profile::Heavy { years } => {
                 let start = today - days(years as i64 * 365 + rng.int(200, 2000));
                 start.max(p.birth + days(1))
@@ -567,33 +614,105 @@ fn problems(rng: &mut Rng, p: &mut Person, today: NaiveDate, profile: Profile) {
             let has = |p: &Person, c: Cond| p.problems.iter().any(|x| x.cond == c);
             match c {
                 Cond::Obesity if age >= 12.0 && obese => 0.6,
-                Cond::Prediabetes if age >= 30.0 => if obese { 0.15 } else { 0.06 },
+                Cond::Prediabetes if age >= 30.0 => {
+                    if obese {
+                        0.15
+                    } else {
+                        0.06
+                    }
+                }
                 Cond::Diabetes if age >= 30.0 && !has(p, Cond::Prediabetes) => {
-                    (if age >= 60.0 { 0.2 } else if age >= 45.0 { 0.11 } else { 0.04 }) * if obese { 1.8 } else { 0.8 }
+                    (if age >= 60.0 {
+                        0.2
+                    } else if age >= 45.0 {
+                        0.11
+                    } else {
+                        0.04
+                    }) * if obese { 1.8 } else { 0.8 }
                 }
                 Cond::Hypertension if age >= 25.0 => {
-                    (if age >= 65.0 { 0.58 } else if age >= 45.0 { 0.32 } else { 0.09 }) * if obese { 1.3 } else { 1.0 }
+                    (if age >= 65.0 {
+                        0.58
+                    } else if age >= 45.0 {
+                        0.32
+                    } else {
+                        0.09
+                    }) * if obese { 1.3 } else { 1.0 }
                 }
                 Cond::Hyperlipidemia if age >= 30.0 => {
-                    if age >= 60.0 { 0.42 } else if age >= 45.0 { 0.28 } else { 0.08 }
+                    if age >= 60.0 {
+                        0.42
+                    } else if age >= 45.0 {
+                        0.28
+                    } else {
+                        0.08
+                    }
                 }
-                Cond::Ckd if age >= 50.0 && (has(p, Cond::Diabetes) || has(p, Cond::Hypertension)) => 0.18,
-                Cond::Cad if age >= 50.0 => (if age >= 70.0 { 0.14 } else { 0.06 }) * if female { 0.6 } else { 1.2 } * if smoker { 1.6 } else { 1.0 },
-                Cond::HeartFailure if age >= 60.0 && (has(p, Cond::Cad) || has(p, Cond::Hypertension)) => 0.08,
-                Cond::Afib if age >= 65.0 => if age >= 80.0 { 0.12 } else { 0.06 },
+                Cond::Ckd
+                    if age >= 50.0 && (has(p, Cond::Diabetes) || has(p, Cond::Hypertension)) =>
+                {
+                    0.18
+                }
+                Cond::Cad if age >= 50.0 => {
+                    (if age >= 70.0 { 0.14 } else { 0.06 })
+                        * if female { 0.6 } else { 1.2 }
+                        * if smoker { 1.6 } else { 1.0 }
+                }
+                Cond::HeartFailure
+                    if age >= 60.0 && (has(p, Cond::Cad) || has(p, Cond::Hypertension)) =>
+                {
+                    0.08
+                }
+                Cond::Afib if age >= 65.0 => {
+                    if age >= 80.0 {
+                        0.12
+                    } else {
+                        0.06
+                    }
+                }
                 Cond::Copd if age >= 45.0 && smoker => 0.18,
                 Cond::Asthma if age >= 4.0 => 0.08,
-                Cond::Anxiety if (12.0..85.0).contains(&age) => if female { 0.09 } else { 0.05 },
-                Cond::Depression if (14.0..90.0).contains(&age) => if female { 0.1 } else { 0.06 },
-                Cond::Hypothyroid if age >= 25.0 => if female { 0.08 } else { 0.02 },
+                Cond::Anxiety if (12.0..85.0).contains(&age) => {
+                    if female {
+                        0.09
+                    } else {
+                        0.05
+                    }
+                }
+                Cond::Depression if (14.0..90.0).contains(&age) => {
+                    if female {
+                        0.1
+                    } else {
+                        0.06
+                    }
+                }
+                Cond::Hypothyroid if age >= 25.0 => {
+                    if female {
+                        0.08
+                    } else {
+                        0.02
+                    }
+                }
                 Cond::Gerd if age >= 25.0 => 0.1,
                 Cond::KneeOa if age >= 55.0 => 0.1,
                 Cond::Osteoporosis if female && age >= 60.0 => 0.16,
                 Cond::AllergicRhinitis if (4.0..75.0).contains(&age) => 0.11,
-                Cond::Migraine if (12.0..60.0).contains(&age) => if female { 0.12 } else { 0.04 },
+                Cond::Migraine if (12.0..60.0).contains(&age) => {
+                    if female {
+                        0.12
+                    } else {
+                        0.04
+                    }
+                }
                 Cond::BackPain if (20.0..80.0).contains(&age) => 0.06,
                 Cond::VitaminD if age >= 18.0 => 0.05,
-                Cond::Adhd if (6.0..30.0).contains(&age) => if female { 0.04 } else { 0.08 },
+                Cond::Adhd if (6.0..30.0).contains(&age) => {
+                    if female {
+                        0.04
+                    } else {
+                        0.08
+                    }
+                }
                 Cond::Eczema if (0.3..18.0).contains(&age) => 0.1,
                 Cond::Pcos if female && (16.0..46.0).contains(&age) => 0.05,
                 Cond::Menopause if female && (47.0..59.0).contains(&age) => 0.25,
@@ -645,86 +764,226 @@ fn problems(rng: &mut Rng, p: &mut Person, today: NaiveDate, profile: Profile) {
 /// The prescriptions that go with the problems, with dose changes over time.
 fn medications(rng: &mut Rng, p: &mut Person, today: NaiveDate) {
     let mut rx: Vec<Rx> = Vec::new();
-    let start_of = |rng: &mut Rng, onset: NaiveDate| (onset + days(rng.int(0, 30))).min(today - days(1));
+    let start_of =
+        |rng: &mut Rng, onset: NaiveDate| (onset + days(rng.int(0, 30))).min(today - days(1));
     // Titrate: the first medicine is stopped part-way and a stronger dose continues.
-    let titrate = |rng: &mut Rng, rx: &mut Vec<Rx>, first: Med, then: Med, start: NaiveDate, reason: &'static str| {
+    let titrate = |rng: &mut Rng,
+                   rx: &mut Vec<Rx>,
+                   first: Med,
+                   then: Med,
+                   start: NaiveDate,
+                   reason: &'static str| {
         let span = (today - start).num_days();
         if span > 240 && rng.chance(0.35) {
             let switch = start + days(rng.int(90, span - 30));
-            rx.push(Rx { med: first, start, stop: Some(switch), reason });
-            rx.push(Rx { med: then, start: switch, stop: None, reason });
+            rx.push(Rx {
+                med: first,
+                start,
+                stop: Some(switch),
+                reason,
+            });
+            rx.push(Rx {
+                med: then,
+                start: switch,
+                stop: None,
+                reason,
+            });
         } else {
-            rx.push(Rx { med: first, start, stop: None, reason });
+            rx.push(Rx {
+                med: first,
+                start,
+                stop: None,
+                reason,
+            });
         }
     };
     let age = p.age(today);
-    let conds: Vec<(Cond, NaiveDate, Option<NaiveDate>)> = p.problems.iter().map(|x| (x.cond, x.onset, x.resolved)).collect();
+    let conds: Vec<(Cond, NaiveDate, Option<NaiveDate>)> = p
+        .problems
+        .iter()
+        .map(|x| (x.cond, x.onset, x.resolved))
+        .collect();
     for (c, onset, resolved) in conds {
         let s = start_of(rng, onset);
         let reason = c.short();
         match c {
             Cond::Diabetes => {
-                titrate(rng, &mut rx, cl::METFORMIN_500, cl::METFORMIN_1000, s, reason);
+                titrate(
+                    rng,
+                    &mut rx,
+                    cl::METFORMIN_500,
+                    cl::METFORMIN_1000,
+                    s,
+                    reason,
+                );
                 if p.a1c_target > 7.6 || rng.chance(0.25) {
                     let add = *rng.pick(&[cl::EMPAGLIFLOZIN, cl::SEMAGLUTIDE, cl::GLARGINE]);
                     let later = (s + days(rng.int(120, 900))).min(today - days(1));
-                    rx.push(Rx { med: add, start: later, stop: None, reason });
+                    rx.push(Rx {
+                        med: add,
+                        start: later,
+                        stop: None,
+                        reason,
+                    });
                 }
             }
             Cond::Hypertension => {
-                let ace = if rng.chance(0.15) { cl::LOSARTAN } else { cl::LISINOPRIL_10 };
-                if ace.name == cl::LISINOPRIL_10.name {
-                    titrate(rng, &mut rx, cl::LISINOPRIL_10, cl::LISINOPRIL_20, s, reason);
+                let ace = if rng.chance(0.15) {
+                    cl::LOSARTAN
                 } else {
-                    rx.push(Rx { med: ace, start: s, stop: None, reason });
+                    cl::LISINOPRIL_10
+                };
+                if ace.name == cl::LISINOPRIL_10.name {
+                    titrate(
+                        rng,
+                        &mut rx,
+                        cl::LISINOPRIL_10,
+                        cl::LISINOPRIL_20,
+                        s,
+                        reason,
+                    );
+                } else {
+                    rx.push(Rx {
+                        med: ace,
+                        start: s,
+                        stop: None,
+                        reason,
+                    });
                 }
                 if rng.chance(0.45) {
-                    let second = if rng.chance(0.6) { cl::AMLODIPINE_5 } else { cl::HCTZ };
+                    let second = if rng.chance(0.6) {
+                        cl::AMLODIPINE_5
+                    } else {
+                        cl::HCTZ
+                    };
                     let later = (s + days(rng.int(60, 700))).min(today - days(1));
                     if second.name == cl::AMLODIPINE_5.name {
-                        titrate(rng, &mut rx, cl::AMLODIPINE_5, cl::AMLODIPINE_10, later, reason);
+                        titrate(
+                            rng,
+                            &mut rx,
+                            cl::AMLODIPINE_5,
+                            cl::AMLODIPINE_10,
+                            later,
+                            reason,
+                        );
                     } else {
-                        rx.push(Rx { med: second, start: later, stop: None, reason });
+                        rx.push(Rx {
+                            med: second,
+                            start: later,
+                            stop: None,
+                            reason,
+                        });
                     }
                 }
             }
             Cond::Hyperlipidemia => {
                 if rng.chance(0.15) {
-                    rx.push(Rx { med: cl::ROSUVASTATIN, start: s, stop: None, reason });
+                    rx.push(Rx {
+                        med: cl::ROSUVASTATIN,
+                        start: s,
+                        stop: None,
+                        reason,
+                    });
                 } else {
-                    titrate(rng, &mut rx, cl::ATORVASTATIN_20, cl::ATORVASTATIN_40, s, reason);
+                    titrate(
+                        rng,
+                        &mut rx,
+                        cl::ATORVASTATIN_20,
+                        cl::ATORVASTATIN_40,
+                        s,
+                        reason,
+                    );
                 }
             }
             Cond::Cad => {
-                rx.push(Rx { med: cl::ASPIRIN_81, start: s, stop: None, reason });
-                rx.push(Rx { med: cl::METOPROLOL, start: s, stop: None, reason });
+                rx.push(Rx {
+                    med: cl::ASPIRIN_81,
+                    start: s,
+                    stop: None,
+                    reason,
+                });
+                rx.push(Rx {
+                    med: cl::METOPROLOL,
+                    start: s,
+                    stop: None,
+                    reason,
+                });
                 if !p.problems.iter().any(|x| x.cond == Cond::Hyperlipidemia) {
-                    rx.push(Rx { med: cl::ATORVASTATIN_80, start: s, stop: None, reason });
+                    rx.push(Rx {
+                        med: cl::ATORVASTATIN_80,
+                        start: s,
+                        stop: None,
+                        reason,
+                    });
                 }
             }
             Cond::HeartFailure => {
-                rx.push(Rx { med: cl::FUROSEMIDE, start: s, stop: None, reason });
-                rx.push(Rx { med: cl::CARVEDILOL, start: s, stop: None, reason });
+                rx.push(Rx {
+                    med: cl::FUROSEMIDE,
+                    start: s,
+                    stop: None,
+                    reason,
+                });
+                rx.push(Rx {
+                    med: cl::CARVEDILOL,
+                    start: s,
+                    stop: None,
+                    reason,
+                });
             }
             Cond::Afib => {
-                let anticoag = if rng.chance(0.3) || matches!(p.problems.iter().find(|x| x.cond == Cond::HeartFailure), Some(_)) && age > 70.0 {
+                let heart_failure = p.problems.iter().any(|x| x.cond == Cond::HeartFailure);
+                let anticoag = if rng.chance(0.3) || heart_failure && age > 70.0 {
                     cl::WARFARIN
                 } else {
                     cl::APIXABAN
                 };
-                rx.push(Rx { med: anticoag, start: s, stop: None, reason });
-                if !rx.iter().any(|r| r.med.name == cl::METOPROLOL.name || r.med.name == cl::CARVEDILOL.name) {
-                    rx.push(Rx { med: cl::METOPROLOL, start: s, stop: None, reason });
+                rx.push(Rx {
+                    med: anticoag,
+                    start: s,
+                    stop: None,
+                    reason,
+                });
+                if !rx
+                    .iter()
+                    .any(|r| r.med.name == cl::METOPROLOL.name || r.med.name == cl::CARVEDILOL.name)
+                {
+                    rx.push(Rx {
+                        med: cl::METOPROLOL,
+                        start: s,
+                        stop: None,
+                        reason,
+                    });
                 }
             }
             Cond::Copd => {
-                rx.push(Rx { med: cl::TIOTROPIUM, start: s, stop: None, reason });
-                rx.push(Rx { med: cl::ALBUTEROL, start: s, stop: None, reason });
+                rx.push(Rx {
+                    med: cl::TIOTROPIUM,
+                    start: s,
+                    stop: None,
+                    reason,
+                });
+                rx.push(Rx {
+                    med: cl::ALBUTEROL,
+                    start: s,
+                    stop: None,
+                    reason,
+                });
             }
             Cond::Asthma => {
-                rx.push(Rx { med: cl::ALBUTEROL, start: s, stop: None, reason });
+                rx.push(Rx {
+                    med: cl::ALBUTEROL,
+                    start: s,
+                    stop: None,
+                    reason,
+                });
                 if rng.chance(0.4) {
-                    rx.push(Rx { med: cl::FLUTICASONE_INH, start: s, stop: None, reason });
+                    rx.push(Rx {
+                        med: cl::FLUTICASONE_INH,
+                        start: s,
+                        stop: None,
+                        reason,
+                    });
                 }
             }
             Cond::Anxiety | Cond::Depression => {
@@ -734,9 +993,15 @@ fn medications(rng: &mut Rng, p: &mut Person, today: NaiveDate) {
                 };
                 if !rx.iter().any(|r| r.med.name == choice.name) {
                     let stop = resolved.or_else(|| {
-                        (rng.chance(0.15) && (today - s).num_days() > 200).then(|| s + days(rng.int(120, (today - s).num_days() - 10)))
+                        (rng.chance(0.15) && (today - s).num_days() > 200)
+                            .then(|| s + days(rng.int(120, (today - s).num_days() - 10)))
                     });
-                    rx.push(Rx { med: choice, start: s, stop, reason });
+                    rx.push(Rx {
+                        med: choice,
+                        start: s,
+                        stop,
+                        reason,
+                    });
                 }
             }
             Cond::Hypothyroid => {
@@ -744,46 +1009,143 @@ fn medications(rng: &mut Rng, p: &mut Person, today: NaiveDate) {
                 titrate(rng, &mut rx, m, cl::LEVOTHYROXINE[3], s, reason);
             }
             Cond::Gerd => {
-                let m = if rng.chance(0.7) { cl::OMEPRAZOLE } else { cl::FAMOTIDINE };
-                rx.push(Rx { med: m, start: s, stop: None, reason });
+                let m = if rng.chance(0.7) {
+                    cl::OMEPRAZOLE
+                } else {
+                    cl::FAMOTIDINE
+                };
+                rx.push(Rx {
+                    med: m,
+                    start: s,
+                    stop: None,
+                    reason,
+                });
             }
             Cond::KneeOa => {
-                rx.push(Rx { med: cl::ACETAMINOPHEN, start: s, stop: None, reason });
-                let nsaid_ok = !p.problems.iter().any(|x| matches!(x.cond, Cond::Ckd | Cond::HeartFailure | Cond::Afib));
+                rx.push(Rx {
+                    med: cl::ACETAMINOPHEN,
+                    start: s,
+                    stop: None,
+                    reason,
+                });
+                let nsaid_ok = !p
+                    .problems
+                    .iter()
+                    .any(|x| matches!(x.cond, Cond::Ckd | Cond::HeartFailure | Cond::Afib));
                 if nsaid_ok && rng.chance(0.4) {
-                    rx.push(Rx { med: cl::MELOXICAM, start: s, stop: None, reason });
+                    rx.push(Rx {
+                        med: cl::MELOXICAM,
+                        start: s,
+                        stop: None,
+                        reason,
+                    });
                 } else {
-                    rx.push(Rx { med: cl::DICLOFENAC_GEL, start: s, stop: None, reason });
+                    rx.push(Rx {
+                        med: cl::DICLOFENAC_GEL,
+                        start: s,
+                        stop: None,
+                        reason,
+                    });
                 }
             }
             Cond::Osteoporosis => {
-                rx.push(Rx { med: cl::ALENDRONATE, start: s, stop: None, reason });
-                rx.push(Rx { med: cl::VITAMIN_D3, start: s, stop: None, reason });
+                rx.push(Rx {
+                    med: cl::ALENDRONATE,
+                    start: s,
+                    stop: None,
+                    reason,
+                });
+                rx.push(Rx {
+                    med: cl::VITAMIN_D3,
+                    start: s,
+                    stop: None,
+                    reason,
+                });
             }
             Cond::AllergicRhinitis => {
-                rx.push(Rx { med: cl::CETIRIZINE, start: s, stop: None, reason });
+                rx.push(Rx {
+                    med: cl::CETIRIZINE,
+                    start: s,
+                    stop: None,
+                    reason,
+                });
                 if rng.chance(0.5) {
-                    rx.push(Rx { med: cl::FLUTICASONE_NASAL, start: s, stop: None, reason });
+                    rx.push(Rx {
+                        med: cl::FLUTICASONE_NASAL,
+                        start: s,
+                        stop: None,
+                        reason,
+                    });
                 }
             }
-            Cond::Migraine if age >= 12.0 => rx.push(Rx { med: cl::SUMATRIPTAN, start: s, stop: None, reason }),
+            Cond::Migraine if age >= 12.0 => rx.push(Rx {
+                med: cl::SUMATRIPTAN,
+                start: s,
+                stop: None,
+                reason,
+            }),
             Cond::BackPain => {
                 let stop = resolved.unwrap_or(s + days(30)).min(today - days(1)).max(s);
-                rx.push(Rx { med: cl::IBUPROFEN, start: s, stop: Some(stop), reason });
+                rx.push(Rx {
+                    med: cl::IBUPROFEN,
+                    start: s,
+                    stop: Some(stop),
+                    reason,
+                });
                 if rng.chance(0.4) {
-                    rx.push(Rx { med: cl::CYCLOBENZAPRINE, start: s, stop: Some(stop), reason });
+                    rx.push(Rx {
+                        med: cl::CYCLOBENZAPRINE,
+                        start: s,
+                        stop: Some(stop),
+                        reason,
+                    });
                 }
             }
             Cond::VitaminD => {
                 let stop = (s + days(56)).min(today - days(1)).max(s);
-                rx.push(Rx { med: cl::VITAMIN_D2, start: s, stop: Some(stop), reason });
-                rx.push(Rx { med: cl::VITAMIN_D3, start: stop, stop: None, reason });
+                rx.push(Rx {
+                    med: cl::VITAMIN_D2,
+                    start: s,
+                    stop: Some(stop),
+                    reason,
+                });
+                rx.push(Rx {
+                    med: cl::VITAMIN_D3,
+                    start: stop,
+                    stop: None,
+                    reason,
+                });
             }
-            Cond::Adhd => rx.push(Rx { med: cl::METHYLPHENIDATE, start: s, stop: None, reason }),
-            Cond::Eczema => rx.push(Rx { med: cl::HYDROCORTISONE, start: s, stop: resolved, reason }),
-            Cond::Pcos => rx.push(Rx { med: cl::METFORMIN_500, start: s, stop: None, reason }),
-            Cond::Gout => rx.push(Rx { med: cl::ALLOPURINOL, start: s, stop: None, reason }),
-            Cond::Bph => rx.push(Rx { med: cl::TAMSULOSIN, start: s, stop: None, reason }),
+            Cond::Adhd => rx.push(Rx {
+                med: cl::METHYLPHENIDATE,
+                start: s,
+                stop: None,
+                reason,
+            }),
+            Cond::Eczema => rx.push(Rx {
+                med: cl::HYDROCORTISONE,
+                start: s,
+                stop: resolved,
+                reason,
+            }),
+            Cond::Pcos => rx.push(Rx {
+                med: cl::METFORMIN_500,
+                start: s,
+                stop: None,
+                reason,
+            }),
+            Cond::Gout => rx.push(Rx {
+                med: cl::ALLOPURINOL,
+                start: s,
+                stop: None,
+                reason,
+            }),
+            Cond::Bph => rx.push(Rx {
+                med: cl::TAMSULOSIN,
+                start: s,
+                stop: None,
+                reason,
+            }),
             _ => {}
         }
     }
@@ -808,10 +1170,16 @@ fn schedule(rng: &mut Rng, p: &Person, today: NaiveDate, profile: Profile) -> Ve
     let last = today - days(1);
     let mut out: Vec<Visit> = Vec::new();
     let mut push = |rng: &mut Rng, d: NaiveDate, kind: Kind| {
-        let d = weekday(d, p.join.max(p.birth));
+        // Weekends move to Friday, unless that is before the patient joined.
+        let moved = weekday(d, p.birth);
+        let d = if moved < p.join { d } else { moved };
         if d <= last && d >= p.join {
             let minute = 8 * 60 + 20 * rng.int(0, 26) as u32;
-            out.push(Visit { date: d, minute, kind });
+            out.push(Visit {
+                date: d,
+                minute,
+                kind,
+            });
         }
     };
     if let Profile::Heavy { years } = profile {
@@ -833,17 +1201,24 @@ fn schedule(rng: &mut Rng, p: &Person, today: NaiveDate, profile: Profile) -> Ve
         }
     } else {
         // Well-child visits, months of age; the ones with vaccines are never missed.
-        const MILESTONES: &[u32] = &[0, 1, 2, 4, 6, 9, 12, 15, 18, 24, 30, 36, 48, 60, 72, 84, 96, 108, 120, 132, 144, 156, 168, 180, 192, 204];
+        const MILESTONES: &[u32] = &[
+            0, 1, 2, 4, 6, 9, 12, 15, 18, 24, 30, 36, 48, 60, 72, 84, 96, 108, 120, 132, 144, 156,
+            168, 180, 192, 204,
+        ];
         for &m in MILESTONES {
             let d = if m == 0 {
                 p.birth + days(rng.int(3, 5))
             } else {
-                p.birth + days((m as f64 * 30.44) as i64 + rng.int(-3, 10))
+                p.birth + days((m as f64 * 30.44) as i64 + rng.int(0, 10))
             };
             let must = matches!(m, 0 | 1 | 2 | 4 | 6 | 12 | 15 | 18 | 48 | 132 | 192);
             if must || rng.chance(if m <= 36 { 0.9 } else { 0.75 }) {
                 push(rng, d, Kind::WellChild(m));
             }
+        }
+        // Children who join after birth have a first visit too.
+        if p.join > p.birth + days(30) && p.age(p.join) < 18.0 {
+            push(rng, p.join, Kind::NewPatient);
         }
         // Adults: a first visit, then physicals about yearly.
         let adult_from = at_age(p.birth, 18.0).max(p.join);
@@ -855,14 +1230,19 @@ fn schedule(rng: &mut Rng, p: &Person, today: NaiveDate, profile: Profile) -> Ve
                 if t > last {
                     break;
                 }
-                let attend = if p.age(t) >= 65.0 { 0.8 } else { 0.6 };
+                let attend = if p.age(t) >= 65.0 { 0.75 } else { 0.55 };
                 if rng.chance(attend) {
                     push(rng, t, Kind::Physical);
                 }
             }
         }
         // Follow-up of chronic problems.
-        let first = p.problems.iter().filter(|x| x.cond.follow_up_months() > 0).map(|x| x.onset).min();
+        let first = p
+            .problems
+            .iter()
+            .filter(|x| x.cond.follow_up_months() > 0)
+            .map(|x| x.onset)
+            .min();
         if let Some(first) = first {
             let mut t = first.max(p.join);
             loop {
@@ -885,7 +1265,15 @@ fn schedule(rng: &mut Rng, p: &Person, today: NaiveDate, profile: Profile) -> Ve
                 }
                 if rng.chance(0.85) {
                     let tele = t >= date(2020, 4, 1) && rng.chance(0.12);
-                    push(rng, t, if tele { Kind::Telehealth } else { Kind::FollowUp });
+                    push(
+                        rng,
+                        t,
+                        if tele {
+                            Kind::Telehealth
+                        } else {
+                            Kind::FollowUp
+                        },
+                    );
                 }
             }
         }
@@ -949,12 +1337,23 @@ fn immunizations(rng: &mut Rng, p: &Person, today: NaiveDate, visits: &[Visit]) 
     let last = today - days(1);
     let mut out: Vec<Shot> = Vec::new();
     let well_child = |m: u32| visits.iter().position(|v| v.kind == Kind::WellChild(m));
-    let mut give = |out: &mut Vec<Shot>, rng: &mut Rng, cvx: &'static str, d: NaiveDate, dose: Option<i64>, visit: Option<usize>| {
+    let give = |out: &mut Vec<Shot>,
+                rng: &mut Rng,
+                cvx: &'static str,
+                d: NaiveDate,
+                dose: Option<i64>,
+                visit: Option<usize>| {
         if d > last || d < p.birth {
             return;
         }
         let at_practice = d >= p.join;
-        let refused = at_practice && p.vaccine_hesitant && matches!(cvx, cl::cvx::HPV9 | cl::cvx::FLU_QUAD | cl::cvx::FLU_TRI | cl::cvx::FLU_PED_QUAD) && rng.chance(0.7);
+        let refused = at_practice
+            && p.vaccine_hesitant
+            && matches!(
+                cvx,
+                cl::cvx::HPV9 | cl::cvx::FLU_QUAD | cl::cvx::FLU_TRI | cl::cvx::FLU_PED_QUAD
+            )
+            && rng.chance(0.7);
         out.push(Shot {
             cvx,
             date: d,
@@ -966,7 +1365,11 @@ fn immunizations(rng: &mut Rng, p: &Person, today: NaiveDate, visits: &[Visit]) 
             } else {
                 "historical"
             },
-            reason: refused.then_some(if p.age(d) < 18.0 { "Parent declined after counseling" } else { "Patient declined" }),
+            reason: refused.then_some(if p.age(d) < 18.0 {
+                "Parent declined after counseling"
+            } else {
+                "Patient declined"
+            }),
             visit: if at_practice { visit } else { None },
         });
     };
@@ -975,13 +1378,52 @@ fn immunizations(rng: &mut Rng, p: &Person, today: NaiveDate, visits: &[Visit]) 
         let series: &[(u32, &[(&str, i64)])] = &[
             (0, &[(cvx::HEPB_PED, 1)]),
             (1, &[(cvx::HEPB_PED, 2)]),
-            (2, &[(cvx::DTAP, 1), (cvx::IPV, 1), (cvx::HIB, 1), ("PCV", 1), (cvx::ROTAVIRUS, 1)]),
-            (4, &[(cvx::DTAP, 2), (cvx::IPV, 2), (cvx::HIB, 2), ("PCV", 2), (cvx::ROTAVIRUS, 2)]),
-            (6, &[(cvx::DTAP, 3), (cvx::IPV, 3), (cvx::HEPB_PED, 3), ("PCV", 3), (cvx::ROTAVIRUS, 3)]),
-            (12, &[(cvx::MMR, 1), (cvx::VARICELLA, 1), (cvx::HEPA_PED, 1), (cvx::HIB, 3), ("PCV", 4)]),
+            (
+                2,
+                &[
+                    (cvx::DTAP, 1),
+                    (cvx::IPV, 1),
+                    (cvx::HIB, 1),
+                    ("PCV", 1),
+                    (cvx::ROTAVIRUS, 1),
+                ],
+            ),
+            (
+                4,
+                &[
+                    (cvx::DTAP, 2),
+                    (cvx::IPV, 2),
+                    (cvx::HIB, 2),
+                    ("PCV", 2),
+                    (cvx::ROTAVIRUS, 2),
+                ],
+            ),
+            (
+                6,
+                &[
+                    (cvx::DTAP, 3),
+                    (cvx::IPV, 3),
+                    (cvx::HEPB_PED, 3),
+                    ("PCV", 3),
+                    (cvx::ROTAVIRUS, 3),
+                ],
+            ),
+            (
+                12,
+                &[
+                    (cvx::MMR, 1),
+                    (cvx::VARICELLA, 1),
+                    (cvx::HEPA_PED, 1),
+                    (cvx::HIB, 3),
+                    ("PCV", 4),
+                ],
+            ),
             (15, &[(cvx::DTAP, 4)]),
             (18, &[(cvx::HEPA_PED, 2)]),
-            (48, &[(cvx::DTAP_IPV, 5), (cvx::MMR, 2), (cvx::VARICELLA, 2)]),
+            (
+                48,
+                &[(cvx::DTAP_IPV, 5), (cvx::MMR, 2), (cvx::VARICELLA, 2)],
+            ),
             (132, &[(cvx::TDAP, 1), ("HPV", 1), ("MEN", 1)]),
             (144, &[("HPV", 2)]),
             (192, &[("MEN", 2)]),
@@ -1043,7 +1485,9 @@ fn immunizations(rng: &mut Rng, p: &Person, today: NaiveDate, visits: &[Visit]) 
         if !rng.chance(want) {
             continue;
         }
-        let visit = visits.iter().position(|v| v.date >= start && v.date <= end && v.date > date(season, 9, 10));
+        let visit = visits
+            .iter()
+            .position(|v| v.date >= start && v.date <= end && v.date > date(season, 9, 10));
         let d = match visit {
             Some(i) => visits[i].date,
             None => weekday(date(season, 9, 20) + days(rng.int(0, 70)), p.birth),
@@ -1082,7 +1526,8 @@ fn immunizations(rng: &mut Rng, p: &Person, today: NaiveDate, visits: &[Visit]) 
         if p.age(date(2021, 3, 1)) >= 18.0 && rng.chance(0.72) {
             let d1 = between(rng, date(2021, 2, 1), date(2021, 6, 30));
             give(&mut out, rng, cvx::COVID_PRIMARY, d1, Some(1), None);
-            give(&mut out, rng, cvx::COVID_PRIMARY, d1 + days(21 + rng.int(0, 10)), Some(2), None);
+            let d2 = d1 + days(21 + rng.int(0, 10));
+            give(&mut out, rng, cvx::COVID_PRIMARY, d2, Some(2), None);
             if rng.chance(0.45) {
                 let d = between(rng, date(2022, 9, 15), date(2022, 12, 15));
                 give(&mut out, rng, cvx::COVID_BIVALENT, d, Some(3), None);
@@ -1098,13 +1543,18 @@ fn immunizations(rng: &mut Rng, p: &Person, today: NaiveDate, visits: &[Visit]) 
     if fifty < last - days(30) && rng.chance(0.42) {
         let d1 = between(rng, fifty, last);
         give(&mut out, rng, cvx::ZOSTER, d1, Some(1), None);
-        give(&mut out, rng, cvx::ZOSTER, d1 + days(rng.int(60, 180)), Some(2), None);
+        let d2 = d1 + days(rng.int(60, 180));
+        give(&mut out, rng, cvx::ZOSTER, d2, Some(2), None);
     }
     // Pneumococcal from 65.
     let sixty_five = at_age(p.birth, 65.0);
     if sixty_five < last && rng.chance(0.65) {
         let d = between(rng, sixty_five, (sixty_five + days(365)).min(last));
-        let code = if d >= date(2022, 1, 1) { cvx::PCV20 } else { cvx::PPSV23 };
+        let code = if d >= date(2022, 1, 1) {
+            cvx::PCV20
+        } else {
+            cvx::PPSV23
+        };
         give(&mut out, rng, code, d, None, None);
     }
     // RSV from 60 (75) since 2023.
@@ -1118,15 +1568,53 @@ fn immunizations(rng: &mut Rng, p: &Person, today: NaiveDate, visits: &[Visit]) 
     out
 }
 
+fn given_names(g: &Group, sex: Sex) -> &'static [&'static str] {
+    match sex {
+        Sex::Female => g.female,
+        Sex::Male => g.male,
+    }
+}
+
+/// The patient's family name as a relative of `sex` carries it (Kowalski / Kowalska).
+fn family_for(p: &Person, sex: Sex) -> String {
+    if let Some(female) = p.group.family_female {
+        let i = female
+            .iter()
+            .position(|f| *f == p.family)
+            .or_else(|| p.group.family.iter().position(|f| *f == p.family));
+        if let Some(i) = i {
+            return match sex {
+                Sex::Female => female[i],
+                Sex::Male => p.group.family[i],
+            }
+            .to_string();
+        }
+    }
+    p.family.clone()
+}
+
 fn phone(rng: &mut Rng) -> String {
     format!("555-{}{}-{}", rng.int(2, 9), rng.digits(2), rng.digits(4))
 }
 
-fn registration(rng: &mut Rng, p: &Person, today: NaiveDate, ids: &Ids<'_>, mrn: &str, shots: &[Shot], out: &mut Generated) {
+fn registration(
+    rng: &mut Rng,
+    p: &Person,
+    today: NaiveDate,
+    ids: &Ids<'_>,
+    mrn: &str,
+    shots: &[Shot],
+    out: &mut Generated,
+) {
     let pid = out.patient;
     let c = &mut out.registration;
     let age = p.age(today);
-    let street = format!("{} {} {}", rng.int(10, 9899), rng.pick(names::STREETS), rng.pick(names::STREET_KINDS));
+    let street = format!(
+        "{} {} {}",
+        rng.int(10, 9899),
+        rng.pick(names::STREETS),
+        rng.pick(names::STREET_KINDS)
+    );
     let (town, zip) = *rng.pick(names::TOWNS);
     let mut line = vec![Json::from(street)];
     if rng.chance(0.2) {
@@ -1159,42 +1647,105 @@ fn registration(rng: &mut Rng, p: &Person, today: NaiveDate, ids: &Ids<'_>, mrn:
         f.text("email", email);
     }
     if rng.chance(0.25) {
-        f.json("identifiers", json!([{"system": "previous-mrn", "value": format!("L{}", rng.digits(6))}]));
+        f.json(
+            "identifiers",
+            json!([{"system": "previous-mrn", "value": format!("L{}", rng.digits(6))}]),
+        );
     }
-    let contact_given = rng.pick(if rng.chance(0.5) { p.group.female } else { p.group.male }).to_string();
     let relation = if age < 18.0 {
         *rng.pick(&["mother", "father"])
     } else {
-        *rng.pick(&["spouse", "spouse", "daughter", "son", "sister", "brother", "friend"])
+        *rng.pick(&[
+            "spouse", "spouse", "daughter", "son", "sister", "brother", "friend",
+        ])
     };
-    f.json("emergency_contact", json!({"name": format!("{contact_given} {}", p.family), "relation": relation, "phone": phone(rng)}));
+    let contact_sex = match relation {
+        "mother" | "daughter" | "sister" => Sex::Female,
+        "father" | "son" | "brother" => Sex::Male,
+        _ if p.sex == Sex::Female => Sex::Male,
+        _ => Sex::Female,
+    };
+    let contact_given = rng.pick(given_names(p.group, contact_sex)).to_string();
+    let contact_family = family_for(p, contact_sex);
+    f.json("emergency_contact", json!({"name": format!("{contact_given} {contact_family}"), "relation": relation, "phone": phone(rng)}));
     c.push(ids.create("patient", pid, f));
 
     // Insurance.
     let member = |rng: &mut Rng| format!("{}{}", rng.letters(3), rng.digits(9));
-    let parent = format!("{} {}", rng.pick(p.group.female), p.family);
-    let mut coverages: Vec<(String, String, Option<String>, &str, i64, NaiveDate)> = Vec::new();
+    let parent = format!(
+        "{} {}",
+        rng.pick(p.group.female),
+        family_for(p, Sex::Female)
+    );
+    // Payer, member id, subscriber (when not the patient), relation, priority, start.
+    type Plan = (String, String, Option<String>, &'static str, i64, NaiveDate);
+    let mut coverages: Vec<Plan> = Vec::new();
     let start = p.join.max(today - days(rng.int(200, 3000)));
     if age >= 65.0 {
-        let mbi = format!("{}{}{}{}{}", rng.int(1, 9), rng.letters(2), rng.digits(1), rng.letters(2), rng.digits(5));
+        let mbi = format!(
+            "{}{}{}{}{}",
+            rng.int(1, 9),
+            rng.letters(2),
+            rng.digits(1),
+            rng.letters(2),
+            rng.digits(5)
+        );
         if rng.chance(0.35) {
-            coverages.push((rng.pick(names::MEDICARE_ADVANTAGE).to_string(), member(rng), None, "self", 1, start));
+            coverages.push((
+                rng.pick(names::MEDICARE_ADVANTAGE).to_string(),
+                member(rng),
+                None,
+                "self",
+                1,
+                start,
+            ));
         } else {
-            coverages.push(("Medicare".into(), mbi, None, "self", 1, at_age(p.birth, 65.0).max(p.join)));
+            coverages.push((
+                "Medicare".into(),
+                mbi,
+                None,
+                "self",
+                1,
+                at_age(p.birth, 65.0).max(p.join),
+            ));
             if rng.chance(0.55) {
-                coverages.push((rng.pick(names::MEDICARE_SUPPLEMENT).to_string(), member(rng), None, "self", 2, start));
+                coverages.push((
+                    rng.pick(names::MEDICARE_SUPPLEMENT).to_string(),
+                    member(rng),
+                    None,
+                    "self",
+                    2,
+                    start,
+                ));
             }
         }
     } else {
         let r = rng.unit();
         if r < 0.17 {
-            coverages.push(("Medicaid (Oregon Health Plan)".into(), format!("OHP{}", rng.digits(8)), None, "self", 1, start));
+            coverages.push((
+                "Medicaid (Oregon Health Plan)".into(),
+                format!("OHP{}", rng.digits(8)),
+                None,
+                "self",
+                1,
+                start,
+            ));
         } else if r < 0.92 {
             let payer = rng.weighted(names::COMMERCIAL).to_string();
             let (subscriber, rel) = if age < 18.0 {
                 (Some(parent.clone()), "child")
             } else if rng.chance(0.2) {
-                (Some(format!("{} {}", rng.pick(p.group.male), p.family)), "spouse")
+                let other = if p.sex == Sex::Female {
+                    Sex::Male
+                } else {
+                    Sex::Female
+                };
+                let name = format!(
+                    "{} {}",
+                    rng.pick(given_names(p.group, other)),
+                    family_for(p, other)
+                );
+                (Some(name), "spouse")
             } else {
                 (None, "self")
             };
@@ -1270,7 +1821,8 @@ fn registration(rng: &mut Rng, p: &Person, today: NaiveDate, ids: &Ids<'_>, mrn:
                     reactions.push(r2);
                 }
             }
-            if severe && a.reactions.contains(&"anaphylaxis") && !reactions.contains(&"anaphylaxis") {
+            if severe && a.reactions.contains(&"anaphylaxis") && !reactions.contains(&"anaphylaxis")
+            {
                 reactions.push("anaphylaxis");
             }
             let mut f = Fields::default();
@@ -1278,7 +1830,16 @@ fn registration(rng: &mut Rng, p: &Person, today: NaiveDate, ids: &Ids<'_>, mrn:
                 .text("substance", a.substance)
                 .text("category", a.category)
                 .json("reactions", json!(reactions))
-                .text("severity", if severe { "severe" } else if rng.chance(0.5) { "moderate" } else { "mild" })
+                .text(
+                    "severity",
+                    if severe {
+                        "severe"
+                    } else if rng.chance(0.5) {
+                        "moderate"
+                    } else {
+                        "mild"
+                    },
+                )
                 .text("criticality", if severe { "high" } else { "low" })
                 .text("status", "active")
                 .bool("no_known", false);
@@ -1290,13 +1851,22 @@ fn registration(rng: &mut Rng, p: &Person, today: NaiveDate, ids: &Ids<'_>, mrn:
                 f.text("onset_date", ymd(d.min(today)));
             }
             if rng.chance(0.15) {
-                f.text("note", *rng.pick(&["Reaction as a child, per parent.", "Confirmed by allergist.", "Tolerated cephalexin in the past."]));
+                f.text(
+                    "note",
+                    *rng.pick(&[
+                        "Reaction as a child, per parent.",
+                        "Confirmed by allergist.",
+                        "Tolerated cephalexin in the past.",
+                    ]),
+                );
             }
             c.push(ids.create("allergy", ids.next(), f));
         }
     } else {
         let mut f = Fields::default();
-        f.id("patient", pid).bool("no_known", true).text("status", "active");
+        f.id("patient", pid)
+            .bool("no_known", true)
+            .text("status", "active");
         c.push(ids.create("allergy", ids.next(), f));
     }
 
@@ -1312,7 +1882,10 @@ fn registration(rng: &mut Rng, p: &Person, today: NaiveDate, ids: &Ids<'_>, mrn:
         let (condition, code, lo, hi) = *rng.pick(cl::FAMILY_CONDITIONS);
         let relative = *rng.pick(cl::RELATIVES);
         let female_relative = relative.contains("mother") || relative == "sister";
-        if (code == "C50.919" && !female_relative) || (code == "C61" && female_relative) || used.contains(&(relative, condition)) {
+        if (code == "C50.919" && !female_relative)
+            || (code == "C61" && female_relative)
+            || used.contains(&(relative, condition))
+        {
             continue;
         }
         used.push((relative, condition));
@@ -1337,22 +1910,63 @@ fn registration(rng: &mut Rng, p: &Person, today: NaiveDate, ids: &Ids<'_>, mrn:
         f.id("patient", pid).text("recorded_date", ymd(p.join));
         let (status, detail) = match p.tobacco {
             Tobacco::Never => ("never", None),
-            Tobacco::Former { quit, pack_years } => ("former", Some(format!("Quit {}; {pack_years} pack-years", quit.year()))),
-            Tobacco::Current { packs_per_day } => ("current", Some(format!("{packs_per_day} pack(s) per day; counseled to quit"))),
+            Tobacco::Former { quit, pack_years } => (
+                "former",
+                Some(format!("Quit {}; {pack_years} pack-years", quit.year())),
+            ),
+            Tobacco::Current { packs_per_day } => (
+                "current",
+                Some(format!(
+                    "{packs_per_day} pack(s) per day; counseled to quit"
+                )),
+            ),
         };
-        f.text("tobacco_status", status).opt("tobacco_detail", detail);
-        f.text("alcohol_status", p.alcohol.0).real("alcohol_drinks_per_week", p.alcohol.1);
+        f.text("tobacco_status", status)
+            .opt("tobacco_detail", detail);
+        f.text("alcohol_status", p.alcohol.0)
+            .real("alcohol_drinks_per_week", p.alcohol.1);
         let note = if age < 5.0 {
-            format!("Lives with parents; {}.", if rng.chance(0.5) { "attends daycare" } else { "at home with a parent" })
+            format!(
+                "Lives with parents; {}.",
+                if rng.chance(0.5) {
+                    "attends daycare"
+                } else {
+                    "at home with a parent"
+                }
+            )
         } else if age < 18.0 {
-            format!("Lives with parents; grade {} at school.", (age as i64 - 5).clamp(0, 12))
+            format!(
+                "Lives with parents; grade {} at school.",
+                (age as i64 - 5).clamp(0, 12)
+            )
         } else if age >= 67.0 {
-            format!("Retired {}; lives {}.", rng.pick(names::OCCUPATIONS), rng.pick(&["with spouse", "alone", "with family"]))
+            format!(
+                "Retired {}; lives {}.",
+                rng.pick(names::OCCUPATIONS),
+                rng.pick(&["with spouse", "alone", "with family"])
+            )
         } else {
-            format!("Works as a {}; lives {}.", rng.pick(names::OCCUPATIONS), rng.pick(&["with spouse", "alone", "with partner and children", "with roommates"]))
+            let job = *rng.pick(names::OCCUPATIONS);
+            let article = if job.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            format!(
+                "Works as {article} {job}; lives {}.",
+                rng.pick(&[
+                    "with spouse",
+                    "alone",
+                    "with partner and children",
+                    "with roommates"
+                ])
+            )
         };
         let note = if p.language != "en" {
-            format!("{note} Prefers {}; interpreter offered.", cl::language_name(p.language))
+            format!(
+                "{note} Prefers {}; interpreter offered.",
+                cl::language_name(p.language)
+            )
         } else {
             note
         };
@@ -1370,7 +1984,11 @@ fn registration(rng: &mut Rng, p: &Person, today: NaiveDate, ids: &Ids<'_>, mrn:
         }
         let lo = at_age(p.birth, pr.min_age);
         let hi = at_age(p.birth, pr.max_age).min(today - days(30));
-        let d = if pr.surgical { between(rng, lo, hi) } else { between(rng, lo.max(today - days(8 * 365)), hi) };
+        let d = if pr.surgical {
+            between(rng, lo, hi)
+        } else {
+            between(rng, lo.max(today - days(8 * 365)), hi)
+        };
         if d >= today || d < p.birth {
             continue;
         }
@@ -1383,7 +2001,14 @@ fn registration(rng: &mut Rng, p: &Person, today: NaiveDate, ids: &Ids<'_>, mrn:
             .bool("surgical", pr.surgical)
             .text("status", "completed");
         if rng.chance(0.3) {
-            f.text("note", if pr.surgical { "No complications." } else { "Normal." });
+            f.text(
+                "note",
+                if pr.surgical {
+                    "No complications."
+                } else {
+                    "Normal."
+                },
+            );
         }
         c.push(ids.create("procedure", ids.next(), f));
         if let Some(reason) = pr.stay {
@@ -1401,8 +2026,12 @@ fn registration(rng: &mut Rng, p: &Person, today: NaiveDate, ids: &Ids<'_>, mrn:
         if age < *min_age || !rng.chance(*chance) {
             continue;
         }
-        let d = between(rng, at_age(p.birth, *min_age).max(today - days(15 * 365)), today - days(20));
-        let out_day = d + days(rng.int(1, *longest));
+        let d = between(
+            rng,
+            at_age(p.birth, *min_age).max(today - days(15 * 365)),
+            today - days(20),
+        );
+        let out_day = (d + days(rng.int(1, *longest))).min(today - days(1)).max(d);
         let mut f = Fields::default();
         f.id("patient", pid)
             .text("admit_date", ymd(d))
@@ -1410,7 +2039,10 @@ fn registration(rng: &mut Rng, p: &Person, today: NaiveDate, ids: &Ids<'_>, mrn:
             .text("facility", *rng.pick(names::HOSPITALS))
             .text("reason", *reason);
         if rng.chance(0.5) {
-            f.text("note", "Discharged home in stable condition; follow-up with primary care within a week.");
+            f.text(
+                "note",
+                "Discharged home in stable condition; follow-up with primary care within a week.",
+            );
         }
         c.push(ids.create("hospitalization", ids.next(), f));
         if reason.contains("pneumonia") {
@@ -1419,7 +2051,10 @@ fn registration(rng: &mut Rng, p: &Person, today: NaiveDate, ids: &Ids<'_>, mrn:
                 .text("code", "J18.9")
                 .text("display", icd_display("J18.9"))
                 .text("onset_date", ymd(d))
-                .text("resolved_date", ymd(d + days(21)))
+                .text(
+                    "resolved_date",
+                    ymd((d + days(14)).min(today - days(1)).max(d)),
+                )
                 .text("status", "resolved");
             c.push(ids.create("problem", ids.next(), f));
         }
@@ -1447,9 +2082,21 @@ fn shot_change(rng: &mut Rng, ids: &Ids<'_>, pid: Uuid, p: &Person, s: &Shot) ->
     if s.status == "completed" {
         let (route, site) = match s.cvx {
             cvx::ROTAVIRUS => ("oral", "mouth"),
-            cvx::MMR | cvx::VARICELLA => ("subcutaneous", if p.age(s.date) < 1.5 { "left thigh" } else { "left upper arm" }),
-            _ if p.age(s.date) < 1.5 => ("intramuscular", *rng.pick(&["left thigh", "right thigh"])),
-            _ => ("intramuscular", *rng.pick(&["left deltoid", "right deltoid"])),
+            cvx::MMR | cvx::VARICELLA => (
+                "subcutaneous",
+                if p.age(s.date) < 1.5 {
+                    "left thigh"
+                } else {
+                    "left upper arm"
+                },
+            ),
+            _ if p.age(s.date) < 1.5 => {
+                ("intramuscular", *rng.pick(&["left thigh", "right thigh"]))
+            }
+            _ => (
+                "intramuscular",
+                *rng.pick(&["left deltoid", "right deltoid"]),
+            ),
         };
         f.text("lot", format!("{}{}", rng.letters(2), rng.digits(4)))
             .text("route", route)
@@ -1478,7 +2125,10 @@ impl Sim {
     /// Whether `what` was last done at least `gap` days before `on` (or never); if so it
     /// counts as done on `on`.
     fn due(&mut self, what: &'static str, on: NaiveDate, gap: i64) -> bool {
-        let due = self.last.get(what).is_none_or(|d| (on - *d).num_days() >= gap);
+        let due = self
+            .last
+            .get(what)
+            .is_none_or(|d| (on - *d).num_days() >= gap);
         if due {
             self.last.insert(what, on);
         }
@@ -1504,11 +2154,19 @@ fn height_at(p: &Person, age: f64) -> f64 {
         (16.0, 0.975),
         (18.0, 1.0),
     ];
-    let a = if p.female() && age > 9.0 { 9.0 + (age - 9.0) * 1.25 } else { age };
+    let a = if p.female() && age > 9.0 {
+        9.0 + (age - 9.0) * 1.25
+    } else {
+        age
+    };
     let frac = if a >= 18.0 {
         1.0
     } else {
-        let i = CURVE.iter().position(|(x, _)| *x > a).unwrap_or(CURVE.len() - 1).max(1);
+        let i = CURVE
+            .iter()
+            .position(|(x, _)| *x > a)
+            .unwrap_or(CURVE.len() - 1)
+            .max(1);
         let (x0, y0) = CURVE[i - 1];
         let (x1, y1) = CURVE[i];
         y0 + (y1 - y0) * ((a - x0) / (x1 - x0)).clamp(0.0, 1.0)
@@ -1533,7 +2191,11 @@ fn child_bmi(age: f64) -> f64 {
         (16.0, 20.8),
         (18.0, 21.8),
     ];
-    let i = CURVE.iter().position(|(x, _)| *x > age).unwrap_or(CURVE.len() - 1).max(1);
+    let i = CURVE
+        .iter()
+        .position(|(x, _)| *x > age)
+        .unwrap_or(CURVE.len() - 1)
+        .max(1);
     let (x0, y0) = CURVE[i - 1];
     let (x1, y1) = CURVE[i];
     y0 + (y1 - y0) * ((age - x0) / (x1 - x0)).clamp(0.0, 1.0)
@@ -1562,25 +2224,46 @@ impl LabResult {
     }
 }
 
-fn vitals(rng: &mut Rng, p: &Person, on: NaiveDate, kind: Kind, sim: &mut Sim, fever: bool) -> Vec<Vital> {
+fn vitals(
+    rng: &mut Rng,
+    p: &Person,
+    on: NaiveDate,
+    kind: Kind,
+    sim: &mut Sim,
+    fever: bool,
+) -> Vec<Vital> {
     use crate::codes::loinc::vitals as v;
     let age = p.age(on);
     let mut out: Vec<Vital> = Vec::new();
     if kind == Kind::Telehealth {
         return out;
     }
-    let full = matches!(kind, Kind::NewPatient | Kind::Physical | Kind::WellChild(_));
+    let full = p.heavy || matches!(kind, Kind::NewPatient | Kind::Physical | Kind::WellChild(_));
     // Blood pressure.
     if age >= 3.0 {
         let (mut s, mut d) = if age < 18.0 {
-            (97.0 + 1.3 * (age - 3.0) + rng.normal(0.0, 6.0), 58.0 + 0.6 * (age - 3.0) + rng.normal(0.0, 5.0))
+            (
+                97.0 + 1.3 * (age - 3.0) + rng.normal(0.0, 6.0),
+                58.0 + 0.6 * (age - 3.0) + rng.normal(0.0, 5.0),
+            )
         } else {
             let s = 108.0 + 0.45 * (age - 20.0).max(0.0) + p.sbp_offset;
-            let d = 70.0 + 0.22 * (age - 20.0).max(0.0) - 0.35 * (age - 60.0).max(0.0) + p.dbp_offset;
+            let d =
+                70.0 + 0.22 * (age - 20.0).max(0.0) - 0.35 * (age - 60.0).max(0.0) + p.dbp_offset;
             (s + rng.normal(0.0, 7.0), d + rng.normal(0.0, 5.0))
         };
         if p.has(Cond::Hypertension, on) {
-            let treated = p.on_any(&[cl::LISINOPRIL_10, cl::LISINOPRIL_20, cl::LOSARTAN, cl::AMLODIPINE_5, cl::AMLODIPINE_10, cl::HCTZ], on);
+            let treated = p.on_any(
+                &[
+                    cl::LISINOPRIL_10,
+                    cl::LISINOPRIL_20,
+                    cl::LOSARTAN,
+                    cl::AMLODIPINE_5,
+                    cl::AMLODIPINE_10,
+                    cl::HCTZ,
+                ],
+                on,
+            );
             let extra = if treated { 4.0 + p.bp_control } else { 20.0 };
             s += extra;
             d += extra * 0.5;
@@ -1591,8 +2274,16 @@ fn vitals(rng: &mut Rng, p: &Person, on: NaiveDate, kind: Kind, sim: &mut Sim, f
         }
         let s = s.round().clamp(78.0, 220.0);
         let d = d.round().clamp(40.0, 130.0).min(s - 20.0);
-        out.push(Vital { code: v::SYSTOLIC, value: s, unit: "mm[Hg]" });
-        out.push(Vital { code: v::DIASTOLIC, value: d, unit: "mm[Hg]" });
+        out.push(Vital {
+            code: v::SYSTOLIC,
+            value: s,
+            unit: "mm[Hg]",
+        });
+        out.push(Vital {
+            code: v::DIASTOLIC,
+            value: d,
+            unit: "mm[Hg]",
+        });
     }
     // Pulse.
     let hr_mean = if age < 1.0 {
@@ -1610,10 +2301,26 @@ fn vitals(rng: &mut Rng, p: &Person, on: NaiveDate, kind: Kind, sim: &mut Sim, f
     };
     let beta = p.on_any(&[cl::METOPROLOL, cl::CARVEDILOL], on);
     let afib = p.has(Cond::Afib, on);
-    let hr = rng.normal(hr_mean - if beta { 8.0 } else { 0.0 } + if afib { 8.0 } else { 0.0 } + if fever { 12.0 } else { 0.0 }, if afib { 14.0 } else { 7.0 });
-    out.push(Vital { code: v::HEART_RATE, value: hr.round().clamp(40.0, 200.0), unit: "/min" });
+    let hr = rng.normal(
+        hr_mean - if beta { 8.0 } else { 0.0 }
+            + if afib { 8.0 } else { 0.0 }
+            + if fever { 12.0 } else { 0.0 },
+        if afib { 14.0 } else { 7.0 },
+    );
+    out.push(Vital {
+        code: v::HEART_RATE,
+        value: hr.round().clamp(40.0, 200.0),
+        unit: "/min",
+    });
     // Breathing.
-    if full || age < 12.0 || matches!(kind, Kind::Acute(_)) || rng.chance(0.5) {
+    // Follow-ups record less than a first visit or a physical; an INR check, least.
+    let (rr_chance, temp_chance, o2_chance) = match kind {
+        Kind::FollowUp => (0.3, 0.4, 0.7),
+        Kind::Anticoagulation => (0.0, 0.0, 0.2),
+        _ => (1.0, 1.0, 1.0),
+    };
+    let acute = matches!(kind, Kind::Acute(_));
+    if full || age < 12.0 || acute || rng.chance(rr_chance) {
         let rr = if age < 1.0 {
             rng.normal(34.0, 4.0)
         } else if age < 4.0 {
@@ -1623,14 +2330,37 @@ fn vitals(rng: &mut Rng, p: &Person, on: NaiveDate, kind: Kind, sim: &mut Sim, f
         } else {
             rng.normal(16.0, 1.5)
         };
-        out.push(Vital { code: v::RESP_RATE, value: rr.round().clamp(8.0, 70.0), unit: "/min" });
+        out.push(Vital {
+            code: v::RESP_RATE,
+            value: rr.round().clamp(8.0, 70.0),
+            unit: "/min",
+        });
     }
-    let temp = if fever { rng.normal(38.5, 0.5) } else { rng.normal(36.8, 0.2) };
-    out.push(Vital { code: v::TEMPERATURE, value: round(temp.clamp(35.5, 40.8), 1), unit: "Cel" });
-    if age >= 2.0 && !matches!(kind, Kind::WellChild(_)) {
+    if full || age < 12.0 || acute || rng.chance(temp_chance) {
+        let temp = if fever {
+            rng.normal(38.5, 0.5)
+        } else {
+            rng.normal(36.8, 0.2)
+        };
+        out.push(Vital {
+            code: v::TEMPERATURE,
+            value: round(temp.clamp(35.5, 40.8), 1),
+            unit: "Cel",
+        });
+    }
+    if age >= 2.0 && !matches!(kind, Kind::WellChild(_)) && (full || acute || rng.chance(o2_chance))
+    {
         let low = p.has(Cond::Copd, on) || p.has(Cond::HeartFailure, on);
-        let o2 = if low { rng.normal(93.5, 1.5) } else { rng.normal(98.0, 0.9) };
-        out.push(Vital { code: v::SPO2, value: o2.round().clamp(85.0, 100.0), unit: "%" });
+        let o2 = if low {
+            rng.normal(93.5, 1.5)
+        } else {
+            rng.normal(98.0, 0.9)
+        };
+        out.push(Vital {
+            code: v::SPO2,
+            value: o2.round().clamp(85.0, 100.0),
+            unit: "%",
+        });
     }
     // Size.
     let h = height_at(p, age);
@@ -1650,34 +2380,71 @@ fn vitals(rng: &mut Rng, p: &Person, on: NaiveDate, kind: Kind, sim: &mut Sim, f
     let wd = if weight < 10.0 { 2 } else { 1 };
     let height = round(height.clamp(30.0, 230.0), 1);
     let weight = round(weight.clamp(1.5, 300.0), wd);
-    let weigh = full || age < 18.0 || kind == Kind::FollowUp || kind == Kind::Anticoagulation || rng.chance(0.6);
+    let weigh = full
+        || age < 18.0
+        || kind == Kind::FollowUp
+        || kind == Kind::Anticoagulation
+        || rng.chance(0.6);
     let measure_height = full || age < 18.0;
     if measure_height {
-        out.push(Vital { code: v::HEIGHT, value: height, unit: "cm" });
+        out.push(Vital {
+            code: v::HEIGHT,
+            value: height,
+            unit: "cm",
+        });
     }
     if weigh {
-        out.push(Vital { code: v::WEIGHT, value: weight, unit: "kg" });
+        out.push(Vital {
+            code: v::WEIGHT,
+            value: weight,
+            unit: "kg",
+        });
     }
-    if measure_height && weigh && age >= 2.0 {
+    // As the vitals form does: BMI whenever height and weight are both measured.
+    if measure_height && weigh {
         let bmi = (weight / ((height / 100.0) * (height / 100.0)) * 10.0).round() / 10.0;
-        out.push(Vital { code: v::BMI, value: bmi, unit: "kg/m2" });
+        out.push(Vital {
+            code: v::BMI,
+            value: bmi,
+            unit: "kg/m2",
+        });
     }
     if age < 2.0 {
-        let hc = 35.0 + 14.0 * (1.0 - (-age * 1.6).exp()) + 0.8 * p.growth * 0.5 + rng.normal(0.0, 0.4);
-        out.push(Vital { code: v::HEAD_CIRCUMFERENCE, value: round(hc, 1), unit: "cm" });
+        let hc =
+            35.0 + 14.0 * (1.0 - (-age * 1.6).exp()) + 0.8 * p.growth * 0.5 + rng.normal(0.0, 0.4);
+        out.push(Vital {
+            code: v::HEAD_CIRCUMFERENCE,
+            value: round(hc, 1),
+            unit: "cm",
+        });
     }
     if let Kind::Acute(i) = kind {
         if matches!(cl::ACUTE[i].code, "M54.50" | "S93.401A" | "R51.9") {
-            out.push(Vital { code: v::PAIN, value: rng.int(3, 8) as f64, unit: "{score}" });
+            out.push(Vital {
+                code: v::PAIN,
+                value: rng.int(3, 8) as f64,
+                unit: "{score}",
+            });
         }
     } else if (p.has(Cond::KneeOa, on) || p.has(Cond::BackPain, on)) && rng.chance(0.7) {
-        out.push(Vital { code: v::PAIN, value: rng.int(1, 6) as f64, unit: "{score}" });
+        out.push(Vital {
+            code: v::PAIN,
+            value: rng.int(1, 6) as f64,
+            unit: "{score}",
+        });
     }
     out
 }
 
 /// Lab panels drawn at this visit: (panel code or "", results).
-fn labs(rng: &mut Rng, p: &Person, on: NaiveDate, kind: Kind, sim: &mut Sim, fever: bool) -> Vec<(&'static str, Vec<LabResult>)> {
+fn labs(
+    rng: &mut Rng,
+    p: &Person,
+    on: NaiveDate,
+    kind: Kind,
+    sim: &mut Sim,
+    fever: bool,
+) -> Vec<(&'static str, Vec<LabResult>)> {
     let age = p.age(on);
     let mut out: Vec<(&'static str, Vec<LabResult>)> = Vec::new();
     if age < 18.0 || kind == Kind::Telehealth {
@@ -1691,7 +2458,10 @@ fn labs(rng: &mut Rng, p: &Person, on: NaiveDate, kind: Kind, sim: &mut Sim, fev
     let htn = p.has(Cond::Hypertension, on);
     let checkup = matches!(kind, Kind::NewPatient | Kind::Physical);
     let follow = kind == Kind::FollowUp;
-    let r = |lab: Lab, value: f64| LabResult { lab, value: round(value, lab.decimals) };
+    let r = |lab: Lab, value: f64| LabResult {
+        lab,
+        value: round(value, lab.decimals),
+    };
     // HbA1c: diabetics every 3 months, screening otherwise.
     if dm {
         let on_treatment = p.on_any(&[cl::METFORMIN_500, cl::METFORMIN_1000], on);
@@ -1717,11 +2487,22 @@ fn labs(rng: &mut Rng, p: &Person, on: NaiveDate, kind: Kind, sim: &mut Sim, fev
         out.push(("", vec![r(cl::HBA1C, a1c_value)]));
     }
     // Basic metabolic panel with eGFR.
-    let bmp_gap = if ckd || hf { 170 } else { 330 };
-    let bmp_due = ((checkup && (age >= 40.0 || dm || htn)) || (follow && (dm || htn || ckd || hf))) && sim.due("bmp", on, bmp_gap);
+    let bmp_gap = if p.heavy {
+        28
+    } else if ckd || hf {
+        170
+    } else {
+        330
+    };
+    let bmp_due = ((checkup && (age >= 45.0 || dm || htn)) || (follow && (dm || htn || ckd || hf)))
+        && sim.due("bmp", on, bmp_gap);
     if bmp_due {
         let mut creat = p.creatinine_base + 0.003 * (age - 40.0).max(0.0);
-        if let Some(c) = p.problems.iter().find(|x| x.cond == Cond::Ckd && x.onset <= on) {
+        if let Some(c) = p
+            .problems
+            .iter()
+            .find(|x| x.cond == Cond::Ckd && x.onset <= on)
+        {
             creat = creat.max(if female { 1.2 } else { 1.45 }) + 0.04 * years(c.onset, on);
         }
         if hf {
@@ -1735,12 +2516,19 @@ fn labs(rng: &mut Rng, p: &Person, on: NaiveDate, kind: Kind, sim: &mut Sim, fev
         };
         let ace = p.on_any(&[cl::LISINOPRIL_10, cl::LISINOPRIL_20, cl::LOSARTAN], on);
         let k = rng.normal(4.2, 0.3) + if ace { 0.2 } else { 0.0 } + if ckd { 0.3 } else { 0.0 };
-        let creat_lab = if female { cl::CREATININE_F } else { cl::CREATININE_M };
+        let creat_lab = if female {
+            cl::CREATININE_F
+        } else {
+            cl::CREATININE_M
+        };
         out.push((
             cl::BMP_PANEL,
             vec![
                 r(cl::GLUCOSE, glucose.max(55.0)),
-                r(cl::BUN, (14.0 + (creat - 0.9) * 12.0 + rng.normal(0.0, 3.0)).max(4.0)),
+                r(
+                    cl::BUN,
+                    (14.0 + (creat - 0.9) * 12.0 + rng.normal(0.0, 3.0)).max(4.0),
+                ),
                 r(creat_lab, creat),
                 r(cl::SODIUM, rng.normal(139.5, 2.0)),
                 r(cl::POTASSIUM, k.clamp(2.8, 6.5)),
@@ -1752,7 +2540,12 @@ fn labs(rng: &mut Rng, p: &Person, on: NaiveDate, kind: Kind, sim: &mut Sim, fev
         ));
     }
     // Lipids.
-    let statin_meds = [cl::ATORVASTATIN_20, cl::ATORVASTATIN_40, cl::ATORVASTATIN_80, cl::ROSUVASTATIN];
+    let statin_meds = [
+        cl::ATORVASTATIN_20,
+        cl::ATORVASTATIN_40,
+        cl::ATORVASTATIN_80,
+        cl::ROSUVASTATIN,
+    ];
     let lipid_due = if hld || dm || p.has(Cond::Cad, on) {
         (checkup || follow) && sim.due("lipid", on, 330)
     } else {
@@ -1761,11 +2554,22 @@ fn labs(rng: &mut Rng, p: &Person, on: NaiveDate, kind: Kind, sim: &mut Sim, fev
     if lipid_due {
         let mut ldl = p.ldl_base + if hld { 45.0 } else { 0.0 };
         if p.on_any(&statin_meds, on) {
-            ldl *= if p.on_any(&[cl::ATORVASTATIN_40, cl::ATORVASTATIN_80, cl::ROSUVASTATIN], on) { 0.5 } else { 0.6 };
+            ldl *= if p.on_any(
+                &[cl::ATORVASTATIN_40, cl::ATORVASTATIN_80, cl::ROSUVASTATIN],
+                on,
+            ) {
+                0.5
+            } else {
+                0.6
+            };
         }
         let ldl = (ldl + rng.normal(0.0, 10.0)).clamp(35.0, 260.0);
         let hdl = (p.hdl_base + rng.normal(0.0, 4.0)).clamp(20.0, 110.0);
-        let tg = (p.tg_base + if dm { 60.0 } else { 0.0 } + if sim.bmi > 30.0 { 30.0 } else { 0.0 } + rng.normal(0.0, 25.0)).clamp(35.0, 700.0);
+        let tg = (p.tg_base
+            + if dm { 60.0 } else { 0.0 }
+            + if sim.bmi > 30.0 { 30.0 } else { 0.0 }
+            + rng.normal(0.0, 25.0))
+        .clamp(35.0, 700.0);
         out.push((
             cl::LIPID_PANEL,
             vec![
@@ -1777,16 +2581,26 @@ fn labs(rng: &mut Rng, p: &Person, on: NaiveDate, kind: Kind, sim: &mut Sim, fev
         ));
     }
     // Blood count.
-    let cbc_due = (checkup && sim.due("cbc", on, 3 * 365) && rng.chance(0.5)) || (fever && rng.chance(0.25)) || ((ckd || hf) && follow && sim.due("cbc", on, 360));
+    let cbc_gap = if p.heavy { 90 } else { 360 };
+    let cbc_due = (checkup && sim.due("cbc", on, 3 * 365) && rng.chance(0.5))
+        || (fever && rng.chance(0.25))
+        || ((ckd || hf) && follow && sim.due("cbc", on, cbc_gap));
     if cbc_due {
-        let hgb = if female { rng.normal(13.4, 0.9) } else { rng.normal(15.0, 0.9) } - if ckd { 1.4 } else { 0.0 };
+        let hgb = if female {
+            rng.normal(13.4, 0.9)
+        } else {
+            rng.normal(15.0, 0.9)
+        } - if ckd { 1.4 } else { 0.0 };
         let hct = hgb * 2.95 + rng.normal(0.0, 0.8);
         let mcv = rng.normal(89.0, 4.0);
         let rbc = hct / mcv * 10.0;
         out.push((
             cl::CBC_PANEL,
             vec![
-                r(cl::WBC, rng.normal(if fever { 11.5 } else { 7.0 }, 1.6).max(2.0)),
+                r(
+                    cl::WBC,
+                    rng.normal(if fever { 11.5 } else { 7.0 }, 1.6).max(2.0),
+                ),
                 r(if female { cl::RBC_F } else { cl::RBC_M }, rbc),
                 r(if female { cl::HGB_F } else { cl::HGB_M }, hgb),
                 r(if female { cl::HCT_F } else { cl::HCT_M }, hct),
@@ -1798,22 +2612,68 @@ fn labs(rng: &mut Rng, p: &Person, on: NaiveDate, kind: Kind, sim: &mut Sim, fev
             ],
         ));
     }
+    if bmp_due && ckd {
+        out.push((
+            "",
+            vec![r(cl::PHOSPHATE, rng.normal(3.9, 0.5).clamp(1.5, 8.0))],
+        ));
+    }
+    if bmp_due && p.on_med(&cl::FUROSEMIDE, on) {
+        out.push((
+            "",
+            vec![r(cl::MAGNESIUM, rng.normal(1.95, 0.18).clamp(1.0, 3.2))],
+        ));
+    }
     if p.has(Cond::Hypothyroid, on) && (checkup || follow) && sim.due("tsh", on, 330) {
         out.push(("", vec![r(cl::TSH, rng.normal(2.4, 1.3).clamp(0.08, 12.0))]));
     }
     if dm && (checkup || follow) && sim.due("uacr", on, 330) {
-        out.push(("", vec![r(cl::UACR, (rng.normal(22.0, 18.0) * if ckd { 3.0 } else { 1.0 }).clamp(3.0, 900.0))]));
+        out.push((
+            "",
+            vec![r(
+                cl::UACR,
+                (rng.normal(22.0, 18.0) * if ckd { 3.0 } else { 1.0 }).clamp(3.0, 900.0),
+            )],
+        ));
     }
-    if !female && (55.0..70.0).contains(&age) && checkup && sim.due("psa", on, 2 * 365) && rng.chance(0.5) {
-        let psa = rng.normal(1.2 + 0.04 * (age - 55.0), 0.7) + if p.has(Cond::Bph, on) { 1.6 } else { 0.0 };
+    if !female
+        && (55.0..70.0).contains(&age)
+        && checkup
+        && sim.due("psa", on, 2 * 365)
+        && rng.chance(0.5)
+    {
+        let psa = rng.normal(1.2 + 0.04 * (age - 55.0), 0.7)
+            + if p.has(Cond::Bph, on) { 1.6 } else { 0.0 };
         out.push(("", vec![r(cl::PSA, psa.clamp(0.1, 15.0))]));
     }
-    if p.problems.iter().any(|x| x.cond == Cond::VitaminD && x.onset <= on) && (checkup || follow) && sim.due("vitd", on, 300) {
-        let treated = p.problems.iter().any(|x| x.cond == Cond::VitaminD && x.onset + days(60) <= on);
-        out.push(("", vec![r(cl::VITAMIN_D, if treated { rng.normal(33.0, 7.0) } else { rng.normal(15.0, 4.0) }.clamp(4.0, 90.0))]));
+    if p.problems
+        .iter()
+        .any(|x| x.cond == Cond::VitaminD && x.onset <= on)
+        && (checkup || follow)
+        && sim.due("vitd", on, 300)
+    {
+        let treated = p
+            .problems
+            .iter()
+            .any(|x| x.cond == Cond::VitaminD && x.onset + days(60) <= on);
+        out.push((
+            "",
+            vec![r(
+                cl::VITAMIN_D,
+                if treated {
+                    rng.normal(33.0, 7.0)
+                } else {
+                    rng.normal(15.0, 4.0)
+                }
+                .clamp(4.0, 90.0),
+            )],
+        ));
     }
     if p.has(Cond::Gout, on) && (checkup || follow) && sim.due("urate", on, 330) {
-        out.push(("", vec![r(cl::URATE, rng.normal(6.4, 1.1).clamp(3.0, 11.0))]));
+        out.push((
+            "",
+            vec![r(cl::URATE, rng.normal(6.4, 1.1).clamp(3.0, 11.0))],
+        ));
     }
     if p.on_med(&cl::WARFARIN, on) && matches!(kind, Kind::Anticoagulation | Kind::FollowUp) {
         out.push(("", vec![r(cl::INR, rng.normal(2.5, 0.45).clamp(1.3, 4.6))]));
@@ -1850,22 +2710,51 @@ fn visit(
     let fever = acute.is_some_and(|a| rng.chance(a.fever));
     let active = p.active_chronic(v.date);
     let addressed: Vec<Cond> = match v.kind {
-        Kind::FollowUp | Kind::Telehealth => active.iter().copied().filter(|c| c.follow_up_months() > 0).collect(),
+        Kind::FollowUp | Kind::Telehealth => active
+            .iter()
+            .copied()
+            .filter(|c| c.follow_up_months() > 0)
+            .collect(),
         Kind::NewPatient | Kind::Physical => active.clone(),
         _ => Vec::new(),
     };
     let shorts: Vec<&str> = addressed.iter().map(|c| c.short()).collect();
     let (typ, reason) = match v.kind {
-        Kind::WellChild(m) => ("Well-child visit".to_string(), format!("Well-child check, {}", milestone(m))),
-        Kind::NewPatient => ("New patient visit".to_string(), "Establish care".to_string()),
+        Kind::WellChild(m) => (
+            "Well-child visit".to_string(),
+            format!("Well-child check, {}", milestone(m)),
+        ),
+        Kind::NewPatient => (
+            "New patient visit".to_string(),
+            "Establish care".to_string(),
+        ),
         Kind::Physical => (
             "Annual physical".to_string(),
-            if p.age(v.date) >= 65.0 { "Medicare annual wellness visit".to_string() } else { "Annual wellness exam".to_string() },
+            if p.age(v.date) >= 65.0 {
+                "Medicare annual wellness visit".to_string()
+            } else {
+                "Annual wellness exam".to_string()
+            },
         ),
-        Kind::FollowUp => ("Follow-up visit".to_string(), format!("Follow-up: {}", list_or(&shorts, "chronic conditions"))),
-        Kind::Telehealth => ("Telehealth visit".to_string(), format!("Video follow-up: {}", list_or(&shorts, "chronic conditions"))),
-        Kind::Acute(i) => ("Acute visit".to_string(), cl::ACUTE[i].complaint.to_string()),
-        Kind::Anticoagulation => ("Anticoagulation visit".to_string(), "INR check on warfarin".to_string()),
+        Kind::FollowUp => (
+            "Follow-up visit".to_string(),
+            format!("Follow-up: {}", list_or(&shorts, "chronic conditions")),
+        ),
+        Kind::Telehealth => (
+            "Telehealth visit".to_string(),
+            format!(
+                "Video follow-up: {}",
+                list_or(&shorts, "chronic conditions")
+            ),
+        ),
+        Kind::Acute(i) => (
+            "Acute visit".to_string(),
+            cl::ACUTE[i].complaint.to_string(),
+        ),
+        Kind::Anticoagulation => (
+            "Anticoagulation visit".to_string(),
+            "INR check on warfarin".to_string(),
+        ),
     };
     let mut f = Fields::default();
     f.id("patient", pid)
@@ -1873,8 +2762,22 @@ fn visit(
         .text("end", stamp(v.date, v.minute + length))
         .text("type", typ.clone())
         .text("reason", reason)
-        .text("provider", if v.kind == Kind::Anticoagulation { "Kim, RN" } else { "Dr. Lee" })
-        .text("location", if v.kind == Kind::Telehealth { "Video visit" } else { "Main clinic" })
+        .text(
+            "provider",
+            if v.kind == Kind::Anticoagulation {
+                "Kim, RN"
+            } else {
+                "Dr. Lee"
+            },
+        )
+        .text(
+            "location",
+            if v.kind == Kind::Telehealth {
+                "Video visit"
+            } else {
+                "Main clinic"
+            },
+        )
         .text("status", "finished");
     c.push(ids.create("encounter", eid, f));
     out.encounters += 1;
@@ -1884,7 +2787,18 @@ fn visit(
         let panel_id = ids.next().to_string();
         let at = stamp(v.date, v.minute + 5);
         for x in &vit {
-            c.push(observation(ids, pid, eid, crate::codes::loinc::vitals::VITALS_PANEL, &panel_id, x.code, x.value, x.unit, None, &at));
+            c.push(observation(
+                ids,
+                pid,
+                eid,
+                crate::codes::loinc::vitals::VITALS_PANEL,
+                &panel_id,
+                x.code,
+                x.value,
+                x.unit,
+                None,
+                &at,
+            ));
         }
         out.observations += vit.len() as u64;
     }
@@ -1893,8 +2807,21 @@ fn visit(
     for (panel, rs) in &results {
         let panel_id = ids.next().to_string();
         for r in rs {
-            let unit = codes::loinc::lookup(r.lab.code).map(|l| l.unit).unwrap_or("");
-            c.push(observation(ids, pid, eid, panel, &panel_id, r.lab.code, r.value, unit, Some(r), &at));
+            let unit = codes::loinc::lookup(r.lab.code)
+                .map(|l| l.unit)
+                .unwrap_or("");
+            c.push(observation(
+                ids,
+                pid,
+                eid,
+                panel,
+                &panel_id,
+                r.lab.code,
+                r.value,
+                unit,
+                Some(r),
+                &at,
+            ));
         }
         out.observations += rs.len() as u64;
     }
@@ -1903,9 +2830,20 @@ fn visit(
     }
     let mut prescribed: Option<Med> = None;
     if let Some(a) = acute {
-        let m = if p.avoid_penicillin && a.med.is_some_and(|m| m.name.starts_with("Amoxicillin")) { a.alternative } else { a.med };
+        let m = if p.avoid_penicillin && a.med.is_some_and(|m| m.name.starts_with("Amoxicillin")) {
+            a.alternative
+        } else {
+            a.med
+        };
         if let Some(m) = m {
-            let stop = v.date + days(if m.frequency.contains("5 days") { 5 } else if m.frequency.contains("10 days") { 10 } else { 14 });
+            let stop = v.date
+                + days(if m.frequency.contains("5 days") {
+                    5
+                } else if m.frequency.contains("10 days") {
+                    10
+                } else {
+                    14
+                });
             let mut f = Fields::default();
             f.id("patient", pid)
                 .text("name", m.name)
@@ -1922,7 +2860,9 @@ fn visit(
     }
 
     // The note.
-    let text = note(rng, p, v, &addressed, acute, fever, &vit, &results, shots, prescribed, sim);
+    let text = note(
+        rng, p, v, &addressed, acute, fever, &vit, &results, shots, prescribed, sim,
+    );
     let signed = !(last && (today - v.date).num_days() <= 2 && rng.chance(0.5));
     let mut f = Fields::default();
     f.id("patient", pid)
@@ -1935,7 +2875,9 @@ fn visit(
         .text("plan", text.plan);
     if signed {
         let minute = (v.minute + length + rng.int(5, 240) as u32).min(23 * 60 + 59);
-        f.text("status", "signed").text("signed_at", stamp(v.date, minute)).text("signed_by", "drlee");
+        f.text("status", "signed")
+            .text("signed_at", stamp(v.date, minute))
+            .text("signed_by", "drlee");
     } else {
         f.text("status", "draft");
     }
@@ -2133,18 +3075,21 @@ fn note(
     if v.kind == Kind::Telehealth {
         objective.push_str("Well appearing on video, speaking full sentences, no distress.");
     } else {
-        objective.push_str(rng.pick(&[
+        let exam: &&str = rng.pick(&[
             "Well appearing. Heart regular rate and rhythm, no murmur. Lungs clear.",
             "No acute distress. Heart and lung exam normal. No edema.",
             "Alert and comfortable. Lungs clear bilaterally. Abdomen soft.",
-        ]));
+        ]);
+        objective.push_str(exam);
         if p.has(Cond::Afib, v.date) {
             objective.push_str(" Irregularly irregular rhythm.");
         }
         if let Some(a) = acute {
             objective.push(' ');
             objective.push_str(match a.code {
-                "J02.0" | "J02.9" => "Pharynx erythematous with tonsillar exudate; tender anterior nodes.",
+                "J02.0" | "J02.9" => {
+                    "Pharynx erythematous with tonsillar exudate; tender anterior nodes."
+                }
                 "H66.90" => "Right tympanic membrane bulging and erythematous.",
                 "H10.9" => "Conjunctival injection with mucopurulent discharge.",
                 "M54.50" => "Paraspinal tenderness; straight leg raise negative.",
@@ -2163,8 +3108,18 @@ fn note(
                 continue;
             }
             let flag = r.flag();
-            let unit = codes::loinc::lookup(r.lab.code).map(|l| l.unit).unwrap_or("");
-            reported.push(format!("{name} {} {unit}{}", r.value, if flag == "N" { String::new() } else { format!(" ({flag})") }));
+            let unit = codes::loinc::lookup(r.lab.code)
+                .map(|l| l.unit)
+                .unwrap_or("");
+            reported.push(format!(
+                "{name} {} {unit}{}",
+                r.value,
+                if flag == "N" {
+                    String::new()
+                } else {
+                    format!(" ({flag})")
+                }
+            ));
         }
     }
     if !reported.is_empty() {
@@ -2173,24 +3128,45 @@ fn note(
 
     let mut assessment: Vec<String> = Vec::new();
     let mut plan: Vec<String> = Vec::new();
-    let a1c = results.iter().flat_map(|(_, rs)| rs).find(|r| r.lab.code == cl::HBA1C.code).map(|r| r.value);
+    let a1c = results
+        .iter()
+        .flat_map(|(_, rs)| rs)
+        .find(|r| r.lab.code == cl::HBA1C.code)
+        .map(|r| r.value);
     match v.kind {
         Kind::WellChild(_) => {
-            assessment.push(format!("{} (Z00.129). Growth and development appropriate for age.", icd_display("Z00.129")));
+            assessment.push(format!(
+                "{} (Z00.129). Growth and development appropriate for age.",
+                icd_display("Z00.129")
+            ));
             plan.push("Anticipatory guidance on safety, nutrition and sleep.".into());
         }
         Kind::NewPatient | Kind::Physical => {
-            let code = if addressed.is_empty() { "Z00.00" } else { "Z00.01" };
+            let code = if addressed.is_empty() {
+                "Z00.00"
+            } else {
+                "Z00.01"
+            };
             assessment.push(format!("{} ({code}).", icd_display(code)));
             plan.push("Age-appropriate screening reviewed.".into());
         }
         Kind::Anticoagulation => {
-            let inr = results.iter().flat_map(|(_, rs)| rs).find(|r| r.lab.code == cl::INR.code).map(|r| r.value);
+            let inr = results
+                .iter()
+                .flat_map(|(_, rs)| rs)
+                .find(|r| r.lab.code == cl::INR.code)
+                .map(|r| r.value);
             assessment.push(format!("{} (I48.91), on warfarin.", icd_display("I48.91")));
             plan.push(match inr {
-                Some(x) if x < 2.0 => format!("INR {x}, below goal 2-3: increase weekly dose by 10%. Recheck in 1 week."),
-                Some(x) if x > 3.0 => format!("INR {x}, above goal 2-3: hold one dose, then resume. Recheck in 1 week."),
-                Some(x) => format!("INR {x}, in goal 2-3. Continue current dose. Recheck in 4-6 weeks."),
+                Some(x) if x < 2.0 => format!(
+                    "INR {x}, below goal 2-3: increase weekly dose by 10%. Recheck in 1 week."
+                ),
+                Some(x) if x > 3.0 => format!(
+                    "INR {x}, above goal 2-3: hold one dose, then resume. Recheck in 1 week."
+                ),
+                Some(x) => {
+                    format!("INR {x}, in goal 2-3. Continue current dose. Recheck in 4-6 weeks.")
+                }
                 None => "Continue current dose.".to_string(),
             });
         }
@@ -2218,7 +3194,10 @@ fn note(
         assessment.push(format!("{} ({}).", icd_display(a.code), a.code));
         plan.push(a.plan.to_string());
         if let Some(m) = prescribed {
-            plan.push(format!("Prescribed {}, {} {}.", m.name, m.dose, m.frequency));
+            plan.push(format!(
+                "Prescribed {}, {} {}.",
+                m.name, m.dose, m.frequency
+            ));
         }
     }
     let given: Vec<&str> = shots
@@ -2227,7 +3206,10 @@ fn note(
         .filter_map(|s| codes::cvx::lookup(s.cvx).map(|c| c.short_name))
         .collect();
     if !given.is_empty() {
-        plan.push(format!("Vaccines given today: {}. VIS provided.", given.join(", ")));
+        plan.push(format!(
+            "Vaccines given today: {}. VIS provided.",
+            given.join(", ")
+        ));
     }
     if shots.iter().any(|s| s.status == "refused") {
         plan.push("Vaccine declined after counseling; will offer again.".into());
@@ -2237,7 +3219,12 @@ fn note(
         Kind::Acute(_) => "Return if worse or not improving.".to_string(),
         Kind::Anticoagulation => "Bleeding precautions reviewed.".to_string(),
         _ => {
-            let months = addressed.iter().map(|c| c.follow_up_months()).filter(|m| *m > 0).min().unwrap_or(12);
+            let months = addressed
+                .iter()
+                .map(|c| c.follow_up_months())
+                .filter(|m| *m > 0)
+                .min()
+                .unwrap_or(12);
             format!("Return in {months} months.")
         }
     });
@@ -2247,12 +3234,51 @@ fn note(
         Kind::Anticoagulation => "INR check".to_string(),
         _ => list_or(&shorts, "general health"),
     };
-    let assessment = assessment.iter().enumerate().map(|(i, a)| format!("{}. {a}", i + 1)).collect::<Vec<_>>().join("\n");
+    let assessment = assessment
+        .iter()
+        .enumerate()
+        .map(|(i, a)| format!("{}. {a}", i + 1))
+        .collect::<Vec<_>>()
+        .join("\n");
     NoteText {
         title,
         subjective,
         objective,
         assessment,
         plan: plan.join("\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day() -> NaiveDate {
+        date(2026, 11, 1)
+    }
+
+    #[test]
+    fn adults_have_a_first_visit_when_they_join() {
+        let mut first = 0;
+        let mut adults = 0;
+        for i in 0..200 {
+            let mut rng = Rng::new(1, i);
+            let p = person(&mut rng, day(), Profile::Typical);
+            let visits = schedule(&mut rng, &p, day(), Profile::Typical);
+            if p.age(p.join) >= 18.0 {
+                adults += 1;
+                if visits
+                    .first()
+                    .is_some_and(|v| v.kind == Kind::NewPatient && v.date == p.join)
+                {
+                    first += 1;
+                }
+                assert!(
+                    !visits.iter().any(|v| matches!(v.kind, Kind::WellChild(_))),
+                    "an adult at a well-child visit"
+                );
+            }
+        }
+        assert!(first * 10 >= adults * 9, "{first} of {adults}");
     }
 }

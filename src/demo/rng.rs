@@ -72,12 +72,16 @@ impl Rng {
 
     /// `n` decimal digits.
     pub fn digits(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b'0' + self.below(10) as u8)).collect()
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
     }
 
     /// `n` upper-case letters.
     pub fn letters(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b'A' + self.below(26) as u8)).collect()
+        (0..n)
+            .map(|_| char::from(b'A' + self.below(26) as u8))
+            .collect()
     }
 }
 
