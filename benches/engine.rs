@@ -207,7 +207,7 @@ fn main() {
         let q = &queries[i % queries.len()];
         black_box(api::call(&mut p, &mut session, "patient.search", json!({"query": q})).unwrap());
     });
-    let raw_search = measure("raw FTS5 query", iterations, |i| {
+    let raw_search = measure("raw FTS5 query (same SQL)", iterations, |i| {
         let mut stmt = p
             .reader()
             .prepare_cached(
@@ -235,6 +235,12 @@ fn main() {
         })
     });
 
+    let summary_only = measure("chart.summary (10-year chart)", iterations.min(200), |_| {
+        black_box(api::call(&mut p, &mut session, "chart.summary", json!({"patient": showcase})).unwrap());
+    });
+    let timeline_only = measure("chart.timeline (10-year chart, 200 events)", iterations.min(200), |_| {
+        black_box(api::call(&mut p, &mut session, "chart.timeline", json!({"patient": showcase, "limit": 200})).unwrap());
+    });
     // Opening a 10-year chart: summary + timeline.
     let open_chart = measure(
         "chart open (summary + timeline)",
@@ -307,6 +313,7 @@ fn main() {
         tx.commit().unwrap();
     });
 
+    let serving_rss = rss_kib("VmRSS:");
     // Rebuild throughput on the whole practice (replay into fresh projections, compare).
     let t = Instant::now();
     let report = p.rebuild(false).unwrap();
@@ -319,7 +326,7 @@ fn main() {
     let rate = report.changes as f64 / rebuild_time.as_secs_f64();
 
     c.final_summary();
-    let rows = [&search, &raw_search, &open_chart, &write, &raw_write];
+    let rows = [&search, &raw_search, &summary_only, &timeline_only, &open_chart, &write, &raw_write];
     println!("\n## Latency ({n} patients, {iterations} iterations each)\n");
     println!("| measurement | p50 | p95 |");
     println!("|---|---|---|");
@@ -345,8 +352,8 @@ fn main() {
         report.commits, report.changes, rebuild_time, rate
     );
     println!(
-        "memory: VmRSS {} MiB, VmHWM {} MiB",
-        rss_kib("VmRSS:") / 1024,
+        "memory: {} MiB resident while serving (before rebuild); peak {} MiB (rebuild included)",
+        serving_rss / 1024,
         rss_kib("VmHWM:") / 1024
     );
     let _ = std::fs::remove_file(p.dir().join("raw-baseline.db"));

@@ -272,7 +272,7 @@ impl Practice {
 
     /// Replays the ledger; with `replace`, the result becomes the live projections.
     pub fn rebuild(&mut self, replace: bool) -> Result<ledger::rebuild::Report, LedgerError> {
-        ledger::rebuild::rebuild(&mut self.write, &self.gate, &CATALOGUE, replace)
+        ledger::rebuild::rebuild(&mut self.write, &self.read, &self.gate, &CATALOGUE, replace)
     }
 
     /// Writes one access-log entry (reads are logged, not committed to the ledger).

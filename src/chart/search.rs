@@ -139,6 +139,11 @@ pub fn fts_query(text: &str) -> Option<String> {
     }
 }
 
+/// The columns a search result shows: enough to pick the right patient, not the chart.
+pub const SEARCH_SQL: &str = "SELECT p.id, p.family, p.given, p.preferred, p.birth_date, p.sex, p.mrn, p.phones, p.status
+     FROM patient_fts f JOIN patient p ON p.rowid = f.rowid
+     WHERE patient_fts MATCH ?1 ORDER BY f.rank LIMIT ?2";
+
 /// Patients matching `text`, best match first, at most `limit`.
 pub fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Json>, ChartError> {
     let Some(q) = fts_query(text) else {
@@ -147,10 +152,7 @@ pub fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Json>, 
             "type part of a name, an MRN, a birth date or phone digits",
         ));
     };
-    let mut stmt = conn.prepare_cached(
-        "SELECT p.* FROM patient_fts f JOIN patient p ON p.rowid = f.rowid
-         WHERE patient_fts MATCH ?1 ORDER BY f.rank LIMIT ?2",
-    )?;
+    let mut stmt = conn.prepare_cached(SEARCH_SQL)?;
     let rows = stmt.query_map(params![q, limit as i64], |r| Ok(row_to_json(&PATIENT, r)))?;
     let mut out = Vec::new();
     for r in rows {

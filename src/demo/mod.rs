@@ -88,21 +88,8 @@ pub fn populate_on(
     today: NaiveDate,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Report, PracticeError> {
-    // A batch touches some fifty distinct statements (one insert per kind of record and
-    // set of fields); rusqlite's default cache of 16 would re-prepare most of them.
-    practice
-        .writer()
-        .set_prepared_statement_cache_capacity(WRITER_STATEMENT_CACHE);
-    let result = write_patients(practice, patients, seed, today, progress);
-    practice
-        .writer()
-        .set_prepared_statement_cache_capacity(DEFAULT_STATEMENT_CACHE);
-    result
+    write_patients(practice, patients, seed, today, progress)
 }
-
-const WRITER_STATEMENT_CACHE: usize = 128;
-/// rusqlite's default.
-const DEFAULT_STATEMENT_CACHE: usize = 16;
 
 fn write_patients(
     practice: &mut Practice,

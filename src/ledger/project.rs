@@ -82,16 +82,11 @@ pub fn check(
             )));
         }
     }
-    let exists = row_entity(conn, def, &c.row)?;
-    match (c.op, exists) {
-        (Op::Create, true) => Err(LedgerError::Invalid(format!(
-            "a {} with id {} already exists",
-            c.entity, c.row
-        ))),
-        (Op::Create, false) => Ok(def),
-        (_, false) => Err(LedgerError::NotFound(format!("{} {}", c.entity, c.row))),
-        (_, true) => Ok(def),
+    // A create needs no look-up: the insert's primary key refuses a duplicate id.
+    if c.op != Op::Create && !row_entity(conn, def, &c.row)? {
+        return Err(LedgerError::NotFound(format!("{} {}", c.entity, c.row)));
     }
+    Ok(def)
 }
 
 fn row_entity(conn: &Connection, def: &EntityDef, row: &Uuid) -> Result<bool, LedgerError> {
@@ -147,7 +142,19 @@ pub fn apply_change(
                 cols.join(", "),
                 marks.join(", ")
             );
-            conn.prepare_cached(&sql)?.execute(vals.as_slice())?;
+            conn.prepare_cached(&sql)?
+                .execute(vals.as_slice())
+                .map_err(|e| match e {
+                    rusqlite::Error::SqliteFailure(f, _)
+                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                    {
+                        LedgerError::Invalid(format!(
+                            "a {} with id {} already exists, or a required field is missing",
+                            c.entity, c.row
+                        ))
+                    }
+                    e => e.into(),
+                })?;
         }
         Op::Set | Op::Retract | Op::Resolve => {
             let mut shown: Vec<(&str, Value)> = Vec::with_capacity(c.fields.len());

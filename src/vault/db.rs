@@ -88,6 +88,11 @@ pub fn open(
     } else {
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA query_only = 1;")?;
     }
+    // The ledger and the chart queries use a few hundred distinct statements (one insert
+    // per kind of record and set of fields); rusqlite's default cache of 16 would
+    // re-prepare most of them on every write.
+    conn.set_prepared_statement_cache_capacity(256);
+    conn.execute_batch("PRAGMA cache_size = -65536;")?;
     let g = gate.clone();
     conn.create_scalar_function(
         "chartkeep_ledger_gate",
