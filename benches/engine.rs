@@ -236,11 +236,31 @@ fn main() {
     });
 
     let summary_only = measure("chart.summary (10-year chart)", iterations.min(200), |_| {
-        black_box(api::call(&mut p, &mut session, "chart.summary", json!({"patient": showcase})).unwrap());
+        black_box(
+            api::call(
+                &mut p,
+                &mut session,
+                "chart.summary",
+                json!({"patient": showcase}),
+            )
+            .unwrap(),
+        );
     });
-    let timeline_only = measure("chart.timeline (10-year chart, 200 events)", iterations.min(200), |_| {
-        black_box(api::call(&mut p, &mut session, "chart.timeline", json!({"patient": showcase, "limit": 200})).unwrap());
-    });
+    let timeline_only = measure(
+        "chart.timeline (10-year chart, 200 events)",
+        iterations.min(200),
+        |_| {
+            black_box(
+                api::call(
+                    &mut p,
+                    &mut session,
+                    "chart.timeline",
+                    json!({"patient": showcase, "limit": 200}),
+                )
+                .unwrap(),
+            );
+        },
+    );
     // Opening a 10-year chart: summary + timeline.
     let open_chart = measure(
         "chart open (summary + timeline)",
@@ -326,7 +346,15 @@ fn main() {
     let rate = report.changes as f64 / rebuild_time.as_secs_f64();
 
     c.final_summary();
-    let rows = [&search, &raw_search, &summary_only, &timeline_only, &open_chart, &write, &raw_write];
+    let rows = [
+        &search,
+        &raw_search,
+        &summary_only,
+        &timeline_only,
+        &open_chart,
+        &write,
+        &raw_write,
+    ];
     println!("\n## Latency ({n} patients, {iterations} iterations each)\n");
     println!("| measurement | p50 | p95 |");
     println!("|---|---|---|");

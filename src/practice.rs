@@ -118,12 +118,10 @@ impl Practice {
             Err(e) => {
                 // A practice that failed half-way holds no patient data yet: remove what
                 // this call created so the folder can be initialised again.
-                for f in [
-                    db::DB_FILE,
-                    "chartkeep.db-wal",
-                    "chartkeep.db-shm",
-                    crate::vault::header::HEADER_FILE,
-                ] {
+                for f in db::PRACTICE_FILES
+                    .iter()
+                    .chain([crate::vault::header::HEADER_FILE].iter())
+                {
                     let _ = std::fs::remove_file(dir.join(f));
                 }
                 Err(e)
@@ -143,7 +141,9 @@ impl Practice {
         let gate = Gate::default();
         let path = vault::db_path(dir);
         let mut write = db::open(&path, &new.key, Access::Write { create: true }, &gate)?;
-        migrate::migrate(&mut write, &created)?;
+        migrate::migrate(&mut write, migrate::MIGRATIONS, &created)?;
+        prepare_access_log(dir, &new.key, &gate, &created, true)?;
+        db::attach_access_log(&write, dir, &new.key)?;
         write.execute(
             "INSERT INTO practice_meta (key, value) VALUES ('practice_id', ?1)",
             [&practice_id],
@@ -152,6 +152,7 @@ impl Practice {
         ids.fill(&mut seed);
         Ledger::create_identity(&mut write, &gate, seed, clock.now_ms())?;
         let read = db::open(&path, &new.key, Access::Read, &gate)?;
+        db::attach_access_log(&read, dir, &new.key)?;
         let ledger = Ledger::load(&write, &CATALOGUE)?;
         let mut p = Practice {
             dir: dir.to_path_buf(),
@@ -191,11 +192,17 @@ impl Practice {
         let gate = Gate::default();
         let path = vault::db_path(dir);
         // Checked on a read-only handle first: opening the writer switches the file to WAL.
-        migrate::check_not_newer(&db::open(&path, &key, Access::Read, &gate)?)?;
+        migrate::check_not_newer(
+            &db::open(&path, &key, Access::Read, &gate)?,
+            migrate::MIGRATIONS,
+        )?;
+        let now = crate::clock::rfc3339(clock.now_ms());
+        prepare_access_log(dir, &key, &gate, &now, false)?;
         let mut write = db::open(&path, &key, Access::Write { create: false }, &gate)?;
-        migrate::check_not_newer(&write)?;
-        migrate::migrate(&mut write, &crate::clock::rfc3339(clock.now_ms()))?;
+        migrate::migrate(&mut write, migrate::MIGRATIONS, &now)?;
+        db::attach_access_log(&write, dir, &key)?;
         let read = db::open(&path, &key, Access::Read, &gate)?;
+        db::attach_access_log(&read, dir, &key)?;
         let ledger = Ledger::load(&write, &CATALOGUE)?;
         Ok(Practice {
             dir: dir.to_path_buf(),
@@ -277,15 +284,12 @@ impl Practice {
 
     /// Writes one access-log entry (reads are logged, not committed to the ledger).
     ///
-    /// Written without waiting for fsync (`synchronous=NORMAL` for this one transaction):
-    /// in WAL mode the entry is durable at the next sync, so a power cut can lose the last
-    /// few read entries but never corrupt the log or the chart, and a chart read does not
-    /// pay for a disk flush. Clinical writes keep `synchronous=FULL`.
+    /// The log is its own database file (`synchronous=NORMAL`): in WAL mode an entry is
+    /// durable at the next sync, so a power cut can lose the last few read entries but
+    /// never corrupt the log or the chart, a chart read does not pay for a disk flush, and
+    /// logging it does not invalidate the chart database's page cache.
     pub fn log_access(&self, a: &access::audit::Access) -> Result<(), AccessError> {
-        self.write.execute_batch("PRAGMA synchronous = NORMAL;")?;
-        let result = access::audit::record(&self.write, a);
-        self.write.execute_batch("PRAGMA synchronous = FULL;")?;
-        result
+        access::audit::record(&self.write, a)
     }
 }
 
@@ -361,4 +365,37 @@ impl Practice {
         drop(self.read);
         self.write
     }
+}
+
+/// Creates or migrates the access log file. A practice whose log file has gone missing
+/// gets a new one whose first entry says so, which `verify` then reports.
+fn prepare_access_log(
+    dir: &Path,
+    key: &DbKey,
+    gate: &Gate,
+    now: &str,
+    new_practice: bool,
+) -> Result<(), PracticeError> {
+    let path = dir.join(db::ACCESS_FILE);
+    let missing = !path.exists();
+    let mut conn = db::open(&path, key, Access::Write { create: missing }, gate)?;
+    migrate::check_not_newer(&conn, migrate::ACCESS_MIGRATIONS)?;
+    migrate::migrate(&mut conn, migrate::ACCESS_MIGRATIONS, now)?;
+    if missing && !new_practice {
+        tracing::warn!("the access log file was missing; a new one was started");
+        access::audit::record(
+            &conn,
+            &access::audit::Access {
+                at: now,
+                user_id: "",
+                user_name: "chartkeep",
+                patient: None,
+                action: "log_started",
+                category: "session",
+                workstation: "",
+                detail: access::audit::PREVIOUS_LOG_MISSING,
+            },
+        )?;
+    }
+    Ok(())
 }

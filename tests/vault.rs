@@ -266,7 +266,7 @@ fn init_never_overwrites_an_existing_practice() {
     );
 
     // Half a practice (only the header, or only the database) is still a practice.
-    for keep in ["chartkeep.db", "chartkeep.header"] {
+    for keep in ["chartkeep-access.db", "chartkeep.db", "chartkeep.header"] {
         let half = tmp();
         std::fs::write(half.path().join(keep), &before[keep]).unwrap();
         let e = vault::create_key(
@@ -518,7 +518,7 @@ fn rekey_replaces_the_recovery_code_and_keeps_the_data() {
     let left: Vec<_> = snapshot(dir).into_keys().collect();
     assert_eq!(
         left,
-        ["chartkeep.db", "chartkeep.header"],
+        ["chartkeep-access.db", "chartkeep.db", "chartkeep.header"],
         "rekey cleans up after itself"
     );
 
@@ -698,10 +698,15 @@ fn an_interrupted_rekey_before_the_swap_rolls_back() {
         let mode = if keychain { "keychain" } else { "passphrase" };
         let (old_db, old_header) = (&f.before["chartkeep.db"], &f.before["chartkeep.header"]);
         let (new_db, new_header) = (&f.after["chartkeep.db"], &f.after["chartkeep.header"]);
+        let (old_acc, new_acc) = (
+            &f.before["chartkeep-access.db"],
+            &f.after["chartkeep-access.db"],
+        );
 
         // Crashed after exporting the new database, before writing the new header.
         let t = folder(&[
             ("chartkeep.db", old_db),
+            ("chartkeep-access.db", old_acc),
             ("chartkeep.header", old_header),
             ("chartkeep.db.rekey", new_db),
         ]);
@@ -710,32 +715,42 @@ fn an_interrupted_rekey_before_the_swap_rolls_back() {
         // Crashed after writing the new header beside it.
         let t = folder(&[
             ("chartkeep.db", old_db),
+            ("chartkeep-access.db", old_acc),
             ("chartkeep.header", old_header),
             ("chartkeep.db.rekey", new_db),
+            ("chartkeep-access.db.rekey", new_acc),
             ("chartkeep.header.rekey", new_header),
         ]);
         assert_opens_as_before(t.path(), &f, &format!("{mode}: new header written"));
         let left: Vec<_> = snapshot(t.path()).into_keys().collect();
-        assert_eq!(left, ["chartkeep.db", "chartkeep.header"], "{mode}");
+        assert_eq!(
+            left,
+            ["chartkeep-access.db", "chartkeep.db", "chartkeep.header"],
+            "{mode}"
+        );
 
         // Crashed after moving the old database aside.
         let t = folder(&[
             ("chartkeep.db.pre-rekey", old_db),
+            ("chartkeep-access.db", old_acc),
             ("chartkeep.header", old_header),
             ("chartkeep.db.rekey", new_db),
+            ("chartkeep-access.db.rekey", new_acc),
             ("chartkeep.header.rekey", new_header),
         ]);
         assert_opens_as_before(t.path(), &f, &format!("{mode}: old database moved aside"));
         let left: Vec<_> = snapshot(t.path()).into_keys().collect();
-        assert_eq!(left, ["chartkeep.db", "chartkeep.header"], "{mode}");
+        assert_eq!(
+            left,
+            ["chartkeep-access.db", "chartkeep.db", "chartkeep.header"],
+            "{mode}"
+        );
     }
 }
 
-/// A crash after the new database is swapped in but before `rekey` returned: the user
-/// never saw the new recovery code (it is printed after `rekey` returns), and in keychain
-/// mode the keychain may still hold the old key. Finishing the rotation forward strands
-/// the practice; rolling back (the old database is still there as `chartkeep.db.pre-rekey`)
-/// keeps it.
+/// A crash after the new databases are swapped in but before the new header is: the old
+/// header still decides, so the rotation is rolled back (the old databases are still there
+/// as `*.pre-rekey`), and the keychain and the recovery code the user holds still work.
 #[test]
 fn an_interrupted_rekey_after_the_swap_keeps_the_practice_reachable() {
     for keychain in [true, false] {
@@ -744,6 +759,11 @@ fn an_interrupted_rekey_after_the_swap_keeps_the_practice_reachable() {
         let t = folder(&[
             ("chartkeep.db", &f.after["chartkeep.db"]),
             ("chartkeep.db.pre-rekey", &f.before["chartkeep.db"]),
+            ("chartkeep-access.db", &f.after["chartkeep-access.db"]),
+            (
+                "chartkeep-access.db.pre-rekey",
+                &f.before["chartkeep-access.db"],
+            ),
             ("chartkeep.header", &f.before["chartkeep.header"]),
             ("chartkeep.header.rekey", &f.after["chartkeep.header"]),
         ]);

@@ -7,6 +7,9 @@ use serde_json::{json, Value as Json};
 
 use super::AccessError;
 
+/// The detail of the first entry of a log started because the previous one was missing.
+pub const PREVIOUS_LOG_MISSING: &str = "previous access log missing";
+
 /// One access, as the API records it.
 pub struct Access<'a> {
     pub at: &'a str,
@@ -99,6 +102,15 @@ pub fn verify(conn: &Connection) -> Result<u64, AccessError> {
             return Err(AccessError::LogDamaged(
                 seq,
                 "its contents were altered".into(),
+            ));
+        }
+        if a.detail == PREVIOUS_LOG_MISSING && a.action == "log_started" {
+            return Err(AccessError::LogDamaged(
+                seq,
+                format!(
+                    "the access log was started anew at {} because the previous log file was missing; restore it from a backup",
+                    a.at
+                ),
             ));
         }
         prev = stored_hash;

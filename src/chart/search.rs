@@ -140,7 +140,8 @@ pub fn fts_query(text: &str) -> Option<String> {
 }
 
 /// The columns a search result shows: enough to pick the right patient, not the chart.
-pub const SEARCH_SQL: &str = "SELECT p.id, p.family, p.given, p.preferred, p.birth_date, p.sex, p.mrn, p.phones, p.status
+pub const SEARCH_SQL: &str =
+    "SELECT p.id, p.family, p.given, p.preferred, p.birth_date, p.sex, p.mrn, p.phones, p.status
      FROM patient_fts f JOIN patient p ON p.rowid = f.rowid
      WHERE patient_fts MATCH ?1 ORDER BY f.rank LIMIT ?2";
 

@@ -136,7 +136,11 @@ fn only_in(a: &Digest, b: &Digest) -> HashSet<u64> {
 }
 
 /// The first-column values of the rows whose key hashes are in `wanted`.
-fn keys_for(conn: &Connection, table: &str, wanted: &HashSet<u64>) -> Result<Vec<String>, LedgerError> {
+fn keys_for(
+    conn: &Connection,
+    table: &str,
+    wanted: &HashSet<u64>,
+) -> Result<Vec<String>, LedgerError> {
     let mut stmt = conn.prepare(&format!("SELECT * FROM main.\"{table}\""))?;
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();
@@ -162,7 +166,10 @@ fn keys_for(conn: &Connection, table: &str, wanted: &HashSet<u64>) -> Result<Vec
 /// statement). The replay runs without them and puts them back before it commits: one
 /// index build beats a million index updates, and without per-row triggers `DELETE` can
 /// drop a table's pages whole. The gate is open for the whole rebuild anyway.
-fn secondary_indexes(tx: &Connection, tables: &[&str]) -> Result<Vec<(String, String, String)>, LedgerError> {
+fn secondary_indexes(
+    tx: &Connection,
+    tables: &[&str],
+) -> Result<Vec<(String, String, String)>, LedgerError> {
     let mut stmt = tx.prepare(
         "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = ?1 AND sql IS NOT NULL",
     )?;
@@ -177,7 +184,11 @@ fn secondary_indexes(tx: &Connection, tables: &[&str]) -> Result<Vec<(String, St
 }
 
 /// Empties the projections and replays the ledger into them.
-fn clear_and_replay(tx: &Connection, cat: &Catalogue, tables: &[&str]) -> Result<(u64, u64), LedgerError> {
+fn clear_and_replay(
+    tx: &Connection,
+    cat: &Catalogue,
+    tables: &[&str],
+) -> Result<(u64, u64), LedgerError> {
     let indexes = secondary_indexes(tx, tables)?;
     for (kind, name, _) in &indexes {
         tx.execute_batch(&format!("DROP {kind} main.\"{name}\";"))?;
@@ -192,9 +203,16 @@ fn clear_and_replay(tx: &Connection, cat: &Catalogue, tables: &[&str]) -> Result
     Ok(counts)
 }
 
-fn replay_and_compare(tx: &Connection, live: &Connection, cat: &Catalogue) -> Result<Report, LedgerError> {
+fn replay_and_compare(
+    tx: &Connection,
+    live: &Connection,
+    cat: &Catalogue,
+) -> Result<Report, LedgerError> {
     let tables = tables(cat);
-    let before: Vec<Digest> = tables.iter().map(|t| digest(tx, t)).collect::<Result<_, _>>()?;
+    let before: Vec<Digest> = tables
+        .iter()
+        .map(|t| digest(tx, t))
+        .collect::<Result<_, _>>()?;
     let (commits, changes) = clear_and_replay(tx, cat, &tables)?;
     let mut differences = Vec::new();
     for (i, t) in tables.iter().enumerate() {
@@ -202,13 +220,21 @@ fn replay_and_compare(tx: &Connection, live: &Connection, cat: &Catalogue) -> Re
         let extra = only_in(&after, &before[i]);
         if !extra.is_empty() {
             for key in keys_for(tx, t, &extra)? {
-                differences.push(Difference { table: t.to_string(), kind: "extra", key });
+                differences.push(Difference {
+                    table: t.to_string(),
+                    kind: "extra",
+                    key,
+                });
             }
         }
         let gone = only_in(&before[i], &after);
         if !gone.is_empty() {
             for key in keys_for(live, t, &gone)? {
-                differences.push(Difference { table: t.to_string(), kind: "missing", key });
+                differences.push(Difference {
+                    table: t.to_string(),
+                    kind: "missing",
+                    key,
+                });
             }
         }
     }
@@ -244,4 +270,3 @@ fn replay(tx: &Connection, cat: &Catalogue) -> Result<(u64, u64), LedgerError> {
     }
     Ok((commits, changes))
 }
-

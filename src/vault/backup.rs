@@ -13,7 +13,7 @@ use rusqlite::Connection;
 
 use super::header::{self, Header, KeyMode};
 use super::keys::{self, DbKey, RecoveryCode, PURPOSE_PASSPHRASE, PURPOSE_RECOVERY};
-use super::{db, db_path, VaultError};
+use super::{db, VaultError};
 
 const MAGIC: &[u8; 10] = b"CKBACKUP1\n";
 
@@ -33,8 +33,9 @@ fn fsync_dir(dir: &Path) {
     }
 }
 
-/// Exports the whole database, encrypted with `key`, into a new file at `dest`.
-fn export(conn: &Connection, dest: &Path, key: &DbKey) -> Result<(), VaultError> {
+/// Exports one database of the connection (`main`, or `access` for the attached access
+/// log), encrypted with `key`, into a new file at `dest`.
+fn export(conn: &Connection, schema: &str, dest: &Path, key: &DbKey) -> Result<(), VaultError> {
     // The writer connection is opened without SQLITE_OPEN_CREATE, and ATTACH inherits its
     // flags: start from an empty (valid, zero-length) database file rather than none.
     File::create(dest).map_err(io(dest))?;
@@ -44,8 +45,8 @@ fn export(conn: &Connection, dest: &Path, key: &DbKey) -> Result<(), VaultError>
     )?;
     let result = conn
         .query_row(
-            "SELECT sqlcipher_export('chartkeep_export')",
-            [],
+            "SELECT sqlcipher_export('chartkeep_export', ?1)",
+            [schema],
             |_| Ok(()),
         )
         .map_err(VaultError::from);
@@ -55,7 +56,11 @@ fn export(conn: &Connection, dest: &Path, key: &DbKey) -> Result<(), VaultError>
     Ok(())
 }
 
-/// Writes a backup of the open practice to `out`. Refuses to overwrite an existing file.
+/// The databases a backup carries: (schema on the practice connection, file name).
+const BACKED_UP: [(&str, &str); 2] = [("main", db::DB_FILE), ("access", db::ACCESS_FILE)];
+
+/// Writes a backup of the open practice to `out`. `conn` is the practice's writer, with the
+/// access log attached. Refuses to overwrite an existing file.
 pub fn backup(conn: &Connection, dir: &Path, key: &DbKey, out: &Path) -> Result<u64, VaultError> {
     if out.exists() {
         return Err(VaultError::FileExists(out.to_path_buf()));
@@ -65,33 +70,39 @@ pub fn backup(conn: &Connection, dir: &Path, key: &DbKey, out: &Path) -> Result<
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let tmp_db = sibling(out, ".db.tmp");
-    export(conn, &tmp_db, key)?;
-    // The copy must open and pass SQLite's check before it is called a backup.
-    {
-        let c = db::open(
-            &tmp_db,
-            key,
-            db::Access::Write { create: false },
-            &db::Gate::default(),
-        )?;
-        let ok: String = c.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-        if ok != "ok" {
-            let _ = fs::remove_file(&tmp_db);
-            return Err(VaultError::Damaged(tmp_db, ok));
-        }
-        c.execute_batch("PRAGMA journal_mode = DELETE;")?;
-    }
-    let db_bytes = fs::read(&tmp_db).map_err(io(&tmp_db))?;
-    let _ = fs::remove_file(&tmp_db);
     let header_bytes = serde_json::to_vec(&h)
         .map_err(|e| VaultError::Damaged(out.to_path_buf(), e.to_string()))?;
-    let mut body = Vec::with_capacity(db_bytes.len() + header_bytes.len() + 64);
+    let mut body = Vec::new();
     body.extend_from_slice(MAGIC);
     body.extend_from_slice(&(header_bytes.len() as u32).to_be_bytes());
     body.extend_from_slice(&header_bytes);
-    body.extend_from_slice(&(db_bytes.len() as u64).to_be_bytes());
-    body.extend_from_slice(&db_bytes);
+    body.extend_from_slice(&(BACKED_UP.len() as u32).to_be_bytes());
+    for (schema, name) in BACKED_UP {
+        let tmp_db = sibling(out, &format!(".{schema}.tmp"));
+        export(conn, schema, &tmp_db, key)?;
+        // The copy must open and pass SQLite's check before it is called a backup.
+        let checked = (|| {
+            let c = db::open(
+                &tmp_db,
+                key,
+                db::Access::Write { create: false },
+                &db::Gate::default(),
+            )?;
+            let ok: String = c.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+            if ok != "ok" {
+                return Err(VaultError::Damaged(tmp_db.clone(), ok));
+            }
+            c.execute_batch("PRAGMA journal_mode = DELETE;")?;
+            Ok(())
+        })();
+        let bytes = checked.and_then(|_| fs::read(&tmp_db).map_err(io(&tmp_db)));
+        let _ = fs::remove_file(&tmp_db);
+        let bytes = bytes?;
+        body.extend_from_slice(&(name.len() as u16).to_be_bytes());
+        body.extend_from_slice(name.as_bytes());
+        body.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+        body.extend_from_slice(&bytes);
+    }
     let digest = ring::digest::digest(&ring::digest::SHA256, &body);
     body.extend_from_slice(digest.as_ref());
     let tmp = sibling(out, ".tmp");
@@ -112,7 +123,8 @@ pub fn backup(conn: &Connection, dir: &Path, key: &DbKey, out: &Path) -> Result<
 /// A backup file read and checked, not yet written anywhere.
 pub struct BackupContents {
     pub header: Header,
-    db: Vec<u8>,
+    /// (file name, bytes) for each database.
+    files: Vec<(String, Vec<u8>)>,
 }
 
 pub fn read_backup(file: &Path) -> Result<BackupContents, VaultError> {
@@ -122,7 +134,7 @@ pub fn read_backup(file: &Path) -> Result<BackupContents, VaultError> {
         .read_to_end(&mut bytes)
         .map_err(io(file))?;
     let damaged = |why: &str| VaultError::BackupDamaged(file.to_path_buf(), why.to_string());
-    if bytes.len() < MAGIC.len() + 4 + 8 + 32 || &bytes[..MAGIC.len()] != MAGIC {
+    if bytes.len() < MAGIC.len() + 4 + 4 + 32 || &bytes[..MAGIC.len()] != MAGIC {
         return Err(damaged("not a Chartkeep backup"));
     }
     let (body, sum) = bytes.split_at(bytes.len() - 32);
@@ -132,30 +144,46 @@ pub fn read_backup(file: &Path) -> Result<BackupContents, VaultError> {
         ));
     }
     let mut pos = MAGIC.len();
+    let mut take = |n: usize, what: &str| -> Result<&[u8], VaultError> {
+        let s = body.get(pos..pos + n).ok_or_else(|| damaged(what))?;
+        pos += n;
+        Ok(s)
+    };
     let hlen = u32::from_be_bytes(
-        body[pos..pos + 4]
+        take(4, "header length")?
             .try_into()
             .map_err(|_| damaged("header length"))?,
     ) as usize;
-    pos += 4;
-    let hbytes = body.get(pos..pos + hlen).ok_or_else(|| damaged("header"))?;
-    pos += hlen;
-    let header: Header = serde_json::from_slice(hbytes).map_err(|_| damaged("key header"))?;
-    let dlen = u64::from_be_bytes(
-        body.get(pos..pos + 8)
-            .ok_or_else(|| damaged("database length"))?
+    let header: Header =
+        serde_json::from_slice(take(hlen, "header")?).map_err(|_| damaged("key header"))?;
+    let n = u32::from_be_bytes(
+        take(4, "file count")?
             .try_into()
-            .map_err(|_| damaged("database length"))?,
+            .map_err(|_| damaged("file count"))?,
     ) as usize;
-    pos += 8;
-    let db = body
-        .get(pos..pos + dlen)
-        .ok_or_else(|| damaged("database"))?
-        .to_vec();
-    if pos + dlen != body.len() {
-        return Err(damaged("trailing data"));
+    let mut files = Vec::new();
+    for _ in 0..n.min(16) {
+        let nlen = u16::from_be_bytes(
+            take(2, "file name")?
+                .try_into()
+                .map_err(|_| damaged("file name"))?,
+        ) as usize;
+        let name = String::from_utf8(take(nlen, "file name")?.to_vec())
+            .map_err(|_| damaged("file name"))?;
+        if !BACKED_UP.iter().any(|(_, f)| *f == name) {
+            return Err(damaged("unexpected file in backup"));
+        }
+        let len = u64::from_be_bytes(
+            take(8, "file length")?
+                .try_into()
+                .map_err(|_| damaged("file length"))?,
+        ) as usize;
+        files.push((name, take(len, "database")?.to_vec()));
     }
-    Ok(BackupContents { header, db })
+    if pos != body.len() || !files.iter().any(|(f, _)| f == db::DB_FILE) {
+        return Err(damaged("incomplete or trailing data"));
+    }
+    Ok(BackupContents { header, files })
 }
 
 /// Unwraps the backup's key with its recovery code or passphrase.
@@ -193,39 +221,38 @@ pub fn restore_into(contents: &BackupContents, key: &DbKey, dir: &Path) -> Resul
         }
     }
     fs::create_dir_all(dir).map_err(io(dir))?;
-    let path = db_path(dir);
     let result = (|| {
-        {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-                .map_err(io(&path))?;
-            f.write_all(&contents.db).map_err(io(&path))?;
-            f.sync_all().map_err(io(&path))?;
+        for (name, bytes) in &contents.files {
+            let path = dir.join(name);
+            {
+                let mut f = OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&path)
+                    .map_err(io(&path))?;
+                f.write_all(bytes).map_err(io(&path))?;
+                f.sync_all().map_err(io(&path))?;
+            }
+            let c = db::open(
+                &path,
+                key,
+                db::Access::Write { create: false },
+                &db::Gate::default(),
+            )?;
+            let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            if ok != "ok" {
+                return Err(VaultError::Damaged(path.clone(), ok));
+            }
         }
-        let c = db::open(
-            &path,
-            key,
-            db::Access::Write { create: false },
-            &db::Gate::default(),
-        )?;
-        let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-        if ok != "ok" {
-            return Err(VaultError::Damaged(path.clone(), ok));
-        }
-        drop(c);
         header::write_new(dir, &contents.header)?;
         fsync_dir(dir);
         Ok(())
     })();
     if result.is_err() {
-        for f in [
-            db::DB_FILE,
-            "chartkeep.db-wal",
-            "chartkeep.db-shm",
-            header::HEADER_FILE,
-        ] {
+        for f in db::PRACTICE_FILES
+            .iter()
+            .chain([header::HEADER_FILE].iter())
+        {
             let _ = fs::remove_file(dir.join(f));
         }
         if !existed {
@@ -235,9 +262,12 @@ pub fn restore_into(contents: &BackupContents, key: &DbKey, dir: &Path) -> Resul
     result
 }
 
-const REKEY_DB: &str = "chartkeep.db.rekey";
 const REKEY_HEADER: &str = "chartkeep.header.rekey";
-const PRE_REKEY_DB: &str = "chartkeep.db.pre-rekey";
+
+/// The new copy of a database during a key rotation, and the old one set aside.
+fn rekey_names(file: &str) -> (String, String) {
+    (format!("{file}.rekey"), format!("{file}.pre-rekey"))
+}
 
 /// Rotates the database key: a new key and a new recovery code (the old code stops
 /// working). The database is re-encrypted into a new file and swapped in.
@@ -265,9 +295,12 @@ pub fn rekey(
         (KeyMode::Passphrase, None) => return Err(VaultError::PassphraseNeeded),
         (KeyMode::Keychain, _) => None,
     };
-    let new_db = dir.join(REKEY_DB);
-    export(&conn, &new_db, &key)?;
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    for (schema, file) in BACKED_UP {
+        export(&conn, schema, &dir.join(rekey_names(file).0), &key)?;
+    }
+    conn.execute_batch(
+        "PRAGMA main.wal_checkpoint(TRUNCATE); PRAGMA access.wal_checkpoint(TRUNCATE);",
+    )?;
     drop(conn);
     let wrapped = keys::wrap(&key, recovery.as_str().as_bytes(), PURPOSE_RECOVERY, rng)?;
     let new_header = Header::new(
@@ -288,12 +321,15 @@ pub fn rekey(
     }
     fsync_dir(dir);
     show_code(&recovery);
-    let live = db_path(dir);
-    fs::rename(&live, dir.join(PRE_REKEY_DB)).map_err(io(&live))?;
-    for f in ["chartkeep.db-wal", "chartkeep.db-shm"] {
-        let _ = fs::remove_file(dir.join(f));
+    for (_, file) in BACKED_UP {
+        let (new, pre) = rekey_names(file);
+        let live = dir.join(file);
+        fs::rename(&live, dir.join(&pre)).map_err(io(&live))?;
+        for suffix in ["-wal", "-shm"] {
+            let _ = fs::remove_file(dir.join(format!("{file}{suffix}")));
+        }
+        fs::rename(dir.join(&new), &live).map_err(io(&live))?;
     }
-    fs::rename(&new_db, &live).map_err(io(&new_db))?;
     fsync_dir(dir);
     // The point of no return: from here the new key and recovery code are the practice's.
     fs::rename(&hpath, header::path_in(dir)).map_err(io(&hpath))?;
@@ -301,7 +337,9 @@ pub fn rekey(
     if let Some(store) = keychain {
         store.set(&old.practice_id, &key)?;
     }
-    let _ = fs::remove_file(dir.join(PRE_REKEY_DB));
+    for (_, file) in BACKED_UP {
+        let _ = fs::remove_file(dir.join(rekey_names(file).1));
+    }
     Ok(recovery)
 }
 
@@ -309,23 +347,24 @@ pub fn rekey(
 /// tidies up after one that got past it. Called before opening.
 pub fn finish_interrupted_rekey(dir: &Path) -> Result<(), VaultError> {
     let hpath = dir.join(REKEY_HEADER);
-    let pre = dir.join(PRE_REKEY_DB);
-    if hpath.exists() {
-        // The old header is still in place, so the old database is the practice: put it
-        // back and drop the new files.
-        if pre.exists() {
-            for f in [db::DB_FILE, "chartkeep.db-wal", "chartkeep.db-shm"] {
-                let _ = fs::remove_file(dir.join(f));
+    let rolling_back = hpath.exists();
+    for (_, file) in BACKED_UP {
+        let (new, pre) = rekey_names(file);
+        let pre = dir.join(pre);
+        if rolling_back && pre.exists() {
+            // The old header is still in place, so the old database is the practice: put
+            // it back over the new copy.
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = fs::remove_file(dir.join(format!("{file}{suffix}")));
             }
-            fs::rename(&pre, db_path(dir)).map_err(io(&pre))?;
+            fs::rename(&pre, dir.join(file)).map_err(io(&pre))?;
         }
-        let _ = fs::remove_file(dir.join(REKEY_DB));
-        let _ = fs::remove_file(&hpath);
-        fsync_dir(dir);
-    } else {
-        // Past the point of no return (or no rotation at all): only leftovers remain.
-        let _ = fs::remove_file(dir.join(REKEY_DB));
+        let _ = fs::remove_file(dir.join(new));
         let _ = fs::remove_file(&pre);
     }
+    if rolling_back {
+        let _ = fs::remove_file(&hpath);
+    }
+    fsync_dir(dir);
     Ok(())
 }

@@ -11,6 +11,17 @@ use super::keys::DbKey;
 use super::VaultError;
 
 pub const DB_FILE: &str = "chartkeep.db";
+/// The access log, a second SQLCipher file with the same key (see `migrations/access`).
+pub const ACCESS_FILE: &str = "chartkeep-access.db";
+/// Every file a practice keeps in its folder besides the header, WAL and SHM included.
+pub const PRACTICE_FILES: [&str; 6] = [
+    DB_FILE,
+    "chartkeep.db-wal",
+    "chartkeep.db-shm",
+    ACCESS_FILE,
+    "chartkeep-access.db-wal",
+    "chartkeep-access.db-shm",
+];
 
 /// Opened by the ledger for the length of its transaction. Guard triggers on every
 /// projection table call `chartkeep_ledger_gate()`, so a write from anywhere else (a bug,
@@ -116,4 +127,21 @@ fn create_private(path: &Path) -> Result<(), VaultError> {
     opts.open(path)
         .map(|_| ())
         .map_err(|e| VaultError::Io(path.to_path_buf(), e))
+}
+
+/// Attaches the practice's access log (as schema `access`) to a chart connection, so
+/// `access_log` can be read and written by name while its writes leave the chart
+/// database, and the readers' page cache of it, untouched.
+pub fn attach_access_log(conn: &Connection, dir: &Path, key: &DbKey) -> Result<(), VaultError> {
+    let path = dir.join(ACCESS_FILE);
+    if !path.exists() {
+        return Err(VaultError::Missing(path));
+    }
+    conn.execute(
+        "ATTACH DATABASE ?1 AS access KEY ?2",
+        rusqlite::params![path.to_string_lossy(), key.sqlcipher_pragma()],
+    )?;
+    conn.execute_batch("PRAGMA access.journal_mode = WAL; PRAGMA access.synchronous = NORMAL;")
+        .or_else(|_| conn.execute_batch("PRAGMA access.synchronous = NORMAL;"))?;
+    Ok(())
 }

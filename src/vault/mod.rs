@@ -113,7 +113,7 @@ pub fn create_key(
     plan: KeyPlan<'_>,
     rng: &dyn SecureRandom,
 ) -> Result<NewKey, VaultError> {
-    if header::path_in(dir).exists() || db_path(dir).exists() {
+    if header::path_in(dir).exists() || db::PRACTICE_FILES.iter().any(|f| dir.join(f).exists()) {
         return Err(VaultError::AlreadyExists(dir.to_path_buf()));
     }
     std::fs::create_dir_all(dir).map_err(|e| VaultError::Io(dir.to_path_buf(), e))?;

@@ -189,13 +189,15 @@ pub fn count(conn: &Connection, sql: &str) -> i64 {
 /// A second connection to the practice's database, opened with its key, for tampering.
 /// It has its own (closed) ledger gate, so guard triggers still apply unless dropped.
 pub fn raw(p: &Practice) -> Connection {
-    vault::db::open(
+    let conn = vault::db::open(
         &vault::db_path(p.dir()),
         p.key(),
         Access::Write { create: false },
         &Gate::default(),
     )
-    .expect("raw connection")
+    .expect("raw connection");
+    vault::db::attach_access_log(&conn, p.dir(), p.key()).expect("attach the access log");
+    conn
 }
 
 pub fn s(v: &Json, key: &str) -> String {

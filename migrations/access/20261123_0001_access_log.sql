@@ -1,3 +1,5 @@
+-- Lives in its own file, chartkeep-access.db (same key), attached as `access`: logging
+-- a read then never changes the chart database, so reading a chart keeps its page cache.
 -- Who read, searched or exported which chart (ASTM E2147 fields). Append-only and
 -- hash-chained: each row's hash covers the previous row's hash and its own fields.
 CREATE TABLE access_log (
