@@ -55,6 +55,21 @@ fn main() {
                 .unwrap();
             }
         }
+        "write" => {
+            let pts: Vec<String> = {
+                let mut st = p
+                    .reader()
+                    .prepare("SELECT id FROM patient LIMIT 500")
+                    .unwrap();
+                st.query_map([], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            };
+            for i in 0..1000 {
+                chartkeep::api::call(&mut p, &mut s, "vitals.record", json!({"patient": pts[i % pts.len()], "systolic": 120, "diastolic": 80, "heart_rate": 70, "temperature": 36.8, "weight": 70.0, "height": 170.0})).unwrap();
+            }
+        }
         "rebuild" => {
             let r = p.rebuild(false).unwrap();
             eprintln!("{} changes", r.changes);

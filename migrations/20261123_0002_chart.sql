@@ -1,5 +1,7 @@
--- Projection tables of the clinical record and of practice users. Written only by the
--- ledger (guard triggers), rebuilt from it by 'chartkeep rebuild'.
+-- Projection tables of the clinical record and of practice users. WITHOUT ROWID: each
+-- is one b-tree keyed by its id, so a write touches one fewer tree (the patient table
+-- keeps its rowid, which the search index points at). Written only by the ledger (guard
+-- triggers), rebuilt from it by 'chartkeep rebuild'.
 
 CREATE TABLE app_user (
     id TEXT PRIMARY KEY NOT NULL,
@@ -15,7 +17,7 @@ CREATE TABLE app_user (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE TABLE setting (
     id TEXT PRIMARY KEY NOT NULL,
@@ -28,7 +30,7 @@ CREATE TABLE setting (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE TABLE patient (
     id TEXT PRIMARY KEY NOT NULL,
@@ -75,7 +77,7 @@ CREATE TABLE coverage (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE INDEX coverage_patient ON coverage(patient);
 
@@ -95,7 +97,7 @@ CREATE TABLE problem (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE INDEX problem_patient ON problem(patient);
 
@@ -118,7 +120,7 @@ CREATE TABLE medication (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE INDEX medication_patient ON medication(patient);
 
@@ -142,7 +144,7 @@ CREATE TABLE allergy (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE INDEX allergy_patient ON allergy(patient);
 
@@ -166,7 +168,7 @@ CREATE TABLE immunization (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE INDEX immunization_patient ON immunization(patient);
 
@@ -187,7 +189,7 @@ CREATE TABLE encounter (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE INDEX encounter_patient ON encounter(patient);
 
@@ -218,7 +220,7 @@ CREATE TABLE observation (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE INDEX observation_patient ON observation(patient);
 
@@ -243,7 +245,7 @@ CREATE TABLE note (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE INDEX note_patient ON note(patient);
 
@@ -267,7 +269,7 @@ CREATE TABLE clinical_order (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE INDEX clinical_order_patient ON clinical_order(patient);
 
@@ -289,7 +291,7 @@ CREATE TABLE clinical_procedure (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE INDEX clinical_procedure_patient ON clinical_procedure(patient);
 
@@ -308,7 +310,7 @@ CREATE TABLE hospitalization (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE INDEX hospitalization_patient ON hospitalization(patient);
 
@@ -328,7 +330,7 @@ CREATE TABLE family_history (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE INDEX family_history_patient ON family_history(patient);
 
@@ -348,7 +350,7 @@ CREATE TABLE social_history (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE INDEX social_history_patient ON social_history(patient);
 
@@ -370,7 +372,7 @@ CREATE TABLE document (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-);
+) WITHOUT ROWID;
 
 CREATE INDEX document_patient ON document(patient);
 

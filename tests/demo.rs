@@ -156,7 +156,7 @@ fn every_generated_record_passes_the_api_validation_and_the_ledger_rebuilds() {
 
     // The generated observations, grouped by panel, before anything is re-submitted.
     let mut panels: BTreeMap<String, Vec<Map<String, Json>>> = BTreeMap::new();
-    for o in rows(&p, &entities::OBSERVATION, "rowid") {
+    for o in rows(&p, &entities::OBSERVATION, "created_at, id") {
         if let Some(id) = o.get("panel_id").and_then(Json::as_str) {
             panels.entry(id.to_string()).or_default().push(o);
         }
@@ -177,7 +177,7 @@ fn every_generated_record_passes_the_api_validation_and_the_ledger_rebuilds() {
         } else {
             &[]
         };
-        for row in rows(&p, def, "rowid") {
+        for row in rows(&p, def, "created_at, id") {
             let req = as_request(row, drop);
             let out = api::call(
                 &mut p,
@@ -305,7 +305,7 @@ fn content(p: &Practice) -> Vec<String> {
     out.extend(rows.map(Result::unwrap));
     let mut stmt = p
         .reader()
-        .prepare("SELECT p.mrn, n.title, n.assessment, n.plan FROM note n JOIN patient p ON p.id = n.patient ORDER BY p.mrn, n.title, n.plan")
+        .prepare("SELECT p.mrn, n.title, n.assessment, n.plan FROM note n JOIN patient p ON p.id = n.patient ORDER BY p.mrn, n.title, n.plan, n.assessment")
         .unwrap();
     let rows = stmt
         .query_map([], |r| {
@@ -339,6 +339,9 @@ fn the_same_seed_gives_the_same_patients_and_another_seed_does_not() {
     let a = run(7, NOW, 42);
     let b = run(8, "2027-03-05T08:30:00Z", 42);
     assert!(a.len() > 12 * 5);
+    if let Some(i) = (0..a.len().min(b.len())).find(|i| a[*i] != b[*i]) {
+        panic!("first difference at {i}: {} vs {}", a[i], b[i]);
+    }
     assert_eq!(a, b);
     let c = run(7, NOW, 43);
     assert_ne!(a[..12], c[..12], "another seed gives other patients");

@@ -15,8 +15,8 @@ CREATE TABLE access_log (
     prev BLOB NOT NULL,
     hash BLOB NOT NULL
 );
-CREATE INDEX access_log_at ON access_log(at);
-CREATE INDEX access_log_patient ON access_log(patient, at);
+-- No secondary indexes: every chart read appends here, and each index would add a page
+-- to encrypt and write per read. Entries are in time order by seq; reports scan.
 
 CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log
 BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
