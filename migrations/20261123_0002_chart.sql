@@ -1,7 +1,6 @@
--- Projection tables of the clinical record and of practice users. WITHOUT ROWID: each
--- is one b-tree keyed by its id, so a write touches one fewer tree (the patient table
--- keeps its rowid, which the search index points at). Written only by the ledger (guard
--- triggers), rebuilt from it by 'chartkeep rebuild'.
+-- Projection tables of the clinical record and of practice users. Written only by the
+-- ledger (guard triggers), rebuilt from it by 'chartkeep rebuild'. (WITHOUT ROWID was
+-- measured: slower chart reads and rebuilds, no faster writes.)
 
 CREATE TABLE app_user (
     id TEXT PRIMARY KEY NOT NULL,
@@ -17,7 +16,7 @@ CREATE TABLE app_user (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE TABLE setting (
     id TEXT PRIMARY KEY NOT NULL,
@@ -30,7 +29,7 @@ CREATE TABLE setting (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE TABLE patient (
     id TEXT PRIMARY KEY NOT NULL,
@@ -77,7 +76,7 @@ CREATE TABLE coverage (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX coverage_patient ON coverage(patient);
 
@@ -97,7 +96,7 @@ CREATE TABLE problem (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX problem_patient ON problem(patient);
 
@@ -120,7 +119,7 @@ CREATE TABLE medication (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX medication_patient ON medication(patient);
 
@@ -144,7 +143,7 @@ CREATE TABLE allergy (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX allergy_patient ON allergy(patient);
 
@@ -168,7 +167,7 @@ CREATE TABLE immunization (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX immunization_patient ON immunization(patient);
 
@@ -189,7 +188,7 @@ CREATE TABLE encounter (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX encounter_patient ON encounter(patient);
 
@@ -220,7 +219,7 @@ CREATE TABLE observation (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX observation_patient ON observation(patient);
 
@@ -245,7 +244,7 @@ CREATE TABLE note (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX note_patient ON note(patient);
 
@@ -269,7 +268,7 @@ CREATE TABLE clinical_order (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX clinical_order_patient ON clinical_order(patient);
 
@@ -291,7 +290,7 @@ CREATE TABLE clinical_procedure (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX clinical_procedure_patient ON clinical_procedure(patient);
 
@@ -310,7 +309,7 @@ CREATE TABLE hospitalization (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX hospitalization_patient ON hospitalization(patient);
 
@@ -330,7 +329,7 @@ CREATE TABLE family_history (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX family_history_patient ON family_history(patient);
 
@@ -350,7 +349,7 @@ CREATE TABLE social_history (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX social_history_patient ON social_history(patient);
 
@@ -372,7 +371,7 @@ CREATE TABLE document (
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     retract_reason TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX document_patient ON document(patient);
 

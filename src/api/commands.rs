@@ -478,13 +478,24 @@ fn fixed(
                     chart::vitals::labs(&ctx, args, None)?
                 }
             };
-            let ids: Vec<Uuid> = changes.iter().map(|c| c.row).collect();
-            commit(practice, session, changes)?;
-            let rows: Result<Vec<Json>, ApiError> = ids
-                .iter()
-                .map(|i| get_row(practice, &entities::OBSERVATION, i))
-                .collect();
-            Ok(Json::Array(rows?))
+            // The saved observations, as the commit wrote them: reading them back would
+            // cost a query per row on a cache the write just invalidated.
+            let saved: Vec<Json> = changes.iter().map(created_json).collect();
+            let commit = practice.commit(session.user.id, changes)?;
+            let at = crate::ledger::hlc::millis(commit.body.hlc);
+            let by = session.user.id.to_string();
+            Ok(Json::Array(
+                saved
+                    .into_iter()
+                    .map(|mut row| {
+                        row["created_at"] = json!(at);
+                        row["updated_at"] = json!(at);
+                        row["created_by"] = json!(by);
+                        row["updated_by"] = json!(by);
+                        row
+                    })
+                    .collect(),
+            ))
         }
         "order.result" => {
             let id = record::get_id(args, "id")?;
@@ -760,6 +771,21 @@ fn fixed(
             format!("'{command}' is not a command"),
         )),
     }
+}
+
+/// A newly created row as JSON, from the change that creates it (the same shape a read
+/// returns: its fields, `id`, not retracted, and `version`).
+fn created_json(c: &Change) -> Json {
+    let mut m = serde_json::Map::new();
+    m.insert("id".into(), json!(c.row.to_string()));
+    for (k, v) in &c.fields {
+        m.insert(k.clone(), v.to_json());
+    }
+    m.insert("created_change".into(), json!(c.id.to_string()));
+    m.insert("retracted".into(), json!(false));
+    m.insert("retract_reason".into(), Json::Null);
+    m.insert("version".into(), json!([c.id.to_string()]));
+    Json::Object(m)
 }
 
 fn user_json(practice: &Practice, name: &str) -> Result<Json, ApiError> {
