@@ -4,8 +4,8 @@
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-use super::entities::{OBSERVATION, PATIENT};
-use super::{load, record, validate, ChartError, Ctx};
+use super::entities::OBSERVATION;
+use super::{record, validate, ChartError, Ctx};
 use crate::codes::loinc::vitals;
 use crate::ledger::{Change, Op, Value};
 
@@ -63,7 +63,7 @@ fn common_fields(
     panel: &str,
 ) -> Result<(Uuid, Vec<(String, Value)>), ChartError> {
     let patient = record::get_id(input, "patient")?;
-    let p = load(ctx.conn, &PATIENT, &patient)?;
+    let p = patient_facts(ctx, &patient)?;
     let effective = match input.get("effective") {
         Some(v) if !v.is_null() => {
             record::value_from_json("effective", crate::ledger::schema::FieldKind::DateTime, v)?
@@ -95,6 +95,29 @@ fn common_fields(
     let mut scratch = vec![];
     validate::check(ctx, &OBSERVATION, &mut scratch, &m, Some(&p))?;
     Ok((patient, common))
+}
+
+/// What form validation needs of the patient (birth date, whether entered in error), in
+/// one small query: forms are saved often, right after a write has emptied the cache.
+fn patient_facts(ctx: &Ctx, patient: &Uuid) -> Result<serde_json::Map<String, Json>, ChartError> {
+    let row: Option<(Option<String>, bool)> = ctx
+        .conn
+        .prepare_cached("SELECT birth_date, retracted FROM patient WHERE id = ?1")?
+        .query_row([patient.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    let Some((birth_date, retracted)) = row else {
+        return Err(ChartError::NotFound(format!("patient {patient}")));
+    };
+    if retracted {
+        return Err(ChartError::invalid("patient", "this patient record was entered in error"));
+    }
+    let mut m = serde_json::Map::new();
+    m.insert("birth_date".into(), Json::from(birth_date));
+    Ok(m)
 }
 
 /// A vitals form: every measure given becomes one observation in a single commit.
@@ -189,7 +212,7 @@ pub fn labs(ctx: &Ctx, input: &Json, order: Option<&Uuid>) -> Result<Vec<Change>
                 "give a list of results, each with a LOINC code and a value",
             )
         })?;
-    let p = load(ctx.conn, &PATIENT, &patient)?;
+    let p = patient_facts(ctx, &patient)?;
     let mut changes = Vec::new();
     for (i, r) in results.iter().enumerate() {
         let mut fields = record::fields_from_json(&OBSERVATION, r, &[]).map_err(|e| match e {
