@@ -102,8 +102,10 @@ struct Latency {
 }
 
 fn measure(name: &'static str, iterations: usize, mut f: impl FnMut(usize)) -> Latency {
-    for i in 0..iterations.min(20) {
-        f(i); // warm up caches
+    // Warm up over the whole input set, so neither side of a ratio pays for cold pages
+    // the other then finds cached.
+    for i in 0..iterations.min(200) {
+        f(i);
     }
     let mut times: Vec<Duration> = (0..iterations)
         .map(|i| {

@@ -60,29 +60,27 @@ pub fn row_hook(conn: &Connection, entity: &str, row: &str) -> rusqlite::Result<
         terms.push(format!("d{}", b.replace('-', "")));
     }
     for p in [phones, identifiers].into_iter().flatten() {
-        {
-            let items: Vec<Json> = serde_json::from_str(&p).unwrap_or_default();
-            for item in items {
-                let text = match &item {
-                    Json::String(s) => s.clone(),
-                    Json::Object(o) => o
-                        .get("value")
-                        .or_else(|| o.get("number"))
-                        .and_then(Json::as_str)
-                        .unwrap_or("")
-                        .to_string(),
-                    _ => String::new(),
-                };
-                let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-                if digits.len() >= 4 {
-                    terms.push(digits.clone());
-                    if digits.len() > 7 {
-                        terms.push(digits[digits.len() - 7..].to_string());
-                    }
-                    terms.push(digits[digits.len() - 4..].to_string());
-                } else if !text.is_empty() {
-                    terms.push(text);
+        let items: Vec<Json> = serde_json::from_str(&p).unwrap_or_default();
+        for item in items {
+            let text = match &item {
+                Json::String(s) => s.clone(),
+                Json::Object(o) => o
+                    .get("value")
+                    .or_else(|| o.get("number"))
+                    .and_then(Json::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                _ => String::new(),
+            };
+            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+            if digits.len() >= 4 {
+                terms.push(digits.clone());
+                if digits.len() > 7 {
+                    terms.push(digits[digits.len() - 7..].to_string());
                 }
+                terms.push(digits[digits.len() - 4..].to_string());
+            } else if !text.is_empty() {
+                terms.push(text);
             }
         }
     }

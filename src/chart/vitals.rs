@@ -113,7 +113,10 @@ fn patient_facts(ctx: &Ctx, patient: &Uuid) -> Result<serde_json::Map<String, Js
         return Err(ChartError::NotFound(format!("patient {patient}")));
     };
     if retracted {
-        return Err(ChartError::invalid("patient", "this patient record was entered in error"));
+        return Err(ChartError::invalid(
+            "patient",
+            "this patient record was entered in error",
+        ));
     }
     let mut m = serde_json::Map::new();
     m.insert("birth_date".into(), Json::from(birth_date));
