@@ -45,7 +45,10 @@ fn target_dir() -> PathBuf {
 
 /// Opens the cached demo practice, building it first if needed.
 fn practice(n: usize) -> (Practice, String) {
-    let dir = target_dir().join(format!("bench-practice-{n}"));
+    // The cached practice is named for the schema it was built with, so a binary with
+    // other migrations builds its own instead of refusing an old one.
+    let schema = chartkeep::vault::migrate::latest(chartkeep::vault::migrate::MIGRATIONS);
+    let dir = target_dir().join(format!("bench-practice-{n}-schema{schema}"));
     let marker = dir.join("bench-ready.json");
     if !marker.exists() {
         let _ = std::fs::remove_dir_all(&dir);

@@ -8,7 +8,7 @@
 //!
 //! ```no_run
 //! use chartkeep::{api, practice::Practice};
-//! # fn demo(practice: &mut Practice, session: &api::Session) -> Result<(), api::ApiError> {
+//! # fn demo(practice: &mut Practice, session: &mut api::Session) -> Result<(), api::ApiError> {
 //! let found = api::call(practice, session, "patient.search", serde_json::json!({"query": "garcia 1984"}))?;
 //! # Ok(()) }
 //! ```
