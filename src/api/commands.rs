@@ -215,6 +215,18 @@ fn str_arg<'a>(args: &'a Json, key: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
+fn required<'a>(args: &'a Json, key: &str) -> Result<&'a str, ChartError> {
+    str_arg(args, key).ok_or_else(|| ChartError::invalid(key, "is required"))
+}
+
+/// The `limit` argument, `default` when absent, kept between 1 and `max`.
+fn limit(args: &Json, default: u64, max: u64) -> usize {
+    args.get("limit")
+        .and_then(Json::as_u64)
+        .unwrap_or(default)
+        .clamp(1, max) as usize
+}
+
 pub fn dispatch(
     practice: &mut Practice,
     session: &mut Session,
@@ -364,13 +376,8 @@ fn fixed(
             Ok(Json::Object(row))
         }
         "patient.search" => {
-            let q = str_arg(args, "query")
-                .ok_or_else(|| ChartError::invalid("query", "is required"))?;
-            let limit = args
-                .get("limit")
-                .and_then(Json::as_u64)
-                .unwrap_or(25)
-                .clamp(1, 200) as usize;
+            let q = required(args, "query")?;
+            let limit = limit(args, 25, 200);
             let found = chart::search::search(practice.reader(), q, limit)?;
             // A search discloses the demographics of every chart it shows: name them all.
             let shown: Vec<&str> = found
@@ -430,11 +437,7 @@ fn fixed(
                 kinds,
                 from: str_arg(args, "from").map(String::from),
                 to: str_arg(args, "to").map(String::from),
-                limit: args
-                    .get("limit")
-                    .and_then(Json::as_u64)
-                    .unwrap_or(200)
-                    .clamp(1, 5000) as usize,
+                limit: limit(args, 200, 5000),
             };
             let t = chart::timeline::timeline(practice.reader(), &id, &f)?;
             log(
@@ -618,13 +621,8 @@ fn fixed(
             get_row(practice, def, &id)
         }
         "code.search" => {
-            let q = str_arg(args, "query")
-                .ok_or_else(|| ChartError::invalid("query", "is required"))?;
-            let limit = args
-                .get("limit")
-                .and_then(Json::as_u64)
-                .unwrap_or(20)
-                .clamp(1, 200) as usize;
+            let q = required(args, "query")?;
+            let limit = limit(args, 20, 200);
             let out: Vec<Json> = match str_arg(args, "system").unwrap_or("icd10") {
                 "icd10" => crate::codes::icd10::search(q, limit)
                     .into_iter()
@@ -659,12 +657,9 @@ fn fixed(
             Ok(Json::Array(out))
         }
         "user.create" => {
-            let name =
-                str_arg(args, "name").ok_or_else(|| ChartError::invalid("name", "is required"))?;
-            let role =
-                str_arg(args, "role").ok_or_else(|| ChartError::invalid("role", "is required"))?;
-            let pass = str_arg(args, "password")
-                .ok_or_else(|| ChartError::invalid("password", "is required"))?;
+            let name = required(args, "name")?;
+            let role = required(args, "role")?;
+            let pass = required(args, "password")?;
             let (_, change) = access::users::create(
                 practice.reader(),
                 practice.ids.as_ref(),
@@ -689,8 +684,7 @@ fn fixed(
             user_json(practice, str_arg(args, "name").unwrap_or_default())
         }
         "setting.set" => {
-            let name =
-                str_arg(args, "name").ok_or_else(|| ChartError::invalid("name", "is required"))?;
+            let name = required(args, "name")?;
             let value = match args.get("value") {
                 Some(Json::String(s)) => s.clone(),
                 Some(Json::Number(n)) => n.to_string(),
