@@ -34,7 +34,7 @@ CREATE TABLE ledger_change (
     entity TEXT NOT NULL,
     row TEXT NOT NULL,
     op TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX ledger_change_row ON ledger_change(row, commit_ord);
 
 -- The newest commit of every device this workstation holds: the end of each chain.

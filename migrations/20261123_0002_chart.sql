@@ -190,7 +190,6 @@ CREATE TABLE encounter (
     retract_reason TEXT
 );
 
-CREATE INDEX encounter_patient ON encounter(patient);
 
 CREATE TABLE observation (
     id TEXT PRIMARY KEY NOT NULL,
@@ -221,7 +220,6 @@ CREATE TABLE observation (
     retract_reason TEXT
 );
 
-CREATE INDEX observation_patient ON observation(patient);
 
 CREATE TABLE note (
     id TEXT PRIMARY KEY NOT NULL,
@@ -375,6 +373,8 @@ CREATE TABLE document (
 
 CREATE INDEX document_patient ON document(patient);
 
+-- These two also serve look-ups by patient alone (their first column), so observation
+-- and encounter have no separate patient index: one fewer tree to update per write.
 CREATE INDEX observation_series ON observation(patient, code, effective);
 
 CREATE INDEX encounter_start ON encounter(patient, start);
