@@ -13,6 +13,11 @@ use chartkeep::vault::{self, Secret};
 use serde_json::json;
 
 fn main() {
+    // Phase timings (no patient data): CHARTKEEP_LOG=chartkeep=debug
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("CHARTKEEP_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
     let mut args = std::env::args().skip(1);
     let what = args
         .next()

@@ -278,8 +278,25 @@ impl Practice {
     }
 
     /// Replays the ledger; with `replace`, the result becomes the live projections.
-    pub fn rebuild(&mut self, replace: bool) -> Result<ledger::rebuild::Report, LedgerError> {
-        ledger::rebuild::rebuild(&mut self.write, &self.read, &self.gate, &CATALOGUE, replace)
+    pub fn rebuild(&mut self, replace: bool) -> Result<ledger::rebuild::Report, PracticeError> {
+        let mut scratch = db::open_scratch(&self.dir, &self.key)?;
+        let result = ledger::rebuild::rebuild(
+            ledger::rebuild::Connections {
+                write: &mut self.write,
+                live: &mut self.read,
+                scratch: &mut scratch,
+            },
+            &self.gate,
+            &CATALOGUE,
+            replace,
+        );
+        drop(scratch);
+        // The scratch file goes whatever happened; failing to remove it is worth saying
+        // only when the rebuild itself went well.
+        let removed = db::remove_scratch(&self.dir);
+        let report = result?;
+        removed?;
+        Ok(report)
     }
 
     /// Writes one access-log entry (reads are logged, not committed to the ledger).

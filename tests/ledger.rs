@@ -764,6 +764,95 @@ fn a_cut_off_last_commit_shows_in_rebuild() {
     );
 }
 
+#[test]
+fn a_real_rebuild_puts_altered_projections_back_and_leaves_no_scratch_file() {
+    let (mut env, mut doc) = open_clinic();
+    let p = &mut env.practice;
+    let patient = id(&call(
+        p,
+        &mut doc,
+        "patient.create",
+        json!({"family": "Altered", "given": ["Ada"], "birth_date": "1970-01-01", "sex": "female"}),
+    ));
+    let problem = id(&call(
+        p,
+        &mut doc,
+        "problem.add",
+        json!({"patient": patient, "code": "E11.9"}),
+    ));
+    assert_intact(p, "before");
+    // A stray tool with the key writes around the ledger: it edits a problem, adds a row
+    // nobody committed, and removes the patient from the search index.
+    let gate = chartkeep::vault::db::Gate::default();
+    let conn = chartkeep::vault::db::open(
+        &chartkeep::vault::db_path(p.dir()),
+        p.key(),
+        chartkeep::vault::db::Access::Write { create: false },
+        &gate,
+    )
+    .unwrap();
+    gate.open();
+    conn.execute_batch(&format!(
+        "UPDATE problem SET status = 'resolved' WHERE id = '{problem}';
+         INSERT INTO problem (id, patient, display, status, created_change, created_at, created_by, updated_at, updated_by)
+             SELECT '00000000-0000-7000-8000-000000000001', patient, 'forged', 'active', created_change, created_at, created_by, updated_at, updated_by FROM problem;
+         DELETE FROM patient_fts;"
+    ))
+    .unwrap();
+    drop(conn);
+    let found = |p: &mut Practice, doc: &mut Session| {
+        arr(&call(
+            p,
+            doc,
+            "patient.search",
+            json!({"query": "altered ada"}),
+        ))
+        .len()
+    };
+    assert_eq!(found(p, &mut doc), 0, "the search index was emptied");
+
+    let report = p.rebuild(true).expect("rebuild runs");
+    let named = |table: &str, kind: &str| {
+        report
+            .differences
+            .iter()
+            .any(|d| d.table == table && d.kind == kind)
+    };
+    assert!(
+        named("problem", "missing") && named("problem", "extra"),
+        "{:?}",
+        report.differences
+    );
+    assert!(named("patient_fts", "extra"), "{:?}", report.differences);
+    assert!(report.replaced);
+
+    let status: String = p
+        .reader()
+        .query_row(
+            "SELECT status FROM problem WHERE id = ?1",
+            [&problem],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        status, "active",
+        "the edited problem is back as the ledger has it"
+    );
+    assert_eq!(
+        count(p.reader(), "SELECT count(*) FROM problem"),
+        1,
+        "the forged row is gone"
+    );
+    assert_eq!(found(p, &mut doc), 1, "search finds the patient again");
+    assert_intact(p, "after");
+    let left: Vec<String> = std::fs::read_dir(p.dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("rebuild"))
+        .collect();
+    assert!(left.is_empty(), "scratch files left behind: {left:?}");
+}
+
 // ---------------------------------------------------------------------------------------
 // (d) Two workstations
 

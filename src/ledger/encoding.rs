@@ -186,17 +186,52 @@ impl<'a> Reader<'a> {
 }
 
 pub fn decode(buf: &[u8]) -> Result<CommitBody, DecodeError> {
+    let mut changes = Vec::new();
+    let head = decode_each(buf, |_, c| {
+        changes.push(c);
+        Ok::<(), DecodeError>(())
+    })?;
+    Ok(CommitBody {
+        device_key: head.device_key,
+        seq: head.seq,
+        hlc: head.hlc,
+        author: head.author,
+        prev: head.prev,
+        changes,
+    })
+}
+
+/// The part of a commit body before its changes.
+#[derive(Debug, Clone)]
+pub struct BodyHead {
+    pub device_key: [u8; 32],
+    pub seq: u64,
+    pub hlc: u64,
+    pub author: Uuid,
+    pub prev: [u8; 32],
+}
+
+/// Decodes a body one change at a time, handing each to `each` as soon as it is read, with
+/// the same checks as [`decode`]. A replay uses this: building and then dropping a vector
+/// of hundreds of changes per commit cost it more than projecting them. An error found
+/// after some changes were handed over is still an error; the caller's transaction is
+/// what makes the commit all or nothing.
+pub fn decode_each<E: From<DecodeError>>(
+    buf: &[u8],
+    mut each: impl FnMut(&BodyHead, Change) -> Result<(), E>,
+) -> Result<BodyHead, E> {
     let mut r = Reader { buf, pos: 0 };
     if r.array::<4>()? != MAGIC {
-        return Err(DecodeError("unknown magic or version"));
+        return Err(DecodeError("unknown magic or version").into());
     }
-    let device_key = r.array::<32>()?;
-    let seq = r.varint()?;
-    let hlc = u64::from_be_bytes(r.array::<8>()?);
-    let author = r.uuid()?;
-    let prev = r.array::<32>()?;
+    let head = BodyHead {
+        device_key: r.array::<32>()?,
+        seq: r.varint()?,
+        hlc: u64::from_be_bytes(r.array::<8>()?),
+        author: r.uuid()?,
+        prev: r.array::<32>()?,
+    };
     let n = r.len()?;
-    let mut changes = Vec::with_capacity(n.min(4096));
     for _ in 0..n {
         let id = r.uuid()?;
         let entity = r.string()?;
@@ -208,7 +243,7 @@ pub fn decode(buf: &[u8]) -> Result<CommitBody, DecodeError> {
             let name = r.string()?;
             if let Some((last, _)) = fields.last() {
                 if *last >= name {
-                    return Err(DecodeError("fields not in canonical order"));
+                    return Err(DecodeError("fields not in canonical order").into());
                 }
             }
             let v = r.value()?;
@@ -219,30 +254,26 @@ pub fn decode(buf: &[u8]) -> Result<CommitBody, DecodeError> {
         for _ in 0..nb {
             let b = r.uuid()?;
             if base.last().is_some_and(|l| *l >= b) {
-                return Err(DecodeError("base not in canonical order"));
+                return Err(DecodeError("base not in canonical order").into());
             }
             base.push(b);
         }
-        changes.push(Change {
-            id,
-            entity,
-            row,
-            op,
-            fields,
-            base,
-        });
+        each(
+            &head,
+            Change {
+                id,
+                entity,
+                row,
+                op,
+                fields,
+                base,
+            },
+        )?;
     }
     if r.pos != buf.len() {
-        return Err(DecodeError("trailing bytes"));
+        return Err(DecodeError("trailing bytes").into());
     }
-    Ok(CommitBody {
-        device_key,
-        seq,
-        hlc,
-        author,
-        prev,
-        changes,
-    })
+    Ok(head)
 }
 
 #[cfg(test)]

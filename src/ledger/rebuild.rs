@@ -1,20 +1,22 @@
 //! Replaying the ledger into empty projections and comparing with the live tables.
 //!
 //! This is the test that projection code is right: the live tables must equal what the
-//! ledger alone produces. It runs inside one transaction, so `--check` leaves the live
-//! tables untouched and a real rebuild replaces them whole.
+//! ledger alone produces. The replay writes into a scratch database (its own encrypted
+//! file, no journal, no secondary indexes) rather than into the live tables inside a
+//! transaction: a replay of millions of changes then writes each page once, instead of
+//! spilling gigabytes into the WAL only to roll them back, and `--check` never writes to
+//! the live tables at all. While one thread replays, another reads the live tables.
 //!
-//! Tables are compared by digest rather than by copying them: every row is hashed before
-//! and after the replay (64-bit key and row hashes, 16 bytes a row), so a practice of
-//! millions of rows is compared in one streaming pass with little memory. Only when digests
-//! differ are the differing keys looked up. Secondary indexes are dropped during the replay
-//! and built again after it, which is much faster than maintaining them row by row.
+//! Tables are compared by digest rather than by copying them: every row is hashed
+//! (64-bit key and row hashes, 16 bytes a row), so a practice of millions of rows is
+//! compared in one streaming pass with little memory. Only when digests differ are the
+//! differing keys looked up. A real rebuild then replaces just the tables that differ.
 
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rusqlite::types::ValueRef;
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 use super::schema::Catalogue;
 use super::{encoding, project, LedgerError};
@@ -37,7 +39,7 @@ pub struct Report {
     pub commits: u64,
     pub changes: u64,
     pub differences: Vec<Difference>,
-    /// Whether the replayed projections replaced the live ones.
+    /// Whether the live tables now equal the replay (the differing ones were replaced).
     pub replaced: bool,
 }
 
@@ -51,39 +53,163 @@ fn tables(cat: &Catalogue) -> Vec<&'static str> {
     t
 }
 
-/// Replays every commit. With `replace`, the result becomes the live projection; without,
-/// everything is rolled back and only the differences are reported.
-///
-/// `live` is a second connection to the same database (the practice's read connection):
-/// it still sees the tables as they were, so the keys of rows the replay did not produce
-/// can be named without keeping a copy of the tables.
+/// The connections a rebuild works with.
+pub struct Connections<'a> {
+    /// The practice's write connection. It reads the ledger, holds the write lock for the
+    /// whole rebuild so that nothing moves while the other connections read, and (with
+    /// `replace`) takes the replayed tables.
+    pub write: &'a mut Connection,
+    /// A second connection to the practice database (the read connection): it digests
+    /// the live tables on another thread while the replay runs.
+    pub live: &'a mut Connection,
+    /// A connection to an empty scratch database that receives the replay.
+    pub scratch: &'a mut Connection,
+}
+
+/// Replays every commit into the scratch database and compares the result with the live
+/// projections. With `replace`, every live table that differs is replaced by its replay.
 pub fn rebuild(
-    conn: &mut Connection,
-    live: &Connection,
+    c: Connections<'_>,
     gate: &Gate,
     cat: &Catalogue,
     replace: bool,
 ) -> Result<Report, LedgerError> {
-    // `live` cannot see this transaction's writes until it commits, so it keeps showing
-    // the tables as they were.
-    // A large page cache for the replay: it touches every page of every projection.
-    let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
-    conn.execute_batch("PRAGMA cache_size = -524288;")?;
-    let tx = conn.transaction()?;
-    gate.open();
-    let result = replay_and_compare(&tx, live, cat);
-    gate.close();
-    let outcome = result.and_then(|mut report| {
-        if replace {
-            tx.commit()?;
-            report.replaced = true;
-        } else {
-            tx.rollback()?;
-        }
-        Ok(report)
+    let tx = c
+        .write
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let started = std::time::Instant::now();
+    let shapes = shapes(&tx, &tables(cat))?;
+    for s in &shapes {
+        c.scratch.execute_batch(&s.create)?;
+    }
+    // The replay is never committed: it is read back inside its own transaction and then
+    // rolled back, so its pages reach the scratch file only when the cache overflows.
+    let scratch_tx = c.scratch.transaction()?;
+    let scratch: &Connection = &scratch_tx;
+    let (before, replayed) = std::thread::scope(|threads| {
+        let (live, shapes) = (&mut *c.live, &shapes);
+        let digests = threads.spawn(move || {
+            shapes
+                .iter()
+                .map(|s| digest(live, s))
+                .collect::<Result<Vec<Digest>, LedgerError>>()
+                .inspect(|_| {
+                    tracing::debug!(ms = started.elapsed().as_millis(), "live tables digested")
+                })
+        });
+        let replayed = replay(&tx, scratch, cat);
+        tracing::debug!(ms = started.elapsed().as_millis(), "ledger replayed");
+        let before = digests
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (before, replayed)
     });
-    conn.execute_batch(&format!("PRAGMA cache_size = {cache};"))?;
-    outcome
+    let (before, (commits, changes)) = (before?, replayed?);
+    let mut report = Report {
+        commits,
+        changes,
+        differences: Vec::new(),
+        replaced: false,
+    };
+    let mut differing = Vec::new();
+    for (s, before) in shapes.iter().zip(&before) {
+        let after = digest(scratch, s)?;
+        let extra = only_in(&after, before);
+        let gone = only_in(before, &after);
+        if extra.is_empty() && gone.is_empty() {
+            continue;
+        }
+        differing.push(s);
+        for (kind, conn, keys) in [("extra", scratch, &extra), ("missing", &*c.live, &gone)] {
+            if keys.is_empty() {
+                continue;
+            }
+            for key in keys_for(conn, s, keys)? {
+                report.differences.push(Difference {
+                    table: s.name.to_string(),
+                    kind,
+                    key,
+                });
+            }
+        }
+    }
+    tracing::debug!(ms = started.elapsed().as_millis(), "replay compared");
+    report.differences.truncate(MAX_REPORTED);
+    if replace {
+        gate.open();
+        let copied = differing
+            .iter()
+            .try_for_each(|s| replace_table(&tx, scratch, s));
+        gate.close();
+        copied?;
+        tx.commit()?;
+        report.replaced = true;
+    } else {
+        tx.rollback()?;
+    }
+    Ok(report)
+}
+
+/// What the rebuild needs to know of one projection table.
+struct Shape {
+    name: &'static str,
+    /// Its `CREATE` statement, as the live database has it.
+    create: String,
+    /// Whether rows are compared with their rowid: the search index points at patients
+    /// by rowid, so its rowids are part of what must match.
+    rowid: bool,
+}
+
+fn shapes(conn: &Connection, tables: &[&'static str]) -> Result<Vec<Shape>, LedgerError> {
+    let mut stmt =
+        conn.prepare("SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = ?1")?;
+    tables
+        .iter()
+        .map(|&name| {
+            let create: String = stmt.query_row([name], |r| r.get(0))?;
+            let rowid = create
+                .to_ascii_uppercase()
+                .starts_with("CREATE VIRTUAL TABLE");
+            Ok(Shape {
+                name,
+                create,
+                rowid,
+            })
+        })
+        .collect()
+}
+
+fn select_all(s: &Shape) -> String {
+    let rowid = if s.rowid { "rowid, " } else { "" };
+    format!("SELECT {rowid}* FROM main.\"{}\"", s.name)
+}
+
+/// Replaces a live table by its replay, rowids included. Rows are copied through this
+/// process: the scratch database cannot be attached to the write connection while that
+/// connection holds the write lock, as it does for the whole rebuild.
+fn replace_table(tx: &Connection, scratch: &Connection, s: &Shape) -> Result<(), LedgerError> {
+    let mut read = scratch.prepare(&select_all(s))?;
+    let names: Vec<String> = read
+        .column_names()
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect();
+    let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+    tx.execute_batch(&format!("DELETE FROM main.\"{}\";", s.name))?;
+    let mut write = tx.prepare(&format!(
+        "INSERT INTO main.\"{}\" ({}) VALUES ({})",
+        s.name,
+        names.join(", "),
+        marks.join(", ")
+    ))?;
+    let n = names.len();
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let values: Vec<rusqlite::types::Value> =
+            (0..n).map(|i| r.get(i)).collect::<Result<_, _>>()?;
+        write.execute(rusqlite::params_from_iter(values))?;
+    }
+    Ok(())
 }
 
 type Digest = Vec<(u64, u64)>;
@@ -99,8 +225,8 @@ fn hash_value(h: &mut DefaultHasher, v: ValueRef<'_>) {
 }
 
 /// (hash of the first column, hash of the whole row) for every row, sorted.
-fn digest(tx: &Connection, table: &str) -> Result<Digest, LedgerError> {
-    let mut stmt = tx.prepare(&format!("SELECT * FROM main.\"{table}\""))?;
+fn digest(conn: &Connection, s: &Shape) -> Result<Digest, LedgerError> {
+    let mut stmt = conn.prepare(&select_all(s))?;
     let n = stmt.column_count();
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();
@@ -135,13 +261,14 @@ fn only_in(a: &Digest, b: &Digest) -> HashSet<u64> {
     out
 }
 
-/// The first-column values of the rows whose key hashes are in `wanted`.
+/// The first-column values (rowids for the search index) of the rows whose key hashes
+/// are in `wanted`.
 fn keys_for(
     conn: &Connection,
-    table: &str,
+    s: &Shape,
     wanted: &HashSet<u64>,
 ) -> Result<Vec<String>, LedgerError> {
-    let mut stmt = conn.prepare(&format!("SELECT * FROM main.\"{table}\""))?;
+    let mut stmt = conn.prepare(&select_all(s))?;
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
@@ -162,110 +289,40 @@ fn keys_for(
     Ok(out)
 }
 
-/// Secondary indexes and guard triggers of the projection tables: (type, name, CREATE
-/// statement). The replay runs without them and puts them back before it commits: one
-/// index build beats a million index updates, and without per-row triggers `DELETE` can
-/// drop a table's pages whole. The gate is open for the whole rebuild anyway.
-fn secondary_indexes(
-    tx: &Connection,
-    tables: &[&str],
-) -> Result<Vec<(String, String, String)>, LedgerError> {
-    let mut stmt = tx.prepare(
-        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = ?1 AND sql IS NOT NULL",
-    )?;
-    let mut out = Vec::new();
-    for t in tables {
-        let rows = stmt.query_map([t], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        for r in rows {
-            out.push(r?);
-        }
-    }
-    Ok(out)
-}
-
-/// Empties the projections and replays the ledger into them.
-fn clear_and_replay(
-    tx: &Connection,
+/// Projects every stored commit, in the order this workstation applied them, into `out`.
+fn replay(
+    ledger: &Connection,
+    out: &Connection,
     cat: &Catalogue,
-    tables: &[&str],
 ) -> Result<(u64, u64), LedgerError> {
-    let indexes = secondary_indexes(tx, tables)?;
-    for (kind, name, _) in &indexes {
-        tx.execute_batch(&format!("DROP {kind} main.\"{name}\";"))?;
-    }
-    for t in tables {
-        tx.execute_batch(&format!("DELETE FROM main.\"{t}\";"))?;
-    }
-    let counts = replay(tx, cat)?;
-    for (_, _, sql) in &indexes {
-        tx.execute_batch(sql)?;
-    }
-    Ok(counts)
-}
-
-fn replay_and_compare(
-    tx: &Connection,
-    live: &Connection,
-    cat: &Catalogue,
-) -> Result<Report, LedgerError> {
-    let tables = tables(cat);
-    let before: Vec<Digest> = tables
-        .iter()
-        .map(|t| digest(tx, t))
-        .collect::<Result<_, _>>()?;
-    let (commits, changes) = clear_and_replay(tx, cat, &tables)?;
-    let mut differences = Vec::new();
-    for (i, t) in tables.iter().enumerate() {
-        let after = digest(tx, t)?;
-        let extra = only_in(&after, &before[i]);
-        if !extra.is_empty() {
-            for key in keys_for(tx, t, &extra)? {
-                differences.push(Difference {
-                    table: t.to_string(),
-                    kind: "extra",
-                    key,
-                });
-            }
-        }
-        let gone = only_in(&before[i], &after);
-        if !gone.is_empty() {
-            for key in keys_for(live, t, &gone)? {
-                differences.push(Difference {
-                    table: t.to_string(),
-                    kind: "missing",
-                    key,
-                });
-            }
-        }
-    }
-    differences.truncate(MAX_REPORTED);
-    Ok(Report {
-        commits,
-        changes,
-        differences,
-        replaced: false,
-    })
-}
-
-/// Projects every stored commit, in the order this workstation applied them.
-fn replay(tx: &Connection, cat: &Catalogue) -> Result<(u64, u64), LedgerError> {
-    let mut stmt = tx.prepare("SELECT body FROM ledger_commit ORDER BY ord")?;
+    let mut stmt = ledger.prepare("SELECT body FROM ledger_commit ORDER BY ord")?;
     let mut rows = stmt.query([])?;
     let (mut commits, mut changes) = (0u64, 0u64);
+    let mut device: Option<([u8; 32], [u8; 32])> = None;
     while let Some(r) = rows.next()? {
-        let body = encoding::decode(r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?)?;
-        let origin = project::Origin {
-            hlc: body.hlc,
-            device: super::commit::device_id(&body.device_key),
-            author: body.author,
-        };
-        for c in &body.changes {
+        let body = r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+        encoding::decode_each(body, |head, c| {
+            // A device id is a hash of its key; consecutive commits mostly share one.
+            let id = match device {
+                Some((key, id)) if key == head.device_key => id,
+                _ => {
+                    let id = super::commit::device_id(&head.device_key);
+                    device = Some((head.device_key, id));
+                    id
+                }
+            };
+            let origin = project::Origin {
+                hlc: head.hlc,
+                device: id,
+                author: head.author,
+            };
             let def = cat.entity(&c.entity).ok_or_else(|| {
                 LedgerError::Invalid(format!("unknown kind of record '{}'", c.entity))
             })?;
-            project::apply_change(tx, cat, def, c, &origin)?;
+            project::apply_change(out, cat, def, &c, &origin)?;
             changes += 1;
-        }
+            Ok::<(), LedgerError>(())
+        })?;
         commits += 1;
     }
     Ok((commits, changes))

@@ -145,3 +145,50 @@ pub fn attach_access_log(conn: &Connection, dir: &Path, key: &DbKey) -> Result<(
         .or_else(|_| conn.execute_batch("PRAGMA access.synchronous = NORMAL;"))?;
     Ok(())
 }
+
+/// The rebuild's scratch database: a replay of the ledger, thrown away afterwards.
+pub const SCRATCH_FILE: &str = "chartkeep-rebuild.db";
+
+/// A scratch database in the practice folder, empty, encrypted with the practice key.
+///
+/// Its journal is in memory and it is never synced: everything in it can be produced again
+/// from the ledger, so a crash costs nothing but the file, which the next scratch replaces.
+/// (A journal at all, because the rebuild rolls its replay back rather than writing it.)
+/// Its pages are encrypted like the practice's, so a leftover reveals nothing.
+pub fn open_scratch(dir: &Path, key: &DbKey) -> Result<Connection, VaultError> {
+    let path = dir.join(SCRATCH_FILE);
+    remove_scratch(dir)?;
+    create_private(&path)?;
+    let conn = Connection::open_with_flags(
+        &path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.pragma_update(None, "key", key.sqlcipher_pragma())?;
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    // Larger pages than the practice's own: the replay writes and reads back gigabytes,
+    // and a quarter of the pages means a quarter of the system calls and per-page crypto
+    // set-up (75 s instead of 89 s for 10 M changes). Every page keeps its HMAC, so a
+    // scratch file altered during a rebuild cannot slip rows into the live tables.
+    conn.execute_batch("PRAGMA cipher_page_size = 16384;")?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = MEMORY;
+         PRAGMA synchronous = OFF;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -262144;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(256);
+    Ok(conn)
+}
+
+/// Removes the scratch database and any journal SQLite left beside it.
+pub fn remove_scratch(dir: &Path) -> Result<(), VaultError> {
+    for name in [SCRATCH_FILE, "chartkeep-rebuild.db-journal"] {
+        let path = dir.join(name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(VaultError::Io(path, e)),
+        }
+    }
+    Ok(())
+}
