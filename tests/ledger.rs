@@ -721,22 +721,27 @@ fn tampering_with_stored_commits_is_detected() {
     );
 }
 
+/// A new patient with one problem (type 2 diabetes); returns the problem's id.
+fn patient_with_problem(p: &mut Practice, doc: &mut Session, family: &str, given: &str) -> String {
+    let patient = id(&call(
+        p,
+        doc,
+        "patient.create",
+        json!({"family": family, "given": [given], "birth_date": "1970-01-01", "sex": "female"}),
+    ));
+    id(&call(
+        p,
+        doc,
+        "problem.add",
+        json!({"patient": patient, "code": "E11.9"}),
+    ))
+}
+
 #[test]
 fn a_cut_off_last_commit_shows_in_rebuild() {
     let (mut env, mut doc) = open_clinic();
     let p = &mut env.practice;
-    let patient = id(&call(
-        p,
-        &mut doc,
-        "patient.create",
-        json!({"family": "Truncated", "given": ["Tia"], "birth_date": "1970-01-01", "sex": "female"}),
-    ));
-    call(
-        p,
-        &mut doc,
-        "problem.add",
-        json!({"patient": patient, "code": "E11.9"}),
-    );
+    patient_with_problem(p, &mut doc, "Truncated", "Tia");
     assert_intact(p, "before");
     let conn = raw(p);
     drop_ledger_triggers(&conn);
@@ -768,18 +773,7 @@ fn a_cut_off_last_commit_shows_in_rebuild() {
 fn a_real_rebuild_puts_altered_projections_back_and_leaves_no_scratch_file() {
     let (mut env, mut doc) = open_clinic();
     let p = &mut env.practice;
-    let patient = id(&call(
-        p,
-        &mut doc,
-        "patient.create",
-        json!({"family": "Altered", "given": ["Ada"], "birth_date": "1970-01-01", "sex": "female"}),
-    ));
-    let problem = id(&call(
-        p,
-        &mut doc,
-        "problem.add",
-        json!({"patient": patient, "code": "E11.9"}),
-    ));
+    let problem = patient_with_problem(p, &mut doc, "Altered", "Ada");
     assert_intact(p, "before");
     // A stray tool with the key writes around the ledger: it edits a problem, adds a row
     // nobody committed, and removes the patient from the search index.
