@@ -2,15 +2,15 @@
 //!
 //! This is the test that projection code is right: the live tables must equal what the
 //! ledger alone produces. The replay writes into a scratch database (its own encrypted
-//! file, no journal, no secondary indexes) rather than into the live tables inside a
-//! transaction: a replay of millions of changes then writes each page once, instead of
-//! spilling gigabytes into the WAL only to roll them back, and `--check` never writes to
-//! the live tables at all. While one thread replays, another reads the live tables.
+//! file beside the practice, no secondary indexes, never synced or committed) rather than
+//! into the live tables: a replay of millions of changes in the live database spilled
+//! gigabytes into its WAL only to roll them back, and `--check` now never writes to the
+//! live tables at all. While one thread replays, another reads the live tables.
 //!
-//! Tables are compared by digest rather than by copying them: every row is hashed
-//! (64-bit key and row hashes, 16 bytes a row), so a practice of millions of rows is
-//! compared in one streaming pass with little memory. Only when digests differ are the
-//! differing keys looked up. A real rebuild then replaces just the tables that differ.
+//! Tables are compared by digest rather than by copying them: every row is hashed (64
+//! bits, 8 bytes a row), so a practice of millions of rows is compared in one streaming
+//! pass with little memory. Only when digests differ are the differing rows looked up
+//! again to name their keys. A real rebuild then replaces just the tables that differ.
 
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -212,7 +212,8 @@ fn replace_table(tx: &Connection, scratch: &Connection, s: &Shape) -> Result<(),
     Ok(())
 }
 
-type Digest = Vec<(u64, u64)>;
+/// The hash of every row (all columns, the key included), sorted: 8 bytes a row.
+type Digest = Vec<u64>;
 
 fn hash_value(h: &mut DefaultHasher, v: ValueRef<'_>) {
     match v {
@@ -224,32 +225,33 @@ fn hash_value(h: &mut DefaultHasher, v: ValueRef<'_>) {
     }
 }
 
-/// (hash of the first column, hash of the whole row) for every row, sorted.
+fn hash_row(r: &rusqlite::Row<'_>, columns: usize) -> rusqlite::Result<u64> {
+    let mut h = DefaultHasher::new();
+    for i in 0..columns {
+        hash_value(&mut h, r.get_ref(i)?);
+    }
+    Ok(h.finish())
+}
+
 fn digest(conn: &Connection, s: &Shape) -> Result<Digest, LedgerError> {
     let mut stmt = conn.prepare(&select_all(s))?;
     let n = stmt.column_count();
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let mut key = DefaultHasher::new();
-        hash_value(&mut key, r.get_ref(0)?);
-        let mut all = DefaultHasher::new();
-        for i in 0..n {
-            hash_value(&mut all, r.get_ref(i)?);
-        }
-        out.push((key.finish(), all.finish()));
+        out.push(hash_row(r, n)?);
     }
     out.sort_unstable();
     Ok(out)
 }
 
-/// Rows of `a` that are not in `b` (both sorted), as key hashes.
+/// Row hashes of `a` that are not in `b` (both sorted).
 fn only_in(a: &Digest, b: &Digest) -> HashSet<u64> {
     let (mut i, mut j) = (0, 0);
     let mut out = HashSet::new();
     while i < a.len() {
         if j >= b.len() || a[i] < b[j] {
-            out.insert(a[i].0);
+            out.insert(a[i]);
             i += 1;
         } else if a[i] == b[j] {
             i += 1;
@@ -261,22 +263,20 @@ fn only_in(a: &Digest, b: &Digest) -> HashSet<u64> {
     out
 }
 
-/// The first-column values (rowids for the search index) of the rows whose key hashes
-/// are in `wanted`.
+/// The first-column values (rowids for the search index) of the rows whose hashes are in
+/// `wanted`.
 fn keys_for(
     conn: &Connection,
     s: &Shape,
     wanted: &HashSet<u64>,
 ) -> Result<Vec<String>, LedgerError> {
     let mut stmt = conn.prepare(&select_all(s))?;
+    let n = stmt.column_count();
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let v = r.get_ref(0)?;
-        let mut h = DefaultHasher::new();
-        hash_value(&mut h, v);
-        if wanted.contains(&h.finish()) {
-            out.push(match v {
+        if wanted.contains(&hash_row(r, n)?) {
+            out.push(match r.get_ref(0)? {
                 ValueRef::Text(s) => String::from_utf8_lossy(s).into_owned(),
                 ValueRef::Integer(i) => i.to_string(),
                 other => format!("{other:?}"),
