@@ -174,7 +174,7 @@ pub fn open_scratch(dir: &Path, key: &DbKey) -> Result<Connection, VaultError> {
         "PRAGMA journal_mode = MEMORY;
          PRAGMA synchronous = OFF;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -262144;",
+         PRAGMA cache_size = -131072;",
     )?;
     conn.set_prepared_statement_cache_capacity(256);
     Ok(conn)
