@@ -770,7 +770,7 @@ fn a_cut_off_last_commit_shows_in_rebuild() {
 }
 
 #[test]
-fn a_real_rebuild_puts_altered_projections_back_and_leaves_no_scratch_file() {
+fn a_real_rebuild_puts_altered_projections_back_and_leaves_no_scratch_file_behind() {
     let (mut env, mut doc) = open_clinic();
     let p = &mut env.practice;
     let problem = patient_with_problem(p, &mut doc, "Altered", "Ada");
@@ -804,6 +804,12 @@ fn a_real_rebuild_puts_altered_projections_back_and_leaves_no_scratch_file() {
         .len()
     };
     assert_eq!(found(p, &mut doc), 0, "the search index was emptied");
+    // A rebuild that was killed left its scratch file behind; the next one replaces it.
+    std::fs::write(
+        p.dir().join(chartkeep::vault::db::SCRATCH_FILE),
+        b"left by a killed rebuild",
+    )
+    .unwrap();
 
     let report = p.rebuild(true).expect("rebuild runs");
     let named = |table: &str, kind: &str| {
