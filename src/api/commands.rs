@@ -124,18 +124,23 @@ pub fn describe() -> Vec<CommandDoc> {
                 })
                 .collect();
             let noun = def.name.replace('_', " ");
+            let a = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
             let (summary, request, response) = match *verb {
-                "add" => (format!("Add a {noun} to a patient's chart."), {
+                "add" => (format!("Add {a} {noun} to a patient's chart."), {
                     let mut m = fields.clone();
                     m.insert("patient".into(), Json::from("…"));
                     Json::Object(m)
                 }, format!("the {noun}, with id and version")),
-                "update" => (format!("Change fields of a {noun}; pass `version` from your read to have concurrent edits flagged."),
+                "update" => (format!("Change fields of {a} {noun}; pass `version` from your read to have concurrent edits flagged."),
                     json!({"id": "…", "version": ["…"], "<field>": "<value>"}), format!("the {noun}")),
-                "retract" => (format!("Mark a {noun} entered in error, with a reason (never deleted)."), json!({"id": "…", "reason": "…"}), format!("the {noun}")),
+                "retract" => (format!("Mark {a} {noun} entered in error, with a reason (never deleted)."), json!({"id": "…", "reason": "…"}), format!("the {noun}")),
                 "get" => (format!("One {noun}."), json!({"id": "…"}), format!("the {noun}")),
                 "list" => (format!("A patient's {noun} entries, oldest first."), json!({"patient": "…", "include_retracted": false}), format!("a list of {noun} entries")),
-                _ => (format!("Every change to a {noun}, with who, when and where."), json!({"id": "…"}), "a list of changes".to_string()),
+                _ => (format!("Every change to {a} {noun}, with who, when and where."), json!({"id": "…"}), "a list of changes".to_string()),
             };
             out.push(CommandDoc {
                 name: format!("{}.{verb}", def.name),
