@@ -158,6 +158,9 @@ struct Shape {
     /// Whether rows are compared with their rowid: the search index points at patients
     /// by rowid, so its rowids are part of what must match.
     rowid: bool,
+    /// Whether the table has rowids at all (not `WITHOUT ROWID`). A replaced table keeps
+    /// the replay's rowids, so the search index and the patients it points at agree.
+    has_rowid: bool,
 }
 
 fn shapes(conn: &Connection, tables: &[&'static str]) -> Result<Vec<Shape>, LedgerError> {
@@ -167,13 +170,12 @@ fn shapes(conn: &Connection, tables: &[&'static str]) -> Result<Vec<Shape>, Ledg
         .iter()
         .map(|&name| {
             let create: String = stmt.query_row([name], |r| r.get(0))?;
-            let rowid = create
-                .to_ascii_uppercase()
-                .starts_with("CREATE VIRTUAL TABLE");
+            let upper = create.to_ascii_uppercase();
             Ok(Shape {
                 name,
+                rowid: upper.starts_with("CREATE VIRTUAL TABLE"),
+                has_rowid: !upper.contains("WITHOUT ROWID"),
                 create,
-                rowid,
             })
         })
         .collect()
@@ -184,11 +186,12 @@ fn select_all(s: &Shape) -> String {
     format!("SELECT {rowid}* FROM main.\"{}\"", s.name)
 }
 
-/// Replaces a live table by its replay, rowids included. Rows are copied through this
+/// Replaces a live table by its replay, rowids included (`rowid` is named as a column). Rows are copied through this
 /// process: the scratch database cannot be attached to the write connection while that
 /// connection holds the write lock, as it does for the whole rebuild.
 fn replace_table(tx: &Connection, scratch: &Connection, s: &Shape) -> Result<(), LedgerError> {
-    let mut read = scratch.prepare(&select_all(s))?;
+    let rowid = if s.has_rowid { "rowid, " } else { "" };
+    let mut read = scratch.prepare(&format!("SELECT {rowid}* FROM main.\"{}\"", s.name))?;
     let names: Vec<String> = read
         .column_names()
         .iter()
