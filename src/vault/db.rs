@@ -167,8 +167,9 @@ pub fn open_scratch(dir: &Path, key: &DbKey) -> Result<Connection, VaultError> {
     let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
     // Larger pages than the practice's own: the replay writes and reads back gigabytes,
     // and a quarter of the pages means a quarter of the system calls and per-page crypto
-    // set-up (75 s instead of 89 s for 10 M changes; BENCHMARKS.md has the command). Every page keeps its HMAC, so a
-    // scratch file altered during a rebuild cannot slip rows into the live tables.
+    // set-up (75 s instead of 89 s for 10 M changes; BENCHMARKS.md has the command).
+    // Every page keeps its HMAC, so a scratch file altered during a rebuild cannot slip
+    // rows into the live tables.
     conn.execute_batch("PRAGMA cipher_page_size = 16384;")?;
     conn.execute_batch(
         "PRAGMA journal_mode = MEMORY;
