@@ -49,8 +49,14 @@ enum Cmd {
     },
     /// Rotate the database key; prints a new recovery code (the old one stops working).
     Rekey,
-    /// Write a consistent, encrypted, self-verifying backup of the practice.
-    Backup { file: PathBuf },
+    /// Write a consistent, encrypted, self-verifying backup of the practice. Needs an
+    /// administrator's login (--user), or the recovery code in CHARTKEEP_RECOVERY_CODE; the
+    /// access log records it.
+    Backup {
+        file: PathBuf,
+        #[arg(long, env = "CHARTKEEP_USER")]
+        user: Option<String>,
+    },
     /// Restore a backup into an empty folder (--data), with its recovery code or passphrase.
     Restore {
         file: PathBuf,
@@ -396,10 +402,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("The database key was rotated; the old recovery code no longer opens this practice.");
             println!("Backups made before today still open with the old recovery code.");
         }
-        Cmd::Backup { file } => {
-            let (mut practice, _) = open(&dir)?;
-            let key = practice.key().clone();
-            let n = backup::backup(practice.writer(), &dir, &key, &file)?;
+        Cmd::Backup { file, user } => {
+            let n = match env_secret("CHARTKEEP_RECOVERY_CODE") {
+                Some(code) => {
+                    backup::finish_interrupted_rekey(&dir)?;
+                    let (key, h) = vault::unlock(&dir, Secret::RecoveryCode(&code))?;
+                    let mut practice = Practice::open(&dir, key, h, clock(), Arc::new(RandomIds))?;
+                    api::backup_with_recovery_code(&mut practice, &file)?
+                }
+                None => {
+                    let (mut practice, _) = open(&dir)?;
+                    let user = user.ok_or_else(|| {
+                        anyhow!("a backup needs an administrator: --user NAME (or CHARTKEEP_USER), or the recovery code in CHARTKEEP_RECOVERY_CODE")
+                    })?;
+                    let mut session = login(&mut practice, Some(user))?;
+                    api::backup(&mut practice, &mut session, &file)?
+                }
+            };
             println!(
                 "Backup written to {} ({} bytes, encrypted, checksummed).",
                 file.display(),

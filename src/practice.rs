@@ -42,6 +42,11 @@ pub static CATALOGUE: Catalogue = Catalogue {
     ],
     derived_tables: &["patient_fts"],
     row_hook: Some(chart::search::row_hook),
+    seals: &[ledger::schema::Seal {
+        entity: "note",
+        field: "status",
+        value: "signed",
+    }],
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -277,6 +282,12 @@ impl Practice {
             .apply(&mut self.write, &self.gate, encoded, signature)
     }
 
+    /// Writes a consistent, encrypted backup of the whole practice to `file`. Callers check
+    /// who may (the API: an administrator, or the holder of the recovery code) and log it.
+    pub fn backup(&mut self, file: &Path) -> Result<u64, VaultError> {
+        vault::backup::backup(&self.write, &self.dir, &self.key, file)
+    }
+
     /// Replays the ledger; with `replace`, the result becomes the live projections.
     pub fn rebuild(&mut self, replace: bool) -> Result<ledger::rebuild::Report, PracticeError> {
         let mut scratch = db::open_scratch(&self.dir, &self.key)?;
@@ -333,6 +344,8 @@ pub struct VerifyReport {
     pub projections: ledger::rebuild::Report,
     pub access_log_entries: Option<u64>,
     pub access_log_problem: Option<String>,
+    /// Signed notes whose content differs from the digest their signature recorded.
+    pub signed_notes: Vec<String>,
 }
 
 impl VerifyReport {
@@ -342,6 +355,7 @@ impl VerifyReport {
             && self.ledger.problems.is_empty()
             && self.projections.differences.is_empty()
             && self.access_log_problem.is_none()
+            && self.signed_notes.is_empty()
     }
 }
 
@@ -362,6 +376,7 @@ impl Practice {
         }
         let ledger_report = ledger::verify::verify(&self.read)?;
         let projections = self.rebuild(false)?;
+        let signed_notes = chart::notes::check_signed(&self.read)?;
         let (access_log_entries, access_log_problem) = match access::audit::verify(&self.read) {
             Ok(n) => (Some(n), None),
             Err(e) => (None, Some(e.to_string())),
@@ -373,6 +388,7 @@ impl Practice {
             projections,
             access_log_entries,
             access_log_problem,
+            signed_notes,
         })
     }
 
@@ -415,4 +431,55 @@ fn prepare_access_log(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CATALOGUE;
+    use crate::vault::migrate;
+
+    /// The entity definitions and the migrations describe the same tables: a field the
+    /// catalogue knows but no column holds (or a column no field names) would fail only when
+    /// a change first touched it, on some workstation, in some clinic.
+    #[test]
+    fn catalogue_matches_schema() {
+        let mut conn = rusqlite::Connection::open_in_memory().expect("in-memory database");
+        migrate::migrate(&mut conn, migrate::MIGRATIONS, "2026-01-01T00:00:00Z")
+            .expect("migrations apply");
+        const STANDARD: [&str; 8] = [
+            "id",
+            "created_change",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+            "retracted",
+            "retract_reason",
+        ];
+        for def in CATALOGUE.entities {
+            let mut columns: Vec<String> = conn
+                .prepare(&format!(
+                    "SELECT name FROM pragma_table_info('{}')",
+                    def.table
+                ))
+                .expect("table info")
+                .query_map([], |r| r.get(0))
+                .expect("columns")
+                .collect::<Result<_, _>>()
+                .expect("columns");
+            let mut expected: Vec<String> = STANDARD
+                .iter()
+                .copied()
+                .chain(def.fields.iter().map(|f| f.name))
+                .map(String::from)
+                .collect();
+            columns.sort();
+            expected.sort();
+            assert_eq!(
+                columns, expected,
+                "table {} of entity {}",
+                def.table, def.name
+            );
+        }
+    }
 }

@@ -201,7 +201,11 @@ fn exercise_kind(c: &mut Clinic, kind: &str, patient: &str) -> Result<(), String
         })?;
     }
 
-    let e = try_err(c, &format!("{kind}.retract"), json!({"id": rid}))?;
+    let e = try_err(
+        c,
+        &format!("{kind}.retract"),
+        json!({"id": rid, "version": v2}),
+    )?;
     check(
         e.code == "invalid_input" && e.message.contains("reason"),
         || format!("retract without reason: {} {}", e.code, e.message),
@@ -209,7 +213,7 @@ fn exercise_kind(c: &mut Clinic, kind: &str, patient: &str) -> Result<(), String
     let r = try_call(
         c,
         &format!("{kind}.retract"),
-        json!({"id": rid, "reason": "entered on the wrong chart"}),
+        json!({"id": rid, "version": v2, "reason": "entered on the wrong chart"}),
     )?;
     check(
         r["retracted"] == json!(true) && r["retract_reason"] == "entered on the wrong chart",
@@ -428,7 +432,10 @@ fn problem_codes_are_checked_against_icd10() {
             e.message
         );
     }
-    let e = c.doc_err("problem.update", json!({"id": id(&a), "code": "E11.999"}));
+    let e = c.doc_err(
+        "problem.update",
+        json!({"id": id(&a), "version": a["version"], "code": "E11.999"}),
+    );
     assert_error(&e, "invalid_code", "code");
     assert_eq!(c.commits(), before, "a refused code wrote nothing");
     let list = c.doc("problem.list", json!({"patient": p}));
@@ -451,7 +458,7 @@ fn chart_summary_shows_active_problems_meds_allergies_and_latest_vitals() {
     let wrong = c.doc("problem.add", json!({"patient": p, "code": "J45.909"}));
     c.doc(
         "problem.retract",
-        json!({"id": id(&wrong), "reason": "wrong patient"}),
+        json!({"id": id(&wrong), "version": wrong["version"], "reason": "wrong patient"}),
     );
     c.doc(
         "medication.add",
@@ -562,7 +569,7 @@ fn timeline_is_newest_first_and_filters_by_kind_and_date() {
     );
     c.doc(
         "encounter.retract",
-        json!({"id": id(&gone), "reason": "duplicate"}),
+        json!({"id": id(&gone), "version": gone["version"], "reason": "duplicate"}),
     );
 
     let kinds = |t: &Json| -> Vec<String> { arr(t).iter().map(|e| s(e, "kind")).collect() };
@@ -631,7 +638,7 @@ fn observation_series_is_oldest_first() {
     );
     c.doc(
         "observation.retract",
-        json!({"id": id(&wrong), "reason": "wrong patient"}),
+        json!({"id": id(&wrong), "version": wrong["version"], "reason": "wrong patient"}),
     );
     c.doc(
         "observation.add",
@@ -790,7 +797,7 @@ fn order_result_completes_the_order_and_links_results() {
     let before = c.commits();
     let res = c.doc(
         "order.result",
-        json!({"id": oid, "effective": "2026-10-31T10:00:00Z", "summary": "above goal",
+        json!({"id": oid, "version": order["version"], "effective": "2026-10-31T10:00:00Z", "summary": "above goal",
                "results": [{"code": "4548-4", "value_num": 7.2, "unit": "%", "ref_high": 5.6}]}),
     );
     assert_eq!(
@@ -815,7 +822,10 @@ fn order_result_completes_the_order_and_links_results() {
     );
 
     let before = c.commits();
-    let e = c.doc_err("order.result", json!({"id": oid}));
+    let e = c.doc_err(
+        "order.result",
+        json!({"id": oid, "version": got["version"]}),
+    );
     assert_error(&e, "invalid_input", "results");
     assert_eq!(c.commits(), before);
 }
@@ -837,24 +847,36 @@ fn signed_notes_are_immutable_and_take_amendments_and_addenda() {
     assert_error(&e, "invalid_input", "status");
     let e = c.doc_err("note.amend", json!({"id": nid, "text": "x", "reason": "y"}));
     assert_error(&e, "invalid_input", "id");
-    c.doc(
+    let edited = c.doc(
         "note.update",
-        json!({"id": nid, "assessment": "viral URI", "plan": "fluids"}),
+        json!({"id": nid, "version": note["version"], "assessment": "viral URI", "plan": "fluids"}),
     );
     let empty = c.doc("note.add", json!({"patient": p, "kind": "free"}));
-    let e = c.doc_err("note.sign", json!({"id": id(&empty)}));
+    let e = c.doc_err(
+        "note.sign",
+        json!({"id": id(&empty), "version": empty["version"]}),
+    );
     assert_error(&e, "invalid_input", "text");
 
-    let signed = c.doc("note.sign", json!({"id": nid}));
+    let signed = c.doc(
+        "note.sign",
+        json!({"id": nid, "version": edited["version"]}),
+    );
     assert_eq!(signed["status"], "signed");
-    assert_eq!(signed["signed_by"], "drlee");
+    assert_eq!(signed["signed_by"], c.doc.user.id.to_string().as_str());
     assert_eq!(signed["signed_at"], support::START);
     assert_eq!(signed["assessment"], "viral URI");
 
     let before = c.commits();
-    let e = c.doc_err("note.update", json!({"id": nid, "plan": "antibiotics"}));
+    let e = c.doc_err(
+        "note.update",
+        json!({"id": nid, "version": signed["version"], "plan": "antibiotics"}),
+    );
     assert_eq!(e.code, "record_immutable", "{}", e.message);
-    let e = c.doc_err("note.sign", json!({"id": nid}));
+    let e = c.doc_err(
+        "note.sign",
+        json!({"id": nid, "version": signed["version"]}),
+    );
     assert_eq!(e.code, "record_immutable");
     let e = c.doc_err(
         "note.amend",
@@ -1243,7 +1265,7 @@ fn fields_named_reason_are_kept() {
                 failures.push(format!("{kind}.add dropped 'reason': {v}"))
             }
             Ok(v) => {
-                let upd = json!({"id": id(&v), "reason": "changed"});
+                let upd = json!({"id": id(&v), "version": v["version"], "reason": "changed"});
                 match c.try_doc(&format!("{kind}.update"), upd) {
                     Ok(u) if u["reason"] == "changed" => {}
                     Ok(u) => failures.push(format!("{kind}.update ignored 'reason': {u}")),
@@ -1275,7 +1297,7 @@ fn document_title_can_change_without_resending_the_file() {
     let before = c.commits();
     let e = c.try_doc(
         "document.update",
-        json!({"id": id(&doc), "title": "Scan of the referral letter"}),
+        json!({"id": id(&doc), "version": doc["version"], "title": "Scan of the referral letter"}),
     );
     let updated =
         e.unwrap_or_else(|e| panic!("renaming a document failed: {} — {}", e.code, e.message));
@@ -1323,11 +1345,14 @@ fn patient_demographics_can_be_read_updated_and_retracted() {
     assert!(h.iter().all(|e| e["author_name"] == "drlee"));
     assert_eq!(h[1]["fields"]["preferred"], "Lulu");
 
-    let e = c.doc_err("patient.retract", json!({"id": pid}));
+    let e = c.doc_err(
+        "patient.retract",
+        json!({"id": pid, "version": updated["version"]}),
+    );
     assert_error(&e, "invalid_input", "reason");
     let r = c.doc(
         "patient.retract",
-        json!({"id": pid, "reason": "duplicate registration"}),
+        json!({"id": pid, "version": updated["version"], "reason": "duplicate registration"}),
     );
     assert_eq!(r["retracted"], json!(true));
     let before = c.commits();
@@ -1337,7 +1362,10 @@ fn patient_demographics_can_be_read_updated_and_retracted() {
     );
     let e = c.doc_err("problem.add", json!({"patient": pid, "code": "I10"}));
     assert_error(&e, "invalid_input", "patient");
-    let e = c.doc_err("patient.retract", json!({"id": pid, "reason": "again"}));
+    let e = c.doc_err(
+        "patient.retract",
+        json!({"id": pid, "version": r["version"], "reason": "again"}),
+    );
     assert_eq!(e.code, "invalid_input");
     assert_eq!(
         c.commits(),
@@ -1345,7 +1373,10 @@ fn patient_demographics_can_be_read_updated_and_retracted() {
         "nothing written for a retracted patient"
     );
     // Like every other record, a retracted patient can no longer be edited.
-    let e = c.try_doc("patient.update", json!({"id": pid, "preferred": "Lu"}));
+    let e = c.try_doc(
+        "patient.update",
+        json!({"id": pid, "version": r["version"], "preferred": "Lu"}),
+    );
     assert_eq!(
         c.commits(),
         before,

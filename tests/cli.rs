@@ -507,18 +507,40 @@ fn backup_restore_verify_rebuild_and_rekey() {
     assert_success(&out, "rebuild --check");
 
     let file = cli.path("practice.ckbackup");
+    // Every chart leaves in a backup: no login, or a clinician's, is refused.
     let out = cli
         .cmd(&cli.data)
         .arg("backup")
         .arg(&file)
         .output()
         .unwrap();
+    assert_failure(&out, "a backup with no login");
+    let out = cli
+        .cmd(&cli.data)
+        .env("CHARTKEEP_USER", "drlee")
+        .env("CHARTKEEP_PASSWORD", CLINICIAN_PASSWORD)
+        .arg("backup")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_failure(&out, "a backup by a clinician");
+    assert!(!file.exists());
+    let out = cli
+        .cmd(&cli.data)
+        .env("CHARTKEEP_USER", "admin")
+        .env("CHARTKEEP_PASSWORD", ADMIN_PASSWORD)
+        .arg("backup")
+        .arg(&file)
+        .output()
+        .unwrap();
     assert_success(&out, "backup");
     assert!(file.exists());
-    // A second backup to the same file is refused and leaves the first alone.
+    // A second backup to the same file is refused and leaves the first alone; the
+    // recovery code also lets a backup be made.
     let first = std::fs::read(&file).unwrap();
     let out = cli
         .cmd(&cli.data)
+        .env("CHARTKEEP_RECOVERY_CODE", &code)
         .arg("backup")
         .arg(&file)
         .output()

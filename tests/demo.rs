@@ -153,6 +153,9 @@ fn every_generated_record_passes_the_api_validation_and_the_ledger_rebuilds() {
     assert!(!summary["medications"].as_array().unwrap().is_empty());
     assert!(!summary["labs"].as_array().unwrap().is_empty());
     assert!(summary["encounters"].as_array().unwrap().len() == 5);
+    // The demo's signed notes carry the digest of what they say, signed by drlee.
+    let signed = chartkeep::chart::notes::check_signed(p.reader()).unwrap();
+    assert!(signed.is_empty(), "{signed:?}");
 
     // The generated observations, grouped by panel, before anything is re-submitted.
     let mut panels: BTreeMap<String, Vec<Map<String, Json>>> = BTreeMap::new();
@@ -173,7 +176,7 @@ fn every_generated_record_passes_the_api_validation_and_the_ledger_rebuilds() {
     }
     for def in chart::RECORD_KINDS {
         let drop: &[&str] = if def.name == "note" {
-            &["status", "signed_at", "signed_by"]
+            &["status", "signed_at", "signed_by", "signed_digest"]
         } else {
             &[]
         };
@@ -187,8 +190,13 @@ fn every_generated_record_passes_the_api_validation_and_the_ledger_rebuilds() {
             )
             .unwrap_or_else(|e| panic!("{}.add refused {req}: {e:?}", def.name));
             if def.name == "note" && checked % 7 == 0 {
-                api::call(&mut p, &mut session, "note.sign", json!({"id": out["id"]}))
-                    .expect("sign");
+                api::call(
+                    &mut p,
+                    &mut session,
+                    "note.sign",
+                    json!({"id": out["id"], "version": out["version"]}),
+                )
+                .expect("sign");
             }
             checked += 1;
         }

@@ -265,6 +265,18 @@ struct Chart {
     meds: Vec<(String, Json)>,
 }
 
+/// The current version of a record, as an editor who just read it would send back.
+fn version(env: &mut Env, doc: &mut Session, kind: &str, id: &str) -> Json {
+    api::call(
+        &mut env.practice,
+        doc,
+        &format!("{kind}.get"),
+        json!({"id": id}),
+    )
+    .map(|r| r["version"].clone())
+    .unwrap_or(Json::Null)
+}
+
 fn run_op(
     env: &mut Env,
     doc: &mut Session,
@@ -279,7 +291,7 @@ fn run_op(
         Op::Phone(p, digits) => match pick(&chart.patients, p) {
             Some(p) => (
                 "patient.update",
-                json!({"id": p, "phones": [format!("555-01{digits}")]}),
+                json!({"id": p, "version": version(env, doc, "patient", &p), "phones": [format!("555-01{digits}")]}),
             ),
             None => return Ok(()),
         },
@@ -293,14 +305,14 @@ fn run_op(
         Op::ProblemStatus(i, st) => match pick(&chart.problems, i) {
             Some(id) => (
                 "problem.update",
-                json!({"id": id, "status": STATUSES[st as usize % STATUSES.len()]}),
+                json!({"id": id, "version": version(env, doc, "problem", &id), "status": STATUSES[st as usize % STATUSES.len()]}),
             ),
             None => return Ok(()),
         },
         Op::RetractProblem(i) => match pick(&chart.problems, i) {
             Some(id) => (
                 "problem.retract",
-                json!({"id": id, "reason": "entered in error"}),
+                json!({"id": id, "version": version(env, doc, "problem", &id), "reason": "entered in error"}),
             ),
             None => return Ok(()),
         },
@@ -314,7 +326,7 @@ fn run_op(
         Op::Dose(i, d) => match pick(&chart.meds, i) {
             Some((id, _)) => (
                 "medication.update",
-                json!({"id": id, "dose": DOSES[d as usize % DOSES.len()]}),
+                json!({"id": id, "version": version(env, doc, "medication", &id), "dose": DOSES[d as usize % DOSES.len()]}),
             ),
             None => return Ok(()),
         },
@@ -328,7 +340,7 @@ fn run_op(
         Op::RetractMed(i) => match pick(&chart.meds, i) {
             Some((id, _)) => (
                 "medication.retract",
-                json!({"id": id, "reason": "wrong drug"}),
+                json!({"id": id, "version": version(env, doc, "medication", &id), "reason": "wrong drug"}),
             ),
             None => return Ok(()),
         },
@@ -365,7 +377,12 @@ fn run_op(
             else {
                 return Ok(());
             };
-            attempt(env, doc, "note.sign", json!({"id": note["id"]}))?;
+            attempt(
+                env,
+                doc,
+                "note.sign",
+                json!({"id": note["id"], "version": note["version"]}),
+            )?;
             (
                 "note.amend",
                 json!({"id": note["id"], "text": "corrected", "reason": "typo"}),
@@ -452,7 +469,7 @@ fn busy_clinic() -> (Env, Session, String) {
         p,
         &mut doc,
         "medication.update",
-        json!({"id": id(&med), "dose": "7.5 mg"}),
+        json!({"id": id(&med), "version": med["version"], "dose": "7.5 mg"}),
     );
     call(
         p,
@@ -460,13 +477,19 @@ fn busy_clinic() -> (Env, Session, String) {
         "medication.update",
         json!({"id": id(&med), "version": med["version"], "dose": "2.5 mg"}),
     );
-    let note = id(&call(
+    let draft = call(
         p,
         &mut doc,
         "note.add",
         json!({"patient": patient, "kind": "free", "text": "INR high"}),
-    ));
-    call(p, &mut doc, "note.sign", json!({"id": note}));
+    );
+    let note = id(&draft);
+    call(
+        p,
+        &mut doc,
+        "note.sign",
+        json!({"id": note, "version": draft["version"]}),
+    );
     call(
         p,
         &mut doc,
@@ -876,6 +899,7 @@ fn concurrent_edits_on_two_devices_converge_and_conflicts_are_resolved() {
     let (va, vb) = w.on_both("medication.get", json!({"id": t.med1}));
     assert_eq!(va["version"], vb["version"], "both read the same version");
     let v = va["version"].clone();
+    let v2 = w.on_a("medication.get", json!({"id": t.med2}))["version"].clone();
 
     // Neither workstation sees the other: the same field on one medication, different
     // fields on the other. B edits a minute later.
@@ -890,11 +914,11 @@ fn concurrent_edits_on_two_devices_converge_and_conflicts_are_resolved() {
     );
     w.on_a(
         "medication.update",
-        json!({"id": t.med2, "route": "sublingual"}),
+        json!({"id": t.med2, "version": v2, "route": "sublingual"}),
     );
     w.on_b(
         "medication.update",
-        json!({"id": t.med2, "frequency": "twice daily"}),
+        json!({"id": t.med2, "version": v2, "frequency": "twice daily"}),
     );
     let (ca, cb) = w.on_both("conflict.list", json!({}));
     assert!(
@@ -1019,13 +1043,13 @@ fn both_devices_show_identical_records_and_conflicts_after_exchange() {
 #[test]
 fn apply_is_idempotent_ordered_and_checks_signatures() {
     let (mut w, t) = open_pair();
-    w.on_b(
+    let first = w.on_b(
         "medication.update",
-        json!({"id": t.med1, "dose": "12.5 mg"}),
+        json!({"id": t.med1, "version": t.med1_version, "dose": "12.5 mg"}),
     );
     w.on_b(
         "medication.update",
-        json!({"id": t.med1, "frequency": "twice daily"}),
+        json!({"id": t.med1, "version": first["version"], "frequency": "twice daily"}),
     );
     let missing: Vec<Signed> =
         w.b.practice
@@ -1167,27 +1191,27 @@ fn run_dev_op(
     let (command, args) = match *op {
         DevOp::Dose(d) => (
             "medication.update",
-            json!({"id": t.med1, "dose": pick(&DOSES, d)}),
+            json!({"id": t.med1, "version": version(env, doc, "medication", &t.med1), "dose": pick(&DOSES, d)}),
         ),
         DevOp::StaleDose(d) => (
             "medication.update",
             json!({"id": t.med1, "version": t.med1_version, "dose": pick(&DOSES, d)}),
         ),
-        DevOp::Frequency(second, f) => (
-            "medication.update",
-            json!({"id": if second { &t.med2 } else { &t.med1 }, "frequency": pick(&FREQUENCIES, f)}),
-        ),
+        DevOp::Frequency(second, f) => ("medication.update", {
+            let med = if second { &t.med2 } else { &t.med1 };
+            json!({"id": med, "version": version(env, doc, "medication", med), "frequency": pick(&FREQUENCIES, f)})
+        }),
         DevOp::Route(r) => (
             "medication.update",
-            json!({"id": t.med2, "route": pick(&ROUTES, r)}),
+            json!({"id": t.med2, "version": version(env, doc, "medication", &t.med2), "route": pick(&ROUTES, r)}),
         ),
         DevOp::ProblemStatus(st) => (
             "problem.update",
-            json!({"id": t.problem, "status": pick(&STATUSES, st)}),
+            json!({"id": t.problem, "version": version(env, doc, "problem", &t.problem), "status": pick(&STATUSES, st)}),
         ),
         DevOp::RetractMed2 => (
             "medication.retract",
-            json!({"id": t.med2, "reason": "duplicate"}),
+            json!({"id": t.med2, "version": version(env, doc, "medication", &t.med2), "reason": "duplicate"}),
         ),
         DevOp::AddProblem(c) => (
             "problem.add",
@@ -1199,7 +1223,7 @@ fn run_dev_op(
         ),
         DevOp::Preferred(n) => (
             "patient.update",
-            json!({"id": t.patient, "preferred": pick(&NAMES, n)}),
+            json!({"id": t.patient, "version": version(env, doc, "patient", &t.patient), "preferred": pick(&NAMES, n)}),
         ),
         DevOp::Resolve(k) => {
             let open = api::call(&mut env.practice, doc, "conflict.list", json!({}))
@@ -1338,4 +1362,144 @@ fn prop_any_delivery_order_converges() {
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+#[test]
+fn a_draft_edited_elsewhere_while_it_was_signed_keeps_the_signed_text() {
+    let (mut w, t) = open_pair();
+    let draft = w.on_a(
+        "note.add",
+        json!({"patient": t.patient, "kind": "soap", "subjective": "as signed", "plan": "rest"}),
+    );
+    w.exchange();
+    let v = draft["version"].clone();
+    // A signs the draft as read; B, not knowing, edits the same draft a minute later (its
+    // HLC is greater, so without the seal its text would win).
+    w.on_a("note.sign", json!({"id": id(&draft), "version": v}));
+    w.b.clock.advance_ms(MINUTE_MS);
+    w.on_b(
+        "note.update",
+        json!({"id": id(&draft), "version": v, "subjective": "rewritten elsewhere", "plan": "surgery"}),
+    );
+    w.exchange();
+    let (na, nb) = w.on_both("note.get", json!({"id": id(&draft)}));
+    for (who, n) in [("A", &na), ("B", &nb)] {
+        assert_eq!(
+            (
+                n["subjective"].as_str(),
+                n["plan"].as_str(),
+                n["status"].as_str()
+            ),
+            (Some("as signed"), Some("rest"), Some("signed")),
+            "{who}: the signed text stays: {n}"
+        );
+    }
+    // B's text is not lost: it stays beside the signed text as a proposal to review.
+    let (ca, cb) = w.on_both("conflict.list", json!({"patient": t.patient}));
+    for (who, list) in [("A", &ca), ("B", &cb)] {
+        let c = arr(list)
+            .iter()
+            .find(|c| c["field"] == "subjective")
+            .unwrap_or_else(|| panic!("{who}: the edit is kept as a conflict: {list}"));
+        assert_eq!(c["signed"], true);
+        assert_eq!(c["shown"], "as signed");
+        assert!(arr(&c["values"])
+            .iter()
+            .any(|x| x["value"] == "rewritten elsewhere" && x["signed"] == false));
+    }
+    let proposal = arr(&ca)
+        .iter()
+        .find(|c| c["field"] == "subjective")
+        .and_then(|c| {
+            arr(&c["values"])
+                .iter()
+                .find(|x| x["signed"] == false)
+                .map(|x| s(x, "change"))
+        })
+        .expect("the proposal's change");
+    let e = api::call(
+        &mut w.a.practice,
+        &mut w.doc_a,
+        "conflict.resolve",
+        json!({"row": id(&draft), "field": "subjective", "choose": proposal}),
+    )
+    .expect_err("the unsigned text cannot replace the signed text");
+    assert_eq!(e.code, "record_immutable", "{}", e.message);
+    assert_intact(&mut w.a.practice, "A");
+    assert_intact(&mut w.b.practice, "B");
+    for p in [&mut w.a.practice, &mut w.b.practice] {
+        let report = p.verify().expect("verify");
+        assert!(report.signed_notes.is_empty(), "{:?}", report.signed_notes);
+    }
+
+    // Keeping the signed text settles it everywhere.
+    let signed = arr(&ca)
+        .iter()
+        .find(|c| c["field"] == "subjective")
+        .and_then(|c| {
+            arr(&c["values"])
+                .iter()
+                .find(|x| x["signed"] == true)
+                .map(|x| s(x, "change"))
+        })
+        .expect("the signed value's change");
+    w.on_a(
+        "conflict.resolve",
+        json!({"row": id(&draft), "field": "subjective", "choose": signed}),
+    );
+    w.exchange();
+    let note = w.on_b("note.get", json!({"id": id(&draft)}));
+    assert_eq!(note["subjective"], "as signed");
+    let open = w.on_b("conflict.list", json!({"patient": t.patient}));
+    assert!(
+        arr(&open).iter().all(|c| c["field"] != "subjective"),
+        "settled on B too: {open}"
+    );
+    assert_intact(&mut w.a.practice, "A");
+    assert_intact(&mut w.b.practice, "B");
+}
+
+#[test]
+fn verify_reports_a_signed_note_whose_text_was_changed_behind_the_ledger() {
+    let (mut env, mut doc) = open_clinic();
+    let p = &mut env.practice;
+    let patient = id(&call(
+        p,
+        &mut doc,
+        "patient.create",
+        json!({"family": "Tamper", "given": ["Tom"], "birth_date": "1950-05-05", "sex": "male"}),
+    ));
+    let draft = call(
+        p,
+        &mut doc,
+        "note.add",
+        json!({"patient": patient, "text": "no fracture seen"}),
+    );
+    call(
+        p,
+        &mut doc,
+        "note.sign",
+        json!({"id": id(&draft), "version": draft["version"]}),
+    );
+    assert!(p.verify().expect("verify").ok());
+    let conn = raw(p);
+    let triggers: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'note'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for t in triggers {
+        conn.execute_batch(&format!("DROP TRIGGER {t};")).unwrap();
+    }
+    conn.execute(
+        "UPDATE note SET text = 'fracture seen' WHERE id = ?1",
+        [id(&draft)],
+    )
+    .unwrap();
+    drop(conn);
+    let report = p.verify().expect("verify");
+    assert_eq!(report.signed_notes.len(), 1, "{:?}", report.signed_notes);
+    assert!(!report.ok());
 }

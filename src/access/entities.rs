@@ -1,5 +1,5 @@
 // Practice users and settings, as ledger entities: a role change is a signed change like any other.
-// Kept in step with migrations/*.sql; `catalogue_matches_schema` checks it.
+// Kept in step with migrations/*.sql; `practice::tests::catalogue_matches_schema` checks it.
 
 use crate::ledger::schema::{EntityDef, FieldDef, FieldKind::*};
 

@@ -9,6 +9,18 @@ use crate::clock::IdSource;
 
 pub const ITERATIONS: u32 = 600_000;
 
+/// The most iterations a stored hash may ask for. Hashes replicate between workstations, so
+/// a hash naming `u32::MAX` iterations would otherwise hang every login on that account;
+/// ten times today's cost leaves years of room to raise it.
+pub const MAX_ITERATIONS: u32 = 6_000_000;
+
+/// The password as bytes to hash: Unicode NFC, so that "café" typed with a composed é on
+/// one system and a decomposed one on another is the same password.
+fn normalized(password: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    password.nfc().collect()
+}
+
 pub fn hash(password: &str, ids: &dyn IdSource) -> String {
     let mut salt = [0u8; 16];
     ids.fill(&mut salt);
@@ -17,7 +29,7 @@ pub fn hash(password: &str, ids: &dyn IdSource) -> String {
         pbkdf2::PBKDF2_HMAC_SHA256,
         NonZeroU32::new(ITERATIONS).expect("non-zero"),
         &salt,
-        password.as_bytes(),
+        normalized(password).as_bytes(),
         &mut out,
     );
     format!(
@@ -38,7 +50,7 @@ pub fn verify(password: &str, stored: &str) -> bool {
     else {
         return false;
     };
-    if *scheme != "pbkdf2-sha256" || iters < ITERATIONS {
+    if *scheme != "pbkdf2-sha256" || !(ITERATIONS..=MAX_ITERATIONS).contains(&iters) {
         return false;
     }
     let Some(n) = NonZeroU32::new(iters) else {
@@ -48,7 +60,7 @@ pub fn verify(password: &str, stored: &str) -> bool {
         pbkdf2::PBKDF2_HMAC_SHA256,
         n,
         &salt,
-        password.as_bytes(),
+        normalized(password).as_bytes(),
         &hash,
     )
     .is_ok()
@@ -74,5 +86,23 @@ mod tests {
         assert!(!verify("correct horse batterY", &h));
         assert!(!verify("x", "garbage"));
         assert!(h.starts_with("pbkdf2-sha256$600000$"));
+    }
+
+    #[test]
+    fn a_hash_asking_for_too_many_iterations_is_refused_at_once() {
+        let h = hash("correct horse battery", &SeededIds::new(1));
+        let parts: Vec<&str> = h.split('$').collect();
+        let greedy = format!("pbkdf2-sha256${}${}${}", u32::MAX, parts[2], parts[3]);
+        // Refused before any hashing: before the bound, this call ran for hours.
+        assert!(!verify("correct horse battery", &greedy));
+    }
+
+    #[test]
+    fn composed_and_decomposed_accents_are_the_same_password() {
+        let composed = "caf\u{e9} au lait!";
+        let decomposed = "cafe\u{301} au lait!";
+        assert_ne!(composed, decomposed);
+        let h = hash(composed, &SeededIds::new(2));
+        assert!(verify(decomposed, &h));
     }
 }

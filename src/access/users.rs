@@ -133,6 +133,39 @@ pub fn authenticate(conn: &Connection, name: &str, pass: &str) -> Result<User, A
     })
 }
 
+/// The user as the chart holds them now, for the check at every command: a role change or
+/// a disabled account (made here or replicated from another workstation) takes effect on
+/// the next command, not at the next login.
+pub fn current(conn: &Connection, id: &Uuid) -> Result<User, AccessError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT name, display_name, role, active, retracted FROM app_user WHERE id = ?1",
+        )?
+        .query_row([id.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<bool>>(3)?.unwrap_or(false),
+                r.get::<_, bool>(4)?,
+            ))
+        })
+        .optional()?;
+    let Some((name, display_name, role, active, retracted)) = row else {
+        return Err(AccessError::Disabled(id.to_string()));
+    };
+    if !active || retracted {
+        return Err(AccessError::Disabled(name));
+    }
+    let role = Role::parse(&role).ok_or_else(|| AccessError::Disabled(name.clone()))?;
+    Ok(User {
+        id: *id,
+        display_name: display_name.unwrap_or_else(|| name.clone()),
+        name,
+        role,
+    })
+}
+
 /// User id → name, for showing who made a change.
 pub fn names(conn: &Connection) -> Result<HashMap<String, String>, rusqlite::Error> {
     let mut stmt = conn.prepare_cached("SELECT id, name FROM app_user")?;
@@ -145,7 +178,9 @@ pub fn list(conn: &Connection) -> Result<Json, AccessError> {
         "SELECT id, name, display_name, role, active, retracted FROM app_user ORDER BY name",
     )?;
     let rows = stmt.query_map([], |r| {
+        let id: String = r.get(0)?;
         Ok(json!({
+            "version": version_json(conn, &super::entities::USER, &id),
             "id": r.get::<_, String>(0)?,
             "name": r.get::<_, String>(1)?,
             "display_name": r.get::<_, Option<String>>(2)?,
@@ -194,9 +229,25 @@ pub fn update(
             "nothing to change: give role, display_name, active or password".into(),
         ));
     }
+    let stays_admin = fields.iter().all(|(k, v)| match k.as_str() {
+        "role" => v.as_str() == Some(Role::Administrator.name()),
+        "active" => *v == Value::Bool(true),
+        _ => true,
+    });
+    if row.role == Role::Administrator.name() && row.active && !stays_admin {
+        let others: i64 = conn.query_row(
+            "SELECT count(*) FROM app_user WHERE role = 'administrator' AND active = 1 AND retracted = 0 AND id <> ?1",
+            [&row.id],
+            |r| r.get(0),
+        )?;
+        if others == 0 {
+            return Err(AccessError::Invalid(format!(
+                "'{name}' is the practice's only active administrator; make another user an administrator first, or no one could manage accounts"
+            )));
+        }
+    }
     let id = Uuid::parse_str(&row.id).unwrap_or_default();
-    let base = crate::ledger::row_version(conn, &super::entities::USER, &id)
-        .map_err(|e| AccessError::Invalid(e.to_string()))?;
+    let base = version(input)?;
     Ok((
         id,
         Change::new(
@@ -207,6 +258,83 @@ pub fn update(
             fields,
             base,
         ),
+    ))
+}
+
+/// The `version` an edit was made on (from `user.list` or `setting.list`): required, so
+/// that two administrators changing one account on two workstations are both kept.
+pub fn version(input: &Json) -> Result<Vec<Uuid>, AccessError> {
+    let bad = || {
+        AccessError::Invalid(
+            "version: is required; pass the `version` from the list you read (user.list, setting.list)"
+                .into(),
+        )
+    };
+    let list = input
+        .get("version")
+        .and_then(Json::as_array)
+        .ok_or_else(bad)?;
+    if list.is_empty() {
+        return Err(bad());
+    }
+    list.iter()
+        .map(|v| {
+            v.as_str()
+                .and_then(|s| Uuid::parse_str(s).ok())
+                .ok_or_else(bad)
+        })
+        .collect()
+}
+
+/// The current version of a row as a JSON list, for reads that editors send back.
+fn version_json(conn: &Connection, def: &crate::ledger::schema::EntityDef, id: &str) -> Json {
+    let id = Uuid::parse_str(id).unwrap_or_default();
+    let v = crate::ledger::row_version(conn, def, &id).unwrap_or_default();
+    Json::from(v.iter().map(|u| u.to_string()).collect::<Vec<_>>())
+}
+
+/// Checks a new value of one account field, as `update` would (for settling a conflict).
+pub fn check_field(field: &str, value: &Value) -> Result<(), AccessError> {
+    let ok = match field {
+        "role" => value.as_str().and_then(Role::parse).is_some(),
+        "display_name" => value.as_str().is_some_and(|s| !s.trim().is_empty()),
+        "active" => matches!(value, Value::Bool(_)),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AccessError::Invalid(format!(
+            "{field}: not a value an account edit would accept (role is one of clinician, nurse, front_desk, billing, administrator; active is true or false; the name and password are not set this way)"
+        )))
+    }
+}
+
+/// Checks a setting's value before it is saved (or chosen to settle a conflict).
+pub fn check_setting(name: &str, value: &str) -> Result<(), AccessError> {
+    if name == "idle_lock_minutes" && !value.parse::<i64>().is_ok_and(|m| (1..=240).contains(&m)) {
+        return Err(AccessError::Invalid(
+            "value: idle_lock_minutes must be a whole number of minutes from 1 to 240".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Every practice setting with its version.
+pub fn settings(conn: &Connection) -> Result<Json, AccessError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, value FROM setting WHERE retracted = 0 ORDER BY name, created_at",
+    )?;
+    let rows: Vec<(String, String, Option<String>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(Json::Array(
+        rows.into_iter()
+            .map(|(id, name, value)| {
+                json!({"id": id, "name": name, "value": value,
+                       "version": version_json(conn, &super::entities::SETTING, &id)})
+            })
+            .collect(),
     ))
 }
 

@@ -29,10 +29,10 @@ const RECORD_VERBS: &[&str] = &["add", "update", "retract", "get", "list", "hist
 const FIXED: &[(&str, Permission, &str, &str, &str)] = &[
     ("patient.create", Permission::EditDemographics, "Register a patient; an MRN is assigned when none is given.",
      r#"{"family": "Garcia", "given": ["Ana", "Maria"], "birth_date": "1984-03-07", "sex": "female", "phones": ["555-123-4567"]}"#, "the patient, with id, mrn and version"),
-    ("patient.update", Permission::EditDemographics, "Change demographics. Pass the version you read to have concurrent edits flagged.",
+    ("patient.update", Permission::EditDemographics, "Change demographics. `version` (from your read) is required, so that concurrent edits are kept and flagged.",
      r#"{"id": "…", "version": ["…"], "preferred": "Ani"}"#, "the patient"),
     ("patient.retract", Permission::EditDemographics, "Mark a patient record entered in error (kept, never deleted).",
-     r#"{"id": "…", "reason": "duplicate registration"}"#, "the patient"),
+     r#"{"id": "…", "version": ["…"], "reason": "duplicate registration"}"#, "the patient"),
     ("patient.get", Permission::Demographics, "One patient's demographics.", r#"{"id": "…"}"#, "the patient"),
     ("patient.search", Permission::Demographics, "Find patients by name parts in any order, prefixes, MRN, birth date (1984-03-07, 03/07/1984, 7.3.1984) or phone digits.",
      r#"{"query": "garc ana 1984-03-07", "limit": 20}"#, "a list of patients with their names"),
@@ -48,24 +48,25 @@ const FIXED: &[(&str, Permission, &str, &str, &str)] = &[
     ("labs.record", Permission::WriteChart, "Save lab results (a panel or single tests) as one commit; flags come from the reference range when not given.",
      r#"{"patient": "…", "panel": "24321-2", "effective": "2026-03-01T08:00:00Z", "results": [{"code": "2345-7", "value_num": 96, "unit": "mg/dL", "ref_low": 70, "ref_high": 99}]}"#, "the observations saved"),
     ("order.result", Permission::WriteChart, "Attach results to an order and complete it, in one commit.",
-     r#"{"id": "…", "effective": "2026-03-02T10:00:00Z", "summary": "normal", "results": [{"code": "4548-4", "value_num": 6.1, "unit": "%"}]}"#, "the order and its observations"),
+     r#"{"id": "…", "version": ["…"], "effective": "2026-03-02T10:00:00Z", "summary": "normal", "results": [{"code": "4548-4", "value_num": 6.1, "unit": "%"}]}"#, "the order and its observations"),
     ("allergy.none", Permission::WriteChart, "Record that the patient has no known allergies.", r#"{"patient": "…"}"#, "the allergy entry"),
-    ("note.sign", Permission::Sign, "Sign a draft note; it is immutable from then on.", r#"{"id": "…"}"#, "the note"),
+    ("note.sign", Permission::Sign, "Sign a draft note as you read it (`version`); it is immutable from then on, on every workstation.", r#"{"id": "…", "version": ["…"]}"#, "the note"),
     ("note.amend", Permission::Sign, "Amend a signed note (a correction, with a reason).", r#"{"id": "…", "text": "…", "reason": "wrong side documented"}"#, "the note with its amendments"),
     ("note.addendum", Permission::Sign, "Add an addendum to a signed note.", r#"{"id": "…", "text": "…"}"#, "the note with its amendments"),
     ("document.content", Permission::ReadChart, "A document's bytes (base64) and media type.", r#"{"id": "…"}"#, "{id, title, mime, content}"),
-    ("conflict.list", Permission::ReadChart, "Fields edited concurrently on two workstations: every competing value, and the one shown.",
+    ("conflict.list", Permission::Demographics, "Fields edited concurrently on two workstations: every competing value, and the one shown, on the kinds of record your role may read (password hashes never shown).",
      r#"{"patient": "… (optional)"}"#, "a list of conflicts"),
-    ("conflict.resolve", Permission::ResolveConflicts, "Settle a conflict with one of the competing values (by change id) or a new value.",
+    ("conflict.resolve", Permission::ResolveConflicts, "Settle a conflict with one of the competing values (by change id) or a new value; needs the permission an edit of that record needs, and the value passes the same checks. On a signed note only the signed value can be kept.",
      r#"{"row": "…", "field": "dose", "choose": "change id"}"#, "the record"),
     ("code.search", Permission::Demographics, "Search the shipped code sets: icd10 (ICD-10-CM), cvx, loinc.",
      r#"{"system": "icd10", "query": "type 2 diabetes", "limit": 20}"#, "a list of codes"),
     ("user.create", Permission::Administer, "Create a staff account.",
      r#"{"name": "drlee", "role": "clinician", "password": "…", "display_name": "Dr. Lee"}"#, "the user"),
-    ("user.list", Permission::Administer, "Staff accounts.", "{}", "a list of users"),
-    ("user.update", Permission::Administer, "Change a user's role, display name, active flag or password.",
-     r#"{"name": "drlee", "role": "nurse"}"#, "the user"),
-    ("setting.set", Permission::Administer, "Set a practice setting, e.g. idle_lock_minutes.", r#"{"name": "idle_lock_minutes", "value": "5"}"#, "{name, value}"),
+    ("user.list", Permission::Administer, "Staff accounts, each with its version.", "{}", "a list of users"),
+    ("user.update", Permission::Administer, "Change a user's role, display name, active flag or password; `version` from user.list is required.",
+     r#"{"name": "drlee", "version": ["…"], "role": "nurse"}"#, "the user"),
+    ("setting.list", Permission::Administer, "Practice settings, each with its version.", "{}", "a list of {id, name, value, version}"),
+    ("setting.set", Permission::Administer, "Set a practice setting, e.g. idle_lock_minutes; changing one that exists needs its `version` from setting.list.", r#"{"name": "idle_lock_minutes", "value": "5", "version": ["…"]}"#, "{name, value}"),
     ("audit.report", Permission::Administer, "Access log entries between two dates, optionally for one user or patient.",
      r#"{"from": "2026-01-01", "to": "2026-12-31", "user": "drlee", "patient": "…"}"#, "a list of entries"),
     ("audit.verify", Permission::Administer, "Check the access log's hash chain.", "{}", "{entries, ok}"),
@@ -75,6 +76,9 @@ const FIXED: &[(&str, Permission, &str, &str, &str)] = &[
 fn record_permission(def: &EntityDef, verb: &str) -> &'static [Permission] {
     let write = matches!(verb, "add" | "update" | "retract");
     match (def.name, write) {
+        // An administrator may retract a signed note on a documented reason; whether the
+        // caller may retract this note is decided once the note is read.
+        ("note", true) if verb == "retract" => &[Permission::WriteChart, Permission::Administer],
         ("coverage", true) => &[Permission::EditDemographics, Permission::Billing],
         ("coverage", false) => &[Permission::Demographics, Permission::Billing],
         ("encounter" | "problem", false) => &[Permission::ReadChart, Permission::Billing],
@@ -135,9 +139,9 @@ pub fn describe() -> Vec<CommandDoc> {
                     m.insert("patient".into(), Json::from("…"));
                     Json::Object(m)
                 }, format!("the {noun}, with id and version")),
-                "update" => (format!("Change fields of {a} {noun}; pass `version` from your read to have concurrent edits flagged."),
+                "update" => (format!("Change fields of {a} {noun}; `version` from your read is required, so that concurrent edits are kept and flagged."),
                     json!({"id": "…", "version": ["…"], "<field>": "<value>"}), format!("the {noun}")),
-                "retract" => (format!("Mark {a} {noun} entered in error, with a reason (never deleted)."), json!({"id": "…", "reason": "…"}), format!("the {noun}")),
+                "retract" => (format!("Mark {a} {noun} entered in error, with a reason (never deleted)."), json!({"id": "…", "version": ["…"], "reason": "…"}), format!("the {noun}")),
                 "get" => (format!("One {noun}."), json!({"id": "…"}), format!("the {noun}")),
                 "list" => (format!("A patient's {noun} entries, oldest first."), json!({"patient": "…", "include_retracted": false}), format!("a list of {noun} entries")),
                 _ => (format!("Every change to {a} {noun}, with who, when and where."), json!({"id": "…"}), "a list of changes".to_string()),
@@ -156,6 +160,124 @@ pub fn describe() -> Vec<CommandDoc> {
     out
 }
 
+/// What a role needs to read records of a kind (for lists that span kinds).
+fn read_permission(def: &EntityDef) -> &'static [Permission] {
+    match def.name {
+        "user" | "setting" => &[Permission::Administer],
+        "patient" => &[Permission::Demographics],
+        _ => record_permission(def, "get"),
+    }
+}
+
+/// What a role needs to edit records of a kind; settling a conflict on one is such an edit.
+fn edit_permission(def: &EntityDef) -> &'static [Permission] {
+    match def.name {
+        "user" | "setting" => &[Permission::Administer],
+        "patient" => &[Permission::EditDemographics],
+        _ => record_permission(def, "update"),
+    }
+}
+
+/// A signed note is retracted only by its signer or an administrator (the reason is
+/// required of everyone); a draft by anyone who writes the chart.
+fn may_retract_note(practice: &Practice, session: &Session, args: &Json) -> Result<(), ApiError> {
+    let id = record::get_id(args, "id")?;
+    let note = chart::load(practice.reader(), &entities::NOTE, &id)?;
+    let signed = note.get("status").and_then(Json::as_str) == Some("signed");
+    let role = session.user.role;
+    let (ok, what) = if signed {
+        let signer = note.get("signed_by").and_then(Json::as_str);
+        (
+            signer == Some(session.user.id.to_string().as_str())
+                || role == access::Role::Administrator,
+            "retract a note someone else signed; ask its signer or the practice administrator",
+        )
+    } else {
+        (role.may(Permission::WriteChart), "retract a draft note")
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(access::AccessError::Forbidden {
+            role: role.name().to_string(),
+            what: what.to_string(),
+        }
+        .into())
+    }
+}
+
+/// The change an ordinary edit of `field` to `value` would make, through the same
+/// validation: what a conflict's resolution must pass.
+fn resolution_as_edit(
+    ctx: &chart::Ctx,
+    def: &EntityDef,
+    row: Uuid,
+    field: &str,
+    value: crate::ledger::Value,
+) -> Result<Change, ApiError> {
+    let kind = def.field(field).map(|f| f.kind);
+    let as_json = match (&value, kind) {
+        (crate::ledger::Value::Text(t), Some(crate::ledger::schema::FieldKind::Json)) => {
+            serde_json::from_str(t).unwrap_or(Json::Null)
+        }
+        (crate::ledger::Value::Bytes(b), _) => {
+            use base64::Engine as _;
+            Json::from(base64::engine::general_purpose::STANDARD.encode(b))
+        }
+        _ => value.to_json(),
+    };
+    let version: Vec<String> = crate::ledger::row_version(ctx.conn, def, &row)?
+        .iter()
+        .map(Uuid::to_string)
+        .collect();
+    let mut input = json!({"id": row.to_string(), "version": version});
+    match def.name {
+        "user" => {
+            access::users::check_field(field, &value)?;
+            return Ok(Change::new(
+                ctx.new_id(),
+                def.name,
+                row,
+                crate::ledger::Op::Set,
+                vec![(field.to_string(), value)],
+                vec![],
+            ));
+        }
+        "setting" => {
+            let name: String = ctx
+                .conn
+                .query_row(
+                    "SELECT name FROM setting WHERE id = ?1",
+                    [row.to_string()],
+                    |r| r.get(0),
+                )
+                .map_err(ChartError::from)?;
+            if field != "value" {
+                return Err(
+                    ChartError::invalid("field", "only a setting's value can be chosen").into(),
+                );
+            }
+            access::users::check_setting(&name, value.as_str().unwrap_or_default())?;
+            return Ok(Change::new(
+                ctx.new_id(),
+                def.name,
+                row,
+                crate::ledger::Op::Set,
+                vec![(field.to_string(), value)],
+                vec![],
+            ));
+        }
+        _ => {}
+    }
+    input[field] = as_json;
+    let (_, change) = if def.name == "patient" {
+        chart::patient::update(ctx, &input)?
+    } else {
+        chart::update(ctx, def, &input)?
+    };
+    Ok(change)
+}
+
 fn require(session: &Session, any_of: &[Permission], command: &str) -> Result<(), ApiError> {
     if any_of.iter().any(|p| session.user.role.may(*p)) {
         Ok(())
@@ -168,7 +290,7 @@ fn require(session: &Session, any_of: &[Permission], command: &str) -> Result<()
     }
 }
 
-fn log(
+pub(super) fn log(
     practice: &Practice,
     session: &Session,
     patient: Option<&str>,
@@ -188,6 +310,27 @@ fn log(
         detail,
     })?;
     Ok(())
+}
+
+/// The chart a request is about, if it names one: its `patient`, a patient's `id`, or the
+/// patient of the record its `id` names.
+pub(super) fn patient_in(practice: &Practice, command: &str, args: &Json) -> Option<String> {
+    let id = |k: &str| {
+        args.get(k)
+            .and_then(Json::as_str)
+            .and_then(|v| Uuid::parse_str(v).ok())
+    };
+    if let Some(p) = id("patient") {
+        return Some(p.to_string());
+    }
+    let (domain, _) = command.split_once('.')?;
+    let row = id("id")?;
+    match domain {
+        "patient" => Some(row.to_string()),
+        "document" => patient_of(practice, &entities::DOCUMENT, &row),
+        "order" => patient_of(practice, &entities::ORDER, &row),
+        _ => patient_of(practice, chart::kind(domain)?, &row),
+    }
 }
 
 fn patient_of(practice: &Practice, def: &EntityDef, id: &Uuid) -> Option<String> {
@@ -273,6 +416,9 @@ fn generic(
 ) -> Result<Json, ApiError> {
     match verb {
         "add" | "update" | "retract" => {
+            if def.name == "note" && verb == "retract" {
+                may_retract_note(practice, session, args)?;
+            }
             let (id, change) = {
                 let ctx = practice.chart_ctx();
                 match verb {
@@ -309,7 +455,20 @@ fn generic(
                 .get("include_retracted")
                 .and_then(Json::as_bool)
                 .unwrap_or(false);
-            let rows = record::list_for_patient(practice.reader(), def, &patient, all)?;
+            let mut rows = record::list_for_patient(
+                practice.reader(),
+                def,
+                &patient,
+                all || def.name == "note",
+            )?;
+            if def.name == "note" && !all {
+                // A signed note is the legal record: retracted, it stays in the list,
+                // marked entered in error with the reason. Retracted drafts drop out.
+                rows.retain(|n| {
+                    n.get("retracted") != Some(&Json::Bool(true))
+                        || n.get("status").and_then(Json::as_str) == Some("signed")
+                });
+            }
             log(
                 practice,
                 session,
@@ -533,6 +692,7 @@ fn fixed(
                     vec![]
                 };
                 let mut upd = json!({"id": id.to_string(), "status": "completed",
+                    "version": args.get("version").cloned().unwrap_or(Json::Null),
                     "result_at": str_arg(args, "effective").map(String::from).unwrap_or_else(|| crate::clock::rfc3339(ctx.clock.now_ms()))});
                 if let Some(s) = str_arg(args, "summary") {
                     upd["result_summary"] = Json::from(s);
@@ -582,7 +742,7 @@ fn fixed(
             let (id, change) = {
                 let ctx = practice.chart_ctx();
                 match command {
-                    "note.sign" => chart::notes::sign(&ctx, args, &session.user.name)?,
+                    "note.sign" => chart::notes::sign(&ctx, args, &session.user.id)?,
                     "note.amend" => chart::notes::append(&ctx, args, "amendment")?,
                     _ => chart::notes::append(&ctx, args, "addendum")?,
                 }
@@ -609,19 +769,42 @@ fn fixed(
                 Some(Json::String(_)) => Some(record::get_id(args, "patient")?),
                 _ => None,
             };
-            let list = conflicts::list(practice.reader(), patient.as_ref())?;
-            log(
-                practice,
-                session,
-                patient.map(|p| p.to_string()).as_deref(),
-                "read",
-                "conflicts",
-                "",
-            )?;
+            let role = session.user.role;
+            let list = conflicts::list(practice.reader(), patient.as_ref(), |def| {
+                read_permission(def).iter().any(|p| role.may(*p))
+            })?;
+            // Every chart whose data the list shows is named in the access log.
+            let mut shown: Vec<&str> = list
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.get("patient").and_then(Json::as_str))
+                .collect();
+            shown.sort_unstable();
+            shown.dedup();
+            if shown.is_empty() {
+                log(practice, session, None, "read", "conflicts", "")?;
+            }
+            for p in shown {
+                log(practice, session, Some(p), "read", "conflicts", "")?;
+            }
             Ok(list)
         }
         "conflict.resolve" => {
-            let (def, id, change) = conflicts::resolve(&practice.chart_ctx(), args)?;
+            let row = record::get_id(args, "row")?;
+            let field = required(args, "field")?;
+            let def = conflicts::entity_of(practice.reader(), &row, field)?;
+            require(
+                session,
+                edit_permission(def),
+                &format!("conflict.resolve on {}", def.name.replace('_', " ")),
+            )?;
+            let (def, id, change) = {
+                let ctx = practice.chart_ctx();
+                conflicts::resolve(&ctx, args, |def, row, field, value| {
+                    resolution_as_edit(&ctx, def, row, field, value)
+                })?
+            };
             commit(practice, session, vec![change])?;
             get_row(practice, def, &id)
         }
@@ -688,6 +871,7 @@ fn fixed(
             commit(practice, session, vec![change])?;
             user_json(practice, str_arg(args, "name").unwrap_or_default())
         }
+        "setting.list" => Ok(access::users::settings(practice.reader())?),
         "setting.set" => {
             let name = required(args, "name")?;
             let value = match args.get("value") {
@@ -695,15 +879,7 @@ fn fixed(
                 Some(Json::Number(n)) => n.to_string(),
                 _ => return Err(ChartError::invalid("value", "is required").into()),
             };
-            if name == "idle_lock_minutes"
-                && !value.parse::<i64>().is_ok_and(|m| (1..=240).contains(&m))
-            {
-                return Err(ChartError::invalid(
-                    "value",
-                    "idle_lock_minutes must be a whole number of minutes from 1 to 240",
-                )
-                .into());
-            }
+            access::users::check_setting(name, &value)?;
             let existing: Option<String> = practice
                 .reader()
                 .query_row(
@@ -715,11 +891,7 @@ fn fixed(
             let now = practice.clock.now_ms();
             let change = match existing.and_then(|e| Uuid::parse_str(&e).ok()) {
                 Some(id) => {
-                    let base = crate::ledger::row_version(
-                        practice.reader(),
-                        &access::entities::SETTING,
-                        &id,
-                    )?;
+                    let base = access::users::version(args)?;
                     Change::new(
                         practice.ids.uuid_v7(now),
                         "setting",

@@ -67,6 +67,95 @@ pub fn call(
     command: &str,
     args: Json,
 ) -> Result<Json, ApiError> {
-    session.touch(practice.clock.now_ms())?;
-    commands::dispatch(practice, session, command, &args)
+    let out = session
+        .touch(practice.clock.now_ms())
+        .and_then(|()| session.refresh(practice))
+        .and_then(|()| commands::dispatch(practice, session, command, &args));
+    if let Err(e) = &out {
+        log_refusal(practice, session, command, &args, e);
+    }
+    out
+}
+
+/// Writes a backup of the whole practice: every chart leaves in one file, so only an
+/// administrator may, and the access log says who did, when and where to.
+pub fn backup(
+    practice: &mut Practice,
+    session: &mut Session,
+    file: &std::path::Path,
+) -> Result<u64, ApiError> {
+    let command = "practice.backup";
+    let args = serde_json::json!({});
+    let out = session
+        .touch(practice.clock.now_ms())
+        .and_then(|()| session.refresh(practice))
+        .and_then(|()| {
+            if session.user.role.may(crate::access::Permission::Administer) {
+                Ok(())
+            } else {
+                Err(AccessError::Forbidden {
+                    role: session.user.role.name().to_string(),
+                    what: "back up the practice; ask the practice administrator".into(),
+                }
+                .into())
+            }
+        })
+        .and_then(|()| Ok(practice.backup(file)?));
+    match &out {
+        Ok(_) => commands::log(
+            practice,
+            session,
+            None,
+            "export",
+            "practice",
+            &format!("backup to {}", file.display()),
+        )?,
+        Err(e) => log_refusal(practice, session, command, &args, e),
+    }
+    out
+}
+
+/// A backup by whoever holds the recovery code (which opens every chart anyway), logged
+/// as such.
+pub fn backup_with_recovery_code(
+    practice: &mut Practice,
+    file: &std::path::Path,
+) -> Result<u64, ApiError> {
+    let n = practice.backup(file)?;
+    let at = crate::clock::rfc3339(practice.clock.now_ms());
+    let workstation = practice.workstation();
+    practice.log_access(&crate::access::audit::Access {
+        at: &at,
+        user_id: "",
+        user_name: "recovery code",
+        patient: None,
+        action: "export",
+        category: "practice",
+        workstation: &workstation,
+        detail: &format!("backup to {}", file.display()),
+    })?;
+    Ok(n)
+}
+
+/// Denied and failed attempts go to the access log too (ASTM E2147, ONC 170.315(d)(2)):
+/// who tried what, on which chart, and the error code. A log that cannot be written does
+/// not hide the original error.
+fn log_refusal(practice: &Practice, session: &Session, command: &str, args: &Json, e: &ApiError) {
+    let action = if e.code == "forbidden" {
+        "denied"
+    } else {
+        "failed"
+    };
+    let patient = commands::patient_in(practice, command, args);
+    let detail = format!("{command}: {}", e.code);
+    if let Err(log_error) = commands::log(
+        practice,
+        session,
+        patient.as_deref(),
+        action,
+        "command",
+        &detail,
+    ) {
+        tracing::error!(code = %log_error.code, "could not log a refused command");
+    }
 }

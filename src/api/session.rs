@@ -83,6 +83,23 @@ impl Session {
         Ok(())
     }
 
+    /// Takes the user's current role and active flag from the chart; a disabled account
+    /// locks the session.
+    pub fn refresh(&mut self, practice: &Practice) -> Result<(), ApiError> {
+        match users::current(practice.reader(), &self.user.id) {
+            Ok(user) => {
+                self.user = user;
+                Ok(())
+            }
+            Err(e) => {
+                if matches!(e, AccessError::Disabled(_)) {
+                    self.locked = true;
+                }
+                Err(e.into())
+            }
+        }
+    }
+
     pub fn is_locked(&self) -> bool {
         self.locked
     }

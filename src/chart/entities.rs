@@ -1,5 +1,5 @@
 // The entity catalogue: one projection table per kind of record.
-// Kept in step with migrations/*.sql; `catalogue_matches_schema` checks it.
+// Kept in step with migrations/*.sql; `practice::tests::catalogue_matches_schema` checks it.
 
 use crate::ledger::schema::{EntityDef, FieldDef, FieldKind::*};
 
@@ -469,6 +469,10 @@ pub static NOTE: EntityDef = EntityDef {
         },
         FieldDef {
             name: "signed_by",
+            kind: Text,
+        },
+        FieldDef {
+            name: "signed_digest",
             kind: Text,
         },
     ],

@@ -138,8 +138,8 @@ pub fn add(ctx: &Ctx, def: &EntityDef, input: &Json) -> Result<(Uuid, Change), C
     ))
 }
 
-/// New values for an existing record. `version` (from a previous read) makes concurrent
-/// edits visible as conflicts; without it the edit is based on the current values.
+/// New values for an existing record, based on `version` (from the caller's read), so that
+/// concurrent edits become visible conflicts.
 pub fn update(ctx: &Ctx, def: &EntityDef, input: &Json) -> Result<(Uuid, Change), ChartError> {
     let id = record::get_id(input, "id")?;
     let current = load(ctx.conn, def, &id)?;
@@ -164,7 +164,7 @@ pub fn update(ctx: &Ctx, def: &EntityDef, input: &Json) -> Result<(Uuid, Change)
         None => None,
     };
     validate::check(ctx, def, &mut fields, &merged, patient.as_ref())?;
-    let base = base_from(ctx.conn, def, &id, input)?;
+    let base = base_from(input)?;
     Ok((
         id,
         Change::new(ctx.new_id(), def.name, id, Op::Set, fields, base),
@@ -187,7 +187,7 @@ pub fn retract(ctx: &Ctx, def: &EntityDef, input: &Json) -> Result<(Uuid, Change
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .ok_or_else(|| ChartError::invalid("reason", "say why the record was entered in error"))?;
-    let base = base_from(ctx.conn, def, &id, input)?;
+    let base = base_from(input)?;
     Ok((
         id,
         Change::new(
@@ -204,32 +204,26 @@ pub fn retract(ctx: &Ctx, def: &EntityDef, input: &Json) -> Result<(Uuid, Change
     ))
 }
 
-/// The base of an edit: the version the caller read, or the current one.
-pub fn base_from(
-    conn: &Connection,
-    def: &EntityDef,
-    id: &Uuid,
-    input: &Json,
-) -> Result<Vec<Uuid>, ChartError> {
-    match input.get("version") {
-        Some(Json::Array(ids)) => ids
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .and_then(|s| Uuid::parse_str(s).ok())
-                    .ok_or_else(|| {
-                        ChartError::invalid(
-                            "version",
-                            "must be the version list from a previous read",
-                        )
-                    })
-            })
-            .collect(),
-        Some(Json::Null) | None => Ok(crate::ledger::row_version(conn, def, id)?),
-        Some(_) => Err(ChartError::invalid(
+/// The base of an edit: the version the caller read. It is required: an edit based on
+/// whatever the row holds at save time would silently overwrite an edit made meanwhile on
+/// another workstation, instead of keeping both for a person to choose.
+pub fn base_from(input: &Json) -> Result<Vec<Uuid>, ChartError> {
+    let bad = || {
+        ChartError::invalid(
             "version",
-            "must be the version list from a previous read",
+            "must be the version list from a previous read of this record",
+        )
+    };
+    match input.get("version") {
+        Some(Json::Array(ids)) if !ids.is_empty() => ids
+            .iter()
+            .map(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()).ok_or_else(bad))
+            .collect(),
+        Some(Json::Null) | None => Err(ChartError::invalid(
+            "version",
+            "is required: pass the `version` from the read the edit was made on, so that an edit made meanwhile elsewhere is kept, not overwritten",
         )),
+        Some(_) => Err(bad()),
     }
 }
 

@@ -8,8 +8,58 @@ use super::entities::NOTE;
 use super::{load, record, ChartError, Ctx};
 use crate::ledger::{Change, Op, Value};
 
-/// Signing: the note's content is frozen from here on.
-pub fn sign(ctx: &Ctx, input: &Json, signer: &str) -> Result<(Uuid, Change), ChartError> {
+/// The fields a signature covers: everything the note says, and about whom. The signing
+/// fields themselves (status, signer, time, digest) are not part of the digest.
+pub const SIGNED_FIELDS: &[&str] = &[
+    "patient",
+    "encounter",
+    "kind",
+    "title",
+    "subjective",
+    "objective",
+    "assessment",
+    "plan",
+    "text",
+];
+
+/// SHA-256 of the signed content, hex: each field's name and JSON value, length-prefixed,
+/// in [`SIGNED_FIELDS`] order, so that no two different notes share a digest.
+pub fn digest(note: &serde_json::Map<String, Json>) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for name in SIGNED_FIELDS {
+        let value = note.get(*name).cloned().unwrap_or(Json::Null).to_string();
+        for part in [name.as_bytes(), value.as_bytes()] {
+            ctx.update(&(part.len() as u64).to_be_bytes());
+            ctx.update(part);
+        }
+    }
+    hex::encode(ctx.finish().as_ref())
+}
+
+/// Signed notes whose content no longer matches what was signed, one sentence each.
+pub fn check_signed(conn: &rusqlite::Connection) -> Result<Vec<String>, ChartError> {
+    let mut stmt =
+        conn.prepare("SELECT id FROM note WHERE status = 'signed' AND retracted = 0 ORDER BY id")?;
+    let ids: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut problems = Vec::new();
+    for id in ids {
+        let note = load(conn, &NOTE, &Uuid::parse_str(&id).unwrap_or_default())?;
+        let stored = note.get("signed_digest").and_then(Json::as_str);
+        if stored != Some(digest(&note).as_str()) {
+            problems.push(format!(
+                "signed note {id}: its content differs from what was signed"
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// Signing: the note's content is frozen from here on. The change carries the content
+/// the signer saw, with its digest, so that on every workstation the signed text is the
+/// text shown, whatever edits of the draft were made elsewhere at the same time.
+pub fn sign(ctx: &Ctx, input: &Json, signer: &Uuid) -> Result<(Uuid, Change), ChartError> {
     let id = record::get_id(input, "id")?;
     let note = load(ctx.conn, &NOTE, &id)?;
     if note.get("status").and_then(Json::as_str) == Some("signed") {
@@ -33,24 +83,28 @@ pub fn sign(ctx: &Ctx, input: &Json, signer: &str) -> Result<(Uuid, Change), Cha
             "an empty note cannot be signed",
         ));
     }
-    let base = super::base_from(ctx.conn, &NOTE, &id, input)?;
+    let base = super::base_from(input)?;
+    let mut fields = vec![
+        ("status".to_string(), Value::from("signed")),
+        (
+            "signed_at".to_string(),
+            Value::Text(crate::clock::rfc3339(ctx.clock.now_ms())),
+        ),
+        ("signed_by".to_string(), Value::Text(signer.to_string())),
+        ("signed_digest".to_string(), Value::Text(digest(&note))),
+    ];
+    // The patient is fixed at creation; the rest is written again as signed.
+    for name in SIGNED_FIELDS.iter().filter(|n| **n != "patient") {
+        let def = NOTE.field(name).expect("signed fields are note fields");
+        let v = note.get(*name).cloned().unwrap_or(Json::Null);
+        fields.push((
+            name.to_string(),
+            record::value_from_json(name, def.kind, &v)?,
+        ));
+    }
     Ok((
         id,
-        Change::new(
-            ctx.new_id(),
-            "note",
-            id,
-            Op::Set,
-            vec![
-                ("status".into(), Value::from("signed")),
-                (
-                    "signed_at".into(),
-                    Value::Text(crate::clock::rfc3339(ctx.clock.now_ms())),
-                ),
-                ("signed_by".into(), Value::from(signer)),
-            ],
-            base,
-        ),
+        Change::new(ctx.new_id(), "note", id, Op::Set, fields, base),
     ))
 }
 

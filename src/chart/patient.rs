@@ -93,7 +93,7 @@ pub fn update(ctx: &Ctx, input: &Json) -> Result<(Uuid, Change), ChartError> {
         merged.insert(k.clone(), v.to_json());
     }
     validate::check(ctx, &PATIENT, &mut fields, &merged, None)?;
-    let base = super::base_from(ctx.conn, &PATIENT, &id, input)?;
+    let base = super::base_from(input)?;
     Ok((
         id,
         Change::new(ctx.new_id(), "patient", id, Op::Set, fields, base),

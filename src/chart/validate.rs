@@ -337,6 +337,15 @@ pub fn check(
             )?;
         }
         "note" => {
+            // Only note.sign sets these, to the caller and the engine's clock.
+            for f in ["signed_at", "signed_by", "signed_digest"] {
+                if fields.iter().any(|(k, v)| k == f && !v.is_null()) {
+                    return Err(ChartError::invalid(
+                        f,
+                        "is set only by signing the note (note.sign)",
+                    ));
+                }
+            }
             one_of(m, "kind", &["soap", "free"])?;
             one_of(m, "status", &["draft"]).map_err(|_| {
                 ChartError::invalid(

@@ -120,6 +120,7 @@ fn write_patients(
             let ids = Ids {
                 ids: ids_source.as_ref(),
                 clock: clock.as_ref(),
+                author,
             };
             for i in 0..patients {
                 let mut rng = Rng::new(seed, i as u64 + 1);
@@ -188,6 +189,7 @@ pub fn showcase_chart(
     let ids = Ids {
         ids: ids_source.as_ref(),
         clock: clock.as_ref(),
+        author,
     };
     let mut rng = Rng::new(seed, 0);
     let g = patient::generate(

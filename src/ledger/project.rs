@@ -159,9 +159,22 @@ pub fn apply_change(
                 })?;
         }
         Op::Set | Op::Retract | Op::Resolve => {
+            let seal = cat.seal(def.name);
+            let sealing = seal.is_some_and(|s| {
+                c.op == Op::Set
+                    && c.fields
+                        .iter()
+                        .any(|(k, v)| k == s.field && v.as_str() == Some(s.value))
+            });
             let mut shown: Vec<(&str, Value)> = Vec::with_capacity(c.fields.len());
             for (name, v) in &c.fields {
-                let winner = settle_field(conn, def, c, name, v, origin)?;
+                // Only the record's own fields are sealed: retracting a signed note (by
+                // its signer or an administrator) stays possible.
+                let rule = match seal {
+                    Some(s) if def.field(name).is_some() => Some(SealState { seal: s, sealing }),
+                    _ => None,
+                };
+                let winner = settle_field(conn, def, c, name, v, origin, rule)?;
                 shown.push((name, winner));
             }
             let mut sets: Vec<String> = Vec::new();
@@ -215,11 +228,28 @@ pub fn apply_change(
     Ok(())
 }
 
+/// How the seal rule bears on one field of one change.
+#[derive(Clone, Copy)]
+struct SealState {
+    seal: &'static super::schema::Seal,
+    /// The change seals the record (it signs the note).
+    sealing: bool,
+}
+
 struct Head {
     change: String,
     hlc: i64,
     device: Vec<u8>,
     value: Value,
+    sealed: bool,
+    /// Has a row in `ledger_field_head` (an implicit creation head has none yet).
+    stored: bool,
+}
+
+/// Whether head `a` is shown rather than `b`: a sealed value (what was signed) always,
+/// then the deterministic order every workstation computes alike.
+fn outranks(a: &Head, b: &Head) -> bool {
+    (a.sealed, a.hlc, &a.device, &a.change) > (b.sealed, b.hlc, &b.device, &b.change)
 }
 
 /// Updates the heads of one field and returns the value the chart should show.
@@ -230,11 +260,12 @@ fn settle_field(
     field: &str,
     value: &Value,
     origin: &Origin,
+    seal: Option<SealState>,
 ) -> Result<Value, LedgerError> {
     let row = c.row.to_string();
     let mut heads: Vec<Head> = conn
         .prepare_cached(
-            "SELECT change, hlc, device, value FROM ledger_field_head WHERE row = ?1 AND field = ?2",
+            "SELECT change, hlc, device, value, sealed FROM ledger_field_head WHERE row = ?1 AND field = ?2",
         )?
         .query_map(params![row, field], |r| {
             Ok(Head {
@@ -242,45 +273,63 @@ fn settle_field(
                 hlc: r.get(1)?,
                 device: r.get(2)?,
                 value: Value::from_sql(r.get_ref(3)?),
+                sealed: r.get(4)?,
+                stored: true,
             })
         })?
         .collect::<Result<_, _>>()?;
     if heads.is_empty() {
-        // Never edited since creation: the creating change is the only head.
-        let (created, created_at, current): (String, i64, Value) = conn
+        // Never edited since creation: the creating change is the only head. A record
+        // created sealed (a note imported already signed) has a sealed creation.
+        let state = seal.map_or("NULL".to_string(), |s| quote(s.seal.field));
+        let (created, created_at, current, state): (String, i64, Value, Option<String>) = conn
             .prepare_cached(&format!(
-                "SELECT created_change, created_at, {} FROM {} WHERE id = ?1",
+                "SELECT created_change, created_at, {}, {} FROM {} WHERE id = ?1",
                 quote(field),
+                state,
                 quote(def.table)
             ))?
             .query_row([&row], |r| {
-                Ok((r.get(0)?, r.get(1)?, Value::from_sql(r.get_ref(2)?)))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    Value::from_sql(r.get_ref(2)?),
+                    r.get(3)?,
+                ))
             })?;
-        let known = c.base.iter().any(|b| b.to_string() == created);
-        if !known {
-            heads.push(Head {
-                change: created,
-                hlc: super::hlc::pack(created_at, 0) as i64,
-                device: Vec::new(),
-                value: current,
-            });
-        }
+        let sealed = seal.is_some_and(|s| state.as_deref() == Some(s.seal.value));
+        // Whether this change supersedes it is decided below, like any head.
+        heads.push(Head {
+            change: created,
+            hlc: super::hlc::pack(created_at, 0) as i64,
+            device: Vec::new(),
+            value: current,
+            sealed,
+            stored: false,
+        });
     }
     let base: Vec<String> = c.base.iter().map(|b| b.to_string()).collect();
-    let (superseded, remaining): (Vec<Head>, Vec<Head>) =
-        heads.into_iter().partition(|h| base.contains(&h.change));
-    for h in &superseded {
+    // A sealed value is superseded only by a resolution, which keeps the seal: an edit
+    // made on top of a signed note (by a peer that ignored the signature) stays beside it.
+    let (superseded, remaining): (Vec<Head>, Vec<Head>) = heads
+        .into_iter()
+        .partition(|h| base.contains(&h.change) && (!h.sealed || c.op == Op::Resolve));
+    let sealed = seal.is_some_and(|s| s.sealing)
+        || (c.op == Op::Resolve && superseded.iter().any(|h| h.sealed));
+    for h in superseded.iter().filter(|h| h.stored) {
         conn.prepare_cached(
             "DELETE FROM ledger_field_head WHERE row = ?1 AND field = ?2 AND change = ?3",
         )?
         .execute(params![row, field, h.change])?;
     }
     let me = c.id.to_string();
-    let insert = "INSERT OR IGNORE INTO ledger_field_head (row, field, change, hlc, device, author, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-    for h in remaining.iter().filter(|h| h.device.is_empty()) {
-        // Materialize an implicit creation head that this change did not know of.
-        conn.prepare_cached(insert)?
-            .execute(params![row, field, h.change, h.hlc, h.device, "", h.value])?;
+    let insert = "INSERT OR IGNORE INTO ledger_field_head (row, field, change, hlc, device, author, value, sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    for h in remaining.iter().filter(|h| !h.stored) {
+        // Materialize an implicit creation head that this change did not know of (or, if
+        // sealed, may not replace).
+        conn.prepare_cached(insert)?.execute(params![
+            row, field, h.change, h.hlc, h.device, "", h.value, h.sealed
+        ])?;
     }
     conn.prepare_cached(insert)?.execute(params![
         row,
@@ -289,7 +338,8 @@ fn settle_field(
         origin.hlc as i64,
         origin.device.as_slice(),
         origin.author.to_string(),
-        value
+        value,
+        sealed
     ])?;
     let conflicted = !remaining.is_empty();
     let mut winner = Head {
@@ -297,9 +347,11 @@ fn settle_field(
         hlc: origin.hlc as i64,
         device: origin.device.to_vec(),
         value: value.clone(),
+        sealed,
+        stored: true,
     };
     for h in remaining {
-        if (h.hlc, &h.device, &h.change) > (winner.hlc, &winner.device, &winner.change) {
+        if outranks(&h, &winner) {
             winner = h;
         }
     }

@@ -57,10 +57,31 @@ pub struct Catalogue {
     /// Derived tables cleared and refilled on rebuild, besides the entity tables.
     pub derived_tables: &'static [&'static str],
     pub row_hook: Option<RowHook>,
+    /// Kinds of record that a change can seal (a signed note).
+    pub seals: &'static [Seal],
+}
+
+/// A state that freezes a record: once a change sets `field` to `value` (a note's status
+/// to "signed"), the values that change wrote are the record's, whatever arrives later.
+///
+/// Sealing is a projection rule rather than a check at the API, because the edits it must
+/// stop can come from a peer that had not yet seen the signature: a draft edited on one
+/// workstation while it was signed on another. Such an edit stays beside the sealed value
+/// as an open conflict (a proposed amendment for a person to review), never the value shown.
+#[derive(Debug)]
+pub struct Seal {
+    pub entity: &'static str,
+    pub field: &'static str,
+    pub value: &'static str,
 }
 
 impl Catalogue {
     pub fn entity(&self, name: &str) -> Option<&'static EntityDef> {
         self.entities.iter().copied().find(|e| e.name == name)
+    }
+
+    /// The seal rule of a kind of record, if it has one.
+    pub fn seal(&self, entity: &str) -> Option<&'static Seal> {
+        self.seals.iter().find(|s| s.entity == entity)
     }
 }

@@ -22,6 +22,11 @@ pub const MIGRATIONS: &[Migration] = &[
         "20261123_0002_chart",
         include_str!("../../migrations/20261123_0002_chart.sql"),
     ),
+    (
+        3,
+        "20261201_0003_signed_notes",
+        include_str!("../../migrations/20261201_0003_signed_notes.sql"),
+    ),
 ];
 
 /// The access log database's migrations, oldest first. Append only.

@@ -32,6 +32,8 @@ use visit::*;
 pub struct Ids<'a> {
     pub ids: &'a dyn IdSource,
     pub clock: &'a dyn Clock,
+    /// Who writes the charts, and signs their notes.
+    pub author: Uuid,
 }
 
 impl Ids<'_> {

@@ -771,9 +771,12 @@ pub(super) fn visit(
         .text("plan", text.plan);
     if signed {
         let minute = (v.minute + length + rng.int(5, 240) as u32).min(23 * 60 + 59);
+        let content: serde_json::Map<String, Json> =
+            f.0.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
         f.text("status", "signed")
             .text("signed_at", stamp(v.date, minute))
-            .text("signed_by", "drlee");
+            .id("signed_by", ids.author)
+            .text("signed_digest", crate::chart::notes::digest(&content));
     } else {
         f.text("status", "draft");
     }
