@@ -3,7 +3,7 @@
 //! Each edited field keeps its current "heads" (the changes whose value nobody has yet
 //! edited on top of). A new change supersedes the heads named in its `base`; any head it
 //! did not know of stays, and two or more heads are a conflict: both values are kept,
-//! the one with the greatest (hlc, device, change id) is shown, and a conflict row is
+//! the one [`outranks`] picks is shown, and a conflict row is
 //! opened until a change that saw all heads settles it. The result depends only on which
 //! changes exist, not on the order they arrived in (given causal delivery), so every
 //! workstation converges.
@@ -22,6 +22,8 @@ use super::LedgerError;
 #[derive(Debug, Clone, Copy)]
 pub struct Origin {
     pub hlc: u64,
+    /// The commit's Lamport counter: what picks a winner among conflicting values.
+    pub lamport: u64,
     pub device: [u8; 32],
     pub author: Uuid,
 }
@@ -218,6 +220,7 @@ pub fn apply_change(
 struct Head {
     change: String,
     hlc: i64,
+    lamport: i64,
     device: Vec<u8>,
     value: Value,
 }
@@ -234,7 +237,7 @@ fn settle_field(
     let row = c.row.to_string();
     let mut heads: Vec<Head> = conn
         .prepare_cached(
-            "SELECT change, hlc, device, value FROM ledger_field_head WHERE row = ?1 AND field = ?2",
+            "SELECT change, hlc, device, value, lamport FROM ledger_field_head WHERE row = ?1 AND field = ?2",
         )?
         .query_map(params![row, field], |r| {
             Ok(Head {
@@ -242,6 +245,7 @@ fn settle_field(
                 hlc: r.get(1)?,
                 device: r.get(2)?,
                 value: Value::from_sql(r.get_ref(3)?),
+                lamport: r.get(4)?,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -261,6 +265,7 @@ fn settle_field(
             heads.push(Head {
                 change: created,
                 hlc: super::hlc::pack(created_at, 0) as i64,
+                lamport: 0,
                 device: Vec::new(),
                 value: current,
             });
@@ -276,11 +281,12 @@ fn settle_field(
         .execute(params![row, field, h.change])?;
     }
     let me = c.id.to_string();
-    let insert = "INSERT OR IGNORE INTO ledger_field_head (row, field, change, hlc, device, author, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    let insert = "INSERT OR IGNORE INTO ledger_field_head (row, field, change, hlc, device, author, value, lamport) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
     for h in remaining.iter().filter(|h| h.device.is_empty()) {
         // Materialize an implicit creation head that this change did not know of.
-        conn.prepare_cached(insert)?
-            .execute(params![row, field, h.change, h.hlc, h.device, "", h.value])?;
+        conn.prepare_cached(insert)?.execute(params![
+            row, field, h.change, h.hlc, h.device, "", h.value, h.lamport
+        ])?;
     }
     conn.prepare_cached(insert)?.execute(params![
         row,
@@ -289,17 +295,19 @@ fn settle_field(
         origin.hlc as i64,
         origin.device.as_slice(),
         origin.author.to_string(),
-        value
+        value,
+        origin.lamport as i64
     ])?;
     let conflicted = !remaining.is_empty();
     let mut winner = Head {
         change: me.clone(),
         hlc: origin.hlc as i64,
+        lamport: origin.lamport as i64,
         device: origin.device.to_vec(),
         value: value.clone(),
     };
     for h in remaining {
-        if (h.hlc, &h.device, &h.change) > (winner.hlc, &winner.device, &winner.change) {
+        if outranks(&h, &winner) {
             winner = h;
         }
     }
@@ -313,4 +321,12 @@ fn settle_field(
             .execute(params![row, field])?;
     }
     Ok(winner.value)
+}
+
+/// Whether head `a` is shown rather than `b`: the greater Lamport counter, then device,
+/// then change id. Never the wall clock: a workstation whose clock runs ahead must not win
+/// every conflict. Every input is signed in the commits, so every peer picks the same
+/// winner whatever order the changes arrived in.
+fn outranks(a: &Head, b: &Head) -> bool {
+    (a.lamport, &a.device, &a.change) > (b.lamport, &b.device, &b.change)
 }
