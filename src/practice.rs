@@ -271,11 +271,14 @@ impl Practice {
         db::attach_access_log(&write, dir, &key)?;
         let read = db::open(&path, &key, Access::Read, &gate)?;
         db::attach_access_log(&read, dir, &key)?;
-        let mut ledger = Ledger::load(&write, &CATALOGUE)?;
-        // An upgrade may have taught this binary what quarantined commits need.
-        let retried = ledger.retry_quarantined(&mut write, &gate, clock.now_ms())?;
-        if retried > 0 {
-            tracing::info!(retried, "applied commits that were waiting in quarantine");
+        let mut ledger = Ledger::load(&write, &CATALOGUE).map_err(|e| damaged(&path, e))?;
+        // An upgrade may have taught this binary what quarantined commits need. A retry
+        // that fails leaves them waiting and does not stop the practice from opening:
+        // `verify` reports what is wrong with the database.
+        match ledger.retry_quarantined(&mut write, &gate, clock.now_ms()) {
+            Ok(0) => {}
+            Ok(retried) => tracing::info!(retried, "applied commits that waited in quarantine"),
+            Err(e) => tracing::warn!(code = e.code(), "could not retry quarantined commits: {e}"),
         }
         Ok(Practice {
             dir: dir.to_path_buf(),
@@ -557,6 +560,19 @@ impl Practice {
     pub fn into_writer(self) -> Connection {
         drop(self.read);
         self.write
+    }
+}
+
+/// A storage error that says the file is corrupt, as the vault's "damaged, restore it"
+/// error naming the file; any other error as it is.
+fn damaged(path: &Path, e: LedgerError) -> PracticeError {
+    match e {
+        LedgerError::Storage(rusqlite::Error::SqliteFailure(f, m))
+            if f.code == rusqlite::ErrorCode::DatabaseCorrupt =>
+        {
+            VaultError::Damaged(path.to_path_buf(), m.unwrap_or_else(|| f.to_string())).into()
+        }
+        e => e.into(),
     }
 }
 

@@ -641,4 +641,21 @@ mod tests {
             assert!(encode(&body).is_err(), "{f} was encoded");
         }
     }
+
+    #[test]
+    fn a_signed_layout_1_commit_still_decodes_and_verifies() {
+        let key = crate::ledger::DeviceKey::from_seed([3; 32]).unwrap();
+        let mut body = frozen_body(1);
+        body.device_key = key.public_key();
+        let encoded = encode(&body).unwrap();
+        let commit = crate::ledger::Commit {
+            body: decode(&encoded).unwrap(),
+            signature: key.sign(&encoded),
+            encoded,
+        };
+        assert_eq!(commit.body, body);
+        assert_eq!(commit.body.layout, 1);
+        assert!(commit.body.practice.is_nil());
+        assert!(commit.signature_valid());
+    }
 }
