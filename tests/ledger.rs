@@ -1685,12 +1685,28 @@ fn commits_a_newer_binary_wrote_wait_in_quarantine_and_apply_after_the_upgrade()
         admin,
         vec![setting(52, "after_referral")],
     );
-    // Another device's commit written at a newer schema.
+    // Another device's commit that depends on the quarantined referral.
+    let mut needs_referral = setting(70, "needs_referral");
+    needs_referral.deps = vec![uid(50)];
     let c1 = forge(
         &kc,
         practice,
-        99,
+        SCHEMA_VERSION,
         head_on(&w.a.practice, &kc),
+        now,
+        admin,
+        vec![needs_referral],
+    );
+    // A fourth member's commit written at a newer schema.
+    let kd = DeviceKey::from_seed([77; 32]).unwrap();
+    w.a.practice
+        .add_member(admin, kd.public_key(), "D")
+        .unwrap();
+    let d1 = forge(
+        &kd,
+        practice,
+        99,
+        (0, [0; 32]),
         now,
         admin,
         vec![setting(54, "newer_schema")],
@@ -1700,7 +1716,8 @@ fn commits_a_newer_binary_wrote_wait_in_quarantine_and_apply_after_the_upgrade()
     for (s, says) in [
         (&b1, "referral"),
         (&b2, "waits for"),
-        (&c1, "schema version 99"),
+        (&c1, "in device"),
+        (&d1, "schema version 99"),
     ] {
         match a.apply(&s.encoded, s.signature).unwrap() {
             Applied::Quarantined(reason) => assert!(reason.contains(says), "{reason}"),
@@ -1713,13 +1730,13 @@ fn commits_a_newer_binary_wrote_wait_in_quarantine_and_apply_after_the_upgrade()
         Applied::Quarantined(_)
     ));
     let held = a.quarantined().unwrap();
-    assert_eq!(held.len(), 3, "{held:?}");
-    assert_eq!(verify(a.reader()).unwrap().quarantined, 3);
+    assert_eq!(held.len(), 4, "{held:?}");
+    assert_eq!(verify(a.reader()).unwrap().quarantined, 4);
     assert_eq!(commits(a), before);
     assert_eq!(
         count(
             a.reader(),
-            "SELECT count(*) FROM setting WHERE name IN ('after_referral', 'newer_schema')"
+            "SELECT count(*) FROM setting WHERE name IN ('after_referral', 'newer_schema', 'needs_referral')"
         ),
         0
     );
@@ -1744,16 +1761,16 @@ fn commits_a_newer_binary_wrote_wait_in_quarantine_and_apply_after_the_upgrade()
              updated_by TEXT NOT NULL, retracted INTEGER NOT NULL DEFAULT 0, retract_reason TEXT);",
         )
         .unwrap();
-    assert_eq!(a.retry_quarantined_with(newer_catalogue()).unwrap(), 3);
+    assert_eq!(a.retry_quarantined_with(newer_catalogue()).unwrap(), 4);
     assert!(a.quarantined().unwrap().is_empty());
-    assert_eq!(commits(a), before + 3);
+    assert_eq!(commits(a), before + 4);
     assert_eq!(count(a.reader(), "SELECT count(*) FROM referral"), 1);
     assert_eq!(
         count(
             a.reader(),
-            "SELECT count(*) FROM setting WHERE name IN ('after_referral', 'newer_schema')"
+            "SELECT count(*) FROM setting WHERE name IN ('after_referral', 'newer_schema', 'needs_referral')"
         ),
-        2
+        3
     );
     let v = verify(a.reader()).unwrap();
     assert!(v.problems.is_empty() && v.quarantined == 0, "{v:?}");

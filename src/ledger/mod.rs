@@ -372,12 +372,23 @@ impl Ledger {
         let mut applied = 0;
         loop {
             let mut progress = false;
+            // A device whose commit stays in quarantine keeps its later ones there too, so
+            // they are not even tried in this pass.
+            let mut stuck: std::collections::HashSet<[u8; 32]> = Default::default();
             for quarantine::Pending {
                 hash,
                 body,
                 signature,
             } in quarantine::pending(conn)?
             {
+                let decoded = encoding::decode(&body)?;
+                let device = commit::device_id(&decoded.device_key);
+                if stuck.contains(&device)
+                    || quarantine::needs_newer_binary(self.catalogue, &decoded).is_some()
+                {
+                    stuck.insert(device);
+                    continue;
+                }
                 let tx = conn.transaction()?;
                 gate.open();
                 let out = quarantine::release(&tx, &hash)
@@ -393,7 +404,10 @@ impl Ledger {
                         progress = true;
                     }
                     // Still waiting (or refused now): it stays where it was.
-                    _ => tx.rollback()?,
+                    _ => {
+                        tx.rollback()?;
+                        stuck.insert(device);
+                    }
                 }
             }
             if !progress {
@@ -515,7 +529,16 @@ impl Ledger {
             quarantine::hold(tx, &commit, &reason)?;
             return Ok((Applied::Quarantined(reason), None));
         }
-        match store(tx, cat, &commit) {
+        // In a savepoint of its own: a commit that turns out to wait in quarantine must
+        // leave nothing of its half-done store behind.
+        tx.execute_batch("SAVEPOINT ledger_store")?;
+        let stored = store(tx, cat, &commit);
+        tx.execute_batch(if stored.is_ok() {
+            "RELEASE ledger_store"
+        } else {
+            "ROLLBACK TO ledger_store; RELEASE ledger_store"
+        })?;
+        match stored {
             Ok(()) => {}
             Err(LedgerError::MissingDependency(id)) => {
                 // A change this commit needs may itself be waiting in quarantine: then this
