@@ -656,6 +656,9 @@ fn tampering_with_stored_commits_is_detected() {
         ))),
         ("edit the seq column", sql(format!("UPDATE ledger_commit SET seq = seq + 500 WHERE ord = {mid_ord}"))),
         ("edit the hlc column", sql(format!("UPDATE ledger_commit SET hlc = hlc + 1 WHERE ord = {mid_ord}"))),
+        ("edit the lamport column", sql(format!("UPDATE ledger_commit SET lamport = lamport + 1 WHERE ord = {mid_ord}"))),
+        ("move a change index row to another row", sql(format!("UPDATE ledger_change SET row = 'elsewhere' WHERE commit_ord = {mid_ord} AND idx = 0"))),
+        ("change the op of a change index row", sql(format!("UPDATE ledger_change SET op = 'retract' WHERE commit_ord = {mid_ord} AND idx = 0"))),
         ("delete a commit (and its change rows)", sql(format!(
             "DELETE FROM ledger_change WHERE commit_ord = {mid_ord}; DELETE FROM ledger_commit WHERE ord = {mid_ord};"
         ))),
