@@ -39,15 +39,32 @@ pub static CATALOGUE: Catalogue = Catalogue {
         &chart_entities::FAMILY_HISTORY,
         &chart_entities::SOCIAL_HISTORY,
         &chart_entities::DOCUMENT,
+        &ledger::member::DEVICE,
     ],
     derived_tables: &["patient_fts"],
     row_hook: Some(chart::search::row_hook),
+    schema_version: migrate::SCHEMA_VERSION,
+    member_admin: Some(is_administrator),
     seals: &[ledger::schema::Seal {
         entity: "note",
         field: "status",
         value: "signed",
     }],
 };
+
+/// Whether `user` is an active administrator: only they add or remove workstations.
+fn is_administrator(conn: &Connection, user: &Uuid) -> rusqlite::Result<bool> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM app_user WHERE id = ?1 AND role = 'administrator'
+             AND coalesce(active, 1) = 1 AND retracted = 0",
+            [user.to_string()],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PracticeError {
@@ -141,35 +158,7 @@ impl Practice {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdSource>,
     ) -> Result<(Practice, RecoveryCode), PracticeError> {
-        let practice_id = new.header.practice_id.clone();
-        let created = new.header.created.clone();
-        let gate = Gate::default();
-        let path = vault::db_path(dir);
-        let mut write = db::open(&path, &new.key, Access::Write { create: true }, &gate)?;
-        migrate::migrate(&mut write, migrate::MIGRATIONS, &created)?;
-        prepare_access_log(dir, &new.key, &gate, &created, true)?;
-        db::attach_access_log(&write, dir, &new.key)?;
-        write.execute(
-            "INSERT INTO practice_meta (key, value) VALUES ('practice_id', ?1)",
-            [&practice_id],
-        )?;
-        let mut seed = [0u8; 32];
-        ids.fill(&mut seed);
-        Ledger::create_identity(&mut write, &gate, seed, clock.now_ms())?;
-        let read = db::open(&path, &new.key, Access::Read, &gate)?;
-        db::attach_access_log(&read, dir, &new.key)?;
-        let ledger = Ledger::load(&write, &CATALOGUE)?;
-        let mut p = Practice {
-            dir: dir.to_path_buf(),
-            header: new.header,
-            key: new.key,
-            write,
-            read,
-            gate,
-            ledger,
-            clock,
-            ids,
-        };
+        let mut p = Self::new_workstation(dir, new.header, new.key, clock, ids)?;
         let (id, change) = access::users::create(
             &p.read,
             p.ids.as_ref(),
@@ -179,8 +168,87 @@ impl Practice {
             "administrator",
             admin.password,
         )?;
-        p.commit(id, vec![change])?;
+        // The founding workstation is the practice's first member, in the same commit as
+        // the administrator who adds it.
+        let public_key = p.ledger.public_key();
+        let now = p.clock.now_ms();
+        let member = ledger::member::add(
+            p.ids.uuid_v7(now),
+            p.ids.uuid_v7(now),
+            public_key,
+            "founding workstation",
+            id,
+        );
+        p.commit(id, vec![change, member])?;
         Ok((p, new.recovery))
+    }
+
+    /// The database, identity and connections of a new workstation of practice
+    /// `header.practice_id`, with no commits yet.
+    fn new_workstation(
+        dir: &Path,
+        header: Header,
+        key: DbKey,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+    ) -> Result<Practice, PracticeError> {
+        let created = header.created.clone();
+        let gate = Gate::default();
+        let path = vault::db_path(dir);
+        let mut write = db::open(&path, &key, Access::Write { create: true }, &gate)?;
+        migrate::migrate(&mut write, migrate::MIGRATIONS, &created)?;
+        prepare_access_log(dir, &key, &gate, &created, true)?;
+        db::attach_access_log(&write, dir, &key)?;
+        write.execute(
+            "INSERT INTO practice_meta (key, value) VALUES ('practice_id', ?1)",
+            [&header.practice_id],
+        )?;
+        let mut seed = [0u8; 32];
+        ids.fill(&mut seed);
+        Ledger::create_identity(&mut write, &gate, seed, clock.now_ms())?;
+        let read = db::open(&path, &key, Access::Read, &gate)?;
+        db::attach_access_log(&read, dir, &key)?;
+        let ledger = Ledger::load(&write, &CATALOGUE)?;
+        Ok(Practice {
+            dir: dir.to_path_buf(),
+            header,
+            key,
+            write,
+            read,
+            gate,
+            ledger,
+            clock,
+            ids,
+        })
+    }
+
+    /// Creates, in `dir`, a new workstation of the existing practice `practice_id`: its own
+    /// key, recovery code, database and signing identity, but no users and no commits. It
+    /// receives the practice's ledger from a peer; its own commits are accepted once an
+    /// administrator adds its public key ([`Practice::add_member`] on a member
+    /// workstation) and that commit has reached it.
+    pub fn join(
+        dir: &Path,
+        practice_id: Uuid,
+        plan: KeyPlan<'_>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+        rng: &dyn ring::rand::SecureRandom,
+    ) -> Result<(Practice, RecoveryCode), PracticeError> {
+        let created = crate::clock::rfc3339(clock.now_ms());
+        let new = vault::create_key(dir, &practice_id.to_string(), &created, plan, rng)?;
+        match Self::new_workstation(dir, new.header, new.key, clock, ids) {
+            Ok(p) => Ok((p, new.recovery)),
+            Err(e) => {
+                for f in db::PRACTICE_FILES
+                    .iter()
+                    .chain([crate::vault::header::HEADER_FILE].iter())
+                {
+                    let _ = std::fs::remove_file(dir.join(f));
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Opens an unlocked practice, applying any pending migrations.
@@ -208,7 +276,15 @@ impl Practice {
         db::attach_access_log(&write, dir, &key)?;
         let read = db::open(&path, &key, Access::Read, &gate)?;
         db::attach_access_log(&read, dir, &key)?;
-        let ledger = Ledger::load(&write, &CATALOGUE)?;
+        let mut ledger = Ledger::load(&write, &CATALOGUE).map_err(|e| damaged(&path, e))?;
+        // An upgrade may have taught this binary what quarantined commits need. A retry
+        // that fails leaves them waiting and does not stop the practice from opening:
+        // `verify` reports what is wrong with the database.
+        match ledger.retry_quarantined(&mut write, &gate, clock.now_ms()) {
+            Ok(0) => {}
+            Ok(retried) => tracing::info!(retried, "applied commits that waited in quarantine"),
+            Err(e) => tracing::warn!(code = e.code(), "could not retry quarantined commits: {e}"),
+        }
         Ok(Practice {
             dir: dir.to_path_buf(),
             header,
@@ -253,6 +329,29 @@ impl Practice {
         &mut self.ledger
     }
 
+    /// The practice every commit of this workstation is bound to.
+    pub fn practice_id(&self) -> Uuid {
+        self.ledger.practice()
+    }
+
+    /// This workstation's public key, which an administrator adds to make it a member.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.ledger.public_key()
+    }
+
+    /// Reloads the ledger writer with `catalogue` and retries the quarantine with it: what
+    /// opening the practice with a newer binary does. `open` retries with [`CATALOGUE`];
+    /// this lets a test (or a tool) stand in for a newer catalogue.
+    pub fn retry_quarantined_with(
+        &mut self,
+        catalogue: &'static Catalogue,
+    ) -> Result<usize, LedgerError> {
+        self.ledger = Ledger::load(&self.write, catalogue)?;
+        let now = self.clock.now_ms();
+        self.ledger
+            .retry_quarantined(&mut self.write, &self.gate, now)
+    }
+
     pub fn workstation(&self) -> String {
         self.ledger.device_hex()[..16].to_string()
     }
@@ -272,14 +371,94 @@ impl Practice {
             .append(&mut self.write, &self.gate, author, changes, now)
     }
 
-    /// Applies a commit from another workstation.
+    /// Applies a commit from another workstation, dated against this one's clock.
     pub fn apply(
         &mut self,
         encoded: &[u8],
         signature: [u8; 64],
     ) -> Result<ledger::Applied, LedgerError> {
+        let now = self.clock.now_ms();
         self.ledger
-            .apply(&mut self.write, &self.gate, encoded, signature)
+            .apply(&mut self.write, &self.gate, encoded, signature, now)
+    }
+
+    /// Applies peers' commits in one transaction; see [`Ledger::apply_batch`].
+    pub fn apply_batch(
+        &mut self,
+        commits: &[ledger::Signed],
+    ) -> Result<Vec<Result<ledger::Applied, LedgerError>>, LedgerError> {
+        let now = self.clock.now_ms();
+        self.ledger
+            .apply_batch(&mut self.write, &self.gate, commits, now)
+    }
+
+    /// Makes the workstation with `public_key` a member of the practice, as administrator
+    /// `author` (refused with `ledger_not_administrator` otherwise). Returns the member
+    /// row's id.
+    pub fn add_member(
+        &mut self,
+        author: Uuid,
+        public_key: [u8; 32],
+        name: &str,
+    ) -> Result<Uuid, LedgerError> {
+        let device = ledger::commit::device_id(&public_key);
+        if ledger::member::is_member(&self.read, &device)? {
+            return Err(LedgerError::Invalid(format!(
+                "workstation {} is already a member",
+                hex::encode(&device[..8])
+            )));
+        }
+        let now = self.clock.now_ms();
+        let row = self.ids.uuid_v7(now);
+        let change = ledger::member::add(row, self.ids.uuid_v7(now), public_key, name, author);
+        self.commit(author, vec![change])?;
+        Ok(row)
+    }
+
+    /// Removes the workstation with `public_key` from the practice, as administrator
+    /// `author`. Its commits this workstation holds stay valid everywhere; any later one
+    /// is refused (`ledger_not_member`) on every peer, whenever it arrives.
+    pub fn remove_member(&mut self, author: Uuid, public_key: [u8; 32]) -> Result<(), LedgerError> {
+        let device = ledger::commit::device_id(&public_key);
+        let rows = ledger::member::rows_of(&self.read, &device)?;
+        if rows.is_empty() {
+            return Err(LedgerError::NotFound(format!(
+                "workstation {} is not a member",
+                hex::encode(&device[..8])
+            )));
+        }
+        let seen = ledger::version_vector(&self.read)?
+            .get(&device)
+            .copied()
+            .unwrap_or(0);
+        let now = self.clock.now_ms();
+        let mut changes = Vec::new();
+        for row in rows {
+            let base = ledger::row_version(&self.read, &ledger::member::DEVICE, &row)?;
+            changes.push(Change::new(
+                self.ids.uuid_v7(now),
+                ledger::member::DEVICE.name,
+                row,
+                ledger::Op::Set,
+                vec![
+                    ("removed".into(), ledger::Value::Bool(true)),
+                    ("removed_after".into(), ledger::Value::Int(seen as i64)),
+                ],
+                base,
+            ));
+        }
+        self.commit(author, changes)?;
+        Ok(())
+    }
+
+    /// The practice's member workstations, removed ones included.
+    pub fn members(&self) -> Result<Vec<ledger::member::Member>, LedgerError> {
+        ledger::member::list(&self.read)
+    }
+
+    /// Commits waiting in quarantine, with why.
+    pub fn quarantined(&self) -> Result<Vec<ledger::quarantine::Held>, LedgerError> {
+        ledger::quarantine::list(&self.read)
     }
 
     /// Writes a consistent, encrypted backup of the whole practice to `file`. Callers check
@@ -397,6 +576,19 @@ impl Practice {
     pub fn into_writer(self) -> Connection {
         drop(self.read);
         self.write
+    }
+}
+
+/// A storage error that says the file is corrupt, as the vault's "damaged, restore it"
+/// error naming the file; any other error as it is.
+fn damaged(path: &Path, e: LedgerError) -> PracticeError {
+    match e {
+        LedgerError::Storage(rusqlite::Error::SqliteFailure(f, m))
+            if f.code == rusqlite::ErrorCode::DatabaseCorrupt =>
+        {
+            VaultError::Damaged(path.to_path_buf(), m.unwrap_or_else(|| f.to_string())).into()
+        }
+        e => e.into(),
     }
 }
 

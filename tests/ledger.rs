@@ -17,8 +17,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Value as Json};
 use support::{
-    arr, call, clinic, commits, count, dump, exchange, id, login, practice_with_admin, raw, reopen,
-    s, send, template, Clinic, Env, Template, CLINICIAN, CLINICIAN_PW, MINUTE_MS,
+    arr, call, clinic, commits, count, dump, exchange, id, join, login, practice_with_admin, raw,
+    reopen, s, send, template, Clinic, Env, Template, CLINICIAN, CLINICIAN_PW, MINUTE_MS,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -47,8 +47,9 @@ fn open_clinic() -> (Env, Session) {
 }
 
 /// Three workstations of one practice that have exchanged everything: A (where the
-/// clinician was created), B and C, each with its own administrator. drlee is logged in on
-/// A and B. A shared chart was made on A: a patient, two medications and a problem.
+/// clinician was created), B and C, which joined A's practice and were added as members by
+/// A's administrator. drlee is logged in on A and B. A shared chart was made on A: a
+/// patient, two medications and a problem.
 struct PairTemplate {
     a: Template,
     b: Template,
@@ -69,8 +70,8 @@ fn pair_template() -> &'static PairTemplate {
         let ct = clinic_template();
         let mut a = reopen(&ct.t);
         let mut doc_a = ct.doc.clone();
-        let mut b = practice_with_admin(support::next_seed(), "admin_b");
-        let mut c = practice_with_admin(support::next_seed(), "admin_c");
+        let mut b = join(&mut a.practice, support::ADMIN);
+        let mut c = join(&mut a.practice, support::ADMIN);
         exchange(&mut a.practice, &mut b.practice);
         exchange(&mut a.practice, &mut c.practice);
         exchange(&mut b.practice, &mut c.practice);
@@ -122,7 +123,23 @@ struct Pair {
     doc_b: Session,
 }
 
+/// Runs an edit on the version the record has now, as an editor who just read it would.
+fn edit(p: &mut Practice, s: &mut Session, command: &str, mut args: Json) -> Json {
+    if args.get("version").is_none() {
+        let kind = command.split('.').next().unwrap_or_default();
+        let id = args["id"].as_str().unwrap_or_default().to_string();
+        args["version"] = call(p, s, &format!("{kind}.get"), json!({"id": id}))["version"].clone();
+    }
+    call(p, s, command, args)
+}
+
 impl Pair {
+    fn edit_a(&mut self, command: &str, args: Json) -> Json {
+        edit(&mut self.a.practice, &mut self.doc_a, command, args)
+    }
+    fn edit_b(&mut self, command: &str, args: Json) -> Json {
+        edit(&mut self.b.practice, &mut self.doc_b, command, args)
+    }
     fn on_a(&mut self, command: &str, args: Json) -> Json {
         call(&mut self.a.practice, &mut self.doc_a, command, args)
     }
@@ -678,6 +695,9 @@ fn tampering_with_stored_commits_is_detected() {
         ))),
         ("edit the seq column", sql(format!("UPDATE ledger_commit SET seq = seq + 500 WHERE ord = {mid_ord}"))),
         ("edit the hlc column", sql(format!("UPDATE ledger_commit SET hlc = hlc + 1 WHERE ord = {mid_ord}"))),
+        ("edit the lamport column", sql(format!("UPDATE ledger_commit SET lamport = lamport + 1 WHERE ord = {mid_ord}"))),
+        ("move a change index row to another row", sql(format!("UPDATE ledger_change SET row = 'elsewhere' WHERE commit_ord = {mid_ord} AND idx = 0"))),
+        ("change the op of a change index row", sql(format!("UPDATE ledger_change SET op = 'retract' WHERE commit_ord = {mid_ord} AND idx = 0"))),
         ("delete a commit (and its change rows)", sql(format!(
             "DELETE FROM ledger_change WHERE commit_ord = {mid_ord}; DELETE FROM ledger_commit WHERE ord = {mid_ord};"
         ))),
@@ -902,12 +922,15 @@ fn concurrent_edits_on_two_devices_converge_and_conflicts_are_resolved() {
     let v2 = w.on_a("medication.get", json!({"id": t.med2}))["version"].clone();
 
     // Neither workstation sees the other: the same field on one medication, different
-    // fields on the other. B edits a minute later.
+    // fields on the other. B edits with more history behind it (it recorded vitals first).
     w.on_a(
         "medication.update",
         json!({"id": t.med1, "version": v, "dose": "50 mg"}),
     );
-    w.b.clock.advance_ms(MINUTE_MS);
+    w.on_b(
+        "vitals.record",
+        json!({"patient": t.patient, "heart_rate": 72}),
+    );
     w.on_b(
         "medication.update",
         json!({"id": t.med1, "version": v, "dose": "100 mg"}),
@@ -929,7 +952,10 @@ fn concurrent_edits_on_two_devices_converge_and_conflicts_are_resolved() {
     w.exchange();
     let (da, db) = dose(&mut w, &t.med1);
     assert_eq!(da, db, "both workstations show the same dose");
-    assert_eq!(da, "100 mg", "the later edit (greatest HLC) is shown");
+    assert_eq!(
+        da, "100 mg",
+        "the edit with more history (greatest Lamport counter) is shown"
+    );
     let doc_id = w.doc_a.user.id.to_string();
     let (ca, cb) = w.on_both("conflict.list", json!({"patient": t.patient}));
     for (who, list) in [("A", &ca), ("B", &cb)] {
@@ -1059,7 +1085,7 @@ fn apply_is_idempotent_ordered_and_checks_signatures() {
         .iter()
         .map(|m| encoding::decode(&m.encoded).unwrap().seq)
         .collect();
-    assert_eq!(seqs, [2, 3], "B's own commits after its administrator's");
+    assert_eq!(seqs, [1, 2], "B's own first commits");
     let a = &mut w.a.practice;
     let before = commits(a);
 
@@ -1067,7 +1093,7 @@ fn apply_is_idempotent_ordered_and_checks_signatures() {
         .apply(&missing[1].encoded, missing[1].signature)
         .expect_err("seq 3 before seq 2");
     assert_eq!(e.code(), "ledger_out_of_order");
-    assert!(e.to_string().contains("expected 2"), "{e}");
+    assert!(e.to_string().contains("expected 1"), "{e}");
     let bad_author = flipped(
         missing[0].encoded.clone(),
         author_offset(&missing[0].encoded),
@@ -1373,8 +1399,8 @@ fn a_draft_edited_elsewhere_while_it_was_signed_keeps_the_signed_text() {
     );
     w.exchange();
     let v = draft["version"].clone();
-    // A signs the draft as read; B, not knowing, edits the same draft a minute later (its
-    // HLC is greater, so without the seal its text would win).
+    // A signs the draft as read; B, not knowing, edits the same draft a minute later.
+    // Neither saw the other: without the seal, the tie-break alone would pick a text.
     w.on_a("note.sign", json!({"id": id(&draft), "version": v}));
     w.b.clock.advance_ms(MINUTE_MS);
     w.on_b(
@@ -1502,4 +1528,875 @@ fn verify_reports_a_signed_note_whose_text_was_changed_behind_the_ledger() {
     let report = p.verify().expect("verify");
     assert_eq!(report.signed_notes.len(), 1, "{:?}", report.signed_notes);
     assert!(!report.ok());
+}
+
+// ---------------------------------------------------------------------------------------
+// (e) What sync needs of the ledger
+
+use chartkeep::ledger::{Change, CommitBody, DeviceKey, Op as ChangeOp, Value};
+use chartkeep::vault::migrate::SCHEMA_VERSION;
+use support::user_id;
+use uuid::Uuid;
+
+/// `p`'s signing key, read from its database (a newer binary, or a thief, holding it).
+fn device_key(p: &Practice) -> DeviceKey {
+    let seed: Vec<u8> = raw(p)
+        .query_row("SELECT seed FROM device_identity", [], |r| r.get(0))
+        .unwrap();
+    DeviceKey::from_seed(seed.try_into().unwrap()).unwrap()
+}
+
+/// The end of `key`'s chain as `p` holds it: (seq, hash).
+fn head_on(p: &Practice, key: &DeviceKey) -> (u64, [u8; 32]) {
+    p.reader()
+        .query_row(
+            "SELECT seq, hash FROM ledger_head WHERE device = ?1",
+            [key.id().as_slice()],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)),
+        )
+        .map(|(s, h)| (s, h.try_into().unwrap()))
+        .unwrap_or((0, [0; 32]))
+}
+
+/// Signs `changes` as a commit of `key`'s device after (`seq`, `prev`), without storing
+/// it anywhere: what that workstation would send.
+#[allow(clippy::too_many_arguments)]
+fn forge(
+    key: &DeviceKey,
+    practice: Uuid,
+    schema: u32,
+    (seq, prev): (u64, [u8; 32]),
+    hlc_ms: i64,
+    author: Uuid,
+    changes: Vec<Change>,
+) -> Signed {
+    let body = CommitBody {
+        layout: 2,
+        practice,
+        schema,
+        device_key: key.public_key(),
+        seq: seq + 1,
+        hlc: chartkeep::ledger::hlc::pack(hlc_ms, 0),
+        lamport: 1_000 + seq,
+        author,
+        prev,
+        changes,
+    };
+    let encoded = encoding::encode(&body).unwrap();
+    let signature = key.sign(&encoded);
+    Signed { encoded, signature }
+}
+
+fn next_of(s: &Signed) -> (u64, [u8; 32]) {
+    let b = encoding::decode(&s.encoded).unwrap();
+    let c = chartkeep::ledger::Commit {
+        body: b,
+        encoded: s.encoded.clone(),
+        signature: s.signature,
+    };
+    (c.body.seq, c.hash())
+}
+
+fn uid(n: u128) -> Uuid {
+    Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 | n)
+}
+
+fn setting(id: u128, name: &str) -> Change {
+    Change::new(
+        uid(id),
+        "setting",
+        uid(id + 1),
+        ChangeOp::Create,
+        vec![("name".into(), name.into()), ("value".into(), "1".into())],
+        vec![],
+    )
+}
+
+fn now_ms(env: &Env) -> i64 {
+    use chartkeep::clock::Clock;
+    env.clock.now_ms()
+}
+
+fn apply_err(p: &mut Practice, c: &Signed) -> chartkeep::ledger::LedgerError {
+    p.apply(&c.encoded, c.signature).expect_err("refused")
+}
+
+#[test]
+fn commits_name_their_practice_and_schema_and_another_practices_are_refused() {
+    let (mut w, _t) = open_pair();
+    w.edit_b(
+        "patient.update",
+        json!({"id": _t.patient, "preferred": "Sammy"}),
+    );
+    let mine =
+        w.b.practice
+            .missing_for(&w.a.practice.version_vector().unwrap())
+            .unwrap();
+    let body = encoding::decode(&mine[0].encoded).unwrap();
+    assert_eq!(
+        (body.layout, body.practice, body.schema),
+        (2, w.a.practice.practice_id(), SCHEMA_VERSION)
+    );
+    // A workstation of another practice: its commits are signed, valid, and foreign.
+    let mut other = practice_with_admin(support::next_seed(), "other_admin");
+    let foreign = other.practice.missing_for(&BTreeMap::new()).unwrap();
+    let before = commits(&w.a.practice);
+    let e = apply_err(&mut w.a.practice, &foreign[0]);
+    assert_eq!(e.code(), "ledger_wrong_practice", "{e}");
+    assert!(
+        e.to_string()
+            .contains(&other.practice.practice_id().to_string()),
+        "{e}"
+    );
+    // The same bytes signed for this practice but naming the other: still refused.
+    let key = device_key(&w.b.practice);
+    let forged = forge(
+        &key,
+        other.practice.practice_id(),
+        SCHEMA_VERSION,
+        head_on(&w.a.practice, &key),
+        now_ms(&w.a),
+        user_id(&w.a.practice, "admin"),
+        vec![setting(1, "x")],
+    );
+    assert_eq!(
+        apply_err(&mut w.a.practice, &forged).code(),
+        "ledger_wrong_practice"
+    );
+    assert_eq!(commits(&w.a.practice), before);
+    let _ = &mut other;
+}
+
+#[test]
+fn append_refuses_non_finite_reals_before_signing() {
+    let (mut env, doc) = open_clinic();
+    let p = &mut env.practice;
+    let before = commits(p);
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let c = Change::new(
+            uid(10),
+            "observation",
+            uid(11),
+            ChangeOp::Create,
+            vec![("value_num".into(), Value::Real(bad))],
+            vec![],
+        );
+        let e = p.commit(doc.user.id, vec![c]).expect_err("refused");
+        assert_eq!(e.code(), "invalid_input", "{bad}: {e}");
+        assert!(e.to_string().contains("finite"), "{e}");
+    }
+    // Fields out of canonical order (a caller that skipped `Change::new`) are refused too.
+    let mut c = setting(12, "idle_lock_minutes");
+    c.fields.reverse();
+    assert_eq!(
+        p.commit(doc.user.id, vec![c]).unwrap_err().code(),
+        "invalid_input"
+    );
+    assert_eq!(commits(p), before, "nothing was signed or stored");
+}
+
+#[test]
+fn only_member_devices_are_accepted_and_only_administrators_change_members() {
+    let (mut w, t) = open_pair();
+    let now = now_ms(&w.a);
+    let a = &mut w.a.practice;
+    let admin = user_id(a, "admin");
+    let doc = user_id(a, CLINICIAN);
+    // A forged extra device: a new key with the right practice id, never added.
+    let thief = DeviceKey::from_seed([42; 32]).unwrap();
+    let forged = forge(
+        &thief,
+        a.practice_id(),
+        SCHEMA_VERSION,
+        (0, [0; 32]),
+        now,
+        admin,
+        vec![setting(20, "x")],
+    );
+    let e = apply_err(a, &forged);
+    assert_eq!(e.code(), "ledger_not_member", "{e}");
+    // Even when it claims to add itself, as the founding commit did.
+    let selfadd = chartkeep::ledger::member::add(uid(30), uid(31), thief.public_key(), "me", admin);
+    let forged = forge(
+        &thief,
+        a.practice_id(),
+        SCHEMA_VERSION,
+        (0, [0; 32]),
+        now,
+        admin,
+        vec![selfadd],
+    );
+    assert_eq!(apply_err(a, &forged).code(), "ledger_not_member");
+    // A clinician cannot add a workstation; an administrator can.
+    let e = a.add_member(doc, thief.public_key(), "laptop").unwrap_err();
+    assert_eq!(e.code(), "ledger_not_administrator", "{e}");
+    let members = a.members().unwrap();
+    assert_eq!(
+        members.iter().filter(|m| !m.removed).count(),
+        3,
+        "{members:?}"
+    );
+    // A workstation that joined but was not added cannot commit, here or anywhere.
+    let mut d = support::joined(a);
+    send(a, &mut d.practice);
+    let e = d
+        .practice
+        .commit(admin, vec![setting(40, "y")])
+        .unwrap_err();
+    assert_eq!(e.code(), "ledger_not_member", "{e}");
+    // A removed member: what the administrator had seen of it stays, later commits are
+    // refused by every peer that holds the removal when they arrive.
+    let b_key = w.b.practice.public_key();
+    w.edit_b(
+        "patient.update",
+        json!({"id": t.patient, "preferred": "Seen"}),
+    );
+    send(&w.b.practice, &mut w.a.practice);
+    w.edit_b(
+        "patient.update",
+        json!({"id": t.patient, "preferred": "Late"}),
+    );
+    w.a.practice.remove_member(admin, b_key).unwrap();
+    let late =
+        w.b.practice
+            .missing_for(&w.a.practice.version_vector().unwrap())
+            .unwrap();
+    let e = apply_err(&mut w.a.practice, &late[0]);
+    assert_eq!(e.code(), "ledger_not_member", "{e}");
+    // C gets B's commits before the removal: it cannot know, and keeps them. (A known
+    // window: commits carry no vector of what their device had seen, so a peer cannot
+    // tell afterwards that the late one did not follow the removal.)
+    let mut c = reopen(&pair_template().c);
+    let from_b =
+        w.b.practice
+            .missing_for(&c.practice.version_vector().unwrap())
+            .unwrap();
+    assert_eq!(from_b.len(), 2);
+    let from_a =
+        w.a.practice
+            .missing_for(&c.practice.version_vector().unwrap())
+            .unwrap();
+    assert_eq!(
+        c.practice
+            .apply(&from_b[0].encoded, from_b[0].signature)
+            .unwrap(),
+        Applied::New
+    );
+    assert_eq!(
+        c.practice
+            .apply(&from_b[1].encoded, from_b[1].signature)
+            .unwrap(),
+        Applied::New
+    );
+    let results = c.practice.apply_batch(&from_a).unwrap();
+    assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+    let shown = |p: &Practice| -> String {
+        p.reader()
+            .query_row(
+                "SELECT preferred FROM patient WHERE id = ?1",
+                [&t.patient],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(shown(&w.a.practice), "Seen");
+    assert_eq!(
+        shown(&c.practice),
+        "Late",
+        "C applied it before the removal arrived"
+    );
+    assert_intact(&mut w.a.practice, "A");
+}
+
+/// A catalogue as a newer binary has it: one more kind of record, a newer schema.
+static REFERRAL: chartkeep::ledger::schema::EntityDef = chartkeep::ledger::schema::EntityDef {
+    name: "referral",
+    table: "referral",
+    fields: &[chartkeep::ledger::schema::FieldDef {
+        name: "reason",
+        kind: chartkeep::ledger::schema::FieldKind::Text,
+    }],
+};
+static NEWER: OnceLock<&'static chartkeep::ledger::Catalogue> = OnceLock::new();
+fn newer_catalogue() -> &'static chartkeep::ledger::Catalogue {
+    NEWER.get_or_init(|| {
+        let mut entities: Vec<&'static chartkeep::ledger::schema::EntityDef> =
+            CATALOGUE.entities.to_vec();
+        entities.push(&REFERRAL);
+        Box::leak(Box::new(chartkeep::ledger::Catalogue {
+            entities: Box::leak(entities.into_boxed_slice()),
+            derived_tables: CATALOGUE.derived_tables,
+            row_hook: CATALOGUE.row_hook,
+            schema_version: 99,
+            member_admin: CATALOGUE.member_admin,
+            seals: CATALOGUE.seals,
+        }))
+    })
+}
+
+#[test]
+fn commits_a_newer_binary_wrote_wait_in_quarantine_and_apply_after_the_upgrade() {
+    let (mut w, _t) = open_pair();
+    let c = reopen(&pair_template().c);
+    let admin = user_id(&w.a.practice, "admin");
+    let practice = w.a.practice.practice_id();
+    let (kb, kc) = (device_key(&w.b.practice), device_key(&c.practice));
+    let now = now_ms(&w.a);
+    let referral = Change::new(
+        uid(50),
+        "referral",
+        uid(51),
+        ChangeOp::Create,
+        vec![("reason".into(), "cardiology".into())],
+        vec![],
+    );
+    let b1 = forge(
+        &kb,
+        practice,
+        SCHEMA_VERSION,
+        head_on(&w.a.practice, &kb),
+        now,
+        admin,
+        vec![referral],
+    );
+    // A later commit of the same device that this binary could apply: it waits behind.
+    let b2 = forge(
+        &kb,
+        practice,
+        SCHEMA_VERSION,
+        next_of(&b1),
+        now,
+        admin,
+        vec![setting(52, "after_referral")],
+    );
+    // Another device's commit that depends on the quarantined referral.
+    let mut needs_referral = setting(70, "needs_referral");
+    needs_referral.deps = vec![uid(50)];
+    let c1 = forge(
+        &kc,
+        practice,
+        SCHEMA_VERSION,
+        head_on(&w.a.practice, &kc),
+        now,
+        admin,
+        vec![needs_referral],
+    );
+    // A fourth member's commit written at a newer schema.
+    let kd = DeviceKey::from_seed([77; 32]).unwrap();
+    w.a.practice
+        .add_member(admin, kd.public_key(), "D")
+        .unwrap();
+    let d1 = forge(
+        &kd,
+        practice,
+        99,
+        (0, [0; 32]),
+        now,
+        admin,
+        vec![setting(54, "newer_schema")],
+    );
+    let a = &mut w.a.practice;
+    let before = commits(a);
+    for (s, says) in [
+        (&b1, "referral"),
+        (&b2, "waits for"),
+        (&c1, "in device"),
+        (&d1, "schema version 99"),
+    ] {
+        match a.apply(&s.encoded, s.signature).unwrap() {
+            Applied::Quarantined(reason) => assert!(reason.contains(says), "{reason}"),
+            other => panic!("expected quarantine, got {other:?}"),
+        }
+    }
+    // Idempotent, visible, and nothing of them projected.
+    assert!(matches!(
+        a.apply(&b1.encoded, b1.signature).unwrap(),
+        Applied::Quarantined(_)
+    ));
+    let held = a.quarantined().unwrap();
+    assert_eq!(held.len(), 4, "{held:?}");
+    assert_eq!(verify(a.reader()).unwrap().quarantined, 4);
+    assert_eq!(commits(a), before);
+    assert_eq!(
+        count(
+            a.reader(),
+            "SELECT count(*) FROM setting WHERE name IN ('after_referral', 'newer_schema', 'needs_referral')"
+        ),
+        0
+    );
+    // A forged successor of a quarantined commit is still a fork.
+    let fork = forge(
+        &kb,
+        practice,
+        SCHEMA_VERSION,
+        next_of(&b1),
+        now,
+        admin,
+        vec![setting(56, "other")],
+    );
+    assert_eq!(apply_err(a, &fork).code(), "ledger_fork");
+    // Reopening with the same binary changes nothing.
+    assert_eq!(a.retry_quarantined_with(&CATALOGUE).unwrap(), 0);
+    // The upgrade: the new table exists and the catalogue knows it.
+    a.writer()
+        .execute_batch(
+            "CREATE TABLE referral (id TEXT PRIMARY KEY NOT NULL, reason TEXT, created_change TEXT NOT NULL,
+             created_at INTEGER NOT NULL, created_by TEXT NOT NULL, updated_at INTEGER NOT NULL,
+             updated_by TEXT NOT NULL, retracted INTEGER NOT NULL DEFAULT 0, retract_reason TEXT);",
+        )
+        .unwrap();
+    assert_eq!(a.retry_quarantined_with(newer_catalogue()).unwrap(), 4);
+    assert!(a.quarantined().unwrap().is_empty());
+    assert_eq!(commits(a), before + 4);
+    assert_eq!(count(a.reader(), "SELECT count(*) FROM referral"), 1);
+    assert_eq!(
+        count(
+            a.reader(),
+            "SELECT count(*) FROM setting WHERE name IN ('after_referral', 'newer_schema', 'needs_referral')"
+        ),
+        3
+    );
+    let v = verify(a.reader()).unwrap();
+    assert!(v.problems.is_empty() && v.quarantined == 0, "{v:?}");
+    // B's next real commit follows the applied chain.
+    let b3 = forge(
+        &kb,
+        practice,
+        SCHEMA_VERSION,
+        next_of(&b2),
+        now,
+        admin,
+        vec![setting(58, "later")],
+    );
+    assert_eq!(a.apply(&b3.encoded, b3.signature).unwrap(), Applied::New);
+}
+
+#[test]
+fn a_commit_dated_more_than_a_day_ahead_is_refused() {
+    let (mut w, t) = open_pair();
+    w.b.clock.advance_ms(25 * 60 * MINUTE_MS);
+    w.doc_b = login(&mut w.b.practice, CLINICIAN, CLINICIAN_PW);
+    w.edit_b(
+        "patient.update",
+        json!({"id": t.patient, "preferred": "Future"}),
+    );
+    let from_b =
+        w.b.practice
+            .missing_for(&w.a.practice.version_vector().unwrap())
+            .unwrap();
+    let before = commits(&w.a.practice);
+    let e = apply_err(&mut w.a.practice, &from_b[0]);
+    assert_eq!(e.code(), "ledger_clock_ahead", "{e}");
+    assert_eq!(commits(&w.a.practice), before);
+    // Within a day of A's clock it is fine.
+    w.a.clock.advance_ms(2 * 60 * MINUTE_MS);
+    assert_eq!(
+        w.a.practice
+            .apply(&from_b[0].encoded, from_b[0].signature)
+            .unwrap(),
+        Applied::New
+    );
+}
+
+/// The dose shown on A and B after both edited it concurrently, with B's clock `skew_ms`
+/// off A's, and B having made `b_first` other commits first.
+fn concurrent_dose_winner(skew_ms: i64, b_first: usize) -> (String, String) {
+    let (mut w, t) = open_pair();
+    w.b.clock.advance_ms(skew_ms);
+    w.doc_b = login(&mut w.b.practice, CLINICIAN, CLINICIAN_PW);
+    for i in 0..b_first {
+        w.on_b(
+            "vitals.record",
+            json!({"patient": t.patient, "heart_rate": 60 + i}),
+        );
+    }
+    w.edit_a("medication.update", json!({"id": t.med1, "dose": "50 mg"}));
+    w.edit_b("medication.update", json!({"id": t.med1, "dose": "75 mg"}));
+    w.exchange();
+    let (x, y) = w.on_both("medication.get", json!({"id": t.med1}));
+    (s(&x, "dose"), s(&y, "dose"))
+}
+
+#[test]
+fn the_conflict_winner_does_not_depend_on_wall_clocks() {
+    for b_first in [0, 3] {
+        let ahead = concurrent_dose_winner(60 * MINUTE_MS, b_first);
+        let behind = concurrent_dose_winner(-60 * MINUTE_MS, b_first);
+        assert_eq!(ahead.0, ahead.1, "A and B agree");
+        assert_eq!(ahead, behind, "moving B's clock changed the winner");
+    }
+    // The edit made on top of more history (a greater Lamport counter) is shown.
+    assert_eq!(concurrent_dose_winner(-60 * MINUTE_MS, 3).0, "75 mg");
+}
+
+#[test]
+fn prop_winners_are_the_same_whatever_the_clocks_and_arrival_order() {
+    let t = pair_template();
+    let strategy = (
+        prop::collection::vec(
+            dev_op().prop_filter("no clock moves", |o| !matches!(o, DevOp::Advance(_))),
+            1..8,
+        ),
+        prop::collection::vec(
+            dev_op().prop_filter("no clock moves", |o| !matches!(o, DevOp::Advance(_))),
+            1..8,
+        ),
+        -(20i64 * 60)..(20 * 60),
+        any::<bool>(),
+    );
+    let shown = |p: &Practice| -> Vec<String> {
+        let mut out = dump(
+            p.reader(),
+            "medication",
+            &["created_at", "updated_at", "updated_by"],
+        );
+        out.retain(|r| r.contains(&t.med1) || r.contains(&t.med2));
+        out.extend(
+            dump(
+                p.reader(),
+                "problem",
+                &["created_at", "updated_at", "updated_by"],
+            )
+            .into_iter()
+            .filter(|r| r.contains(&t.problem)),
+        );
+        out.extend(dump(
+            p.reader(),
+            "patient",
+            &["created_at", "updated_at", "updated_by"],
+        ));
+        out
+    };
+    let result = runner(12).run(&strategy, |(ops_a, ops_b, skew_min, b_first)| {
+        let mut runs = Vec::new();
+        for skew in [0, skew_min * MINUTE_MS] {
+            let mut a = support::reopen_seeded(&t.a, 5_000_001);
+            let mut b = support::reopen_seeded(&t.b, 5_000_002);
+            b.clock.advance_ms(skew);
+            let mut doc_b = login(&mut b.practice, CLINICIAN, CLINICIAN_PW);
+            let mut doc_a = t.doc_a.clone();
+            for o in &ops_a {
+                run_dev_op(&mut a, &mut doc_a, t, o)?;
+            }
+            for o in &ops_b {
+                run_dev_op(&mut b, &mut doc_b, t, o)?;
+            }
+            // Arrival order differs between runs as well.
+            if b_first ^ (skew != 0) {
+                exchange(&mut b.practice, &mut a.practice);
+            } else {
+                exchange(&mut a.practice, &mut b.practice);
+            }
+            let (sa, sb) = (shown(&a.practice), shown(&b.practice));
+            prop_assert_eq!(&sa, &sb, "A and B differ");
+            runs.push(sa);
+        }
+        prop_assert_eq!(&runs[0], &runs[1], "the clocks changed what is shown");
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn a_second_commit_at_the_same_seq_is_reported_as_a_fork() {
+    let t = pair_template();
+    let mut a = reopen(&t.a);
+    // Two copies of B's folder: the same key, two different histories.
+    let mut b1 = reopen(&t.b);
+    let mut b2 = reopen(&t.b);
+    let (mut d1, mut d2) = (t.doc_b.clone(), t.doc_b.clone());
+    edit(
+        &mut b1.practice,
+        &mut d1,
+        "patient.update",
+        json!({"id": t.patient, "preferred": "One"}),
+    );
+    edit(
+        &mut b2.practice,
+        &mut d2,
+        "patient.update",
+        json!({"id": t.patient, "preferred": "Two"}),
+    );
+    edit(
+        &mut b2.practice,
+        &mut d2,
+        "patient.update",
+        json!({"id": t.patient, "preferred": "Three"}),
+    );
+    send(&b1.practice, &mut a.practice);
+    let mut before_b = a.practice.version_vector().unwrap();
+    before_b.remove(&device_key(&b2.practice).id());
+    let theirs = b2.practice.missing_for(&before_b).unwrap();
+    let hash = |s: &Signed| hex::encode(next_of(s).1);
+    let ours = hash(
+        &b1.practice
+            .missing_for(&BTreeMap::new())
+            .unwrap()
+            .into_iter()
+            .last()
+            .unwrap(),
+    );
+    let e = apply_err(&mut a.practice, &theirs[0]);
+    assert_eq!(e.code(), "ledger_fork", "{e}");
+    let m = e.to_string();
+    assert!(
+        m.contains(&ours) && m.contains(&hash(&theirs[0])),
+        "names both hashes: {m}"
+    );
+    // The commit after the other branch's is a fork too, not an out-of-order commit.
+    let e = apply_err(&mut a.practice, &theirs[1]);
+    assert_eq!(e.code(), "ledger_fork", "{e}");
+    assert!(e.to_string().contains(&ours), "{e}");
+}
+
+#[test]
+fn an_own_commit_coming_back_keeps_the_chain_end_right() {
+    let t = pair_template();
+    let mut a = reopen(&t.a);
+    let mut old = reopen(&t.b);
+    let mut new = reopen(&t.b);
+    let mut doc = t.doc_b.clone();
+    edit(
+        &mut new.practice,
+        &mut doc,
+        "patient.update",
+        json!({"id": t.patient, "preferred": "Echo"}),
+    );
+    // B's newer copy sends its commit to A, which echoes it back to B's older copy.
+    send(&new.practice, &mut a.practice);
+    assert_eq!(send(&a.practice, &mut old.practice), 1);
+    let mut doc = t.doc_b.clone();
+    edit(
+        &mut old.practice,
+        &mut doc,
+        "patient.update",
+        json!({"id": t.patient, "preferred": "After echo"}),
+    );
+    assert_intact(&mut old.practice, "B after its own commit came back");
+    assert_eq!(
+        send(&old.practice, &mut a.practice),
+        1,
+        "A takes the next commit: no fork"
+    );
+    assert_intact(&mut a.practice, "A");
+}
+
+#[test]
+fn a_child_record_before_its_parent_names_the_missing_change() {
+    let t = pair_template();
+    let mut a = reopen(&t.a);
+    let mut b = reopen(&t.b);
+    let mut c = reopen(&t.c);
+    let (mut doc_a, mut doc_b) = (t.doc_a.clone(), t.doc_b.clone());
+    let patient = id(&call(
+        &mut a.practice,
+        &mut doc_a,
+        "patient.create",
+        json!({"family": "Parent", "given": ["Pat"], "birth_date": "1980-01-01", "sex": "female"}),
+    ));
+    let note = id(&call(
+        &mut a.practice,
+        &mut doc_a,
+        "note.add",
+        json!({"patient": t.patient, "kind": "free", "text": "Seen"}),
+    ));
+    edit(
+        &mut a.practice,
+        &mut doc_a,
+        "note.sign",
+        json!({"id": note}),
+    );
+    send(&a.practice, &mut b.practice);
+    call(
+        &mut b.practice,
+        &mut doc_b,
+        "problem.add",
+        json!({"patient": patient, "code": "I10"}),
+    );
+    call(
+        &mut b.practice,
+        &mut doc_b,
+        "note.amend",
+        json!({"id": note, "text": "Seen twice", "reason": "typo"}),
+    );
+    let b_key = b.practice.public_key();
+    let from_b: Vec<Signed> = b
+        .practice
+        .missing_for(&c.practice.version_vector().unwrap())
+        .unwrap()
+        .into_iter()
+        .filter(|s| encoding::decode(&s.encoded).unwrap().device_key == b_key)
+        .collect();
+    let created = |row: &str| -> String {
+        a.practice.reader().query_row("SELECT created_change FROM patient WHERE id = ?1 UNION ALL SELECT created_change FROM note WHERE id = ?1", [row], |r| r.get(0)).unwrap()
+    };
+    for (commit, parent) in [
+        (&from_b[0], created(&patient)),
+        (&from_b[1], created(&note)),
+    ] {
+        let body = encoding::decode(&commit.encoded).unwrap();
+        assert!(
+            body.changes[0].deps.iter().any(|d| d.to_string() == parent),
+            "{:?}",
+            body.changes[0].deps
+        );
+    }
+    let e = apply_err(&mut c.practice, &from_b[0]);
+    assert_eq!(e.code(), "ledger_missing_dependency", "{e}");
+    assert!(
+        e.to_string().contains(&created(&patient)),
+        "names the change to fetch: {e}"
+    );
+    send(&a.practice, &mut c.practice);
+    assert_eq!(send(&b.practice, &mut c.practice), 2);
+    assert_intact(&mut c.practice, "C");
+}
+
+#[test]
+fn commits_after_reads_one_device_page_by_page() {
+    let (mut w, t) = open_pair();
+    for i in 0..5 {
+        w.on_b(
+            "vitals.record",
+            json!({"patient": t.patient, "heart_rate": 60 + i}),
+        );
+    }
+    let device = device_key(&w.b.practice).id();
+    let conn = w.b.practice.reader();
+    let page = chartkeep::ledger::commits_after(conn, &device, 1, 3).unwrap();
+    let seqs: Vec<u64> = page.iter().map(|s| next_of(s).0).collect();
+    assert_eq!(seqs, [2, 3, 4]);
+    let rest = chartkeep::ledger::commits_after(conn, &device, 4, 3).unwrap();
+    assert_eq!(rest.iter().map(|s| next_of(s).0).collect::<Vec<_>>(), [5]);
+    let plan: String = conn
+        .query_row("EXPLAIN QUERY PLAN SELECT body FROM ledger_commit WHERE device = x'00' AND seq > 1 ORDER BY seq LIMIT 3", [], |r| r.get(3))
+        .unwrap();
+    assert!(plan.contains("USING INDEX"), "{plan}");
+}
+
+#[test]
+fn a_bad_commit_in_a_batch_is_rolled_back_alone() {
+    let (mut w, t) = open_pair();
+    let kb = device_key(&w.b.practice);
+    let admin = user_id(&w.a.practice, "admin");
+    for i in 0..2 {
+        w.on_b(
+            "vitals.record",
+            json!({"patient": t.patient, "heart_rate": 70 + i}),
+        );
+    }
+    let good =
+        w.b.practice
+            .missing_for(&w.a.practice.version_vector().unwrap())
+            .unwrap();
+    // B's third commit: a setting that projects, then an edit of a row nobody has. The
+    // first change is written before the second fails; the savepoint must undo it.
+    let bad = forge(
+        &kb,
+        w.a.practice.practice_id(),
+        SCHEMA_VERSION,
+        next_of(&good[1]),
+        now_ms(&w.a),
+        admin,
+        vec![
+            setting(60, "half_written"),
+            Change::new(
+                uid(62),
+                "setting",
+                uid(99),
+                ChangeOp::Set,
+                vec![("value".into(), "2".into())],
+                vec![],
+            ),
+        ],
+    );
+    let c = reopen(&pair_template().c);
+    let kc = device_key(&c.practice);
+    let other = forge(
+        &kc,
+        w.a.practice.practice_id(),
+        SCHEMA_VERSION,
+        head_on(&w.a.practice, &kc),
+        now_ms(&w.a),
+        admin,
+        vec![setting(64, "from_c")],
+    );
+    let now = now_ms(&w.a);
+    let a = &mut w.a.practice;
+    let before = commits(a);
+    let batch = [good[0].clone(), bad, good[1].clone(), other];
+    let results = a.apply_batch(&batch).unwrap();
+    let codes: Vec<&str> = results
+        .iter()
+        .map(|r| match r {
+            Ok(_) => "ok",
+            Err(e) => e.code(),
+        })
+        .collect();
+    assert_eq!(codes, ["ok", "ledger_out_of_order", "ok", "ok"]);
+    let bad = forge(
+        &kb,
+        a.practice_id(),
+        SCHEMA_VERSION,
+        head_on(a, &kb),
+        now,
+        admin,
+        vec![
+            setting(66, "half_written"),
+            Change::new(
+                uid(68),
+                "setting",
+                uid(99),
+                ChangeOp::Set,
+                vec![("value".into(), "2".into())],
+                vec![],
+            ),
+        ],
+    );
+    let results = a.apply_batch(&[bad]).unwrap();
+    assert_eq!(results[0].as_ref().unwrap_err().code(), "not_found");
+    assert_eq!(commits(a), before + 3);
+    assert_eq!(
+        count(
+            a.reader(),
+            "SELECT count(*) FROM setting WHERE name = 'half_written'"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            a.reader(),
+            "SELECT count(*) FROM setting WHERE name = 'from_c'"
+        ),
+        1
+    );
+    assert_intact(a, "A after the batches");
+}
+
+#[test]
+fn verify_reports_an_index_row_or_amendment_moved_to_another_row() {
+    let (env, _doc, patient) = busy_clinic();
+    let mut conn = raw(&env.practice);
+    let cases = [
+        "UPDATE ledger_change SET row = (SELECT row FROM ledger_change WHERE op = 'create' LIMIT 1) WHERE op = 'amend'",
+        "UPDATE ledger_change SET entity = 'patient' WHERE op = 'amend'",
+        "UPDATE ledger_change SET op = 'set' WHERE op = 'retract' OR op = 'amend'",
+        "UPDATE amendment SET row = 'PATIENT'",
+        "UPDATE amendment SET fields = '{\"text\":\"rewritten\"}'",
+        "DELETE FROM amendment",
+        "INSERT INTO amendment (id, entity, row, fields, author, hlc) VALUES ('forged', 'note', 'r', '{}', 'x', 0)",
+    ];
+    for sql in cases {
+        let sql = sql.replace("PATIENT", &patient);
+        let tx = conn.transaction().unwrap();
+        drop_ledger_triggers(&tx);
+        tx.execute_batch("DROP TRIGGER amendment_gate_update; DROP TRIGGER amendment_gate_delete; DROP TRIGGER amendment_gate_insert;").unwrap();
+        let n = tx.execute(&sql, []).unwrap();
+        assert!(n > 0, "touched nothing: {sql}");
+        let report = verify(&tx).unwrap();
+        tx.rollback().unwrap();
+        assert!(!report.problems.is_empty(), "verify did not report: {sql}");
+    }
 }

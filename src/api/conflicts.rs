@@ -30,7 +30,7 @@ struct Head {
 /// The competing values of one field, the shown one first (the ledger's winner order).
 fn heads(conn: &Connection, row: &str, field: &str) -> Result<Vec<Head>, ChartError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT change, hlc, device, author, value, sealed FROM ledger_field_head WHERE row = ?1 AND field = ?2 ORDER BY sealed DESC, hlc DESC, device DESC, change DESC",
+        "SELECT change, hlc, device, author, value, sealed FROM ledger_field_head WHERE row = ?1 AND field = ?2 ORDER BY sealed DESC, lamport DESC, device DESC, change DESC",
     )?;
     let out = stmt
         .query_map([row, field], |r| {

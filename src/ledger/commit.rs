@@ -65,6 +65,10 @@ pub struct Change {
     /// The change ids this edit was made on top of (the versions of the fields the user
     /// saw). Concurrency is decided from this, never from clocks.
     pub base: Vec<Uuid>,
+    /// The creating changes of the rows this change needs to exist (its own row unless it
+    /// creates it, the rows its reference fields name), so a peer missing one is told
+    /// which change to fetch first. Filled in by `Ledger::append`; empty in layout 1.
+    pub deps: Vec<Uuid>,
 }
 
 impl Change {
@@ -83,6 +87,7 @@ impl Change {
             op,
             fields,
             base,
+            deps: Vec::new(),
         };
         c.normalize();
         c
@@ -95,6 +100,8 @@ impl Change {
         self.fields.dedup_by(|a, b| a.0 == b.0);
         self.base.sort();
         self.base.dedup();
+        self.deps.sort();
+        self.deps.dedup();
     }
 
     pub fn field(&self, name: &str) -> Option<&Value> {
@@ -105,12 +112,25 @@ impl Change {
 /// The unsigned part of a commit: what the signature covers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommitBody {
+    /// The encoding layout (see `encoding`): 2 for new commits, 1 for the first ledgers.
+    pub layout: u8,
+    /// The practice (`practice_meta.practice_id`) the commit belongs to, so a commit can
+    /// never be replayed into another practice. Nil in layout 1.
+    pub practice: Uuid,
+    /// The schema version of the binary that wrote the commit: a peer with an older
+    /// binary quarantines what it cannot yet understand instead of refusing it. 0 in
+    /// layout 1.
+    pub schema: u32,
     /// The device's Ed25519 public key; the device id is its SHA-256.
     pub device_key: [u8; 32],
     /// Gapless per device, from 1.
     pub seq: u64,
     /// Hybrid logical clock: milliseconds << 16 | counter.
     pub hlc: u64,
+    /// Lamport counter: greater than that of every commit the device had seen. Picks the
+    /// shown value among conflicting edits without consulting any wall clock. 0 in
+    /// layout 1.
+    pub lamport: u64,
     /// The user who made the change.
     pub author: Uuid,
     /// Hash of this device's previous commit (zeros for seq 1): a chain per device.

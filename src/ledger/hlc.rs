@@ -1,8 +1,10 @@
 //! Hybrid logical clock: wall time in the high 48 bits, a counter in the low 16.
 //!
-//! It orders commits roughly by time for display and picks a deterministic winner among
-//! concurrent values, but never decides *whether* edits were concurrent (that is `base`).
-//! It never goes backwards even if the wall clock does.
+//! It orders commits roughly by time for display. It never decides *whether* edits were
+//! concurrent (that is `base`) nor which concurrent value is shown (that is the commit's
+//! Lamport counter, see `project::outranks`): a workstation whose clock runs fast must not
+//! win every conflict. It never goes backwards even if the wall clock does, and a peer's
+//! commit dated more than a day ahead of the local clock is refused rather than adopted.
 
 /// Packs milliseconds and a counter.
 pub fn pack(ms: i64, counter: u16) -> u64 {

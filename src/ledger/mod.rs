@@ -19,7 +19,9 @@ pub mod device;
 pub mod encoding;
 pub mod history;
 pub mod hlc;
+pub mod member;
 pub mod project;
+pub mod quarantine;
 pub mod rebuild;
 pub mod schema;
 pub mod value;
@@ -35,6 +37,11 @@ pub use value::Value;
 
 use crate::vault::db::Gate;
 use project::Origin;
+
+/// How far ahead of this workstation's clock a peer's commit may be dated. A commit dated
+/// further ahead is refused: its clock would otherwise drag every later local timestamp
+/// into the future.
+pub const MAX_CLOCK_AHEAD_MS: i64 = 24 * 60 * 60 * 1000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -52,10 +59,27 @@ pub enum LedgerError {
         "commit from device {0} does not continue that device's chain (previous hash differs)"
     )]
     BrokenChain(String),
+    #[error("device {device} has two different commits at seq {seq} (this workstation holds {ours}, the peer sent {theirs}): its history was rewritten or its key copied; stop syncing with it and tell the administrator")]
+    Fork {
+        device: String,
+        seq: u64,
+        ours: String,
+        theirs: String,
+    },
     #[error("commit signature is not valid; the commit was altered or is not from that device")]
     BadSignature,
-    #[error("commit depends on change {0}, which this workstation does not have yet; sync again")]
+    #[error("commit depends on change {0}, which this workstation does not have yet; fetch it (sync again) first")]
     MissingDependency(Uuid),
+    #[error("commit belongs to practice {got}, not this practice ({expected}); it cannot be applied here")]
+    WrongPractice { expected: Uuid, got: String },
+    #[error("device {0} is not a member of this practice; an administrator must add it before its changes are accepted")]
+    NotMember(String),
+    #[error("user {0} is not an administrator, and only an administrator can add or remove a workstation")]
+    NotAdministrator(Uuid),
+    #[error("commit from device {device} is dated {ahead_ms} ms ahead of this workstation's clock (more than a day); check the clocks of both workstations")]
+    ClockAhead { device: String, ahead_ms: i64 },
+    #[error(transparent)]
+    Encode(#[from] encoding::EncodeError),
     #[error(transparent)]
     Decode(#[from] encoding::DecodeError),
     #[error("this workstation has no signing identity; the practice was not initialised properly")]
@@ -67,12 +91,17 @@ pub enum LedgerError {
 impl LedgerError {
     pub fn code(&self) -> &'static str {
         match self {
-            LedgerError::Invalid(_) => "invalid_input",
+            LedgerError::Invalid(_) | LedgerError::Encode(_) => "invalid_input",
             LedgerError::NotFound(_) => "not_found",
             LedgerError::OutOfOrder { .. } => "ledger_out_of_order",
             LedgerError::BrokenChain(_) => "ledger_broken_chain",
+            LedgerError::Fork { .. } => "ledger_fork",
             LedgerError::BadSignature => "ledger_bad_signature",
             LedgerError::MissingDependency(_) => "ledger_missing_dependency",
+            LedgerError::WrongPractice { .. } => "ledger_wrong_practice",
+            LedgerError::NotMember(_) => "ledger_not_member",
+            LedgerError::NotAdministrator(_) => "ledger_not_administrator",
+            LedgerError::ClockAhead { .. } => "ledger_clock_ahead",
             LedgerError::Decode(_) => "ledger_damaged",
             LedgerError::NoIdentity => "no_device_identity",
             LedgerError::Storage(_) => "storage_error",
@@ -85,6 +114,8 @@ impl LedgerError {
 pub enum Applied {
     New,
     AlreadyHad,
+    /// Checked and kept in quarantine until this binary can project it (the reason).
+    Quarantined(String),
 }
 
 /// This workstation's writer: its signing key and the end of its own chain.
@@ -92,10 +123,14 @@ pub enum Applied {
 pub struct Ledger {
     catalogue: &'static Catalogue,
     key: DeviceKey,
+    /// The practice every commit is bound to (`practice_meta.practice_id`).
+    practice: Uuid,
     seq: u64,
     prev: [u8; 32],
     /// The greatest HLC seen in any commit, local or remote.
     hlc_seen: u64,
+    /// The greatest Lamport counter seen in any commit, local or remote.
+    lamport_seen: u64,
 }
 
 /// Runs `f` inside one transaction with the projection gate open; the gate closes and the
@@ -112,6 +147,17 @@ pub fn with_write<T>(
     let out = out?;
     tx.commit()?;
     Ok(out)
+}
+
+/// What applying one commit changed of a device's chain, for the in-memory state once the
+/// transaction is durable.
+#[derive(Debug, Clone, Copy)]
+struct Landed {
+    device: [u8; 32],
+    seq: u64,
+    hash: [u8; 32],
+    hlc: u64,
+    lamport: u64,
 }
 
 impl Ledger {
@@ -141,6 +187,15 @@ impl Ledger {
             .ok_or(LedgerError::NoIdentity)?;
         let seed: [u8; 32] = seed.try_into().map_err(|_| LedgerError::NoIdentity)?;
         let key = DeviceKey::from_seed(seed).map_err(|_| LedgerError::NoIdentity)?;
+        let practice: String = conn
+            .query_row(
+                "SELECT value FROM practice_meta WHERE key = 'practice_id'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(LedgerError::NoIdentity)?;
+        let practice = Uuid::parse_str(&practice).map_err(|_| LedgerError::NoIdentity)?;
         let (seq, prev) = conn
             .query_row(
                 "SELECT seq, hash FROM ledger_head WHERE device = ?1",
@@ -149,16 +204,19 @@ impl Ledger {
             )
             .optional()?
             .unwrap_or((0, vec![0; 32]));
-        let hlc_seen: i64 =
-            conn.query_row("SELECT coalesce(max(hlc), 0) FROM ledger_commit", [], |r| {
-                r.get(0)
-            })?;
+        let (hlc_seen, lamport_seen): (i64, i64) = conn.query_row(
+            "SELECT coalesce(max(hlc), 0), coalesce(max(lamport), 0) FROM ledger_commit",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         Ok(Ledger {
             catalogue,
             key,
+            practice,
             seq,
             prev: prev.try_into().map_err(|_| LedgerError::NoIdentity)?,
             hlc_seen: hlc_seen as u64,
+            lamport_seen: lamport_seen as u64,
         })
     }
 
@@ -170,31 +228,60 @@ impl Ledger {
         hex::encode(self.key.id())
     }
 
+    /// This workstation's public key: what an administrator adds to make it a member.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.key.public_key()
+    }
+
+    pub fn practice(&self) -> Uuid {
+        self.practice
+    }
+
+    /// The last seq of this workstation's own chain, as the next append continues it.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
     pub fn catalogue(&self) -> &'static Catalogue {
         self.catalogue
     }
 
     /// Signs `changes` as one commit by `author` and writes it with its projections.
+    ///
+    /// Each change gets its dependencies (the creating changes of the rows it needs) before
+    /// signing. The signed bytes are decoded back and compared with what was meant, so a
+    /// body that would not round-trip (a NaN, fields out of order) is refused here rather
+    /// than signed and then refused by every peer.
     pub fn append(
         &mut self,
         conn: &mut Connection,
         gate: &Gate,
         author: Uuid,
-        changes: Vec<Change>,
+        mut changes: Vec<Change>,
         now_ms: i64,
     ) -> Result<Commit, LedgerError> {
         if changes.is_empty() {
             return Err(LedgerError::Invalid("nothing to save".into()));
         }
+        add_dependencies(conn, self.catalogue, &mut changes)?;
         let body = CommitBody {
+            layout: encoding::LAYOUT,
+            practice: self.practice,
+            schema: self.catalogue.schema_version,
             device_key: self.key.public_key(),
             seq: self.seq + 1,
             hlc: hlc::next(self.hlc_seen, now_ms),
+            lamport: self.lamport_seen + 1,
             author,
             prev: self.prev,
             changes,
         };
-        let encoded = encoding::encode(&body);
+        let encoded = encoding::encode(&body)?;
+        if encoding::decode(&encoded).as_ref() != Ok(&body) {
+            return Err(LedgerError::Invalid(
+                "these changes do not survive encoding unchanged (a field name or value the ledger cannot hold exactly); nothing was saved".into(),
+            ));
+        }
         let signature = self.key.sign(&encoded);
         let commit = Commit {
             body,
@@ -202,21 +289,152 @@ impl Ledger {
             signature,
         };
         let cat = self.catalogue;
-        with_write(conn, gate, |tx| store(tx, cat, &commit))?;
-        self.seq = commit.body.seq;
-        self.prev = commit.hash();
-        self.hlc_seen = commit.body.hlc;
+        with_write(conn, gate, |tx| {
+            if !member::admits(tx, &commit.body)? {
+                return Err(LedgerError::NotMember(hex::encode(&commit.device()[..8])));
+            }
+            store(tx, cat, &commit)
+        })?;
+        self.landed(Landed {
+            device: commit.device(),
+            seq: commit.body.seq,
+            hash: commit.hash(),
+            hlc: commit.body.hlc,
+            lamport: commit.body.lamport,
+        });
         Ok(commit)
     }
 
-    /// Applies a commit made on another workstation (or relayed by one). Idempotent.
+    /// Applies a commit made on another workstation (or relayed by one, or one of this
+    /// workstation's own coming back). Idempotent. `now_ms` is this workstation's clock,
+    /// against which a commit dated too far ahead is refused.
     pub fn apply(
         &mut self,
         conn: &mut Connection,
         gate: &Gate,
         encoded: &[u8],
         signature: [u8; 64],
+        now_ms: i64,
     ) -> Result<Applied, LedgerError> {
+        let (applied, landed) = with_write(conn, gate, |tx| {
+            self.apply_in(tx, encoded, signature, now_ms)
+        })?;
+        if let Some(l) = landed {
+            self.landed(l);
+        }
+        Ok(applied)
+    }
+
+    /// Applies a batch of peers' commits in one transaction (one fsync). Each commit still
+    /// applies whole or not at all: it runs in its own savepoint, and one that fails is
+    /// rolled back alone and reported in its place while the others stay. The outer error
+    /// is for the batch's transaction itself.
+    pub fn apply_batch(
+        &mut self,
+        conn: &mut Connection,
+        gate: &Gate,
+        commits: &[Signed],
+        now_ms: i64,
+    ) -> Result<Vec<Result<Applied, LedgerError>>, LedgerError> {
+        let mut landed = Vec::new();
+        let results = with_write(conn, gate, |tx| {
+            let mut out = Vec::with_capacity(commits.len());
+            for c in commits {
+                tx.execute_batch("SAVEPOINT ledger_apply")?;
+                match self.apply_in(tx, &c.encoded, c.signature, now_ms) {
+                    Ok((applied, l)) => {
+                        tx.execute_batch("RELEASE ledger_apply")?;
+                        landed.extend(l);
+                        out.push(Ok(applied));
+                    }
+                    Err(e) => {
+                        tx.execute_batch("ROLLBACK TO ledger_apply; RELEASE ledger_apply")?;
+                        out.push(Err(e));
+                    }
+                }
+            }
+            Ok(out)
+        })?;
+        for l in landed {
+            self.landed(l);
+        }
+        Ok(results)
+    }
+
+    /// Retries every quarantined commit, in order, after an upgrade (or once the commit it
+    /// waited for arrived). Returns how many applied.
+    pub fn retry_quarantined(
+        &mut self,
+        conn: &mut Connection,
+        gate: &Gate,
+        now_ms: i64,
+    ) -> Result<usize, LedgerError> {
+        let mut applied = 0;
+        loop {
+            let mut progress = false;
+            // A device whose commit stays in quarantine keeps its later ones there too, so
+            // they are not even tried in this pass.
+            let mut stuck: std::collections::HashSet<[u8; 32]> = Default::default();
+            for quarantine::Pending {
+                hash,
+                body,
+                signature,
+            } in quarantine::pending(conn)?
+            {
+                let decoded = encoding::decode(&body)?;
+                let device = commit::device_id(&decoded.device_key);
+                if stuck.contains(&device)
+                    || quarantine::needs_newer_binary(self.catalogue, &decoded).is_some()
+                {
+                    stuck.insert(device);
+                    continue;
+                }
+                let tx = conn.transaction()?;
+                gate.open();
+                let out = quarantine::release(&tx, &hash)
+                    .and_then(|()| self.apply_in(&tx, &body, signature, now_ms));
+                gate.close();
+                match out {
+                    Ok((Applied::New, landed)) => {
+                        tx.commit()?;
+                        if let Some(l) = landed {
+                            self.landed(l);
+                        }
+                        applied += 1;
+                        progress = true;
+                    }
+                    // Still waiting (or refused now): it stays where it was.
+                    _ => {
+                        tx.rollback()?;
+                        stuck.insert(device);
+                    }
+                }
+            }
+            if !progress {
+                return Ok(applied);
+            }
+        }
+    }
+
+    /// Keeps the in-memory chain end and clocks in step with a commit made durable: an
+    /// own commit coming back (from a peer or a backup) moves this device's chain on.
+    fn landed(&mut self, l: Landed) {
+        if l.device == self.key.id() && l.seq > self.seq {
+            self.seq = l.seq;
+            self.prev = l.hash;
+        }
+        self.hlc_seen = self.hlc_seen.max(l.hlc);
+        self.lamport_seen = self.lamport_seen.max(l.lamport);
+    }
+
+    /// Checks and applies (or quarantines) one commit inside the caller's transaction.
+    fn apply_in(
+        &self,
+        tx: &Connection,
+        encoded: &[u8],
+        signature: [u8; 64],
+        now_ms: i64,
+    ) -> Result<(Applied, Option<Landed>), LedgerError> {
         let body = encoding::decode(encoded)?;
         let commit = Commit {
             body,
@@ -227,40 +445,195 @@ impl Ledger {
             return Err(LedgerError::BadSignature);
         }
         let hash = commit.hash();
-        let have: bool = conn
-            .query_row(
-                "SELECT count(*) FROM ledger_commit WHERE hash = ?1",
-                [hash.as_slice()],
-                |r| r.get::<_, i64>(0),
-            )
+        let have: bool = tx
+            .prepare_cached("SELECT count(*) FROM ledger_commit WHERE hash = ?1")?
+            .query_row([hash.as_slice()], |r| r.get::<_, i64>(0))
             .map(|n| n > 0)?;
         if have {
-            return Ok(Applied::AlreadyHad);
+            return Ok((Applied::AlreadyHad, None));
         }
-        let device = commit.device();
-        let (seq, prev) = conn
-            .query_row(
-                "SELECT seq, hash FROM ledger_head WHERE device = ?1",
-                [device.as_slice()],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)),
-            )
-            .optional()?
-            .unwrap_or((0, vec![0; 32]));
-        if commit.body.seq != seq + 1 {
-            return Err(LedgerError::OutOfOrder {
-                device: hex::encode(&device[..8]),
-                expected: seq + 1,
-                got: commit.body.seq,
+        if let Some(reason) = quarantine::reason_of(tx, &hash)? {
+            return Ok((Applied::Quarantined(reason), None));
+        }
+        let b = &commit.body;
+        if b.layout < 2 || b.practice != self.practice {
+            return Err(LedgerError::WrongPractice {
+                expected: self.practice,
+                got: if b.layout < 2 {
+                    "none (an old commit layout that names no practice)".into()
+                } else {
+                    b.practice.to_string()
+                },
             });
         }
-        if commit.body.prev.as_slice() != prev.as_slice() {
-            return Err(LedgerError::BrokenChain(hex::encode(&device[..8])));
+        let device = commit.device();
+        let short = hex::encode(&device[..8]);
+        let ahead_ms = hlc::millis(b.hlc).saturating_sub(now_ms);
+        if ahead_ms > MAX_CLOCK_AHEAD_MS {
+            return Err(LedgerError::ClockAhead {
+                device: short,
+                ahead_ms,
+            });
+        }
+        let (seq, prev) = tx
+            .prepare_cached("SELECT seq, hash FROM ledger_head WHERE device = ?1")?
+            .query_row([device.as_slice()], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?))
+            })
+            .optional()?
+            .unwrap_or((0, vec![0; 32]));
+        if let Some(ours) = stored_hash_at(tx, &device, b.seq)? {
+            // Another commit (not this one: its hash was looked up above) holds that seq.
+            return Err(LedgerError::Fork {
+                device: short,
+                seq: b.seq,
+                ours: hex::encode(ours),
+                theirs: hex::encode(hash),
+            });
+        }
+        let held = quarantine::last_before(tx, &device, b.seq)?;
+        let (seq, prev) = match held {
+            Some((s, h)) if s >= seq => (s, h.to_vec()),
+            _ => (seq, prev),
+        };
+        if b.seq != seq + 1 {
+            return Err(LedgerError::OutOfOrder {
+                device: short,
+                expected: seq + 1,
+                got: b.seq,
+            });
+        }
+        if b.prev.as_slice() != prev.as_slice() {
+            if seq == 0 {
+                return Err(LedgerError::BrokenChain(short));
+            }
+            // The commit continues another commit at seq - 1 than the one held here.
+            return Err(LedgerError::Fork {
+                device: short,
+                seq,
+                ours: hex::encode(&prev),
+                theirs: hex::encode(b.prev),
+            });
+        }
+        if !member::admits(tx, b)? {
+            return Err(LedgerError::NotMember(short));
         }
         let cat = self.catalogue;
-        with_write(conn, gate, |tx| store(tx, cat, &commit))?;
-        self.hlc_seen = self.hlc_seen.max(commit.body.hlc);
-        Ok(Applied::New)
+        let reason = match held {
+            Some((s, _)) => Some(format!(
+                "waits for this device's quarantined commit seq {s}"
+            )),
+            None => quarantine::needs_newer_binary(cat, b),
+        };
+        if let Some(reason) = reason {
+            quarantine::hold(tx, &commit, &reason)?;
+            return Ok((Applied::Quarantined(reason), None));
+        }
+        // In a savepoint of its own: a commit that turns out to wait in quarantine must
+        // leave nothing of its half-done store behind.
+        tx.execute_batch("SAVEPOINT ledger_store")?;
+        let stored = store(tx, cat, &commit);
+        tx.execute_batch(if stored.is_ok() {
+            "RELEASE ledger_store"
+        } else {
+            "ROLLBACK TO ledger_store; RELEASE ledger_store"
+        })?;
+        match stored {
+            Ok(()) => {}
+            Err(LedgerError::MissingDependency(id)) => {
+                // A change this commit needs may itself be waiting in quarantine: then this
+                // commit waits too, instead of failing at every sync.
+                let Some((d, s)) = quarantine::holding(tx, &id)? else {
+                    return Err(LedgerError::MissingDependency(id));
+                };
+                let reason =
+                    format!("depends on change {id}, in device {d}'s quarantined commit seq {s}");
+                quarantine::hold(tx, &commit, &reason)?;
+                return Ok((Applied::Quarantined(reason), None));
+            }
+            Err(e) => return Err(e),
+        }
+        Ok((
+            Applied::New,
+            Some(Landed {
+                device,
+                seq: b.seq,
+                hash,
+                hlc: b.hlc,
+                lamport: b.lamport,
+            }),
+        ))
     }
+}
+
+fn stored_hash_at(
+    tx: &Connection,
+    device: &[u8; 32],
+    seq: u64,
+) -> Result<Option<Vec<u8>>, LedgerError> {
+    let applied: Option<Vec<u8>> = tx
+        .prepare_cached("SELECT hash FROM ledger_commit WHERE device = ?1 AND seq = ?2")?
+        .query_row(params![device.as_slice(), seq as i64], |r| r.get(0))
+        .optional()?;
+    if applied.is_some() {
+        return Ok(applied);
+    }
+    Ok(tx
+        .prepare_cached("SELECT hash FROM ledger_quarantine WHERE device = ?1 AND seq = ?2")?
+        .query_row(params![device.as_slice(), seq as i64], |r| r.get(0))
+        .optional()?)
+}
+
+/// The change that created `row`, if this workstation holds it.
+fn creating_change(conn: &Connection, row: &str) -> Result<Option<Uuid>, LedgerError> {
+    let id: Option<String> = conn
+        .prepare_cached("SELECT id FROM ledger_change WHERE row = ?1 AND op = 'create' LIMIT 1")?
+        .query_row([row], |r| r.get(0))
+        .optional()?;
+    Ok(id.and_then(|s| Uuid::parse_str(&s).ok()))
+}
+
+/// Fills in every change's dependencies: the creating change of the row it edits (unless
+/// it creates it) and of every row its reference fields name. Rows created earlier in the
+/// same commit need no dependency: the commit applies whole.
+fn add_dependencies(
+    conn: &Connection,
+    cat: &Catalogue,
+    changes: &mut [Change],
+) -> Result<(), LedgerError> {
+    let mut created_here: Vec<Uuid> = Vec::new();
+    for c in changes.iter_mut() {
+        let mut rows: Vec<String> = Vec::new();
+        if c.op != Op::Create {
+            rows.push(c.row.to_string());
+        }
+        if let Some(def) = cat.entity(&c.entity) {
+            for (name, v) in c.fields.iter() {
+                let is_ref = def
+                    .field(name)
+                    .is_some_and(|f| f.kind == schema::FieldKind::Ref);
+                if let (true, Some(text)) = (is_ref, v.as_str()) {
+                    rows.push(text.to_string());
+                }
+            }
+        }
+        for row in rows {
+            if Uuid::parse_str(&row).is_ok_and(|r| created_here.contains(&r)) {
+                continue;
+            }
+            if let Some(dep) = creating_change(conn, &row)? {
+                c.deps.push(dep);
+            }
+        }
+        // Only the dependencies are put in order: fields out of order are the caller's
+        // mistake, which encoding refuses.
+        c.deps.sort();
+        c.deps.dedup();
+        if c.op == Op::Create {
+            created_here.push(c.row);
+        }
+    }
+    Ok(())
 }
 
 /// Checks and writes one commit: the ledger rows, the device head and the projections.
@@ -270,7 +643,7 @@ fn store(tx: &Connection, cat: &Catalogue, commit: &Commit) -> Result<(), Ledger
     let device = commit.device();
     let b = &commit.body;
     tx.prepare_cached(
-        "INSERT INTO ledger_commit (hash, device, seq, hlc, author, body, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO ledger_commit (hash, device, seq, hlc, author, body, signature, lamport) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         hash.as_slice(),
@@ -279,7 +652,8 @@ fn store(tx: &Connection, cat: &Catalogue, commit: &Commit) -> Result<(), Ledger
         b.hlc as i64,
         b.author.to_string(),
         commit.encoded,
-        commit.signature.as_slice()
+        commit.signature.as_slice(),
+        b.lamport as i64
     ])?;
     let ord = tx.last_insert_rowid();
     tx.prepare_cached(
@@ -294,17 +668,28 @@ fn store(tx: &Connection, cat: &Catalogue, commit: &Commit) -> Result<(), Ledger
     ])?;
     let origin = Origin {
         hlc: b.hlc,
+        lamport: b.lamport,
         device,
         author: b.author,
     };
     for (i, c) in b.changes.iter().enumerate() {
-        for base in &c.base {
+        for dep in c.deps.iter().chain(&c.base) {
             let known: bool = tx
                 .prepare_cached("SELECT count(*) FROM ledger_change WHERE id = ?1")?
-                .query_row([base.to_string()], |r| r.get::<_, i64>(0))
+                .query_row([dep.to_string()], |r| r.get::<_, i64>(0))
                 .map(|n| n > 0)?;
             if !known {
-                return Err(LedgerError::MissingDependency(*base));
+                return Err(LedgerError::MissingDependency(*dep));
+            }
+        }
+        if c.entity == member::DEVICE.name {
+            // Membership is decided by the author's role as of this point of the ledger.
+            let admin = match cat.member_admin {
+                Some(check) => check(tx, &b.author)?,
+                None => false,
+            };
+            if !admin {
+                return Err(LedgerError::NotAdministrator(b.author));
             }
         }
         let def = project::check(tx, cat, c)?;
@@ -379,30 +764,60 @@ pub fn version_vector(
     Ok(out)
 }
 
+/// At most `limit` commits of `device` after `after_seq`, in seq order, read through the
+/// `(device, seq)` index: a peer fetches a device's chain page by page.
+pub fn commits_after(
+    conn: &Connection,
+    device: &[u8; 32],
+    after_seq: u64,
+    limit: usize,
+) -> Result<Vec<Signed>, LedgerError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT body, signature FROM ledger_commit WHERE device = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(
+        params![device.as_slice(), after_seq as i64, limit as i64],
+        |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)),
+    )?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (encoded, sig) = r?;
+        out.push(Signed {
+            encoded,
+            signature: sig.try_into().map_err(|_| LedgerError::BadSignature)?,
+        });
+    }
+    Ok(out)
+}
+
 /// The commits a peer with version vector `have` lacks, in the order this workstation
-/// applied them (which respects every commit's dependencies).
+/// applied them (which respects every commit's dependencies). Only the missing ranges are
+/// read, through the `(device, seq)` index.
 pub fn missing_for(
     conn: &Connection,
     have: &std::collections::BTreeMap<[u8; 32], u64>,
 ) -> Result<Vec<Signed>, LedgerError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT device, seq, body, signature FROM ledger_commit ORDER BY ord")?;
-    let mut rows = stmt.query([])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        let device: Vec<u8> = r.get(0)?;
-        let seq = r.get::<_, i64>(1)? as u64;
-        let known = <[u8; 32]>::try_from(device.as_slice())
-            .ok()
-            .and_then(|d| have.get(&d).copied())
-            .unwrap_or(0);
-        if seq > known {
-            let sig: Vec<u8> = r.get(3)?;
-            out.push(Signed {
-                encoded: r.get(2)?,
-                signature: sig.try_into().map_err(|_| LedgerError::BadSignature)?,
-            });
+    let mut stmt = conn.prepare_cached(
+        "SELECT ord, body, signature FROM ledger_commit WHERE device = ?1 AND seq > ?2",
+    )?;
+    let mut found: Vec<(i64, Signed)> = Vec::new();
+    for (device, held) in version_vector(conn)? {
+        let known = have.get(&device).copied().unwrap_or(0);
+        if held <= known {
+            continue;
+        }
+        let mut rows = stmt.query(params![device.as_slice(), known as i64])?;
+        while let Some(r) = rows.next()? {
+            let sig: Vec<u8> = r.get(2)?;
+            found.push((
+                r.get(0)?,
+                Signed {
+                    encoded: r.get(1)?,
+                    signature: sig.try_into().map_err(|_| LedgerError::BadSignature)?,
+                },
+            ));
         }
     }
-    Ok(out)
+    found.sort_by_key(|(ord, _)| *ord);
+    Ok(found.into_iter().map(|(_, s)| s).collect())
 }

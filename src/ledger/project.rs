@@ -3,7 +3,7 @@
 //! Each edited field keeps its current "heads" (the changes whose value nobody has yet
 //! edited on top of). A new change supersedes the heads named in its `base`; any head it
 //! did not know of stays, and two or more heads are a conflict: both values are kept,
-//! the one with the greatest (hlc, device, change id) is shown, and a conflict row is
+//! the one [`outranks`] picks is shown, and a conflict row is
 //! opened until a change that saw all heads settles it. The result depends only on which
 //! changes exist, not on the order they arrived in (given causal delivery), so every
 //! workstation converges.
@@ -22,6 +22,8 @@ use super::LedgerError;
 #[derive(Debug, Clone, Copy)]
 pub struct Origin {
     pub hlc: u64,
+    /// The commit's Lamport counter: what picks a winner among conflicting values.
+    pub lamport: u64,
     pub device: [u8; 32],
     pub author: Uuid,
 }
@@ -239,17 +241,12 @@ struct SealState {
 struct Head {
     change: String,
     hlc: i64,
+    lamport: i64,
     device: Vec<u8>,
     value: Value,
     sealed: bool,
     /// Has a row in `ledger_field_head` (an implicit creation head has none yet).
     stored: bool,
-}
-
-/// Whether head `a` is shown rather than `b`: a sealed value (what was signed) always,
-/// then the deterministic order every workstation computes alike.
-fn outranks(a: &Head, b: &Head) -> bool {
-    (a.sealed, a.hlc, &a.device, &a.change) > (b.sealed, b.hlc, &b.device, &b.change)
 }
 
 /// Updates the heads of one field and returns the value the chart should show.
@@ -265,7 +262,7 @@ fn settle_field(
     let row = c.row.to_string();
     let mut heads: Vec<Head> = conn
         .prepare_cached(
-            "SELECT change, hlc, device, value, sealed FROM ledger_field_head WHERE row = ?1 AND field = ?2",
+            "SELECT change, hlc, device, value, sealed, lamport FROM ledger_field_head WHERE row = ?1 AND field = ?2",
         )?
         .query_map(params![row, field], |r| {
             Ok(Head {
@@ -274,6 +271,7 @@ fn settle_field(
                 device: r.get(2)?,
                 value: Value::from_sql(r.get_ref(3)?),
                 sealed: r.get(4)?,
+                lamport: r.get(5)?,
                 stored: true,
             })
         })?
@@ -302,6 +300,7 @@ fn settle_field(
         heads.push(Head {
             change: created,
             hlc: super::hlc::pack(created_at, 0) as i64,
+            lamport: 0,
             device: Vec::new(),
             value: current,
             sealed,
@@ -323,12 +322,12 @@ fn settle_field(
         .execute(params![row, field, h.change])?;
     }
     let me = c.id.to_string();
-    let insert = "INSERT OR IGNORE INTO ledger_field_head (row, field, change, hlc, device, author, value, sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    let insert = "INSERT OR IGNORE INTO ledger_field_head (row, field, change, hlc, device, author, value, sealed, lamport) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     for h in remaining.iter().filter(|h| !h.stored) {
         // Materialize an implicit creation head that this change did not know of (or, if
         // sealed, may not replace).
         conn.prepare_cached(insert)?.execute(params![
-            row, field, h.change, h.hlc, h.device, "", h.value, h.sealed
+            row, field, h.change, h.hlc, h.device, "", h.value, h.sealed, h.lamport
         ])?;
     }
     conn.prepare_cached(insert)?.execute(params![
@@ -339,12 +338,14 @@ fn settle_field(
         origin.device.as_slice(),
         origin.author.to_string(),
         value,
-        sealed
+        sealed,
+        origin.lamport as i64
     ])?;
     let conflicted = !remaining.is_empty();
     let mut winner = Head {
         change: me.clone(),
         hlc: origin.hlc as i64,
+        lamport: origin.lamport as i64,
         device: origin.device.to_vec(),
         value: value.clone(),
         sealed,
@@ -365,4 +366,13 @@ fn settle_field(
             .execute(params![row, field])?;
     }
     Ok(winner.value)
+}
+
+/// Whether head `a` is shown rather than `b`: a sealed value (what a signature wrote, so a
+/// signed note shows what was signed), then the greater Lamport counter, then device, then
+/// change id. Never the wall clock: a workstation whose clock runs ahead must not win
+/// every conflict. Every input is signed in the commits, so every peer picks the same
+/// winner whatever order the changes arrived in.
+fn outranks(a: &Head, b: &Head) -> bool {
+    (a.sealed, a.lamport, &a.device, &a.change) > (b.sealed, b.lamport, &b.device, &b.change)
 }

@@ -316,6 +316,7 @@ fn replay(
             };
             let origin = project::Origin {
                 hlc: head.hlc,
+                lamport: head.lamport,
                 device: id,
                 author: head.author,
             };

@@ -50,6 +50,11 @@ pub const RETRACT_FIELDS: [&str; 2] = ["retracted", "retract_reason"];
 /// the ledger's transaction after each change to a row of `entity`, and on rebuild.
 pub type RowHook = fn(&rusqlite::Connection, entity: &str, row: &str) -> rusqlite::Result<()>;
 
+/// Whether a user may change the practice's member devices right now (is an active
+/// administrator). Called inside the ledger's transaction, so it sees the state the commit
+/// applies on top of, on this and on every peer.
+pub type AdminCheck = fn(&rusqlite::Connection, user: &uuid::Uuid) -> rusqlite::Result<bool>;
+
 /// Everything the ledger needs to know about the domain.
 #[derive(Debug)]
 pub struct Catalogue {
@@ -57,6 +62,11 @@ pub struct Catalogue {
     /// Derived tables cleared and refilled on rebuild, besides the entity tables.
     pub derived_tables: &'static [&'static str],
     pub row_hook: Option<RowHook>,
+    /// The schema version these tables are at: signed into every commit, and a commit
+    /// written by a newer version waits in quarantine until this binary catches up.
+    pub schema_version: u32,
+    /// Who may add or remove member devices. Without it, nobody can.
+    pub member_admin: Option<AdminCheck>,
     /// Kinds of record that a change can seal (a signed note).
     pub seals: &'static [Seal],
 }

@@ -1,11 +1,12 @@
 //! Checking that the stored ledger is exactly what was signed: no commit or change edited,
-//! deleted, inserted, reordered or cut off.
+//! deleted, inserted, reordered or cut off, and no index or amendment row saying anything
+//! else than the signed bodies.
 
 use std::collections::HashMap;
 
 use rusqlite::Connection;
 
-use super::commit::{device_id, Commit};
+use super::commit::{device_id, Commit, Op};
 use super::{encoding, LedgerError};
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -13,6 +14,8 @@ pub struct Report {
     pub commits: u64,
     pub changes: u64,
     pub devices: u64,
+    /// Commits waiting in quarantine for a newer binary (see `quarantine::list`).
+    pub quarantined: u64,
     /// Empty when the ledger is intact; otherwise one sentence per problem found.
     pub problems: Vec<String>,
 }
@@ -22,12 +25,31 @@ struct Chain {
     hash: [u8; 32],
 }
 
+/// What the change index must say of one signed change.
+struct Indexed {
+    at: (i64, i64),
+    entity: String,
+    row: String,
+    op: &'static str,
+}
+
+/// What the amendment table must hold of one signed amendment.
+#[derive(PartialEq)]
+struct Amendment {
+    entity: String,
+    row: String,
+    fields: String,
+    author: String,
+    hlc: i64,
+}
+
 pub fn verify(conn: &Connection) -> Result<Report, LedgerError> {
     let mut report = Report::default();
     let mut chains: HashMap<[u8; 32], Chain> = HashMap::new();
-    let mut seen_changes: HashMap<String, (i64, i64)> = HashMap::new();
+    let mut seen_changes: HashMap<String, Indexed> = HashMap::new();
+    let mut amendments: HashMap<String, Amendment> = HashMap::new();
     let mut stmt = conn.prepare(
-        "SELECT ord, hash, device, seq, hlc, author, body, signature FROM ledger_commit ORDER BY ord",
+        "SELECT ord, hash, device, seq, hlc, author, body, signature, lamport FROM ledger_commit ORDER BY ord",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -40,6 +62,7 @@ pub fn verify(conn: &Connection) -> Result<Report, LedgerError> {
         let stored_author: String = r.get(5)?;
         let body_bytes: Vec<u8> = r.get(6)?;
         let sig: Vec<u8> = r.get(7)?;
+        let stored_lamport: i64 = r.get(8)?;
         let problem = |p: String| format!("commit #{ord}: {p}");
         let body = match encoding::decode(&body_bytes) {
             Ok(b) => b,
@@ -75,6 +98,7 @@ pub fn verify(conn: &Connection) -> Result<Report, LedgerError> {
             || stored_seq as u64 != commit.body.seq
             || stored_hlc as u64 != commit.body.hlc
             || stored_author != commit.body.author.to_string()
+            || stored_lamport as u64 != commit.body.lamport
         {
             report.problems.push(problem(
                 "index columns differ from the signed contents".into(),
@@ -102,7 +126,7 @@ pub fn verify(conn: &Connection) -> Result<Report, LedgerError> {
         chain.hash = hash;
         for (i, c) in commit.body.changes.iter().enumerate() {
             report.changes += 1;
-            for b in &c.base {
+            for b in c.base.iter().chain(&c.deps) {
                 if !seen_changes.contains_key(&b.to_string()) {
                     report.problems.push(problem(format!(
                         "change {} is based on {}, which comes later or not at all (reordered or deleted)",
@@ -110,25 +134,58 @@ pub fn verify(conn: &Connection) -> Result<Report, LedgerError> {
                     )));
                 }
             }
-            seen_changes.insert(c.id.to_string(), (ord, i as i64));
+            if c.op == Op::Amend {
+                let fields: serde_json::Map<String, serde_json::Value> = c
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect();
+                amendments.insert(
+                    c.id.to_string(),
+                    Amendment {
+                        entity: c.entity.clone(),
+                        row: c.row.to_string(),
+                        fields: serde_json::Value::Object(fields).to_string(),
+                        author: commit.body.author.to_string(),
+                        hlc: commit.body.hlc as i64,
+                    },
+                );
+            }
+            seen_changes.insert(
+                c.id.to_string(),
+                Indexed {
+                    at: (ord, i as i64),
+                    entity: c.entity.clone(),
+                    row: c.row.to_string(),
+                    op: c.op.name(),
+                },
+            );
         }
     }
     drop(rows);
     drop(stmt);
 
     // The change index must say exactly what the signed bodies say.
-    let mut stmt = conn.prepare("SELECT id, commit_ord, idx FROM ledger_change")?;
+    let mut stmt =
+        conn.prepare("SELECT id, commit_ord, idx, entity, row, op FROM ledger_change")?;
     let mut rows = stmt.query([])?;
     let mut indexed = 0u64;
     while let Some(r) = rows.next()? {
         indexed += 1;
         let id: String = r.get(0)?;
         let at = (r.get::<_, i64>(1)?, r.get::<_, i64>(2)?);
+        let (entity, row, op): (String, String, String) = (r.get(3)?, r.get(4)?, r.get(5)?);
         match seen_changes.get(&id) {
-            Some(s) if *s == at => {}
-            Some(_) => report.problems.push(format!(
+            Some(s) if s.at != at => report.problems.push(format!(
                 "change {id}: its index entry points at the wrong commit"
             )),
+            Some(s) if s.entity != entity || s.row != row || s.op != op => {
+                report.problems.push(format!(
+                    "change {id}: its index entry says {op} of {entity} {row}, but the signed change is {} of {} {} (edited)",
+                    s.op, s.entity, s.row
+                ))
+            }
+            Some(_) => {}
             None => report.problems.push(format!(
                 "change {id}: indexed but in no signed commit (inserted)"
             )),
@@ -142,6 +199,42 @@ pub fn verify(conn: &Connection) -> Result<Report, LedgerError> {
     }
     drop(rows);
     drop(stmt);
+
+    // Every amendment row must be a signed amendment, saying what it says.
+    let mut stmt = conn.prepare("SELECT id, entity, row, fields, author, hlc FROM amendment")?;
+    let mut rows = stmt.query([])?;
+    let mut amended = 0usize;
+    while let Some(r) = rows.next()? {
+        amended += 1;
+        let id: String = r.get(0)?;
+        let found = Amendment {
+            entity: r.get(1)?,
+            row: r.get(2)?,
+            fields: r.get(3)?,
+            author: r.get(4)?,
+            hlc: r.get(5)?,
+        };
+        match amendments.get(&id) {
+            Some(a) if *a == found => {}
+            Some(a) => report.problems.push(format!(
+                "amendment {id}: stored on {} {}, but the signed amendment is on {} {} or says otherwise (edited)",
+                found.entity, found.row, a.entity, a.row
+            )),
+            None => report.problems.push(format!(
+                "amendment {id}: in no signed commit (inserted)"
+            )),
+        }
+    }
+    if amended < amendments.len() {
+        report.problems.push(format!(
+            "{} signed amendments are missing from the amendment table (deleted)",
+            amendments.len() - amended
+        ));
+    }
+    drop(rows);
+    drop(stmt);
+
+    report.quarantined = quarantined(conn, &mut report.problems)?;
 
     // Every chain must end where the head table says: a cut-off tail shows here.
     let mut stmt = conn.prepare("SELECT device, seq, hash FROM ledger_head")?;
@@ -172,4 +265,32 @@ pub fn verify(conn: &Connection) -> Result<Report, LedgerError> {
     }
     report.devices = chains.len() as u64;
     Ok(report)
+}
+
+/// Counts the quarantined commits, checking that each is still what its device signed.
+fn quarantined(conn: &Connection, problems: &mut Vec<String>) -> Result<u64, LedgerError> {
+    let mut n = 0;
+    for super::quarantine::Pending {
+        hash,
+        body,
+        signature,
+    } in super::quarantine::pending(conn)?
+    {
+        n += 1;
+        let ok = encoding::decode(&body).is_ok_and(|b| {
+            let c = Commit {
+                body: b,
+                encoded: body.clone(),
+                signature,
+            };
+            c.signature_valid() && c.hash() == hash
+        });
+        if !ok {
+            problems.push(format!(
+                "quarantined commit {}: does not match its signature (edited)",
+                hex::encode(&hash[..8])
+            ));
+        }
+    }
+    Ok(n)
 }

@@ -27,7 +27,16 @@ pub const MIGRATIONS: &[Migration] = &[
         "20261201_0003_signed_notes",
         include_str!("../../migrations/20261201_0003_signed_notes.sql"),
     ),
+    (
+        4,
+        "20261201_0004_sync",
+        include_str!("../../migrations/20261201_0004_sync.sql"),
+    ),
 ];
+
+/// The chart schema version this binary writes, as signed into every commit. Equal to
+/// the last entry of [`MIGRATIONS`] (a test checks it).
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The access log database's migrations, oldest first. Append only.
 pub const ACCESS_MIGRATIONS: &[Migration] = &[(
@@ -71,7 +80,9 @@ pub fn check_not_newer(conn: &Connection, list: &[Migration]) -> Result<i64, Vau
     Ok(v)
 }
 
-/// Applies the missing migrations, each in its own transaction with its record.
+/// Applies the missing migrations, each in its own transaction with its record. A listed
+/// version lower than the database's latest that was never applied (a gap filled by a
+/// later merge) is applied too, so versions need not arrive in order.
 pub fn migrate(
     conn: &mut Connection,
     list: &[Migration],
@@ -87,7 +98,12 @@ pub fn migrate(
             );",
         )?;
     }
-    for (version, name, sql) in list.iter().filter(|m| m.0 > v) {
+    let applied: std::collections::HashSet<i64> = {
+        let mut stmt = conn.prepare("SELECT version FROM main.schema_migration")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (version, name, sql) in list.iter().filter(|m| !applied.contains(&m.0)) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)
             .map_err(|e| VaultError::Migration(name.to_string(), e.to_string()))?;
@@ -98,4 +114,29 @@ pub fn migrate(
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_version_is_the_last_migration() {
+        assert_eq!(SCHEMA_VERSION as i64, latest(MIGRATIONS));
+    }
+
+    #[test]
+    fn a_gap_filled_later_is_still_applied() {
+        const A: Migration = (1, "a", "CREATE TABLE a (x);");
+        const C: Migration = (4, "c", "CREATE TABLE c (x);");
+        const B: Migration = (3, "b", "CREATE TABLE b (x);");
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, &[A, C], "t").unwrap();
+        migrate(&mut conn, &[A, B, C], "t").unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM schema_migration", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 3);
+        conn.execute("INSERT INTO b VALUES (1)", []).unwrap();
+    }
 }

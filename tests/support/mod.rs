@@ -251,6 +251,48 @@ pub fn send(from: &Practice, to: &mut Practice) -> usize {
     n
 }
 
+/// The id of the user called `name`.
+pub fn user_id(p: &Practice, name: &str) -> uuid::Uuid {
+    let id: String = p
+        .reader()
+        .query_row("SELECT id FROM app_user WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .unwrap_or_else(|e| panic!("user {name}: {e}"));
+    uuid::Uuid::parse_str(&id).expect("user id")
+}
+
+/// A new workstation of `of`'s practice, not yet a member and holding nothing.
+pub fn joined(of: &Practice) -> Env {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(ManualClock::at(START));
+    let (practice, _recovery) = Practice::join(
+        dir.path(),
+        of.practice_id(),
+        KeyPlan::Passphrase("test passphrase".into()),
+        clock.clone(),
+        Arc::new(SeededIds::new(next_seed())),
+        &ring::rand::SystemRandom::new(),
+    )
+    .expect("join practice");
+    Env {
+        practice,
+        clock,
+        dir,
+    }
+}
+
+/// A new workstation of `of`'s practice, made a member by `of`'s administrator
+/// `admin_name`, with everything `of` holds.
+pub fn join(of: &mut Practice, admin_name: &str) -> Env {
+    let mut env = joined(of);
+    let admin = user_id(of, admin_name);
+    of.add_member(admin, env.practice.public_key(), "joined workstation")
+        .expect("add member");
+    send(of, &mut env.practice);
+    env
+}
+
 /// Brings two practices up to date with each other.
 pub fn exchange(a: &mut Practice, b: &mut Practice) {
     send(a, b);
@@ -285,6 +327,12 @@ fn copy_dir(from: &Path, to: &Path) {
 /// An independent copy of the template, opened with a fresh clock at [`START`] and a fresh
 /// id source (so new ids never collide with the template's).
 pub fn reopen(t: &Template) -> Env {
+    reopen_seeded(t, next_seed())
+}
+
+/// Like [`reopen`], with the id source seeded by `seed`: two copies opened with the same
+/// seed make the same ids for the same actions.
+pub fn reopen_seeded(t: &Template, seed: u64) -> Env {
     let dir = tempfile::tempdir().expect("temp dir");
     copy_dir(t.dir.path(), dir.path());
     let clock = Arc::new(ManualClock::at(START));
@@ -293,7 +341,7 @@ pub fn reopen(t: &Template) -> Env {
         t.key.clone(),
         t.header.clone(),
         clock.clone(),
-        Arc::new(SeededIds::new(next_seed())),
+        Arc::new(SeededIds::new(seed)),
     )
     .expect("reopen practice");
     Env {
