@@ -828,7 +828,7 @@ fn a_real_rebuild_puts_altered_projections_back_and_leaves_no_scratch_file_behin
         &gate,
     )
     .unwrap();
-    gate.open();
+    let _open = gate.open();
     conn.execute_batch(&format!(
         "UPDATE problem SET status = 'resolved' WHERE id = '{problem}';
          INSERT INTO problem (id, patient, display, status, created_change, created_at, created_by, updated_at, updated_by)
@@ -2399,4 +2399,19 @@ fn verify_reports_an_index_row_or_amendment_moved_to_another_row() {
         tx.rollback().unwrap();
         assert!(!report.problems.is_empty(), "verify did not report: {sql}");
     }
+}
+
+#[test]
+fn the_projection_gate_closes_when_a_writer_panics() {
+    let gate = chartkeep::vault::db::Gate::default();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _open = gate.open();
+        assert!(gate.is_open());
+        panic!("a bug in projection code");
+    }));
+    assert!(panicked.is_err());
+    assert!(
+        !gate.is_open(),
+        "a panic must not leave projection writes allowed"
+    );
 }

@@ -141,9 +141,9 @@ pub fn with_write<T>(
     f: impl FnOnce(&Connection) -> Result<T, LedgerError>,
 ) -> Result<T, LedgerError> {
     let tx = conn.transaction()?;
-    gate.open();
+    let open = gate.open();
     let out = f(&tx);
-    gate.close();
+    drop(open);
     let out = out?;
     tx.commit()?;
     Ok(out)
@@ -390,10 +390,10 @@ impl Ledger {
                     continue;
                 }
                 let tx = conn.transaction()?;
-                gate.open();
+                let open = gate.open();
                 let out = quarantine::release(&tx, &hash)
                     .and_then(|()| self.apply_in(&tx, &body, signature, now_ms));
-                gate.close();
+                drop(open);
                 match out {
                     Ok((Applied::New, landed)) => {
                         tx.commit()?;

@@ -136,11 +136,11 @@ pub fn rebuild(
     tracing::debug!("replay compared");
     report.differences.truncate(MAX_REPORTED);
     if replace {
-        gate.open();
+        let open = gate.open();
         let copied = differing
             .iter()
             .try_for_each(|s| replace_table(&tx, scratch, s));
-        gate.close();
+        drop(open);
         copied?;
         tx.commit()?;
         report.replaced = true;

@@ -30,14 +30,25 @@ pub const PRACTICE_FILES: [&str; 6] = [
 pub struct Gate(Arc<AtomicBool>);
 
 impl Gate {
-    pub fn open(&self) {
-        self.0.store(true, Ordering::SeqCst)
-    }
-    pub fn close(&self) {
-        self.0.store(false, Ordering::SeqCst)
+    /// Opens the gate until the returned guard is dropped: on success, on error, and on a
+    /// panic unwinding through the writer, so the gate can never be left open.
+    pub fn open(&self) -> GateOpen<'_> {
+        self.0.store(true, Ordering::SeqCst);
+        GateOpen(self)
     }
     pub fn is_open(&self) -> bool {
         self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The gate held open; dropping it closes the gate.
+#[must_use = "the gate closes as soon as this guard is dropped"]
+#[derive(Debug)]
+pub struct GateOpen<'a>(&'a Gate);
+
+impl Drop for GateOpen<'_> {
+    fn drop(&mut self) {
+        self.0 .0.store(false, Ordering::SeqCst)
     }
 }
 
