@@ -236,6 +236,41 @@ fn missing_files_name_the_path_and_the_way_out() {
     assert!(msg.contains("init") && msg.contains("restore"), "{msg}");
 }
 
+/// "café au lait, s'il vous plaît" with precomposed letters (U+00E9, U+00EE: what Windows
+/// and Linux keyboards send) and with combining accents (what macOS often sends).
+const CAFE_COMPOSED: &str = "caf\u{e9} au lait, s'il vous pla\u{ee}t";
+const CAFE_DECOMPOSED: &str = "cafe\u{301} au lait, s'il vous plai\u{302}t";
+
+#[test]
+fn a_passphrase_typed_decomposed_opens_a_practice_made_with_it_composed() {
+    for (made_with, typed) in [
+        (CAFE_COMPOSED, CAFE_DECOMPOSED),
+        (CAFE_DECOMPOSED, CAFE_COMPOSED),
+    ] {
+        let t = tmp();
+        let dir = t.path();
+        let (practice, _) = chartkeep::practice::Practice::init(
+            dir,
+            KeyPlan::Passphrase(made_with.into()),
+            chartkeep::practice::Admin {
+                name: ADMIN,
+                password: ADMIN_PASSWORD,
+            },
+            clock(),
+            ids(),
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
+        drop(practice);
+        let practice = try_open(dir, Secret::Passphrase(typed));
+        assert!(
+            practice.is_ok(),
+            "made with {made_with:?}, typed {typed:?}: {:?}",
+            practice.err()
+        );
+    }
+}
+
 #[test]
 fn init_never_overwrites_an_existing_practice() {
     let t = tmp();

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 use super::header::{self, Header, KeyMode};
-use super::keys::{self, DbKey, RecoveryCode, PURPOSE_PASSPHRASE, PURPOSE_RECOVERY};
+use super::keys::{self, DbKey, RecoveryCode, PURPOSE_RECOVERY};
 use super::{db, VaultError};
 
 const MAGIC: &[u8; 10] = b"CKBACKUP1\n";
@@ -201,7 +201,7 @@ pub fn unlock_backup(
                 PURPOSE_RECOVERY,
             )?
         }
-        (None, Some(p), Some(w)) => keys::unwrap(w, p.as_bytes(), PURPOSE_PASSPHRASE)?,
+        (None, Some(p), Some(w)) => keys::unwrap_passphrase(w, p)?,
         _ => return Err(VaultError::PassphraseNeeded),
     };
     if !contents.header.check_key(&key) {
@@ -289,9 +289,7 @@ pub fn rekey(
     let key = DbKey::generate(rng)?;
     let recovery = RecoveryCode::generate(rng)?;
     let pass = match (old.mode, new_passphrase) {
-        (KeyMode::Passphrase, Some(p)) => {
-            Some(keys::wrap(&key, p.as_bytes(), PURPOSE_PASSPHRASE, rng)?)
-        }
+        (KeyMode::Passphrase, Some(p)) => Some(keys::wrap_passphrase(&key, p, rng)?),
         (KeyMode::Passphrase, None) => return Err(VaultError::PassphraseNeeded),
         (KeyMode::Keychain, _) => None,
     };

@@ -322,7 +322,7 @@ fn aead_key(kek: &[u8; KEY_LEN]) -> Result<aead::LessSafeKey, KeyError> {
 /// Encrypts `key` under `secret` for storage in the key header.
 ///
 /// `secret` is the canonical recovery code's bytes ([`RecoveryCode::as_str`]) or a
-/// passphrase's UTF-8 bytes. `purpose` ([`PURPOSE_RECOVERY`] or [`PURPOSE_PASSPHRASE`]) is
+/// passphrase's NFC UTF-8 bytes ([`wrap_passphrase`]). `purpose` ([`PURPOSE_RECOVERY`] or [`PURPOSE_PASSPHRASE`]) is
 /// the AES-GCM associated data: it is authenticated but not stored, so a wrap made for one
 /// purpose only opens when unwrapped for that same purpose. Someone who can edit the
 /// header therefore cannot move the recovery wrap into the passphrase slot (or back) to
@@ -424,6 +424,50 @@ pub fn unwrap(w: &WrappedKey, secret: &[u8], purpose: &str) -> Result<DbKey, Key
     result
 }
 
+/// A passphrase in Unicode Normalization Form C, the form its key is derived from.
+///
+/// The same passphrase arrives as different bytes depending on where it was typed: macOS
+/// input methods and file names tend to give decomposed text ("e" + U+0301 for "é"),
+/// Windows and Linux composed text (U+00E9). Deriving from the raw bytes would lock a
+/// practice created on one machine out of the other, so every passphrase is normalized
+/// first. Recovery codes need no such step: [`RecoveryCode::parse`] accepts ASCII only.
+///
+/// The returned string holds the secret: wipe it ([`wipe_string`]) when done.
+pub fn normalize_passphrase(passphrase: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    passphrase.nfc().collect()
+}
+
+/// [`wrap`]s `key` under a passphrase, normalized by [`normalize_passphrase`].
+pub fn wrap_passphrase(
+    key: &DbKey,
+    passphrase: &str,
+    rng: &dyn SecureRandom,
+) -> Result<WrappedKey, KeyError> {
+    let mut nfc = normalize_passphrase(passphrase);
+    let wrapped = wrap(key, nfc.as_bytes(), PURPOSE_PASSPHRASE, rng);
+    wipe_string(&mut nfc);
+    wrapped
+}
+
+/// [`unwrap`]s a passphrase wrap, trying the passphrase's NFC form first.
+///
+/// Wraps made before passphrases were normalized were derived from the bytes as typed;
+/// when the NFC form fails and the typed bytes differ from it, those bytes are tried too,
+/// so such a practice still opens from the machine it was made on. A passphrase that is
+/// already NFC (all ASCII ones are) costs one derivation, as before.
+pub fn unwrap_passphrase(w: &WrappedKey, passphrase: &str) -> Result<DbKey, KeyError> {
+    let mut nfc = normalize_passphrase(passphrase);
+    let result = match unwrap(w, nfc.as_bytes(), PURPOSE_PASSPHRASE) {
+        Err(KeyError::WrongSecret) if nfc != passphrase => {
+            unwrap(w, passphrase.as_bytes(), PURPOSE_PASSPHRASE)
+        }
+        other => other,
+    };
+    wipe_string(&mut nfc);
+    result
+}
+
 fn decode_fixed<const N: usize>(text: &str) -> Result<[u8; N], KeyError> {
     let mut out = [0u8; N];
     hex::decode_to_slice(text, &mut out).map_err(|_| KeyError::Crypto)?;
@@ -485,6 +529,40 @@ mod tests {
 
         // The right secret under the other purpose fails: the wraps are not interchangeable.
         let err = unwrap(&w, code.as_str().as_bytes(), PURPOSE_PASSPHRASE).unwrap_err();
+        assert!(matches!(err, KeyError::WrongSecret), "{err:?}");
+    }
+
+    /// "café" typed with a precomposed é (U+00E9, as Windows and Linux send it) and with
+    /// e + combining acute (U+0301, as macOS often sends it).
+    const CAFE_COMPOSED: &str = "caf\u{e9} au lait, s'il vous pla\u{ee}t";
+    const CAFE_DECOMPOSED: &str = "cafe\u{301} au lait, s'il vous plai\u{302}t";
+
+    #[test]
+    fn passphrase_typed_decomposed_opens_a_wrap_made_composed_and_back() {
+        assert_ne!(CAFE_COMPOSED.as_bytes(), CAFE_DECOMPOSED.as_bytes());
+        let rng = SystemRandom::new();
+        let key = DbKey::generate(&rng).unwrap();
+        let composed = wrap_passphrase(&key, CAFE_COMPOSED, &rng).unwrap();
+        let back = unwrap_passphrase(&composed, CAFE_DECOMPOSED).unwrap();
+        assert_eq!(back.as_bytes(), key.as_bytes());
+        let decomposed = wrap_passphrase(&key, CAFE_DECOMPOSED, &rng).unwrap();
+        let back = unwrap_passphrase(&decomposed, CAFE_COMPOSED).unwrap();
+        assert_eq!(back.as_bytes(), key.as_bytes());
+        // The key is derived from the NFC bytes: the plain unwrap of the composed form works.
+        let back = unwrap(&decomposed, CAFE_COMPOSED.as_bytes(), PURPOSE_PASSPHRASE).unwrap();
+        assert_eq!(back.as_bytes(), key.as_bytes());
+    }
+
+    #[test]
+    fn passphrase_wrapped_as_raw_decomposed_bytes_still_opens() {
+        // A practice whose passphrase was wrapped before normalization, from the bytes as
+        // typed on a Mac.
+        let rng = SystemRandom::new();
+        let key = DbKey::generate(&rng).unwrap();
+        let legacy = wrap(&key, CAFE_DECOMPOSED.as_bytes(), PURPOSE_PASSPHRASE, &rng).unwrap();
+        let back = unwrap_passphrase(&legacy, CAFE_DECOMPOSED).unwrap();
+        assert_eq!(back.as_bytes(), key.as_bytes());
+        let err = unwrap_passphrase(&legacy, "caf\u{e9}").unwrap_err();
         assert!(matches!(err, KeyError::WrongSecret), "{err:?}");
     }
 

@@ -18,7 +18,7 @@ use ring::rand::SecureRandom;
 
 use header::{Header, HeaderError, KeyMode};
 use keychain::{KeyStore, KeychainError};
-use keys::{DbKey, KeyError, RecoveryCode, PURPOSE_PASSPHRASE, PURPOSE_RECOVERY};
+use keys::{DbKey, KeyError, RecoveryCode, PURPOSE_RECOVERY};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -124,7 +124,7 @@ pub fn create_key(
         KeyPlan::Keychain(_) => (KeyMode::Keychain, None),
         KeyPlan::Passphrase(p) => (
             KeyMode::Passphrase,
-            Some(keys::wrap(&key, p.as_bytes(), PURPOSE_PASSPHRASE, rng)?),
+            Some(keys::wrap_passphrase(&key, p, rng)?),
         ),
     };
     let header = Header::new(practice_id, created, mode, wrapped_recovery, pass, &key);
@@ -165,7 +165,7 @@ pub fn unlock(dir: &Path, secret: Secret<'_>) -> Result<(DbKey, Header), VaultEr
         }
         Secret::Passphrase(p) => {
             let w = h.passphrase.as_ref().ok_or(VaultError::PassphraseNeeded)?;
-            keys::unwrap(w, p.as_bytes(), PURPOSE_PASSPHRASE)?
+            keys::unwrap_passphrase(w, p)?
         }
         Secret::RecoveryCode(c) => {
             let code = RecoveryCode::parse(c)?;
@@ -195,7 +195,7 @@ pub fn store_key(
         }
         KeyPlan::Passphrase(p) => {
             h.mode = KeyMode::Passphrase;
-            h.passphrase = Some(keys::wrap(key, p.as_bytes(), PURPOSE_PASSPHRASE, rng)?);
+            h.passphrase = Some(keys::wrap_passphrase(key, &p, rng)?);
         }
     }
     header::replace(dir, &h)?;
