@@ -395,6 +395,15 @@ fn prepare_access_log(
 ) -> Result<(), PracticeError> {
     let path = dir.join(db::ACCESS_FILE);
     let missing = !path.exists();
+    if !missing {
+        // Checked on a read-only handle first, as the chart database is in
+        // `Practice::open`: the writer below switches the file to WAL, which rewrites its
+        // first page, and a log from a newer Chartkeep must be left exactly as it was.
+        migrate::check_not_newer(
+            &db::open(&path, key, Access::Read, gate)?,
+            migrate::ACCESS_MIGRATIONS,
+        )?;
+    }
     let mut conn = db::open(&path, key, Access::Write { create: missing }, gate)?;
     migrate::check_not_newer(&conn, migrate::ACCESS_MIGRATIONS)?;
     migrate::migrate(&mut conn, migrate::ACCESS_MIGRATIONS, now)?;

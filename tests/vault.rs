@@ -272,6 +272,70 @@ fn a_passphrase_typed_decomposed_opens_a_practice_made_with_it_composed() {
 }
 
 #[test]
+fn an_access_log_from_a_newer_chartkeep_is_refused_and_left_untouched() {
+    let t = tmp();
+    let dir = t.path();
+    let (practice, _) = init(dir);
+    let key = practice.key().clone();
+    let header = practice.header().clone();
+    drop(practice);
+    let log = dir.join(db::ACCESS_FILE);
+    {
+        let conn = db::open(
+            &log,
+            &key,
+            Access::Write { create: false },
+            &Gate::default(),
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO schema_migration VALUES (999, 'future', 'x')",
+            [],
+        )
+        .unwrap();
+        // Out of WAL, so a writer opened before the version check would show: it switches
+        // the log back to WAL, rewriting the file.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete");
+    }
+    let journal_mode = || -> String {
+        let conn = db::open(&log, &key, Access::Read, &Gate::default()).unwrap();
+        conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(journal_mode(), "delete");
+    let before = snapshot(dir);
+    let mtime = std::fs::metadata(&log).unwrap().modified().unwrap();
+    // A later write would get a later mtime even on a coarse-grained file system.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+
+    let (code, msg) = code_of(open_with(dir, key.clone(), header));
+    assert_eq!(code, "database_too_new", "{msg}");
+    assert!(msg.contains("999"), "{msg}");
+    assert_eq!(
+        std::fs::metadata(&log).unwrap().modified().unwrap(),
+        mtime,
+        "the refused access log was written to"
+    );
+    let after = snapshot(dir);
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+    assert!(
+        after[db::ACCESS_FILE] == before[db::ACCESS_FILE],
+        "the refused access log's bytes changed"
+    );
+    assert_eq!(
+        journal_mode(),
+        "delete",
+        "the access log was switched to WAL"
+    );
+}
+
+#[test]
 fn init_never_overwrites_an_existing_practice() {
     let t = tmp();
     let dir = t.path();
