@@ -335,6 +335,98 @@ fn an_access_log_from_a_newer_chartkeep_is_refused_and_left_untouched() {
     );
 }
 
+/// What README.md's "SQLCipher settings" section and `vault::db`'s module documentation
+/// say, as `PRAGMA name` reads them back.
+const DOCUMENTED_CIPHER_SETTINGS: [(&str, &str); 5] = [
+    ("cipher_page_size", "4096"),
+    ("cipher_hmac_algorithm", "HMAC_SHA512"),
+    ("cipher_kdf_algorithm", "PBKDF2_HMAC_SHA512"),
+    ("kdf_iter", "256000"),
+    ("cipher_plaintext_header_size", "0"),
+];
+
+fn pragma_text(conn: &rusqlite::Connection, pragma: &str) -> String {
+    conn.query_row(&format!("PRAGMA {pragma}"), [], |r| {
+        let v: rusqlite::types::Value = r.get(0)?;
+        Ok(match v {
+            rusqlite::types::Value::Integer(i) => i.to_string(),
+            rusqlite::types::Value::Text(t) => t,
+            other => format!("{other:?}"),
+        })
+    })
+    .unwrap_or_else(|e| panic!("PRAGMA {pragma}: {e}"))
+}
+
+#[test]
+fn sqlcipher_settings_read_back_as_documented() {
+    let t = tmp();
+    let dir = t.path();
+    let (practice, _) = init(dir);
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        docs.contains("## SQLCipher settings"),
+        "README.md has the section"
+    );
+    let reader = db::open(
+        &vault::db_path(dir),
+        practice.key(),
+        Access::Read,
+        &Gate::default(),
+    )
+    .unwrap();
+    db::attach_access_log(&reader, dir, practice.key()).unwrap();
+    let writer = practice.into_writer();
+    for conn in [&reader, &writer] {
+        for schema in ["main", "access"] {
+            for (name, value) in DOCUMENTED_CIPHER_SETTINGS {
+                assert_eq!(
+                    pragma_text(conn, &format!("{schema}.{name}")),
+                    value,
+                    "{schema}.{name}"
+                );
+                assert!(
+                    docs.contains(&format!("| `{name}` | `{value}` |")),
+                    "README.md documents {name} = {value}"
+                );
+            }
+        }
+        // The constants the code applies are the documented ones.
+        for (name, value) in db::CIPHER_SETTINGS {
+            assert!(
+                DOCUMENTED_CIPHER_SETTINGS.contains(&(name, value)),
+                "{name}"
+            );
+        }
+        assert_eq!(db::CIPHER_PAGE_SIZE.to_string(), "4096");
+    }
+}
+
+#[test]
+fn practice_files_open_in_plain_sqlcipher_4_with_only_the_raw_key() {
+    let t = tmp();
+    let dir = t.path();
+    let (mut practice, _) = init(dir);
+    let mut s = admin(&mut practice);
+    create_patient(&mut practice, &mut s, "Plainsettings", "Iris");
+    let key = practice.key().clone();
+    drop(practice);
+    for (file, table) in [(db::DB_FILE, "patient"), (db::ACCESS_FILE, "access_log")] {
+        // A fresh connection knowing nothing of Chartkeep: the raw key and SQLCipher 4.
+        let conn = rusqlite::Connection::open(dir.join(file)).unwrap();
+        conn.pragma_update(None, "key", format!("x'{}'", hex::encode(key.as_bytes())))
+            .unwrap();
+        conn.execute_batch("PRAGMA cipher_log_level = NONE; PRAGMA cipher_compatibility = 4;")
+            .unwrap();
+        let n: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(n >= 1, "{file}: {n} rows in {table}");
+        for (name, value) in DOCUMENTED_CIPHER_SETTINGS {
+            assert_eq!(pragma_text(&conn, name), value, "{file}: {name}");
+        }
+    }
+}
+
 #[test]
 fn init_never_overwrites_an_existing_practice() {
     let t = tmp();
