@@ -685,6 +685,85 @@ fn backup_and_restore_whole_or_not_at_all() {
         .expect("the passphrase opens the backup");
 }
 
+/// Every file under `dir` whose mode is not 0600, and `dir` itself unless it is 0700.
+#[cfg(unix)]
+fn not_private(dir: &Path) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let mut wrong = Vec::new();
+    if mode(dir) != 0o700 {
+        wrong.push(format!("{} {:o}", dir.display(), mode(dir)));
+    }
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if mode(&path) != 0o600 {
+            wrong.push(format!("{} {:o}", path.display(), mode(&path)));
+        }
+    }
+    wrong
+}
+
+#[cfg(unix)]
+#[test]
+fn practice_files_are_0600_and_the_folder_0700_under_umask_022() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: umask only changes the process's file-creation mask. Other tests in this
+    // binary may create files meanwhile; 022 is the usual mask, so they are unaffected.
+    unsafe { libc::umask(0o022) };
+    let t = tmp();
+    let dir = t.path().join("practice");
+    let (mut practice, code) = init(&dir);
+    let mut s = admin(&mut practice);
+    create_patient(&mut practice, &mut s, "Umask", "Oona");
+    assert!(dir.join("chartkeep.db-wal").exists());
+    assert!(dir.join("chartkeep-access.db-wal").exists());
+    assert_eq!(not_private(&dir), Vec::<String>::new(), "after init");
+
+    let file = t.path().join("practice.ckbackup");
+    let key = practice.key().clone();
+    backup::backup(practice.writer(), &dir, &key, &file).unwrap();
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the backup file");
+    assert_eq!(not_private(&dir), Vec::<String>::new(), "after backup");
+    practice.rebuild(false).unwrap();
+    assert_eq!(not_private(&dir), Vec::<String>::new(), "after a rebuild");
+    drop(practice);
+
+    let restored = t.path().join("restored");
+    restore(&file, code.as_str(), &restored).unwrap();
+    assert_eq!(
+        not_private(&restored),
+        Vec::<String>::new(),
+        "after restore"
+    );
+    let practice = open(&restored);
+    assert!(restored.join("chartkeep.db-wal").exists());
+    assert_eq!(
+        not_private(&restored),
+        Vec::<String>::new(),
+        "restored, opened"
+    );
+
+    let rng = ring::rand::SystemRandom::new();
+    backup::rekey(
+        practice.into_writer(),
+        &restored,
+        Some(PASSPHRASE),
+        None,
+        &rng,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(not_private(&restored), Vec::<String>::new(), "after rekey");
+    let practice = open(&restored);
+    assert_eq!(
+        not_private(&restored),
+        Vec::<String>::new(),
+        "rekeyed, opened"
+    );
+    drop(practice);
+}
+
 #[test]
 fn rekey_replaces_the_recovery_code_and_keeps_the_data() {
     let t = tmp();

@@ -5,7 +5,7 @@
 //! `sqlcipher_export` inside one read transaction, and a SHA-256 over all of it, so a
 //! truncated or damaged backup is refused before anything is restored.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -38,7 +38,8 @@ fn fsync_dir(dir: &Path) {
 fn export(conn: &Connection, schema: &str, dest: &Path, key: &DbKey) -> Result<(), VaultError> {
     // The writer connection is opened without SQLITE_OPEN_CREATE, and ATTACH inherits its
     // flags: start from an empty (valid, zero-length) database file rather than none.
-    File::create(dest).map_err(io(dest))?;
+    // Private from the start, so its journal is too.
+    db::create_private(dest)?;
     conn.execute(
         "ATTACH DATABASE ?1 AS chartkeep_export KEY ?2",
         rusqlite::params![dest.to_string_lossy(), key.sqlcipher_pragma()],
@@ -107,11 +108,7 @@ pub fn backup(conn: &Connection, dir: &Path, key: &DbKey, out: &Path) -> Result<
     body.extend_from_slice(digest.as_ref());
     let tmp = sibling(out, ".tmp");
     {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(io(&tmp))?;
+        let mut f = super::create_new_private(&tmp).map_err(io(&tmp))?;
         f.write_all(&body).map_err(io(&tmp))?;
         f.sync_all().map_err(io(&tmp))?;
     }
@@ -220,16 +217,12 @@ pub fn restore_into(contents: &BackupContents, key: &DbKey, dir: &Path) -> Resul
             return Err(VaultError::NotEmpty(dir.to_path_buf()));
         }
     }
-    fs::create_dir_all(dir).map_err(io(dir))?;
+    super::make_private_dir(dir)?;
     let result = (|| {
         for (name, bytes) in &contents.files {
             let path = dir.join(name);
             {
-                let mut f = OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&path)
-                    .map_err(io(&path))?;
+                let mut f = super::create_new_private(&path).map_err(io(&path))?;
                 f.write_all(bytes).map_err(io(&path))?;
                 f.sync_all().map_err(io(&path))?;
             }
@@ -313,7 +306,9 @@ pub fn rekey(
     {
         let text = serde_json::to_vec_pretty(&new_header)
             .map_err(|e| VaultError::Damaged(hpath.clone(), e.to_string()))?;
-        let mut f = File::create(&hpath).map_err(io(&hpath))?;
+        // A leftover from an interrupted rotation is replaced, and the new file is 0600.
+        let _ = fs::remove_file(&hpath);
+        let mut f = super::create_new_private(&hpath).map_err(io(&hpath))?;
         f.write_all(&text).map_err(io(&hpath))?;
         f.sync_all().map_err(io(&hpath))?;
     }

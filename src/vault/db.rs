@@ -162,9 +162,10 @@ pub fn open(
     Ok(conn)
 }
 
-/// Creates the database file readable by its owner only; SQLite gives the WAL and
-/// shared-memory files the same mode.
-fn create_private(path: &Path) -> Result<(), VaultError> {
+/// Creates the database file (or keeps an existing one) readable by its owner only,
+/// before SQLite first opens it: SQLite gives the WAL, shared-memory and journal files the
+/// database file's mode, so this is what keeps those private too.
+pub(crate) fn create_private(path: &Path) -> Result<(), VaultError> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -173,7 +174,7 @@ fn create_private(path: &Path) -> Result<(), VaultError> {
         opts.mode(0o600);
     }
     opts.open(path)
-        .map(|_| ())
+        .and_then(|f| super::set_private(&f))
         .map_err(|e| VaultError::Io(path.to_path_buf(), e))
 }
 

@@ -11,7 +11,7 @@
 //! and updates go through a temporary file, fsync and rename ([`replace`]) so a crash
 //! leaves either the old or the new header, never half of one.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -215,14 +215,7 @@ fn to_bytes(header: &Header) -> Vec<u8> {
 /// Opens `path` for writing, failing if it exists; mode 0600 on Unix (the header holds
 /// wrapped keys: not readable without a secret, but nobody else's business either).
 fn create_new(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
+    super::create_new_private(path)
 }
 
 fn write_and_sync(file: &mut File, bytes: &[u8]) -> io::Result<()> {

@@ -87,6 +87,55 @@ impl VaultError {
     }
 }
 
+/// Creates the practice folder (and its parents) if needed and makes it readable by its
+/// owner only (0700 on Unix).
+///
+/// The files inside are encrypted, but their names, sizes and times still say that a
+/// practice lives here and how busy it is; nobody else on the machine needs that. The
+/// mode is set explicitly rather than left to the umask, which is often 022.
+pub fn make_private_dir(dir: &Path) -> Result<(), VaultError> {
+    std::fs::create_dir_all(dir).map_err(|e| VaultError::Io(dir.to_path_buf(), e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| VaultError::Io(dir.to_path_buf(), e))?;
+    }
+    Ok(())
+}
+
+/// Creates a new file (failing if `path` exists) readable and writable by its owner only,
+/// 0600 on Unix whatever the umask: every file a practice writes (databases, their WAL and
+/// shared memory, which SQLite gives the database's mode, headers, backups) goes through
+/// here or [`db::create_private`].
+pub fn create_new_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    set_private(&file)?;
+    Ok(file)
+}
+
+/// Sets an open file's mode to 0600 (Unix): `OpenOptions::mode` is filtered by the umask,
+/// so a umask such as 0277 would otherwise leave a file its owner cannot write.
+pub(crate) fn set_private(file: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+    }
+    Ok(())
+}
+
 pub fn db_path(dir: &Path) -> PathBuf {
     dir.join(db::DB_FILE)
 }
@@ -116,7 +165,7 @@ pub fn create_key(
     if header::path_in(dir).exists() || db::PRACTICE_FILES.iter().any(|f| dir.join(f).exists()) {
         return Err(VaultError::AlreadyExists(dir.to_path_buf()));
     }
-    std::fs::create_dir_all(dir).map_err(|e| VaultError::Io(dir.to_path_buf(), e))?;
+    make_private_dir(dir)?;
     let key = DbKey::generate(rng)?;
     let recovery = RecoveryCode::generate(rng)?;
     let wrapped_recovery = keys::wrap(&key, recovery.as_str().as_bytes(), PURPOSE_RECOVERY, rng)?;
