@@ -399,7 +399,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Backup { file } => {
             let (mut practice, _) = open(&dir)?;
             let key = practice.key().clone();
-            let n = backup::backup(practice.writer(), &dir, &key, &file)?;
+            let rng = ring::rand::SystemRandom::new();
+            let n = backup::backup(practice.writer(), &dir, &key, &file, &rng)?;
             println!(
                 "Backup written to {} ({} bytes, encrypted, checksummed).",
                 file.display(),

@@ -584,7 +584,14 @@ fn backup_and_restore_whole_or_not_at_all() {
     assert!(dir.join("chartkeep.db-wal").exists());
     let file = t.path().join("practice.ckbackup");
     let key = practice.key().clone();
-    let written = backup::backup(practice.writer(), &dir, &key, &file).expect("backup");
+    let written = backup::backup(
+        practice.writer(),
+        &dir,
+        &key,
+        &file,
+        &ring::rand::SystemRandom::new(),
+    )
+    .expect("backup");
     assert_eq!(written, std::fs::metadata(&file).unwrap().len());
     let leftovers: Vec<_> = std::fs::read_dir(t.path())
         .unwrap()
@@ -599,7 +606,13 @@ fn backup_and_restore_whole_or_not_at_all() {
     create_patient(&mut practice, &mut s, "Latecomer", "Rowan");
     // A backup never overwrites a file.
     let first = std::fs::read(&file).unwrap();
-    let e = vault_err(backup::backup(practice.writer(), &dir, &key, &file));
+    let e = vault_err(backup::backup(
+        practice.writer(),
+        &dir,
+        &key,
+        &file,
+        &ring::rand::SystemRandom::new(),
+    ));
     assert!(e.to_string().contains(&file.display().to_string()), "{e}");
     assert_eq!(std::fs::read(&file).unwrap(), first);
     drop(practice);
@@ -721,7 +734,14 @@ fn practice_files_are_0600_and_the_folder_0700_under_umask_022() {
 
     let file = t.path().join("practice.ckbackup");
     let key = practice.key().clone();
-    backup::backup(practice.writer(), &dir, &key, &file).unwrap();
+    backup::backup(
+        practice.writer(),
+        &dir,
+        &key,
+        &file,
+        &ring::rand::SystemRandom::new(),
+    )
+    .unwrap();
     let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the backup file");
     assert_eq!(not_private(&dir), Vec::<String>::new(), "after backup");
@@ -762,6 +782,151 @@ fn practice_files_are_0600_and_the_folder_0700_under_umask_022() {
         "rekeyed, opened"
     );
     drop(practice);
+}
+
+/// A backup file's bytes with its trailing SHA-256 made to match them again, as someone
+/// editing it on purpose would.
+fn with_fresh_checksum(mut body: Vec<u8>) -> Vec<u8> {
+    let sum = ring::digest::digest(&ring::digest::SHA256, &body);
+    body.extend_from_slice(sum.as_ref());
+    body
+}
+
+/// (file name, offset, length) of each database section's chunks in a format-2 backup.
+fn sections(backup: &[u8]) -> Vec<(String, usize, usize)> {
+    assert_eq!(&backup[..10], b"CKBACKUP2\n");
+    let u32_at = |at: usize| u32::from_be_bytes(backup[at..at + 4].try_into().unwrap()) as usize;
+    let mut at = 10 + 16;
+    at += 4 + u32_at(at);
+    let count = u32_at(at);
+    at += 4;
+    let mut out = Vec::new();
+    for _ in 0..count {
+        let nlen = u16::from_be_bytes(backup[at..at + 2].try_into().unwrap()) as usize;
+        let name = String::from_utf8(backup[at + 2..at + 2 + nlen].to_vec()).unwrap();
+        at += 2 + nlen;
+        let start = at;
+        loop {
+            let last = backup[at] == 1;
+            at += 5 + u32_at(at + 1) + 16;
+            if last {
+                break;
+            }
+        }
+        out.push((name, start, at - start));
+    }
+    assert_eq!(at + 32, backup.len());
+    out
+}
+
+#[test]
+fn backups_with_chunks_swapped_dropped_or_spliced_are_refused_and_nothing_is_written() {
+    let t = tmp();
+    let dir = t.path().join("practice");
+    let (mut practice, code) = init(&dir);
+    let mut s = admin(&mut practice);
+    create_patient(&mut practice, &mut s, "Splice", "Ivo");
+    let key = practice.key().clone();
+    let rng = ring::rand::SystemRandom::new();
+    let (one, two) = (t.path().join("one.ckbackup"), t.path().join("two.ckbackup"));
+    backup::backup(practice.writer(), &dir, &key, &one, &rng).unwrap();
+    backup::backup(practice.writer(), &dir, &key, &two, &rng).unwrap();
+    drop(practice);
+    let good = std::fs::read(&one).unwrap();
+    let other = std::fs::read(&two).unwrap();
+    let body = &good[..good.len() - 32];
+    let secs = sections(&good);
+    assert_eq!(secs.len(), 2);
+    let ((_, a_at, a_len), (_, b_at, b_len)) = (secs[0].clone(), secs[1].clone());
+    let other_secs = sections(&other);
+
+    let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+    // The two databases' chunks swapped (names left in place).
+    let mut swapped = body[..a_at].to_vec();
+    swapped.extend_from_slice(&body[b_at..b_at + b_len]);
+    swapped.extend_from_slice(&body[a_at + a_len..b_at]);
+    swapped.extend_from_slice(&body[a_at..a_at + a_len]);
+    cases.push(("sections swapped", with_fresh_checksum(swapped)));
+    // The access log's chunks dropped, name and all.
+    cases.push((
+        "last section dropped",
+        with_fresh_checksum(body[..a_at + a_len].to_vec()),
+    ));
+    // The chart database's chunks taken from another backup of the same practice.
+    let (_, o_at, o_len) = other_secs[0].clone();
+    let mut spliced = body[..a_at].to_vec();
+    spliced.extend_from_slice(&other[o_at..o_at + o_len]);
+    spliced.extend_from_slice(&body[a_at + a_len..]);
+    cases.push(("spliced from another backup", with_fresh_checksum(spliced)));
+    // One ciphertext byte flipped.
+    let mut flipped = body.to_vec();
+    flipped[a_at + 40] ^= 0x01;
+    cases.push(("ciphertext flipped", with_fresh_checksum(flipped)));
+
+    for (what, bytes) in cases {
+        let bad_file = t.path().join("bad.ckbackup");
+        std::fs::write(&bad_file, &bytes).unwrap();
+        let target = t.path().join("from-bad");
+        let e = vault_err(restore(&bad_file, code.as_str(), &target));
+        assert_eq!(e.code(), "backup_damaged", "{what}: {e:?}");
+        assert!(
+            e.to_string().contains("use another backup"),
+            "{what}: the message says what to do: {e}"
+        );
+        assert!(!target.exists(), "{what}: nothing is left in the target");
+        // Into an existing empty folder: it stays empty.
+        std::fs::create_dir(&target).unwrap();
+        let e = vault_err(restore(&bad_file, code.as_str(), &target));
+        assert_eq!(e.code(), "backup_damaged", "{what}: {e:?}");
+        assert!(
+            snapshot(&target).is_empty(),
+            "{what}: the target stays empty"
+        );
+        std::fs::remove_dir(&target).unwrap();
+    }
+}
+
+#[test]
+fn a_backup_in_the_first_format_still_restores() {
+    let t = tmp();
+    let dir = t.path().join("practice");
+    let (mut practice, code) = init(&dir);
+    let mut s = admin(&mut practice);
+    create_patient(&mut practice, &mut s, "Oldformat", "Wren");
+    drop(practice);
+    // Laid out as the first format was: everything in one go, SHA-256 at the end.
+    let header = std::fs::read(dir.join("chartkeep.header")).unwrap();
+    let header: serde_json::Value = serde_json::from_slice(&header).unwrap();
+    let header = serde_json::to_vec(&header).unwrap();
+    let mut v1 = b"CKBACKUP1\n".to_vec();
+    v1.extend_from_slice(&(header.len() as u32).to_be_bytes());
+    v1.extend_from_slice(&header);
+    v1.extend_from_slice(&2u32.to_be_bytes());
+    for name in [db::DB_FILE, db::ACCESS_FILE] {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        v1.extend_from_slice(&(name.len() as u16).to_be_bytes());
+        v1.extend_from_slice(name.as_bytes());
+        v1.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+        v1.extend_from_slice(&bytes);
+    }
+    let v1 = with_fresh_checksum(v1);
+    let file = t.path().join("old.ckbackup");
+    std::fs::write(&file, &v1).unwrap();
+    let restored = t.path().join("restored");
+    restore(&file, code.as_str(), &restored).expect("a first-format backup restores");
+    let mut copy = open(&restored);
+    let mut s = admin(&mut copy);
+    assert_eq!(
+        search_families(&mut copy, &mut s, "oldformat"),
+        ["Oldformat"]
+    );
+    drop(copy);
+    // Cut short, it is refused like any other.
+    std::fs::write(&file, &v1[..v1.len() - 100]).unwrap();
+    let target = t.path().join("from-cut");
+    let e = vault_err(restore(&file, code.as_str(), &target));
+    assert_eq!(e.code(), "backup_damaged", "{e:?}");
+    assert!(!target.exists());
 }
 
 #[test]
@@ -1199,7 +1364,14 @@ fn no_patient_data_reaches_the_disk_or_the_logs_in_plaintext() {
 
         // A backup is no plaintext either.
         let key = practice.key().clone();
-        backup::backup(practice.writer(), &dir, &key, &backup_file).unwrap();
+        backup::backup(
+            practice.writer(),
+            &dir,
+            &key,
+            &backup_file,
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
 
         // Control: an unencrypted export of the same database does show the name, so the
         // scan would find it if the file were not encrypted.
