@@ -367,7 +367,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 (None, Some(p)) => KeyPlan::Passphrase(p),
                 (None, None) => unreachable!(),
             };
-            let h = vault::store_key(&dir, &key, plan, &ring::rand::SystemRandom::new())?;
+            let rng = ring::rand::SystemRandom::new();
+            let h = vault::store_key(&dir, &key, plan, Some(&code), &rng)?;
             say_mode(&dir, h.mode);
             println!("The practice is unlocked again; the recovery code stays valid.");
         }
@@ -409,20 +410,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::Restore { file, no_keychain } => {
             let contents = backup::read_backup(&file)?;
-            let key = match env_secret("CHARTKEEP_RECOVERY_CODE") {
-                Some(code) => backup::unlock_backup(&contents, Some(&code), None)?,
+            // The recovery code, when it was used, also re-binds the recovery wrap if the
+            // key mode changes below.
+            let (key, code) = match env_secret("CHARTKEEP_RECOVERY_CODE") {
+                Some(code) => (
+                    backup::unlock_backup(&contents, Some(&code), None)?,
+                    Some(code),
+                ),
                 None => match (
                     env_secret("CHARTKEEP_PASSPHRASE"),
                     contents.header.passphrase.is_some(),
                 ) {
-                    (Some(p), true) => backup::unlock_backup(&contents, None, Some(&p))?,
+                    (Some(p), true) => (backup::unlock_backup(&contents, None, Some(&p))?, None),
                     _ => {
                         let code = secret(
                             "CHARTKEEP_RECOVERY_CODE",
                             "Recovery code of the backed-up practice",
                             false,
                         )?;
-                        backup::unlock_backup(&contents, Some(&code), None)?
+                        (
+                            backup::unlock_backup(&contents, Some(&code), None)?,
+                            Some(code),
+                        )
                     }
                 },
             };
@@ -434,7 +443,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     (None, Some(p)) => KeyPlan::Passphrase(p),
                     (None, None) => unreachable!(),
                 };
-                vault::store_key(&dir, &key, plan, &ring::rand::SystemRandom::new())?;
+                let rng = ring::rand::SystemRandom::new();
+                vault::store_key(&dir, &key, plan, code.as_deref(), &rng)?;
             }
             let h = header::read(&dir).map_err(VaultError::from)?;
             let mut practice = Practice::open(&dir, key, h, clock(), Arc::new(RandomIds))?;

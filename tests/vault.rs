@@ -97,6 +97,7 @@ fn wrong_secrets_are_refused_and_the_recovery_code_sets_a_new_passphrase() {
         dir,
         &key,
         KeyPlan::Passphrase("a brand new passphrase".into()),
+        None,
         &rng,
     )
     .expect("store the key under a new passphrase");
@@ -333,6 +334,189 @@ fn an_access_log_from_a_newer_chartkeep_is_refused_and_left_untouched() {
         "delete",
         "the access log was switched to WAL"
     );
+}
+
+/// Rewrites one field of `dir`'s key header, as someone editing the file would.
+fn edit_header(dir: &Path, field: &str, value: serde_json::Value) {
+    let path = dir.join("chartkeep.header");
+    let mut h: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_ne!(h[field], value, "{field} changes");
+    h[field] = value;
+    std::fs::write(&path, serde_json::to_vec_pretty(&h).unwrap()).unwrap();
+}
+
+#[test]
+fn editing_the_header_fields_outside_the_wraps_makes_unlock_fail_clearly() {
+    let t = tmp();
+    let pristine_dir = t.path().join("pristine");
+    let (mut practice, code) = init(&pristine_dir);
+    let mut s = admin(&mut practice);
+    create_patient(&mut practice, &mut s, "Tamper", "Tess");
+    drop(practice);
+    let pristine = snapshot(&pristine_dir);
+    let edits = [
+        ("mode", json!("keychain")),
+        ("practice_id", json!("01890a5d-ac96-774b-bcce-b302099a8057")),
+        ("created", json!("2020-01-01T00:00:00Z")),
+        ("format", json!(1)),
+    ];
+    for (field, value) in &edits {
+        let dir = t.path().join(format!("edited-{field}"));
+        std::fs::create_dir(&dir).unwrap();
+        for (name, bytes) in &pristine {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+        edit_header(&dir, field, value.clone());
+        for (how, secret) in [
+            ("passphrase", Secret::Passphrase(PASSPHRASE)),
+            ("recovery code", Secret::RecoveryCode(code.as_str())),
+        ] {
+            let e = vault_err(vault::unlock(&dir, secret));
+            assert_eq!(e.code(), "header_altered", "{field}, {how}: {e:?}");
+            assert!(!e.is_wrong_secret(), "{field}, {how}");
+            let msg = e.to_string();
+            assert!(
+                msg.contains("altered") && msg.contains("restore chartkeep.header from a backup"),
+                "{field}, {how}: {msg}"
+            );
+        }
+        // A wrong secret is still told apart from an altered header.
+        let e = vault_err(vault::unlock(
+            &dir,
+            Secret::Passphrase("not the passphrase"),
+        ));
+        assert!(e.is_wrong_secret(), "{field}: {e:?}");
+    }
+
+    // Keychain mode opens no wrap: the fields check under the key catches the edit.
+    let store = MemKeychain::default();
+    let dir = t.path().join("keychain");
+    let (practice, _) = chartkeep::practice::Practice::init(
+        &dir,
+        KeyPlan::Keychain(&store),
+        chartkeep::practice::Admin {
+            name: ADMIN,
+            password: ADMIN_PASSWORD,
+        },
+        clock(),
+        ids(),
+        &ring::rand::SystemRandom::new(),
+    )
+    .unwrap();
+    drop(practice);
+    let original = std::fs::read(dir.join("chartkeep.header")).unwrap();
+    for (field, value) in [
+        ("created", json!("2020-01-01T00:00:00Z")),
+        ("mode", json!("passphrase")),
+        ("format", json!(1)),
+    ] {
+        edit_header(&dir, field, value);
+        let e = vault_err(vault::unlock(&dir, Secret::Keychain(&store)));
+        assert_eq!(e.code(), "header_altered", "keychain, {field}: {e:?}");
+        std::fs::write(dir.join("chartkeep.header"), &original).unwrap();
+    }
+    // Passed off as a format-1 header, its fields check removed: its wraps give it away.
+    let mut downgraded: serde_json::Value = serde_json::from_slice(&original).unwrap();
+    downgraded["format"] = json!(1);
+    downgraded.as_object_mut().unwrap().remove("fields_check");
+    downgraded["created"] = json!("2020-01-01T00:00:00Z");
+    std::fs::write(
+        dir.join("chartkeep.header"),
+        serde_json::to_vec(&downgraded).unwrap(),
+    )
+    .unwrap();
+    let e = vault_err(vault::unlock(&dir, Secret::Keychain(&store)));
+    assert_eq!(e.code(), "header_altered", "keychain, downgraded: {e:?}");
+    std::fs::write(dir.join("chartkeep.header"), &original).unwrap();
+    // Another practice id looks the key up under that id, which has none.
+    edit_header(
+        &dir,
+        "practice_id",
+        json!("01890a5d-ac96-774b-bcce-b302099a8057"),
+    );
+    let e = vault_err(vault::unlock(&dir, Secret::Keychain(&store)));
+    assert_eq!(e.code(), "key_not_in_keychain", "{e:?}");
+    std::fs::write(dir.join("chartkeep.header"), &original).unwrap();
+    vault::unlock(&dir, Secret::Keychain(&store)).expect("the untouched header unlocks");
+}
+
+#[test]
+fn a_format_1_header_opens_and_is_rewritten_in_format_2_at_unlock() {
+    use chartkeep::vault::header::{self, Header};
+    use chartkeep::vault::keys::{self, PURPOSE_PASSPHRASE, PURPOSE_RECOVERY};
+    let t = tmp();
+    let dir = t.path();
+    let (mut practice, code) = init(dir);
+    let mut s = admin(&mut practice);
+    create_patient(&mut practice, &mut s, "Formatone", "Finn");
+    let key = practice.key().clone();
+    let now = practice.header().clone();
+    drop(practice);
+    // The header as the first format wrote it: wraps bound to their purpose alone, no
+    // fields check.
+    let rng = ring::rand::SystemRandom::new();
+    let v1 = Header {
+        format: 1,
+        recovery: keys::wrap(&key, code.as_str().as_bytes(), PURPOSE_RECOVERY, &rng).unwrap(),
+        passphrase: Some(
+            keys::wrap(&key, PASSPHRASE.as_bytes(), PURPOSE_PASSPHRASE, &rng).unwrap(),
+        ),
+        fields_check: None,
+        ..now
+    };
+    header::replace(dir, &v1).unwrap();
+    let text = std::fs::read_to_string(dir.join("chartkeep.header")).unwrap();
+    assert!(
+        text.contains("\"format\": 1") && !text.contains("fields_check"),
+        "{text}"
+    );
+
+    let (_, upgraded) = vault::unlock(dir, Secret::Passphrase(PASSPHRASE)).expect("format 1 opens");
+    assert_eq!(upgraded.format, header::FORMAT);
+    let on_disk = header::read(dir).unwrap();
+    assert_eq!(on_disk.format, 2);
+    assert!(on_disk.fields_check.is_some());
+    assert!(on_disk.check_fields(&key));
+    assert!(!dir.join(header::HEADER_TMP_FILE).exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("chartkeep.header"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Both old wraps still open, and the practice with them.
+    vault::unlock(dir, Secret::RecoveryCode(code.as_str())).expect("the recovery code opens");
+    let mut practice = try_open(dir, Secret::Passphrase(PASSPHRASE)).unwrap();
+    let mut s = admin(&mut practice);
+    assert_eq!(
+        search_families(&mut practice, &mut s, "formatone"),
+        ["Formatone"]
+    );
+    drop(practice);
+    // From the upgrade on, the fields are authenticated.
+    let upgraded_bytes = std::fs::read(dir.join("chartkeep.header")).unwrap();
+    edit_header(dir, "created", json!("2020-01-01T00:00:00Z"));
+    let e = vault_err(vault::unlock(dir, Secret::Passphrase(PASSPHRASE)));
+    assert_eq!(e.code(), "header_altered", "{e:?}");
+    std::fs::write(dir.join("chartkeep.header"), &upgraded_bytes).unwrap();
+    // A new passphrase with the recovery code at hand re-makes both wraps bound.
+    let h = vault::store_key(
+        dir,
+        &key,
+        KeyPlan::Passphrase(PASSPHRASE.into()),
+        Some(code.as_str()),
+        &rng,
+    )
+    .unwrap();
+    assert_eq!(h.recovery.binds.as_deref(), Some(header::BINDS_HEADER_V2));
+    assert_eq!(
+        h.passphrase.as_ref().unwrap().binds.as_deref(),
+        Some(header::BINDS_HEADER_V2)
+    );
+    vault::unlock(dir, Secret::RecoveryCode(code.as_str())).expect("the code still opens");
 }
 
 /// What README.md's "SQLCipher settings" section and `vault::db`'s module documentation

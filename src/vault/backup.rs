@@ -557,8 +557,13 @@ fn walk<R: Read>(r: &mut HashingReader<R>, file: &Path) -> Result<BackupContents
     if !sections.iter().any(|s| s.name == db::DB_FILE) {
         return Err(damaged("incomplete: the chart database is missing"));
     }
-    let header: Header =
-        serde_json::from_slice(&header_bytes).map_err(|_| damaged("key header"))?;
+    let header = header::parse(file, &header_bytes).map_err(|e| match e {
+        // A backup from a newer Chartkeep says so; anything else is damage.
+        header::HeaderError::TooNew(_, f) => damaged(format!(
+            "its key header has format {f}, newer than this Chartkeep reads: update Chartkeep"
+        )),
+        _ => damaged("key header"),
+    })?;
     Ok(BackupContents {
         header,
         file: file.to_path_buf(),
@@ -577,17 +582,24 @@ pub fn unlock_backup(
     let key = match (recovery_code, passphrase, &contents.header.passphrase) {
         (Some(code), _, _) => {
             let code = RecoveryCode::parse(code)?;
-            keys::unwrap(
-                &contents.header.recovery,
-                code.as_str().as_bytes(),
-                PURPOSE_RECOVERY,
-            )?
+            let h = &contents.header;
+            let aad = h.aad_for(&h.recovery, PURPOSE_RECOVERY);
+            keys::unwrap(&h.recovery, code.as_str().as_bytes(), &aad)?
         }
-        (None, Some(p), Some(w)) => keys::unwrap_passphrase(w, p)?,
+        (None, Some(p), Some(w)) => {
+            let aad = contents.header.aad_for(w, keys::PURPOSE_PASSPHRASE);
+            keys::unwrap_passphrase(w, p, &aad)?
+        }
         _ => return Err(VaultError::PassphraseNeeded),
     };
     if !contents.header.check_key(&key) {
         return Err(VaultError::Key(keys::KeyError::WrongSecret));
+    }
+    if !contents.header.check_fields(&key) {
+        return Err(VaultError::BackupDamaged(
+            contents.file.clone(),
+            "its key header was altered after it was written".into(),
+        ));
     }
     Ok(key)
 }
@@ -703,8 +715,9 @@ pub fn rekey(
     let old = header::read(dir)?;
     let key = DbKey::generate(rng)?;
     let recovery = RecoveryCode::generate(rng)?;
+    let fields = Header::fields_for(&old.practice_id, &old.created, old.mode);
     let pass = match (old.mode, new_passphrase) {
-        (KeyMode::Passphrase, Some(p)) => Some(keys::wrap_passphrase(&key, p, rng)?),
+        (KeyMode::Passphrase, Some(p)) => Some(fields.wrap_passphrase(&key, p, rng)?),
         (KeyMode::Passphrase, None) => return Err(VaultError::PassphraseNeeded),
         (KeyMode::Keychain, _) => None,
     };
@@ -715,7 +728,7 @@ pub fn rekey(
         "PRAGMA main.wal_checkpoint(TRUNCATE); PRAGMA access.wal_checkpoint(TRUNCATE);",
     )?;
     drop(conn);
-    let wrapped = keys::wrap(&key, recovery.as_str().as_bytes(), PURPOSE_RECOVERY, rng)?;
+    let wrapped = fields.wrap(&key, recovery.as_str().as_bytes(), PURPOSE_RECOVERY, rng)?;
     let new_header = Header::new(
         old.practice_id.clone(),
         old.created.clone(),

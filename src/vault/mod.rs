@@ -44,6 +44,8 @@ pub enum VaultError {
     KeychainKeyMismatch,
     #[error("this practice uses a passphrase; set CHARTKEEP_PASSPHRASE or enter it when asked")]
     PassphraseNeeded,
+    #[error("changing how this practice's key is kept needs its recovery code: run 'chartkeep recover' and enter the recovery code")]
+    RecoveryCodeNeeded,
     #[error("the backup file {} is damaged or incomplete ({}); use another backup", .0.display(), .1)]
     BackupDamaged(PathBuf, String),
     #[error(transparent)]
@@ -73,6 +75,7 @@ impl VaultError {
             VaultError::KeychainKeyMismatch => "keychain_key_mismatch",
             VaultError::PassphraseNeeded => "passphrase_needed",
             VaultError::BackupDamaged(..) => "backup_damaged",
+            VaultError::RecoveryCodeNeeded => "recovery_code_needed",
             VaultError::Key(e) => e.code(),
             VaultError::Header(e) => e.code(),
             VaultError::Keychain(e) => e.code(),
@@ -168,13 +171,17 @@ pub fn create_key(
     make_private_dir(dir)?;
     let key = DbKey::generate(rng)?;
     let recovery = RecoveryCode::generate(rng)?;
-    let wrapped_recovery = keys::wrap(&key, recovery.as_str().as_bytes(), PURPOSE_RECOVERY, rng)?;
-    let (mode, pass) = match &plan {
-        KeyPlan::Keychain(_) => (KeyMode::Keychain, None),
-        KeyPlan::Passphrase(p) => (
-            KeyMode::Passphrase,
-            Some(keys::wrap_passphrase(&key, p, rng)?),
-        ),
+    let mode = match &plan {
+        KeyPlan::Keychain(_) => KeyMode::Keychain,
+        KeyPlan::Passphrase(_) => KeyMode::Passphrase,
+    };
+    // Every wrap is bound to the header's other fields (see `header::Fields`).
+    let fields = Header::fields_for(practice_id, created, mode);
+    let wrapped_recovery =
+        fields.wrap(&key, recovery.as_str().as_bytes(), PURPOSE_RECOVERY, rng)?;
+    let pass = match &plan {
+        KeyPlan::Keychain(_) => None,
+        KeyPlan::Passphrase(p) => Some(fields.wrap_passphrase(&key, p, rng)?),
     };
     let header = Header::new(practice_id, created, mode, wrapped_recovery, pass, &key);
     if let KeyPlan::Keychain(store) = plan {
@@ -196,7 +203,13 @@ pub enum Secret<'a> {
 }
 
 /// Gets the database key from the header and the given secret, checked against the
-/// header's key check before SQLCipher ever sees it.
+/// header's key check before SQLCipher ever sees it, and checks that the header's fields
+/// outside the wraps are as the key's holder wrote them ([`HeaderError::Altered`]
+/// otherwise; a wrap bound to them reports [`KeyError::HeaderAltered`]).
+///
+/// A header in the older format 1 is rewritten in the current format once the key is
+/// known (atomically, fsynced, 0600: [`header::replace`]); the returned header is the
+/// rewritten one. A header that cannot be rewritten (a read-only folder) still unlocks.
 pub fn unlock(dir: &Path, secret: Secret<'_>) -> Result<(DbKey, Header), VaultError> {
     let h = header::read(dir)?;
     if !db_path(dir).exists() {
@@ -214,38 +227,84 @@ pub fn unlock(dir: &Path, secret: Secret<'_>) -> Result<(DbKey, Header), VaultEr
         }
         Secret::Passphrase(p) => {
             let w = h.passphrase.as_ref().ok_or(VaultError::PassphraseNeeded)?;
-            keys::unwrap_passphrase(w, p)?
+            keys::unwrap_passphrase(w, p, &h.aad_for(w, keys::PURPOSE_PASSPHRASE))?
         }
         Secret::RecoveryCode(c) => {
             let code = RecoveryCode::parse(c)?;
-            keys::unwrap(&h.recovery, code.as_str().as_bytes(), PURPOSE_RECOVERY)?
+            let aad = h.aad_for(&h.recovery, PURPOSE_RECOVERY);
+            keys::unwrap(&h.recovery, code.as_str().as_bytes(), &aad)?
         }
     };
     if !h.check_key(&key) {
         return Err(VaultError::Key(KeyError::WrongSecret));
+    }
+    if !h.check_fields(&key) {
+        return Err(HeaderError::Altered(header::path_in(dir)).into());
+    }
+    if h.format < header::FORMAT {
+        let upgraded = h.upgraded(&key);
+        match header::replace(dir, &upgraded) {
+            Ok(()) => return Ok((key, upgraded)),
+            Err(e) => tracing::warn!("the key header stays in format {}: {e}", h.format),
+        }
     }
     Ok((key, h))
 }
 
 /// Stores the key anew after a recovery: in the keychain, or wrapped by a new passphrase.
 /// The recovery code stays valid.
+///
+/// `recovery_code`, when the caller has it (after `recover`, or a restore opened with it),
+/// re-makes the recovery wrap bound to the new header: it must be, when the key mode
+/// changes and the wrap is bound to the old mode, or the code would stop opening the
+/// practice. Without it such a change is refused ([`VaultError::RecoveryCodeNeeded`]).
 pub fn store_key(
     dir: &Path,
     key: &DbKey,
     plan: KeyPlan<'_>,
+    recovery_code: Option<&str>,
     rng: &dyn SecureRandom,
 ) -> Result<Header, VaultError> {
-    let mut h = header::read(dir)?;
-    match plan {
-        KeyPlan::Keychain(store) => {
-            store.set(&h.practice_id, key)?;
-            h.mode = KeyMode::Keychain;
-            h.passphrase = None;
+    let old = header::read(dir)?;
+    if !old.check_key(key) {
+        return Err(VaultError::KeychainKeyMismatch);
+    }
+    let mode = match &plan {
+        KeyPlan::Keychain(_) => KeyMode::Keychain,
+        KeyPlan::Passphrase(_) => KeyMode::Passphrase,
+    };
+    let fields = Header::fields_for(&old.practice_id, &old.created, mode);
+    let recovery = match recovery_code {
+        Some(c) => {
+            // The code must open the wrap it replaces: a mistyped code must not become the
+            // only way back in.
+            let code = RecoveryCode::parse(c)?;
+            let aad = old.aad_for(&old.recovery, PURPOSE_RECOVERY);
+            let opened = keys::unwrap(&old.recovery, code.as_str().as_bytes(), &aad)?;
+            if !old.check_key(&opened) {
+                return Err(VaultError::Key(KeyError::WrongSecret));
+            }
+            fields.wrap(key, code.as_str().as_bytes(), PURPOSE_RECOVERY, rng)?
         }
-        KeyPlan::Passphrase(p) => {
-            h.mode = KeyMode::Passphrase;
-            h.passphrase = Some(keys::wrap_passphrase(key, &p, rng)?);
+        None if old.recovery.binds.is_some() && old.mode != mode => {
+            return Err(VaultError::RecoveryCodeNeeded);
         }
+        None => old.recovery.clone(),
+    };
+    let passphrase = match &plan {
+        KeyPlan::Keychain(_) => None,
+        KeyPlan::Passphrase(p) => Some(fields.wrap_passphrase(key, p, rng)?),
+    };
+    let h = Header::new(
+        old.practice_id.clone(),
+        old.created.clone(),
+        mode,
+        recovery,
+        passphrase,
+        key,
+    );
+    if let KeyPlan::Keychain(store) = plan {
+        store.set(&h.practice_id, key)?;
     }
     header::replace(dir, &h)?;
     Ok(h)
