@@ -6,6 +6,10 @@
 //! anything. It holds no patient data and no unwrapped key, and is plain JSON so a person
 //! can see which practice and mode a folder belongs to.
 //!
+//! Its fields outside the wraps (format, practice id, creation date, key mode) are
+//! authenticated since format 2 (see [`FORMAT`]): an edited header fails to unlock with
+//! [`HeaderError::Altered`] or [`KeyError::HeaderAltered`], never silently.
+//!
 //! Losing the header loses the recovery path (the keychain still opens the database), so
 //! it is written with care: a new one never overwrites an existing one ([`write_new`]),
 //! and updates go through a temporary file, fsync and rename ([`replace`]) so a crash
@@ -489,6 +493,49 @@ mod tests {
         assert!(!broken.check_key(&key));
         broken.key_check = header.key_check[..62].into();
         assert!(!broken.check_key(&key));
+    }
+
+    #[test]
+    fn fields_check_catches_an_edit_of_each_field() {
+        let key = DbKey::from_bytes([11; 32]);
+        let h = sample(&key);
+        assert_eq!(h.format, FORMAT);
+        assert!(h.check_fields(&key));
+        assert!(!h.check_fields(&DbKey::from_bytes([12; 32])));
+        let edits: [fn(&mut Header); 4] = [
+            |h| h.mode = KeyMode::Passphrase,
+            |h| h.practice_id.push('0'),
+            |h| h.created = "2025-01-02T03:04:06Z".into(),
+            |h| h.format = 1,
+        ];
+        for edit in edits {
+            let mut changed = h.clone();
+            edit(&mut changed);
+            assert!(!changed.check_fields(&key), "{changed:?}");
+            // And every wrap's associated data differs with it.
+            assert_ne!(
+                changed.fields().aad(keys::PURPOSE_RECOVERY),
+                h.fields().aad(keys::PURPOSE_RECOVERY)
+            );
+        }
+        // A first-format header has no check; one with its check removed is caught by a
+        // wrap bound to format 2.
+        let mut v1 = h.clone();
+        v1.format = 1;
+        v1.fields_check = None;
+        assert!(v1.check_fields(&key));
+        v1.recovery.binds = Some(BINDS_HEADER_V2.into());
+        assert!(!v1.check_fields(&key));
+        let mut no_check = h.clone();
+        no_check.fields_check = None;
+        assert!(!no_check.check_fields(&key));
+        // The upgrade adds the check.
+        let mut old = h.clone();
+        old.format = 1;
+        old.fields_check = None;
+        let up = old.upgraded(&key);
+        assert_eq!(up.format, FORMAT);
+        assert!(up.check_fields(&key));
     }
 
     #[test]

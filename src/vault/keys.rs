@@ -353,6 +353,10 @@ fn aead_key(kek: &[u8; KEY_LEN]) -> Result<aead::LessSafeKey, KeyError> {
 /// confuse which secret the app asks for, or to make a code typed in one prompt be tried
 /// against the other wrap.
 ///
+/// This is the first header format's wrap. New wraps are made with [`wrap_bound`]
+/// (through `header::Fields::wrap`), whose associated data also binds the key header's
+/// other fields.
+///
 /// Each call uses a fresh random salt and nonce, so the nonce is never reused with a
 /// key-encryption key.
 pub fn wrap(
