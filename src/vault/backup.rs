@@ -151,8 +151,11 @@ impl<R: Read> Read for HashingReader<R> {
 enum Refusal {
     /// The file's bytes are not a backup, or not this one any more.
     Damaged(String),
-    /// The file system failed, which says nothing about the backup.
+    /// The file system failed reading the backup, which says nothing about the backup.
     Io(std::io::Error),
+    /// Writing the restored bytes failed (a full disk, say): about the target, not the
+    /// backup.
+    Write(std::io::Error),
 }
 
 impl From<std::io::Error> for Refusal {
@@ -173,6 +176,7 @@ fn refused(file: &Path) -> impl FnOnce(Refusal) -> VaultError + '_ {
     move |r| match r {
         Refusal::Damaged(why) => VaultError::BackupDamaged(file.to_path_buf(), why),
         Refusal::Io(e) => VaultError::Io(file.to_path_buf(), e),
+        Refusal::Write(e) => VaultError::Io(file.to_path_buf(), e),
     }
 }
 
@@ -332,9 +336,9 @@ fn open_chunks(
                              changed, cut, reordered or pieced together from others"
                         ))
                     })?;
-                dst.write_all(plain).map_err(Refusal::Io)?;
+                dst.write_all(plain).map_err(Refusal::Write)?;
             }
-            None => dst.write_all(&buf[..len]).map_err(Refusal::Io)?,
+            None => dst.write_all(&buf[..len]).map_err(Refusal::Write)?,
         }
         total += len as u64;
         *counter += 1;
@@ -642,7 +646,10 @@ pub fn restore_into(contents: &BackupContents, key: &DbKey, dir: &Path) -> Resul
                             &mut counter,
                             CHUNK_SIZE,
                         )
-                        .map_err(refused(file))?;
+                        .map_err(|r| match r {
+                            Refusal::Write(e) => VaultError::Io(path.clone(), e),
+                            other => refused(file)(other),
+                        })?;
                     }
                     None => {
                         let n = std::io::copy(&mut src.by_ref().take(section.len), &mut w)
