@@ -373,7 +373,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 (None, Some(p)) => KeyPlan::Passphrase(p),
                 (None, None) => unreachable!(),
             };
-            let h = vault::store_key(&dir, &key, plan, &ring::rand::SystemRandom::new())?;
+            let rng = ring::rand::SystemRandom::new();
+            let h = vault::store_key(&dir, &key, plan, Some(&code), &rng)?;
             say_mode(&dir, h.mode);
             println!("The practice is unlocked again; the recovery code stays valid.");
         }
@@ -403,12 +404,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("Backups made before today still open with the old recovery code.");
         }
         Cmd::Backup { file, user } => {
+            let rng = ring::rand::SystemRandom::new();
             let n = match env_secret("CHARTKEEP_RECOVERY_CODE") {
                 Some(code) => {
                     backup::finish_interrupted_rekey(&dir)?;
                     let (key, h) = vault::unlock(&dir, Secret::RecoveryCode(&code))?;
                     let mut practice = Practice::open(&dir, key, h, clock(), Arc::new(RandomIds))?;
-                    api::backup_with_recovery_code(&mut practice, &file)?
+                    api::backup_with_recovery_code(&mut practice, &file, &rng)?
                 }
                 None => {
                     let (mut practice, _) = open(&dir)?;
@@ -416,7 +418,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         anyhow!("a backup needs an administrator: --user NAME (or CHARTKEEP_USER), or the recovery code in CHARTKEEP_RECOVERY_CODE")
                     })?;
                     let mut session = login(&mut practice, Some(user))?;
-                    api::backup(&mut practice, &mut session, &file)?
+                    api::backup(&mut practice, &mut session, &file, &rng)?
                 }
             };
             println!(
@@ -427,20 +429,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::Restore { file, no_keychain } => {
             let contents = backup::read_backup(&file)?;
-            let key = match env_secret("CHARTKEEP_RECOVERY_CODE") {
-                Some(code) => backup::unlock_backup(&contents, Some(&code), None)?,
+            // The recovery code, when it was used, also re-binds the recovery wrap if the
+            // key mode changes below.
+            let (key, code) = match env_secret("CHARTKEEP_RECOVERY_CODE") {
+                Some(code) => (
+                    backup::unlock_backup(&contents, Some(&code), None)?,
+                    Some(code),
+                ),
                 None => match (
                     env_secret("CHARTKEEP_PASSPHRASE"),
                     contents.header.passphrase.is_some(),
                 ) {
-                    (Some(p), true) => backup::unlock_backup(&contents, None, Some(&p))?,
+                    (Some(p), true) => (backup::unlock_backup(&contents, None, Some(&p))?, None),
                     _ => {
                         let code = secret(
                             "CHARTKEEP_RECOVERY_CODE",
                             "Recovery code of the backed-up practice",
                             false,
                         )?;
-                        backup::unlock_backup(&contents, Some(&code), None)?
+                        (
+                            backup::unlock_backup(&contents, Some(&code), None)?,
+                            Some(code),
+                        )
                     }
                 },
             };
@@ -452,7 +462,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     (None, Some(p)) => KeyPlan::Passphrase(p),
                     (None, None) => unreachable!(),
                 };
-                vault::store_key(&dir, &key, plan, &ring::rand::SystemRandom::new())?;
+                let rng = ring::rand::SystemRandom::new();
+                vault::store_key(&dir, &key, plan, code.as_deref(), &rng)?;
             }
             let h = header::read(&dir).map_err(VaultError::from)?;
             let mut practice = Practice::open(&dir, key, h, clock(), Arc::new(RandomIds))?;

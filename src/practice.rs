@@ -463,8 +463,12 @@ impl Practice {
 
     /// Writes a consistent, encrypted backup of the whole practice to `file`. Callers check
     /// who may (the API: an administrator, or the holder of the recovery code) and log it.
-    pub fn backup(&mut self, file: &Path) -> Result<u64, VaultError> {
-        vault::backup::backup(&self.write, &self.dir, &self.key, file)
+    pub fn backup(
+        &mut self,
+        file: &Path,
+        rng: &dyn ring::rand::SecureRandom,
+    ) -> Result<u64, VaultError> {
+        vault::backup::backup(&self.write, &self.dir, &self.key, file, rng)
     }
 
     /// Replays the ledger; with `replace`, the result becomes the live projections.
@@ -603,6 +607,15 @@ fn prepare_access_log(
 ) -> Result<(), PracticeError> {
     let path = dir.join(db::ACCESS_FILE);
     let missing = !path.exists();
+    if !missing {
+        // Checked on a read-only handle first, as the chart database is in
+        // `Practice::open`: the writer below switches the file to WAL, which rewrites its
+        // first page, and a log from a newer Chartkeep must be left exactly as it was.
+        migrate::check_not_newer(
+            &db::open(&path, key, Access::Read, gate)?,
+            migrate::ACCESS_MIGRATIONS,
+        )?;
+    }
     let mut conn = db::open(&path, key, Access::Write { create: missing }, gate)?;
     migrate::check_not_newer(&conn, migrate::ACCESS_MIGRATIONS)?;
     migrate::migrate(&mut conn, migrate::ACCESS_MIGRATIONS, now)?;

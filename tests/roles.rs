@@ -329,11 +329,23 @@ fn backup_needs_an_administrator_and_is_logged() {
     let (mut c, _, _) = clinic_with_signed_note(307);
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("practice.ckbackup");
-    let e = api::backup(&mut c.env.practice, &mut c.doc, &file).expect_err("a clinician");
+    let e = api::backup(
+        &mut c.env.practice,
+        &mut c.doc,
+        &file,
+        &ring::rand::SystemRandom::new(),
+    )
+    .expect_err("a clinician");
     assert_eq!(e.code, "forbidden");
     assert!(!file.exists(), "nothing is written");
     assert_eq!(access_entries(&mut c, "denied", "practice.backup%"), 1);
-    api::backup(&mut c.env.practice, &mut c.admin, &file).expect("an administrator");
+    api::backup(
+        &mut c.env.practice,
+        &mut c.admin,
+        &file,
+        &ring::rand::SystemRandom::new(),
+    )
+    .expect("an administrator");
     assert!(file.exists());
     assert_eq!(access_entries(&mut c, "export", "backup to %"), 1);
 }

@@ -97,6 +97,7 @@ fn wrong_secrets_are_refused_and_the_recovery_code_sets_a_new_passphrase() {
         dir,
         &key,
         KeyPlan::Passphrase("a brand new passphrase".into()),
+        None,
         &rng,
     )
     .expect("store the key under a new passphrase");
@@ -234,6 +235,380 @@ fn missing_files_name_the_path_and_the_way_out() {
     let msg = e.to_string();
     assert!(msg.contains(&header_file.display().to_string()), "{msg}");
     assert!(msg.contains("init") && msg.contains("restore"), "{msg}");
+}
+
+/// "café au lait, s'il vous plaît" with precomposed letters (U+00E9, U+00EE: what Windows
+/// and Linux keyboards send) and with combining accents (what macOS often sends).
+const CAFE_COMPOSED: &str = "caf\u{e9} au lait, s'il vous pla\u{ee}t";
+const CAFE_DECOMPOSED: &str = "cafe\u{301} au lait, s'il vous plai\u{302}t";
+
+#[test]
+fn a_passphrase_typed_decomposed_opens_a_practice_made_with_it_composed() {
+    for (made_with, typed) in [
+        (CAFE_COMPOSED, CAFE_DECOMPOSED),
+        (CAFE_DECOMPOSED, CAFE_COMPOSED),
+    ] {
+        let t = tmp();
+        let dir = t.path();
+        let (practice, _) = chartkeep::practice::Practice::init(
+            dir,
+            KeyPlan::Passphrase(made_with.into()),
+            chartkeep::practice::Admin {
+                name: ADMIN,
+                password: ADMIN_PASSWORD,
+            },
+            clock(),
+            ids(),
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
+        drop(practice);
+        let practice = try_open(dir, Secret::Passphrase(typed));
+        assert!(
+            practice.is_ok(),
+            "made with {made_with:?}, typed {typed:?}: {:?}",
+            practice.err()
+        );
+    }
+}
+
+#[test]
+fn an_access_log_from_a_newer_chartkeep_is_refused_and_left_untouched() {
+    let t = tmp();
+    let dir = t.path();
+    let (practice, _) = init(dir);
+    let key = practice.key().clone();
+    let header = practice.header().clone();
+    drop(practice);
+    let log = dir.join(db::ACCESS_FILE);
+    {
+        let conn = db::open(
+            &log,
+            &key,
+            Access::Write { create: false },
+            &Gate::default(),
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO schema_migration VALUES (999, 'future', 'x')",
+            [],
+        )
+        .unwrap();
+        // Out of WAL, so a writer opened before the version check would show: it switches
+        // the log back to WAL, rewriting the file.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete");
+    }
+    let journal_mode = || -> String {
+        let conn = db::open(&log, &key, Access::Read, &Gate::default()).unwrap();
+        conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(journal_mode(), "delete");
+    let before = snapshot(dir);
+    let mtime = std::fs::metadata(&log).unwrap().modified().unwrap();
+    // A later write would get a later mtime even on a coarse-grained file system.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+
+    let (code, msg) = code_of(open_with(dir, key.clone(), header));
+    assert_eq!(code, "database_too_new", "{msg}");
+    assert!(msg.contains("999"), "{msg}");
+    assert_eq!(
+        std::fs::metadata(&log).unwrap().modified().unwrap(),
+        mtime,
+        "the refused access log was written to"
+    );
+    let after = snapshot(dir);
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+    assert!(
+        after[db::ACCESS_FILE] == before[db::ACCESS_FILE],
+        "the refused access log's bytes changed"
+    );
+    assert_eq!(
+        journal_mode(),
+        "delete",
+        "the access log was switched to WAL"
+    );
+}
+
+/// Rewrites one field of `dir`'s key header, as someone editing the file would.
+fn edit_header(dir: &Path, field: &str, value: serde_json::Value) {
+    let path = dir.join("chartkeep.header");
+    let mut h: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_ne!(h[field], value, "{field} changes");
+    h[field] = value;
+    std::fs::write(&path, serde_json::to_vec_pretty(&h).unwrap()).unwrap();
+}
+
+#[test]
+fn editing_the_header_fields_outside_the_wraps_makes_unlock_fail_clearly() {
+    let t = tmp();
+    let pristine_dir = t.path().join("pristine");
+    let (mut practice, code) = init(&pristine_dir);
+    let mut s = admin(&mut practice);
+    create_patient(&mut practice, &mut s, "Tamper", "Tess");
+    drop(practice);
+    let pristine = snapshot(&pristine_dir);
+    let edits = [
+        ("mode", json!("keychain")),
+        ("practice_id", json!("01890a5d-ac96-774b-bcce-b302099a8057")),
+        ("created", json!("2020-01-01T00:00:00Z")),
+        ("format", json!(1)),
+    ];
+    for (field, value) in &edits {
+        let dir = t.path().join(format!("edited-{field}"));
+        std::fs::create_dir(&dir).unwrap();
+        for (name, bytes) in &pristine {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+        edit_header(&dir, field, value.clone());
+        for (how, secret) in [
+            ("passphrase", Secret::Passphrase(PASSPHRASE)),
+            ("recovery code", Secret::RecoveryCode(code.as_str())),
+        ] {
+            let e = vault_err(vault::unlock(&dir, secret));
+            assert_eq!(e.code(), "header_altered", "{field}, {how}: {e:?}");
+            assert!(!e.is_wrong_secret(), "{field}, {how}");
+            let msg = e.to_string();
+            assert!(
+                msg.contains("altered") && msg.contains("restore chartkeep.header from a backup"),
+                "{field}, {how}: {msg}"
+            );
+        }
+        // A wrong secret is still told apart from an altered header.
+        let e = vault_err(vault::unlock(
+            &dir,
+            Secret::Passphrase("not the passphrase"),
+        ));
+        assert!(e.is_wrong_secret(), "{field}: {e:?}");
+    }
+
+    // Keychain mode opens no wrap: the fields check under the key catches the edit.
+    let store = MemKeychain::default();
+    let dir = t.path().join("keychain");
+    let (practice, _) = chartkeep::practice::Practice::init(
+        &dir,
+        KeyPlan::Keychain(&store),
+        chartkeep::practice::Admin {
+            name: ADMIN,
+            password: ADMIN_PASSWORD,
+        },
+        clock(),
+        ids(),
+        &ring::rand::SystemRandom::new(),
+    )
+    .unwrap();
+    drop(practice);
+    let original = std::fs::read(dir.join("chartkeep.header")).unwrap();
+    for (field, value) in [
+        ("created", json!("2020-01-01T00:00:00Z")),
+        ("mode", json!("passphrase")),
+        ("format", json!(1)),
+    ] {
+        edit_header(&dir, field, value);
+        let e = vault_err(vault::unlock(&dir, Secret::Keychain(&store)));
+        assert_eq!(e.code(), "header_altered", "keychain, {field}: {e:?}");
+        std::fs::write(dir.join("chartkeep.header"), &original).unwrap();
+    }
+    // Passed off as a format-1 header, its fields check removed: its wraps give it away.
+    let mut downgraded: serde_json::Value = serde_json::from_slice(&original).unwrap();
+    downgraded["format"] = json!(1);
+    downgraded.as_object_mut().unwrap().remove("fields_check");
+    downgraded["created"] = json!("2020-01-01T00:00:00Z");
+    std::fs::write(
+        dir.join("chartkeep.header"),
+        serde_json::to_vec(&downgraded).unwrap(),
+    )
+    .unwrap();
+    let e = vault_err(vault::unlock(&dir, Secret::Keychain(&store)));
+    assert_eq!(e.code(), "header_altered", "keychain, downgraded: {e:?}");
+    std::fs::write(dir.join("chartkeep.header"), &original).unwrap();
+    // Another practice id looks the key up under that id, which has none.
+    edit_header(
+        &dir,
+        "practice_id",
+        json!("01890a5d-ac96-774b-bcce-b302099a8057"),
+    );
+    let e = vault_err(vault::unlock(&dir, Secret::Keychain(&store)));
+    assert_eq!(e.code(), "key_not_in_keychain", "{e:?}");
+    std::fs::write(dir.join("chartkeep.header"), &original).unwrap();
+    vault::unlock(&dir, Secret::Keychain(&store)).expect("the untouched header unlocks");
+}
+
+#[test]
+fn a_format_1_header_opens_and_is_rewritten_in_format_2_at_unlock() {
+    use chartkeep::vault::header::{self, Header};
+    use chartkeep::vault::keys::{self, PURPOSE_PASSPHRASE, PURPOSE_RECOVERY};
+    let t = tmp();
+    let dir = t.path();
+    let (mut practice, code) = init(dir);
+    let mut s = admin(&mut practice);
+    create_patient(&mut practice, &mut s, "Formatone", "Finn");
+    let key = practice.key().clone();
+    let now = practice.header().clone();
+    drop(practice);
+    // The header as the first format wrote it: wraps bound to their purpose alone, no
+    // fields check.
+    let rng = ring::rand::SystemRandom::new();
+    let v1 = Header {
+        format: 1,
+        recovery: keys::wrap(&key, code.as_str().as_bytes(), PURPOSE_RECOVERY, &rng).unwrap(),
+        passphrase: Some(
+            keys::wrap(&key, PASSPHRASE.as_bytes(), PURPOSE_PASSPHRASE, &rng).unwrap(),
+        ),
+        fields_check: None,
+        ..now
+    };
+    header::replace(dir, &v1).unwrap();
+    let text = std::fs::read_to_string(dir.join("chartkeep.header")).unwrap();
+    assert!(
+        text.contains("\"format\": 1") && !text.contains("fields_check"),
+        "{text}"
+    );
+
+    let (_, upgraded) = vault::unlock(dir, Secret::Passphrase(PASSPHRASE)).expect("format 1 opens");
+    assert_eq!(upgraded.format, header::FORMAT);
+    let on_disk = header::read(dir).unwrap();
+    assert_eq!(on_disk.format, 2);
+    assert!(on_disk.fields_check.is_some());
+    assert!(on_disk.check_fields(&key));
+    assert!(!dir.join(header::HEADER_TMP_FILE).exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("chartkeep.header"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Both old wraps still open, and the practice with them.
+    vault::unlock(dir, Secret::RecoveryCode(code.as_str())).expect("the recovery code opens");
+    let mut practice = try_open(dir, Secret::Passphrase(PASSPHRASE)).unwrap();
+    let mut s = admin(&mut practice);
+    assert_eq!(
+        search_families(&mut practice, &mut s, "formatone"),
+        ["Formatone"]
+    );
+    drop(practice);
+    // From the upgrade on, the fields are authenticated.
+    let upgraded_bytes = std::fs::read(dir.join("chartkeep.header")).unwrap();
+    edit_header(dir, "created", json!("2020-01-01T00:00:00Z"));
+    let e = vault_err(vault::unlock(dir, Secret::Passphrase(PASSPHRASE)));
+    assert_eq!(e.code(), "header_altered", "{e:?}");
+    std::fs::write(dir.join("chartkeep.header"), &upgraded_bytes).unwrap();
+    // A new passphrase with the recovery code at hand re-makes both wraps bound.
+    let h = vault::store_key(
+        dir,
+        &key,
+        KeyPlan::Passphrase(PASSPHRASE.into()),
+        Some(code.as_str()),
+        &rng,
+    )
+    .unwrap();
+    assert_eq!(h.recovery.binds.as_deref(), Some(header::BINDS_HEADER_V2));
+    assert_eq!(
+        h.passphrase.as_ref().unwrap().binds.as_deref(),
+        Some(header::BINDS_HEADER_V2)
+    );
+    vault::unlock(dir, Secret::RecoveryCode(code.as_str())).expect("the code still opens");
+}
+
+/// What README.md's "SQLCipher settings" section and `vault::db`'s module documentation
+/// say, as `PRAGMA name` reads them back.
+const DOCUMENTED_CIPHER_SETTINGS: [(&str, &str); 5] = [
+    ("cipher_page_size", "4096"),
+    ("cipher_hmac_algorithm", "HMAC_SHA512"),
+    ("cipher_kdf_algorithm", "PBKDF2_HMAC_SHA512"),
+    ("kdf_iter", "256000"),
+    ("cipher_plaintext_header_size", "0"),
+];
+
+fn pragma_text(conn: &rusqlite::Connection, pragma: &str) -> String {
+    conn.query_row(&format!("PRAGMA {pragma}"), [], |r| {
+        let v: rusqlite::types::Value = r.get(0)?;
+        Ok(match v {
+            rusqlite::types::Value::Integer(i) => i.to_string(),
+            rusqlite::types::Value::Text(t) => t,
+            other => format!("{other:?}"),
+        })
+    })
+    .unwrap_or_else(|e| panic!("PRAGMA {pragma}: {e}"))
+}
+
+#[test]
+fn sqlcipher_settings_read_back_as_documented() {
+    let t = tmp();
+    let dir = t.path();
+    let (practice, _) = init(dir);
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        docs.contains("## SQLCipher settings"),
+        "README.md has the section"
+    );
+    let reader = db::open(
+        &vault::db_path(dir),
+        practice.key(),
+        Access::Read,
+        &Gate::default(),
+    )
+    .unwrap();
+    db::attach_access_log(&reader, dir, practice.key()).unwrap();
+    let writer = practice.into_writer();
+    for conn in [&reader, &writer] {
+        for schema in ["main", "access"] {
+            for (name, value) in DOCUMENTED_CIPHER_SETTINGS {
+                assert_eq!(
+                    pragma_text(conn, &format!("{schema}.{name}")),
+                    value,
+                    "{schema}.{name}"
+                );
+                assert!(
+                    docs.contains(&format!("| `{name}` | `{value}` |")),
+                    "README.md documents {name} = {value}"
+                );
+            }
+        }
+        // The constants the code applies are the documented ones.
+        for (name, value) in db::CIPHER_SETTINGS {
+            assert!(
+                DOCUMENTED_CIPHER_SETTINGS.contains(&(name, value)),
+                "{name}"
+            );
+        }
+        assert_eq!(db::CIPHER_PAGE_SIZE.to_string(), "4096");
+    }
+}
+
+#[test]
+fn practice_files_open_in_plain_sqlcipher_4_with_only_the_raw_key() {
+    let t = tmp();
+    let dir = t.path();
+    let (mut practice, _) = init(dir);
+    let mut s = admin(&mut practice);
+    create_patient(&mut practice, &mut s, "Plainsettings", "Iris");
+    let key = practice.key().clone();
+    drop(practice);
+    for (file, table) in [(db::DB_FILE, "patient"), (db::ACCESS_FILE, "access_log")] {
+        // A fresh connection knowing nothing of Chartkeep: the raw key and SQLCipher 4.
+        let conn = rusqlite::Connection::open(dir.join(file)).unwrap();
+        conn.pragma_update(None, "key", format!("x'{}'", hex::encode(key.as_bytes())))
+            .unwrap();
+        conn.execute_batch("PRAGMA cipher_log_level = NONE; PRAGMA cipher_compatibility = 4;")
+            .unwrap();
+        let n: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(n >= 1, "{file}: {n} rows in {table}");
+        for (name, value) in DOCUMENTED_CIPHER_SETTINGS {
+            assert_eq!(pragma_text(&conn, name), value, "{file}: {name}");
+        }
+    }
 }
 
 #[test]
@@ -393,7 +768,14 @@ fn backup_and_restore_whole_or_not_at_all() {
     assert!(dir.join("chartkeep.db-wal").exists());
     let file = t.path().join("practice.ckbackup");
     let key = practice.key().clone();
-    let written = backup::backup(practice.writer(), &dir, &key, &file).expect("backup");
+    let written = backup::backup(
+        practice.writer(),
+        &dir,
+        &key,
+        &file,
+        &ring::rand::SystemRandom::new(),
+    )
+    .expect("backup");
     assert_eq!(written, std::fs::metadata(&file).unwrap().len());
     let leftovers: Vec<_> = std::fs::read_dir(t.path())
         .unwrap()
@@ -408,7 +790,13 @@ fn backup_and_restore_whole_or_not_at_all() {
     create_patient(&mut practice, &mut s, "Latecomer", "Rowan");
     // A backup never overwrites a file.
     let first = std::fs::read(&file).unwrap();
-    let e = vault_err(backup::backup(practice.writer(), &dir, &key, &file));
+    let e = vault_err(backup::backup(
+        practice.writer(),
+        &dir,
+        &key,
+        &file,
+        &ring::rand::SystemRandom::new(),
+    ));
     assert!(e.to_string().contains(&file.display().to_string()), "{e}");
     assert_eq!(std::fs::read(&file).unwrap(), first);
     drop(practice);
@@ -492,6 +880,237 @@ fn backup_and_restore_whole_or_not_at_all() {
     // The right passphrase opens a passphrase-mode backup too.
     backup::unlock_backup(&contents, None, Some(PASSPHRASE))
         .expect("the passphrase opens the backup");
+}
+
+/// Every file under `dir` whose mode is not 0600, and `dir` itself unless it is 0700.
+#[cfg(unix)]
+fn not_private(dir: &Path) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let mut wrong = Vec::new();
+    if mode(dir) != 0o700 {
+        wrong.push(format!("{} {:o}", dir.display(), mode(dir)));
+    }
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if mode(&path) != 0o600 {
+            wrong.push(format!("{} {:o}", path.display(), mode(&path)));
+        }
+    }
+    wrong
+}
+
+#[cfg(unix)]
+#[test]
+fn practice_files_are_0600_and_the_folder_0700_under_umask_022() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: umask only changes the process's file-creation mask. Other tests in this
+    // binary may create files meanwhile; 022 is the usual mask, so they are unaffected.
+    unsafe { libc::umask(0o022) };
+    let t = tmp();
+    let dir = t.path().join("practice");
+    let (mut practice, code) = init(&dir);
+    let mut s = admin(&mut practice);
+    create_patient(&mut practice, &mut s, "Umask", "Oona");
+    assert!(dir.join("chartkeep.db-wal").exists());
+    assert!(dir.join("chartkeep-access.db-wal").exists());
+    assert_eq!(not_private(&dir), Vec::<String>::new(), "after init");
+
+    let file = t.path().join("practice.ckbackup");
+    let key = practice.key().clone();
+    backup::backup(
+        practice.writer(),
+        &dir,
+        &key,
+        &file,
+        &ring::rand::SystemRandom::new(),
+    )
+    .unwrap();
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the backup file");
+    assert_eq!(not_private(&dir), Vec::<String>::new(), "after backup");
+    practice.rebuild(false).unwrap();
+    assert_eq!(not_private(&dir), Vec::<String>::new(), "after a rebuild");
+    drop(practice);
+
+    let restored = t.path().join("restored");
+    restore(&file, code.as_str(), &restored).unwrap();
+    assert_eq!(
+        not_private(&restored),
+        Vec::<String>::new(),
+        "after restore"
+    );
+    let practice = open(&restored);
+    assert!(restored.join("chartkeep.db-wal").exists());
+    assert_eq!(
+        not_private(&restored),
+        Vec::<String>::new(),
+        "restored, opened"
+    );
+
+    let rng = ring::rand::SystemRandom::new();
+    backup::rekey(
+        practice.into_writer(),
+        &restored,
+        Some(PASSPHRASE),
+        None,
+        &rng,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(not_private(&restored), Vec::<String>::new(), "after rekey");
+    let practice = open(&restored);
+    assert_eq!(
+        not_private(&restored),
+        Vec::<String>::new(),
+        "rekeyed, opened"
+    );
+    drop(practice);
+}
+
+/// A backup file's bytes with its trailing SHA-256 made to match them again, as someone
+/// editing it on purpose would.
+fn with_fresh_checksum(mut body: Vec<u8>) -> Vec<u8> {
+    let sum = ring::digest::digest(&ring::digest::SHA256, &body);
+    body.extend_from_slice(sum.as_ref());
+    body
+}
+
+/// (file name, offset, length) of each database section's chunks in a format-2 backup.
+fn sections(backup: &[u8]) -> Vec<(String, usize, usize)> {
+    assert_eq!(&backup[..10], b"CKBACKUP2\n");
+    let u32_at = |at: usize| u32::from_be_bytes(backup[at..at + 4].try_into().unwrap()) as usize;
+    let mut at = 10 + 16;
+    at += 4 + u32_at(at);
+    let count = u32_at(at);
+    at += 4;
+    let mut out = Vec::new();
+    for _ in 0..count {
+        let nlen = u16::from_be_bytes(backup[at..at + 2].try_into().unwrap()) as usize;
+        let name = String::from_utf8(backup[at + 2..at + 2 + nlen].to_vec()).unwrap();
+        at += 2 + nlen;
+        let start = at;
+        loop {
+            let last = backup[at] == 1;
+            at += 5 + u32_at(at + 1) + 16;
+            if last {
+                break;
+            }
+        }
+        out.push((name, start, at - start));
+    }
+    assert_eq!(at + 32, backup.len());
+    out
+}
+
+#[test]
+fn backups_with_chunks_swapped_dropped_or_spliced_are_refused_and_nothing_is_written() {
+    let t = tmp();
+    let dir = t.path().join("practice");
+    let (mut practice, code) = init(&dir);
+    let mut s = admin(&mut practice);
+    create_patient(&mut practice, &mut s, "Splice", "Ivo");
+    let key = practice.key().clone();
+    let rng = ring::rand::SystemRandom::new();
+    let (one, two) = (t.path().join("one.ckbackup"), t.path().join("two.ckbackup"));
+    backup::backup(practice.writer(), &dir, &key, &one, &rng).unwrap();
+    backup::backup(practice.writer(), &dir, &key, &two, &rng).unwrap();
+    drop(practice);
+    let good = std::fs::read(&one).unwrap();
+    let other = std::fs::read(&two).unwrap();
+    let body = &good[..good.len() - 32];
+    let secs = sections(&good);
+    assert_eq!(secs.len(), 2);
+    let ((_, a_at, a_len), (_, b_at, b_len)) = (secs[0].clone(), secs[1].clone());
+    let other_secs = sections(&other);
+
+    let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+    // The two databases' chunks swapped (names left in place).
+    let mut swapped = body[..a_at].to_vec();
+    swapped.extend_from_slice(&body[b_at..b_at + b_len]);
+    swapped.extend_from_slice(&body[a_at + a_len..b_at]);
+    swapped.extend_from_slice(&body[a_at..a_at + a_len]);
+    cases.push(("sections swapped", with_fresh_checksum(swapped)));
+    // The access log's chunks dropped, name and all.
+    cases.push((
+        "last section dropped",
+        with_fresh_checksum(body[..a_at + a_len].to_vec()),
+    ));
+    // The chart database's chunks taken from another backup of the same practice.
+    let (_, o_at, o_len) = other_secs[0].clone();
+    let mut spliced = body[..a_at].to_vec();
+    spliced.extend_from_slice(&other[o_at..o_at + o_len]);
+    spliced.extend_from_slice(&body[a_at + a_len..]);
+    cases.push(("spliced from another backup", with_fresh_checksum(spliced)));
+    // One ciphertext byte flipped.
+    let mut flipped = body.to_vec();
+    flipped[a_at + 40] ^= 0x01;
+    cases.push(("ciphertext flipped", with_fresh_checksum(flipped)));
+
+    for (what, bytes) in cases {
+        let bad_file = t.path().join("bad.ckbackup");
+        std::fs::write(&bad_file, &bytes).unwrap();
+        let target = t.path().join("from-bad");
+        let e = vault_err(restore(&bad_file, code.as_str(), &target));
+        assert_eq!(e.code(), "backup_damaged", "{what}: {e:?}");
+        assert!(
+            e.to_string().contains("use another backup"),
+            "{what}: the message says what to do: {e}"
+        );
+        assert!(!target.exists(), "{what}: nothing is left in the target");
+        // Into an existing empty folder: it stays empty.
+        std::fs::create_dir(&target).unwrap();
+        let e = vault_err(restore(&bad_file, code.as_str(), &target));
+        assert_eq!(e.code(), "backup_damaged", "{what}: {e:?}");
+        assert!(
+            snapshot(&target).is_empty(),
+            "{what}: the target stays empty"
+        );
+        std::fs::remove_dir(&target).unwrap();
+    }
+}
+
+#[test]
+fn a_backup_in_the_first_format_still_restores() {
+    let t = tmp();
+    let dir = t.path().join("practice");
+    let (mut practice, code) = init(&dir);
+    let mut s = admin(&mut practice);
+    create_patient(&mut practice, &mut s, "Oldformat", "Wren");
+    drop(practice);
+    // Laid out as the first format was: everything in one go, SHA-256 at the end.
+    let header = std::fs::read(dir.join("chartkeep.header")).unwrap();
+    let header: serde_json::Value = serde_json::from_slice(&header).unwrap();
+    let header = serde_json::to_vec(&header).unwrap();
+    let mut v1 = b"CKBACKUP1\n".to_vec();
+    v1.extend_from_slice(&(header.len() as u32).to_be_bytes());
+    v1.extend_from_slice(&header);
+    v1.extend_from_slice(&2u32.to_be_bytes());
+    for name in [db::DB_FILE, db::ACCESS_FILE] {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        v1.extend_from_slice(&(name.len() as u16).to_be_bytes());
+        v1.extend_from_slice(name.as_bytes());
+        v1.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+        v1.extend_from_slice(&bytes);
+    }
+    let v1 = with_fresh_checksum(v1);
+    let file = t.path().join("old.ckbackup");
+    std::fs::write(&file, &v1).unwrap();
+    let restored = t.path().join("restored");
+    restore(&file, code.as_str(), &restored).expect("a first-format backup restores");
+    let mut copy = open(&restored);
+    let mut s = admin(&mut copy);
+    assert_eq!(
+        search_families(&mut copy, &mut s, "oldformat"),
+        ["Oldformat"]
+    );
+    drop(copy);
+    // Cut short, it is refused like any other.
+    std::fs::write(&file, &v1[..v1.len() - 100]).unwrap();
+    let target = t.path().join("from-cut");
+    let e = vault_err(restore(&file, code.as_str(), &target));
+    assert_eq!(e.code(), "backup_damaged", "{e:?}");
+    assert!(!target.exists());
 }
 
 #[test]
@@ -929,7 +1548,14 @@ fn no_patient_data_reaches_the_disk_or_the_logs_in_plaintext() {
 
         // A backup is no plaintext either.
         let key = practice.key().clone();
-        backup::backup(practice.writer(), &dir, &key, &backup_file).unwrap();
+        backup::backup(
+            practice.writer(),
+            &dir,
+            &key,
+            &backup_file,
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
 
         // Control: an unencrypted export of the same database does show the name, so the
         // scan would find it if the file were not encrypted.

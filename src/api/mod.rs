@@ -83,6 +83,7 @@ pub fn backup(
     practice: &mut Practice,
     session: &mut Session,
     file: &std::path::Path,
+    rng: &dyn ring::rand::SecureRandom,
 ) -> Result<u64, ApiError> {
     let command = "practice.backup";
     let args = serde_json::json!({});
@@ -100,7 +101,7 @@ pub fn backup(
                 .into())
             }
         })
-        .and_then(|()| Ok(practice.backup(file)?));
+        .and_then(|()| Ok(practice.backup(file, rng)?));
     match &out {
         Ok(_) => commands::log(
             practice,
@@ -120,8 +121,9 @@ pub fn backup(
 pub fn backup_with_recovery_code(
     practice: &mut Practice,
     file: &std::path::Path,
+    rng: &dyn ring::rand::SecureRandom,
 ) -> Result<u64, ApiError> {
-    let n = practice.backup(file)?;
+    let n = practice.backup(file, rng)?;
     let at = crate::clock::rfc3339(practice.clock.now_ms());
     let workstation = practice.workstation();
     practice.log_access(&crate::access::audit::Access {

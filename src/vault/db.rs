@@ -1,4 +1,28 @@
 //! Opening the SQLCipher database: key first, then the pragmas every connection needs.
+//!
+//! # SQLCipher settings
+//!
+//! Every practice file (the chart database, the access log, backups' copies, the rebuild's
+//! scratch file) is standard SQLCipher 4, and [`CIPHER_SETTINGS`] says so in code rather
+//! than leaving it to whatever defaults the linked SQLCipher has. Each connection states
+//! them right after the key, before the first page is read:
+//!
+//! | pragma | value | why |
+//! |---|---|---|
+//! | `cipher_compatibility` | `4` | start from SQLCipher 4's settings as a whole |
+//! | `cipher_page_size` | `4096` | SQLCipher 4's page; the rebuild's scratch file alone uses 16384 |
+//! | `cipher_hmac_algorithm` | `HMAC_SHA512` | every page is authenticated; a changed page fails to read |
+//! | `cipher_kdf_algorithm` | `PBKDF2_HMAC_SHA512` | not used: the key is raw (below) |
+//! | `kdf_iter` | `256000` | not used either, stated so the file opens in any SQLCipher 4 tool given the raw key |
+//! | `cipher_plaintext_header_size` | `0` | the whole first page is encrypted, salt included |
+//!
+//! The key is always given raw (`x'…'`, 32 random bytes), so SQLCipher runs no KDF at
+//! open; the slow derivation happens once when a person unlocks (see `keys.rs`).
+//! `cipher_memory_security` stays at SQLCipher's default (off): it wipes and locks every
+//! allocation SQLite makes, at a large cost per query, while the key it would protect is
+//! in this process's memory anyway. Anyone holding the raw key can open a practice file
+//! with stock SQLCipher 4 (`PRAGMA key = "x'…'"; PRAGMA cipher_compatibility = 4;`), which
+//! is what the vault tests check. README.md has the same table.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +46,29 @@ pub const PRACTICE_FILES: [&str; 6] = [
     "chartkeep-access.db-wal",
     "chartkeep-access.db-shm",
 ];
+
+/// The SQLCipher settings every practice file is opened with, after the key and before
+/// anything is read; the module documentation says why each has its value. The page size
+/// is [`CIPHER_PAGE_SIZE`] except for the rebuild's scratch file.
+pub const CIPHER_SETTINGS: [(&str, &str); 4] = [
+    ("cipher_hmac_algorithm", "HMAC_SHA512"),
+    ("cipher_kdf_algorithm", "PBKDF2_HMAC_SHA512"),
+    ("kdf_iter", "256000"),
+    ("cipher_plaintext_header_size", "0"),
+];
+
+/// The page size of the chart database and the access log (SQLCipher 4's).
+pub const CIPHER_PAGE_SIZE: u32 = 4096;
+
+/// States [`CIPHER_SETTINGS`] and `page_size` on a connection that has just been keyed.
+fn apply_cipher_settings(conn: &Connection, page_size: u32) -> Result<(), VaultError> {
+    conn.execute_batch("PRAGMA cipher_compatibility = 4;")?;
+    conn.execute_batch(&format!("PRAGMA cipher_page_size = {page_size};"))?;
+    for (name, value) in CIPHER_SETTINGS {
+        conn.execute_batch(&format!("PRAGMA {name} = {value};"))?;
+    }
+    Ok(())
+}
 
 /// Opened by the ledger for the length of its transaction. Guard triggers on every
 /// projection table call `chartkeep_ledger_gate()`, so a write from anywhere else (a bug,
@@ -88,6 +135,7 @@ pub fn open(
     conn.pragma_update(None, "key", key.sqlcipher_pragma())?;
     // Quiet SQLCipher's own stderr logging of HMAC failures; we report them ourselves.
     let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    apply_cipher_settings(&conn, CIPHER_PAGE_SIZE)?;
     match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
     }) {
@@ -125,9 +173,10 @@ pub fn open(
     Ok(conn)
 }
 
-/// Creates the database file readable by its owner only; SQLite gives the WAL and
-/// shared-memory files the same mode.
-fn create_private(path: &Path) -> Result<(), VaultError> {
+/// Creates the database file (or keeps an existing one) readable by its owner only,
+/// before SQLite first opens it: SQLite gives the WAL, shared-memory and journal files the
+/// database file's mode, so this is what keeps those private too.
+pub(crate) fn create_private(path: &Path) -> Result<(), VaultError> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -136,7 +185,7 @@ fn create_private(path: &Path) -> Result<(), VaultError> {
         opts.mode(0o600);
     }
     opts.open(path)
-        .map(|_| ())
+        .and_then(|f| super::set_private(&f))
         .map_err(|e| VaultError::Io(path.to_path_buf(), e))
 }
 
@@ -181,7 +230,7 @@ pub fn open_scratch(dir: &Path, key: &DbKey) -> Result<Connection, VaultError> {
     // set-up (75 s instead of 89 s for 10 M changes; BENCHMARKS.md has the command).
     // Every page keeps its HMAC, so a scratch file altered during a rebuild cannot slip
     // rows into the live tables.
-    conn.execute_batch("PRAGMA cipher_page_size = 16384;")?;
+    apply_cipher_settings(&conn, 16384)?;
     conn.execute_batch(
         "PRAGMA journal_mode = MEMORY;
          PRAGMA synchronous = OFF;

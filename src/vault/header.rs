@@ -6,19 +6,25 @@
 //! anything. It holds no patient data and no unwrapped key, and is plain JSON so a person
 //! can see which practice and mode a folder belongs to.
 //!
+//! Its fields outside the wraps (format, practice id, creation date, key mode) are
+//! authenticated since format 2 (see [`FORMAT`]): an edited header fails to unlock with
+//! [`HeaderError::Altered`] or [`KeyError::HeaderAltered`], never silently.
+//!
 //! Losing the header loses the recovery path (the keychain still opens the database), so
 //! it is written with care: a new one never overwrites an existing one ([`write_new`]),
 //! and updates go through a temporary file, fsync and rename ([`replace`]) so a crash
 //! leaves either the old or the new header, never half of one.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use ring::hmac;
 use serde::{Deserialize, Serialize};
 
-use super::keys::{DbKey, WrappedKey};
+use ring::rand::SecureRandom;
+
+use super::keys::{self, DbKey, KeyError, WrappedKey};
 
 /// The header's file name inside the practice's data folder.
 pub const HEADER_FILE: &str = "chartkeep.header";
@@ -26,11 +32,27 @@ pub const HEADER_FILE: &str = "chartkeep.header";
 /// The temporary file [`replace`] writes before renaming it over [`HEADER_FILE`].
 pub const HEADER_TMP_FILE: &str = "chartkeep.header.tmp";
 
-/// The header format this version writes and reads.
-pub const FORMAT: u32 = 1;
+/// The header format this version writes. It also reads format 1, and rewrites such a
+/// header as format 2 on the first unlock ([`Header::upgraded`]).
+///
+/// Format 2 authenticates the fields outside the key wraps (`format`, `practice_id`,
+/// `created`, `mode`): they are the associated data of every wrap made for it
+/// ([`Fields::aad`]), and [`Header::fields_check`] is an HMAC of them under the database
+/// key, which covers the keychain path too, where no wrap is opened. In format 1 anyone who
+/// could edit the file could change them unnoticed.
+pub const FORMAT: u32 = 2;
+
+/// The oldest header format this version still reads.
+pub const OLDEST_FORMAT: u32 = 1;
+
+/// [`WrappedKey::binds`] of a wrap whose associated data is [`Fields::aad`].
+pub const BINDS_HEADER_V2: &str = "header-v2";
 
 /// The HMAC message behind [`key_check`]. Versioned so a future check can differ.
 const KEY_CHECK_LABEL: &[u8] = b"chartkeep key check v1";
+
+/// The label that starts [`Fields::encode`].
+const FIELDS_LABEL: &[u8] = b"chartkeep header fields v2";
 
 /// A real header is well under 2 KiB; refuse to read something far larger.
 const MAX_HEADER_BYTES: u64 = 64 * 1024;
@@ -45,10 +67,73 @@ pub enum KeyMode {
     Passphrase,
 }
 
+/// The header's fields outside the key wraps, as they are authenticated.
+#[derive(Clone, Copy, Debug)]
+pub struct Fields<'a> {
+    pub format: u32,
+    pub practice_id: &'a str,
+    pub created: &'a str,
+    pub mode: KeyMode,
+}
+
+impl Fields<'_> {
+    /// An unambiguous encoding: a label, the format, then each text length-prefixed.
+    fn encode(&self) -> Vec<u8> {
+        let mode = match self.mode {
+            KeyMode::Keychain => "keychain",
+            KeyMode::Passphrase => "passphrase",
+        };
+        let mut out = Vec::with_capacity(64 + self.practice_id.len() + self.created.len());
+        out.extend_from_slice(FIELDS_LABEL);
+        out.extend_from_slice(&self.format.to_be_bytes());
+        for text in [mode, self.practice_id, self.created] {
+            out.extend_from_slice(&(text.len() as u32).to_be_bytes());
+            out.extend_from_slice(text.as_bytes());
+        }
+        out
+    }
+
+    /// The associated data of a wrap for `purpose` in a header with these fields.
+    pub fn aad(&self, purpose: &str) -> Vec<u8> {
+        let mut out = self.encode();
+        out.extend_from_slice(&(purpose.len() as u32).to_be_bytes());
+        out.extend_from_slice(purpose.as_bytes());
+        out
+    }
+
+    /// Wraps `key` under `secret` for `purpose`, bound to these fields.
+    pub fn wrap(
+        &self,
+        key: &DbKey,
+        secret: &[u8],
+        purpose: &str,
+        rng: &dyn SecureRandom,
+    ) -> Result<WrappedKey, KeyError> {
+        keys::wrap_bound(key, secret, &self.aad(purpose), BINDS_HEADER_V2, rng)
+    }
+
+    /// Wraps `key` under a passphrase (NFC-normalized), bound to these fields.
+    pub fn wrap_passphrase(
+        &self,
+        key: &DbKey,
+        passphrase: &str,
+        rng: &dyn SecureRandom,
+    ) -> Result<WrappedKey, KeyError> {
+        let aad = self.aad(keys::PURPOSE_PASSPHRASE);
+        keys::wrap_passphrase(key, passphrase, &aad, BINDS_HEADER_V2, rng)
+    }
+
+    /// Hex of HMAC-SHA256(database key, [`Fields::encode`]).
+    fn check(&self, key: &DbKey) -> String {
+        let mac = hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes());
+        hex::encode(hmac::sign(&mac, &self.encode()).as_ref())
+    }
+}
+
 /// The contents of `chartkeep.header`.
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct Header {
-    /// Header format, [`FORMAT`] (1).
+    /// Header format: [`FORMAT`] (2), or 1 for a header not yet upgraded.
     pub format: u32,
     /// The practice this folder belongs to; also the keychain entry's user name.
     pub practice_id: String,
@@ -62,10 +147,16 @@ pub struct Header {
     pub passphrase: Option<WrappedKey>,
     /// [`key_check`] of the database key.
     pub key_check: String,
+    /// Format 2: hex of HMAC-SHA256 under the database key of the other fields
+    /// ([`Fields`]), so an edit of any of them fails every unlock, the keychain's included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields_check: Option<String>,
 }
 
 impl Header {
-    /// A format-1 header for `key`, computing its [`key_check`].
+    /// A header in the current [`FORMAT`] for `key`, computing its [`key_check`] and
+    /// [`Header::fields_check`]. The wraps must have been made with [`Header::fields_for`]
+    /// of the same id, date and mode.
     pub fn new(
         practice_id: impl Into<String>,
         created: impl Into<String>,
@@ -74,7 +165,7 @@ impl Header {
         passphrase: Option<WrappedKey>,
         key: &DbKey,
     ) -> Header {
-        Header {
+        let mut h = Header {
             format: FORMAT,
             practice_id: practice_id.into(),
             created: created.into(),
@@ -82,7 +173,73 @@ impl Header {
             recovery,
             passphrase,
             key_check: key_check(key),
+            fields_check: None,
+        };
+        h.fields_check = Some(h.fields().check(key));
+        h
+    }
+
+    /// The fields a current-format header with this id, date and mode will have: what its
+    /// wraps are bound to.
+    pub fn fields_for<'a>(practice_id: &'a str, created: &'a str, mode: KeyMode) -> Fields<'a> {
+        Fields {
+            format: FORMAT,
+            practice_id,
+            created,
+            mode,
         }
+    }
+
+    /// This header's fields outside the wraps.
+    pub fn fields(&self) -> Fields<'_> {
+        Fields {
+            format: self.format,
+            practice_id: &self.practice_id,
+            created: &self.created,
+            mode: self.mode,
+        }
+    }
+
+    /// The associated data to open `wrap`, one of this header's wraps, for `purpose`:
+    /// the bound fields for a format-2 wrap, the purpose alone for an older one.
+    pub fn aad_for(&self, wrap: &WrappedKey, purpose: &str) -> Vec<u8> {
+        match wrap.binds.as_deref() {
+            Some(BINDS_HEADER_V2) => self.fields().aad(purpose),
+            _ => purpose.as_bytes().to_vec(),
+        }
+    }
+
+    /// Whether the fields outside the wraps are as they were when `key`'s holder wrote
+    /// them. A format-1 header has nothing to check them against (true), unless it holds a
+    /// wrap bound to format 2, which only a format-2 header ever had: that is a format-2
+    /// header with its check removed, as is a format-2 header without one (false).
+    pub fn check_fields(&self, key: &DbKey) -> bool {
+        let bound = std::iter::once(&self.recovery)
+            .chain(self.passphrase.as_ref())
+            .any(|w| w.binds.is_some());
+        match (&self.fields_check, self.format) {
+            (None, 1) => !bound,
+            (None, _) => false,
+            (Some(stored), _) => {
+                let Ok(tag) = hex::decode(stored) else {
+                    return false;
+                };
+                let mac = hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes());
+                hmac::verify(&mac, &self.fields().encode(), &tag).is_ok()
+            }
+        }
+    }
+
+    /// This header in the current format: the fields check added under `key`. Wraps keep
+    /// the binding they were made with (the purpose alone, for format 1): re-making a wrap
+    /// needs its secret, so each is re-made bound when it is next replaced (a new
+    /// passphrase, a recovery, a key rotation). The fields are authenticated from the
+    /// upgrade on all the same, by the fields check, on every unlock path.
+    pub fn upgraded(&self, key: &DbKey) -> Header {
+        let mut h = self.clone();
+        h.format = FORMAT;
+        h.fields_check = Some(h.fields().check(key));
+        h
     }
 
     /// Whether `key` is this practice's database key, compared in constant time.
@@ -125,6 +282,14 @@ pub enum HeaderError {
         .1
     )]
     Damaged(PathBuf, String),
+    /// A format-2 header whose fields no longer match its fields check.
+    #[error(
+        "the key header {} was altered after it was written (its practice id, key mode, \
+         creation date or format no longer match what this practice's key vouches for): \
+         restore chartkeep.header from a backup of this practice",
+        .0.display()
+    )]
+    Altered(PathBuf),
     /// The header was written by a newer Chartkeep.
     #[error(
         "the key header {} has format {}, newer than this version of Chartkeep reads \
@@ -155,6 +320,7 @@ impl HeaderError {
             HeaderError::TooNew(..) => "header_too_new",
             HeaderError::Exists(_) => "header_exists",
             HeaderError::Io(..) => "header_io",
+            HeaderError::Altered(_) => "header_altered",
         }
     }
 }
@@ -188,7 +354,8 @@ pub fn read(dir: &Path) -> Result<Header, HeaderError> {
     parse(&path, &bytes)
 }
 
-fn parse(path: &Path, bytes: &[u8]) -> Result<Header, HeaderError> {
+/// Parses a header's bytes (from the file, or from a backup), checking its format.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Header, HeaderError> {
     let damaged = |detail: String| HeaderError::Damaged(path.to_path_buf(), detail);
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| damaged(format!("not valid JSON: {e}")))?;
@@ -200,7 +367,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Header, HeaderError> {
         let shown = u32::try_from(format).unwrap_or(u32::MAX);
         return Err(HeaderError::TooNew(path.to_path_buf(), shown));
     }
-    if format != u64::from(FORMAT) {
+    if format < u64::from(OLDEST_FORMAT) {
         return Err(damaged(format!("unknown format {format}")));
     }
     serde_json::from_value(value).map_err(|e| damaged(e.to_string()))
@@ -215,14 +382,7 @@ fn to_bytes(header: &Header) -> Vec<u8> {
 /// Opens `path` for writing, failing if it exists; mode 0600 on Unix (the header holds
 /// wrapped keys: not readable without a secret, but nobody else's business either).
 fn create_new(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
+    super::create_new_private(path)
 }
 
 fn write_and_sync(file: &mut File, bytes: &[u8]) -> io::Result<()> {
@@ -302,6 +462,8 @@ mod tests {
             salt: fill.to_string().repeat(32),
             nonce: fill.to_string().repeat(24),
             ciphertext: fill.to_string().repeat(96),
+            binds: None,
+            secret_check: None,
         }
     }
 
@@ -334,6 +496,49 @@ mod tests {
     }
 
     #[test]
+    fn fields_check_catches_an_edit_of_each_field() {
+        let key = DbKey::from_bytes([11; 32]);
+        let h = sample(&key);
+        assert_eq!(h.format, FORMAT);
+        assert!(h.check_fields(&key));
+        assert!(!h.check_fields(&DbKey::from_bytes([12; 32])));
+        let edits: [fn(&mut Header); 4] = [
+            |h| h.mode = KeyMode::Passphrase,
+            |h| h.practice_id.push('0'),
+            |h| h.created = "2025-01-02T03:04:06Z".into(),
+            |h| h.format = 1,
+        ];
+        for edit in edits {
+            let mut changed = h.clone();
+            edit(&mut changed);
+            assert!(!changed.check_fields(&key), "{changed:?}");
+            // And every wrap's associated data differs with it.
+            assert_ne!(
+                changed.fields().aad(keys::PURPOSE_RECOVERY),
+                h.fields().aad(keys::PURPOSE_RECOVERY)
+            );
+        }
+        // A first-format header has no check; one with its check removed is caught by a
+        // wrap bound to format 2.
+        let mut v1 = h.clone();
+        v1.format = 1;
+        v1.fields_check = None;
+        assert!(v1.check_fields(&key));
+        v1.recovery.binds = Some(BINDS_HEADER_V2.into());
+        assert!(!v1.check_fields(&key));
+        let mut no_check = h.clone();
+        no_check.fields_check = None;
+        assert!(!no_check.check_fields(&key));
+        // The upgrade adds the check.
+        let mut old = h.clone();
+        old.format = 1;
+        old.fields_check = None;
+        let up = old.upgraded(&key);
+        assert_eq!(up.format, FORMAT);
+        assert!(up.check_fields(&key));
+    }
+
+    #[test]
     fn write_read_replace_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let key = DbKey::from_bytes([3; 32]);
@@ -341,7 +546,7 @@ mod tests {
         write_new(dir.path(), &header).unwrap();
 
         let back = read(dir.path()).unwrap();
-        assert_eq!(back.format, 1);
+        assert_eq!(back.format, FORMAT);
         assert_eq!(back.practice_id, header.practice_id);
         assert_eq!(back.created, header.created);
         assert_eq!(back.mode, KeyMode::Keychain);
@@ -444,12 +649,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let key = DbKey::from_bytes([8; 32]);
         let mut future = serde_json::to_value(sample(&key)).unwrap();
-        future["format"] = 2.into();
+        future["format"] = 3.into();
         future.as_object_mut().unwrap().remove("recovery");
         future["something_new"] = true.into();
         fs::write(path_in(dir.path()), serde_json::to_vec(&future).unwrap()).unwrap();
         let err = read(dir.path()).unwrap_err();
-        assert!(matches!(err, HeaderError::TooNew(_, 2)), "{err:?}");
+        assert!(matches!(err, HeaderError::TooNew(_, 3)), "{err:?}");
         assert_eq!(err.code(), "header_too_new");
         assert!(err.to_string().contains("update Chartkeep"), "{err}");
     }

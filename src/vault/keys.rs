@@ -85,6 +85,15 @@ pub enum KeyError {
          again, and if it keeps failing, check the system's entropy source"
     )]
     Random,
+    /// The secret is right (its check matches) but the wrap does not open: something the
+    /// wrap is bound to, such as the key header's practice id, key mode, creation date or
+    /// format, was changed after it was written.
+    #[error(
+        "the key header was altered after it was written (its practice id, key mode, \
+         creation date or format no longer match what the key was sealed with), so it cannot \
+         unlock this practice: restore chartkeep.header from a backup of this practice"
+    )]
+    HeaderAltered,
     /// Encryption failed, or the wrapped key's fields are not the right size.
     #[error(
         "the wrapped key could not be processed (the key header may be damaged): restore \
@@ -102,6 +111,7 @@ impl KeyError {
             KeyError::UnsupportedKdf(_) => "unsupported_kdf",
             KeyError::Random => "random_failed",
             KeyError::Crypto => "crypto_failed",
+            KeyError::HeaderAltered => "header_altered",
         }
     }
 }
@@ -300,7 +310,21 @@ pub struct WrappedKey {
     pub nonce: String,
     /// Hex of the 32-byte encrypted key followed by the 16-byte GCM tag.
     pub ciphertext: String,
+    /// What the AES-GCM associated data holds besides the purpose: absent in wraps made
+    /// before key header format 2 (the purpose alone); `"header-v2"` when it also binds the
+    /// key header's other fields (see `header::Fields`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binds: Option<String>,
+    /// Hex of HMAC-SHA256(key-encryption key, `"chartkeep secret check v1"`), in bound
+    /// wraps: lets [`unwrap`] tell a wrong secret ([`KeyError::WrongSecret`]) from a right
+    /// secret whose associated data changed ([`KeyError::HeaderAltered`]). It is no help to
+    /// a guesser: the GCM tag already confirms a guess at the same cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_check: Option<String>,
 }
+
+/// The HMAC message behind [`WrappedKey::secret_check`].
+const SECRET_CHECK_LABEL: &[u8] = b"chartkeep secret check v1";
 
 fn derive_kek(salt: &[u8], iterations: NonZeroU32, secret: &[u8]) -> [u8; KEY_LEN] {
     let mut kek = [0u8; KEY_LEN];
@@ -322,12 +346,16 @@ fn aead_key(kek: &[u8; KEY_LEN]) -> Result<aead::LessSafeKey, KeyError> {
 /// Encrypts `key` under `secret` for storage in the key header.
 ///
 /// `secret` is the canonical recovery code's bytes ([`RecoveryCode::as_str`]) or a
-/// passphrase's UTF-8 bytes. `purpose` ([`PURPOSE_RECOVERY`] or [`PURPOSE_PASSPHRASE`]) is
+/// passphrase's NFC UTF-8 bytes ([`wrap_passphrase`]). `purpose` ([`PURPOSE_RECOVERY`] or [`PURPOSE_PASSPHRASE`]) is
 /// the AES-GCM associated data: it is authenticated but not stored, so a wrap made for one
 /// purpose only opens when unwrapped for that same purpose. Someone who can edit the
 /// header therefore cannot move the recovery wrap into the passphrase slot (or back) to
 /// confuse which secret the app asks for, or to make a code typed in one prompt be tried
 /// against the other wrap.
+///
+/// This is the first header format's wrap. New wraps are made with [`wrap_bound`]
+/// (through `header::Fields::wrap`), whose associated data also binds the key header's
+/// other fields.
 ///
 /// Each call uses a fresh random salt and nonce, so the nonce is never reused with a
 /// key-encryption key.
@@ -335,6 +363,34 @@ pub fn wrap(
     key: &DbKey,
     secret: &[u8],
     purpose: &str,
+    rng: &dyn SecureRandom,
+) -> Result<WrappedKey, KeyError> {
+    seal(key, secret, purpose.as_bytes(), None, rng)
+}
+
+/// Like [`wrap`], with `aad` as the associated data (the purpose and what else the wrap is
+/// bound to, built by the key header) and `binds` naming that layout, plus a
+/// [`WrappedKey::secret_check`] so a changed binding is reported as such.
+pub fn wrap_bound(
+    key: &DbKey,
+    secret: &[u8],
+    aad: &[u8],
+    binds: &str,
+    rng: &dyn SecureRandom,
+) -> Result<WrappedKey, KeyError> {
+    seal(key, secret, aad, Some(binds), rng)
+}
+
+fn secret_check(kek: &[u8; KEY_LEN]) -> String {
+    let mac = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, kek);
+    hex::encode(ring::hmac::sign(&mac, SECRET_CHECK_LABEL).as_ref())
+}
+
+fn seal(
+    key: &DbKey,
+    secret: &[u8],
+    aad: &[u8],
+    binds: Option<&str>,
     rng: &dyn SecureRandom,
 ) -> Result<WrappedKey, KeyError> {
     let mut salt = [0u8; SALT_LEN];
@@ -345,6 +401,7 @@ pub fn wrap(
     let iterations = NonZeroU32::new(KDF_ITERATIONS).expect("KDF_ITERATIONS is not zero");
     let mut kek = derive_kek(&salt, iterations, secret);
     let sealing = aead_key(&kek);
+    let check = binds.map(|_| secret_check(&kek));
     wipe(&mut kek);
     let sealing = sealing?;
 
@@ -352,7 +409,7 @@ pub fn wrap(
     buf.extend_from_slice(key.as_bytes());
     let sealed = sealing.seal_in_place_append_tag(
         aead::Nonce::assume_unique_for_key(nonce),
-        aead::Aad::from(purpose.as_bytes()),
+        aead::Aad::from(aad),
         &mut buf,
     );
     if sealed.is_err() {
@@ -366,6 +423,8 @@ pub fn wrap(
         salt: hex::encode(salt),
         nonce: hex::encode(nonce),
         ciphertext: hex::encode(&buf),
+        binds: binds.map(str::to_string),
+        secret_check: check,
     })
 }
 
@@ -375,7 +434,11 @@ pub fn wrap(
 /// [`KDF_ITERATIONS`] (checked before any work); [`KeyError::Crypto`] when a field is not
 /// hex of the right length; [`KeyError::WrongSecret`] when the secret or the purpose is
 /// wrong (or the ciphertext was altered — AES-GCM cannot tell these apart).
-pub fn unwrap(w: &WrappedKey, secret: &[u8], purpose: &str) -> Result<DbKey, KeyError> {
+///
+/// `aad` is the associated data the wrap was sealed with: the purpose's bytes for a wrap
+/// without [`WrappedKey::binds`], the key header's binding otherwise. For a bound wrap whose
+/// secret check matches but whose tag fails, the error is [`KeyError::HeaderAltered`].
+pub fn unwrap(w: &WrappedKey, secret: &[u8], aad: &[u8]) -> Result<DbKey, KeyError> {
     if w.kdf != KDF_NAME {
         return Err(KeyError::UnsupportedKdf(format!(
             "key derivation '{}', expected '{KDF_NAME}'",
@@ -405,12 +468,24 @@ pub fn unwrap(w: &WrappedKey, secret: &[u8], purpose: &str) -> Result<DbKey, Key
 
     let mut kek = derive_kek(&salt, iterations, secret);
     let opening = aead_key(&kek);
+    let secret_ok = match &w.secret_check {
+        Some(stored) => {
+            let mac = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &kek);
+            let tag = hex::decode(stored).unwrap_or_default();
+            Some(ring::hmac::verify(&mac, SECRET_CHECK_LABEL, &tag).is_ok())
+        }
+        None => None,
+    };
     wipe(&mut kek);
     let opening = opening?;
+    if secret_ok == Some(false) {
+        wipe(&mut buf);
+        return Err(KeyError::WrongSecret);
+    }
 
     let result = match opening.open_in_place(
         aead::Nonce::assume_unique_for_key(nonce),
-        aead::Aad::from(purpose.as_bytes()),
+        aead::Aad::from(aad),
         &mut buf,
     ) {
         Ok(plain) => {
@@ -418,9 +493,54 @@ pub fn unwrap(w: &WrappedKey, secret: &[u8], purpose: &str) -> Result<DbKey, Key
             bytes.copy_from_slice(plain);
             Ok(DbKey::from_bytes(bytes))
         }
+        Err(_) if secret_ok == Some(true) => Err(KeyError::HeaderAltered),
         Err(_) => Err(KeyError::WrongSecret),
     };
     wipe(&mut buf);
+    result
+}
+
+/// A passphrase in Unicode Normalization Form C, the form its key is derived from.
+///
+/// The same passphrase arrives as different bytes depending on where it was typed: macOS
+/// input methods and file names tend to give decomposed text ("e" + U+0301 for "é"),
+/// Windows and Linux composed text (U+00E9). Deriving from the raw bytes would lock a
+/// practice created on one machine out of the other, so every passphrase is normalized
+/// first. Recovery codes need no such step: [`RecoveryCode::parse`] accepts ASCII only.
+///
+/// The returned string holds the secret: wipe it ([`wipe_string`]) when done.
+pub fn normalize_passphrase(passphrase: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    passphrase.nfc().collect()
+}
+
+/// [`wrap_bound`]s `key` under a passphrase, normalized by [`normalize_passphrase`].
+pub fn wrap_passphrase(
+    key: &DbKey,
+    passphrase: &str,
+    aad: &[u8],
+    binds: &str,
+    rng: &dyn SecureRandom,
+) -> Result<WrappedKey, KeyError> {
+    let mut nfc = normalize_passphrase(passphrase);
+    let wrapped = wrap_bound(key, nfc.as_bytes(), aad, binds, rng);
+    wipe_string(&mut nfc);
+    wrapped
+}
+
+/// [`unwrap`]s a passphrase wrap, trying the passphrase's NFC form first.
+///
+/// Wraps made before passphrases were normalized were derived from the bytes as typed;
+/// when the NFC form fails and the typed bytes differ from it, those bytes are tried too,
+/// so such a practice still opens from the machine it was made on. A passphrase that is
+/// already NFC (all ASCII ones are) costs one derivation, as before.
+pub fn unwrap_passphrase(w: &WrappedKey, passphrase: &str, aad: &[u8]) -> Result<DbKey, KeyError> {
+    let mut nfc = normalize_passphrase(passphrase);
+    let result = match unwrap(w, nfc.as_bytes(), aad) {
+        Err(KeyError::WrongSecret) if nfc != passphrase => unwrap(w, passphrase.as_bytes(), aad),
+        other => other,
+    };
+    wipe_string(&mut nfc);
     result
 }
 
@@ -458,14 +578,19 @@ mod tests {
         assert_eq!(w.nonce.len(), 24);
         assert_eq!(w.ciphertext.len(), 96);
         assert!(!w.ciphertext.contains(&hex::encode(key.as_bytes())[..16]));
-        let back = unwrap(w, PASSPHRASE, PURPOSE_PASSPHRASE).unwrap();
+        let back = unwrap(w, PASSPHRASE, PURPOSE_PASSPHRASE.as_bytes()).unwrap();
         assert_eq!(back.as_bytes(), key.as_bytes());
     }
 
     #[test]
     fn wrong_passphrase_is_wrong_secret() {
         let (_, w) = shared_wrap();
-        let err = unwrap(w, b"correct horse battery stapler", PURPOSE_PASSPHRASE).unwrap_err();
+        let err = unwrap(
+            w,
+            b"correct horse battery stapler",
+            PURPOSE_PASSPHRASE.as_bytes(),
+        )
+        .unwrap_err();
         assert!(matches!(err, KeyError::WrongSecret), "{err:?}");
         assert_eq!(err.code(), "wrong_secret");
     }
@@ -480,11 +605,52 @@ mod tests {
         // Typed back in lowercase without dashes: parse restores the canonical secret.
         let typed = code.as_str().to_lowercase().replace('-', "");
         let parsed = RecoveryCode::parse(&typed).unwrap();
-        let back = unwrap(&w, parsed.as_str().as_bytes(), PURPOSE_RECOVERY).unwrap();
+        let back = unwrap(&w, parsed.as_str().as_bytes(), PURPOSE_RECOVERY.as_bytes()).unwrap();
         assert_eq!(back.as_bytes(), key.as_bytes());
 
         // The right secret under the other purpose fails: the wraps are not interchangeable.
-        let err = unwrap(&w, code.as_str().as_bytes(), PURPOSE_PASSPHRASE).unwrap_err();
+        let err = unwrap(&w, code.as_str().as_bytes(), PURPOSE_PASSPHRASE.as_bytes()).unwrap_err();
+        assert!(matches!(err, KeyError::WrongSecret), "{err:?}");
+    }
+
+    /// "café" typed with a precomposed é (U+00E9, as Windows and Linux send it) and with
+    /// e + combining acute (U+0301, as macOS often sends it).
+    const CAFE_COMPOSED: &str = "caf\u{e9} au lait, s'il vous pla\u{ee}t";
+    /// The associated data of a passphrase wrap without header binding.
+    const PP: &[u8] = PURPOSE_PASSPHRASE.as_bytes();
+    const CAFE_DECOMPOSED: &str = "cafe\u{301} au lait, s'il vous plai\u{302}t";
+
+    #[test]
+    fn passphrase_typed_decomposed_opens_a_wrap_made_composed_and_back() {
+        assert_ne!(CAFE_COMPOSED.as_bytes(), CAFE_DECOMPOSED.as_bytes());
+        let rng = SystemRandom::new();
+        let key = DbKey::generate(&rng).unwrap();
+        let composed = wrap_passphrase(&key, CAFE_COMPOSED, PP, "test", &rng).unwrap();
+        let back = unwrap_passphrase(&composed, CAFE_DECOMPOSED, PP).unwrap();
+        assert_eq!(back.as_bytes(), key.as_bytes());
+        let decomposed = wrap_passphrase(&key, CAFE_DECOMPOSED, PP, "test", &rng).unwrap();
+        let back = unwrap_passphrase(&decomposed, CAFE_COMPOSED, PP).unwrap();
+        assert_eq!(back.as_bytes(), key.as_bytes());
+        // The key is derived from the NFC bytes: the plain unwrap of the composed form works.
+        let back = unwrap(
+            &decomposed,
+            CAFE_COMPOSED.as_bytes(),
+            PURPOSE_PASSPHRASE.as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(back.as_bytes(), key.as_bytes());
+    }
+
+    #[test]
+    fn passphrase_wrapped_as_raw_decomposed_bytes_still_opens() {
+        // A practice whose passphrase was wrapped before normalization, from the bytes as
+        // typed on a Mac.
+        let rng = SystemRandom::new();
+        let key = DbKey::generate(&rng).unwrap();
+        let legacy = wrap(&key, CAFE_DECOMPOSED.as_bytes(), PURPOSE_PASSPHRASE, &rng).unwrap();
+        let back = unwrap_passphrase(&legacy, CAFE_DECOMPOSED, PP).unwrap();
+        assert_eq!(back.as_bytes(), key.as_bytes());
+        let err = unwrap_passphrase(&legacy, "caf\u{e9}", PP).unwrap_err();
         assert!(matches!(err, KeyError::WrongSecret), "{err:?}");
     }
 
@@ -495,7 +661,7 @@ mod tests {
             iterations: 10_000,
             ..w.clone()
         };
-        let err = unwrap(&weak, PASSPHRASE, PURPOSE_PASSPHRASE).unwrap_err();
+        let err = unwrap(&weak, PASSPHRASE, PURPOSE_PASSPHRASE.as_bytes()).unwrap_err();
         assert!(matches!(err, KeyError::UnsupportedKdf(_)), "{err:?}");
         assert_eq!(err.code(), "unsupported_kdf");
         assert!(err.to_string().contains("10000 iterations"), "{err}");
@@ -504,14 +670,14 @@ mod tests {
             iterations: u32::MAX,
             ..w.clone()
         };
-        let err = unwrap(&huge, PASSPHRASE, PURPOSE_PASSPHRASE).unwrap_err();
+        let err = unwrap(&huge, PASSPHRASE, PURPOSE_PASSPHRASE.as_bytes()).unwrap_err();
         assert!(matches!(err, KeyError::UnsupportedKdf(_)), "{err:?}");
 
         let other = WrappedKey {
             kdf: "scrypt".into(),
             ..w.clone()
         };
-        let err = unwrap(&other, PASSPHRASE, PURPOSE_PASSPHRASE).unwrap_err();
+        let err = unwrap(&other, PASSPHRASE, PURPOSE_PASSPHRASE.as_bytes()).unwrap_err();
         assert!(err.to_string().contains("scrypt"), "{err}");
     }
 
@@ -532,7 +698,7 @@ mod tests {
                 ..w.clone()
             },
         ] {
-            let err = unwrap(&bad, PASSPHRASE, PURPOSE_PASSPHRASE).unwrap_err();
+            let err = unwrap(&bad, PASSPHRASE, PURPOSE_PASSPHRASE.as_bytes()).unwrap_err();
             assert!(matches!(err, KeyError::Crypto), "{err:?}");
         }
     }
@@ -654,6 +820,7 @@ mod tests {
             KeyError::UnsupportedKdf("x".into()),
             KeyError::Random,
             KeyError::Crypto,
+            KeyError::HeaderAltered,
         ];
         let mut codes: Vec<_> = errs.iter().map(KeyError::code).collect();
         codes.sort_unstable();

@@ -18,7 +18,7 @@ use ring::rand::SecureRandom;
 
 use header::{Header, HeaderError, KeyMode};
 use keychain::{KeyStore, KeychainError};
-use keys::{DbKey, KeyError, RecoveryCode, PURPOSE_PASSPHRASE, PURPOSE_RECOVERY};
+use keys::{DbKey, KeyError, RecoveryCode, PURPOSE_RECOVERY};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -44,6 +44,8 @@ pub enum VaultError {
     KeychainKeyMismatch,
     #[error("this practice uses a passphrase; set CHARTKEEP_PASSPHRASE or enter it when asked")]
     PassphraseNeeded,
+    #[error("changing how this practice's key is kept needs its recovery code: run 'chartkeep recover' and enter the recovery code")]
+    RecoveryCodeNeeded,
     #[error("the backup file {} is damaged or incomplete ({}); use another backup", .0.display(), .1)]
     BackupDamaged(PathBuf, String),
     #[error(transparent)]
@@ -73,6 +75,7 @@ impl VaultError {
             VaultError::KeychainKeyMismatch => "keychain_key_mismatch",
             VaultError::PassphraseNeeded => "passphrase_needed",
             VaultError::BackupDamaged(..) => "backup_damaged",
+            VaultError::RecoveryCodeNeeded => "recovery_code_needed",
             VaultError::Key(e) => e.code(),
             VaultError::Header(e) => e.code(),
             VaultError::Keychain(e) => e.code(),
@@ -85,6 +88,55 @@ impl VaultError {
     pub fn is_wrong_secret(&self) -> bool {
         matches!(self, VaultError::Key(KeyError::WrongSecret))
     }
+}
+
+/// Creates the practice folder (and its parents) if needed and makes it readable by its
+/// owner only (0700 on Unix).
+///
+/// The files inside are encrypted, but their names, sizes and times still say that a
+/// practice lives here and how busy it is; nobody else on the machine needs that. The
+/// mode is set explicitly rather than left to the umask, which is often 022.
+pub fn make_private_dir(dir: &Path) -> Result<(), VaultError> {
+    std::fs::create_dir_all(dir).map_err(|e| VaultError::Io(dir.to_path_buf(), e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| VaultError::Io(dir.to_path_buf(), e))?;
+    }
+    Ok(())
+}
+
+/// Creates a new file (failing if `path` exists) readable and writable by its owner only,
+/// 0600 on Unix whatever the umask: every file a practice writes (databases, their WAL and
+/// shared memory, which SQLite gives the database's mode, headers, backups) goes through
+/// here or [`db::create_private`].
+pub fn create_new_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    set_private(&file)?;
+    Ok(file)
+}
+
+/// Sets an open file's mode to 0600 (Unix): `OpenOptions::mode` is filtered by the umask,
+/// so a umask such as 0277 would otherwise leave a file its owner cannot write.
+pub(crate) fn set_private(file: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+    }
+    Ok(())
 }
 
 pub fn db_path(dir: &Path) -> PathBuf {
@@ -116,16 +168,20 @@ pub fn create_key(
     if header::path_in(dir).exists() || db::PRACTICE_FILES.iter().any(|f| dir.join(f).exists()) {
         return Err(VaultError::AlreadyExists(dir.to_path_buf()));
     }
-    std::fs::create_dir_all(dir).map_err(|e| VaultError::Io(dir.to_path_buf(), e))?;
+    make_private_dir(dir)?;
     let key = DbKey::generate(rng)?;
     let recovery = RecoveryCode::generate(rng)?;
-    let wrapped_recovery = keys::wrap(&key, recovery.as_str().as_bytes(), PURPOSE_RECOVERY, rng)?;
-    let (mode, pass) = match &plan {
-        KeyPlan::Keychain(_) => (KeyMode::Keychain, None),
-        KeyPlan::Passphrase(p) => (
-            KeyMode::Passphrase,
-            Some(keys::wrap(&key, p.as_bytes(), PURPOSE_PASSPHRASE, rng)?),
-        ),
+    let mode = match &plan {
+        KeyPlan::Keychain(_) => KeyMode::Keychain,
+        KeyPlan::Passphrase(_) => KeyMode::Passphrase,
+    };
+    // Every wrap is bound to the header's other fields (see `header::Fields`).
+    let fields = Header::fields_for(practice_id, created, mode);
+    let wrapped_recovery =
+        fields.wrap(&key, recovery.as_str().as_bytes(), PURPOSE_RECOVERY, rng)?;
+    let pass = match &plan {
+        KeyPlan::Keychain(_) => None,
+        KeyPlan::Passphrase(p) => Some(fields.wrap_passphrase(&key, p, rng)?),
     };
     let header = Header::new(practice_id, created, mode, wrapped_recovery, pass, &key);
     if let KeyPlan::Keychain(store) = plan {
@@ -147,7 +203,13 @@ pub enum Secret<'a> {
 }
 
 /// Gets the database key from the header and the given secret, checked against the
-/// header's key check before SQLCipher ever sees it.
+/// header's key check before SQLCipher ever sees it, and checks that the header's fields
+/// outside the wraps are as the key's holder wrote them ([`HeaderError::Altered`]
+/// otherwise; a wrap bound to them reports [`KeyError::HeaderAltered`]).
+///
+/// A header in the older format 1 is rewritten in the current format once the key is
+/// known (atomically, fsynced, 0600: [`header::replace`]); the returned header is the
+/// rewritten one. A header that cannot be rewritten (a read-only folder) still unlocks.
 pub fn unlock(dir: &Path, secret: Secret<'_>) -> Result<(DbKey, Header), VaultError> {
     let h = header::read(dir)?;
     if !db_path(dir).exists() {
@@ -165,38 +227,84 @@ pub fn unlock(dir: &Path, secret: Secret<'_>) -> Result<(DbKey, Header), VaultEr
         }
         Secret::Passphrase(p) => {
             let w = h.passphrase.as_ref().ok_or(VaultError::PassphraseNeeded)?;
-            keys::unwrap(w, p.as_bytes(), PURPOSE_PASSPHRASE)?
+            keys::unwrap_passphrase(w, p, &h.aad_for(w, keys::PURPOSE_PASSPHRASE))?
         }
         Secret::RecoveryCode(c) => {
             let code = RecoveryCode::parse(c)?;
-            keys::unwrap(&h.recovery, code.as_str().as_bytes(), PURPOSE_RECOVERY)?
+            let aad = h.aad_for(&h.recovery, PURPOSE_RECOVERY);
+            keys::unwrap(&h.recovery, code.as_str().as_bytes(), &aad)?
         }
     };
     if !h.check_key(&key) {
         return Err(VaultError::Key(KeyError::WrongSecret));
+    }
+    if !h.check_fields(&key) {
+        return Err(HeaderError::Altered(header::path_in(dir)).into());
+    }
+    if h.format < header::FORMAT {
+        let upgraded = h.upgraded(&key);
+        match header::replace(dir, &upgraded) {
+            Ok(()) => return Ok((key, upgraded)),
+            Err(e) => tracing::warn!("the key header stays in format {}: {e}", h.format),
+        }
     }
     Ok((key, h))
 }
 
 /// Stores the key anew after a recovery: in the keychain, or wrapped by a new passphrase.
 /// The recovery code stays valid.
+///
+/// `recovery_code`, when the caller has it (after `recover`, or a restore opened with it),
+/// re-makes the recovery wrap bound to the new header: it must be, when the key mode
+/// changes and the wrap is bound to the old mode, or the code would stop opening the
+/// practice. Without it such a change is refused ([`VaultError::RecoveryCodeNeeded`]).
 pub fn store_key(
     dir: &Path,
     key: &DbKey,
     plan: KeyPlan<'_>,
+    recovery_code: Option<&str>,
     rng: &dyn SecureRandom,
 ) -> Result<Header, VaultError> {
-    let mut h = header::read(dir)?;
-    match plan {
-        KeyPlan::Keychain(store) => {
-            store.set(&h.practice_id, key)?;
-            h.mode = KeyMode::Keychain;
-            h.passphrase = None;
+    let old = header::read(dir)?;
+    if !old.check_key(key) {
+        return Err(VaultError::KeychainKeyMismatch);
+    }
+    let mode = match &plan {
+        KeyPlan::Keychain(_) => KeyMode::Keychain,
+        KeyPlan::Passphrase(_) => KeyMode::Passphrase,
+    };
+    let fields = Header::fields_for(&old.practice_id, &old.created, mode);
+    let recovery = match recovery_code {
+        Some(c) => {
+            // The code must open the wrap it replaces: a mistyped code must not become the
+            // only way back in.
+            let code = RecoveryCode::parse(c)?;
+            let aad = old.aad_for(&old.recovery, PURPOSE_RECOVERY);
+            let opened = keys::unwrap(&old.recovery, code.as_str().as_bytes(), &aad)?;
+            if !old.check_key(&opened) {
+                return Err(VaultError::Key(KeyError::WrongSecret));
+            }
+            fields.wrap(key, code.as_str().as_bytes(), PURPOSE_RECOVERY, rng)?
         }
-        KeyPlan::Passphrase(p) => {
-            h.mode = KeyMode::Passphrase;
-            h.passphrase = Some(keys::wrap(key, p.as_bytes(), PURPOSE_PASSPHRASE, rng)?);
+        None if old.recovery.binds.is_some() && old.mode != mode => {
+            return Err(VaultError::RecoveryCodeNeeded);
         }
+        None => old.recovery.clone(),
+    };
+    let passphrase = match &plan {
+        KeyPlan::Keychain(_) => None,
+        KeyPlan::Passphrase(p) => Some(fields.wrap_passphrase(key, p, rng)?),
+    };
+    let h = Header::new(
+        old.practice_id.clone(),
+        old.created.clone(),
+        mode,
+        recovery,
+        passphrase,
+        key,
+    );
+    if let KeyPlan::Keychain(store) = plan {
+        store.set(&h.practice_id, key)?;
     }
     header::replace(dir, &h)?;
     Ok(h)
