@@ -109,7 +109,7 @@ pub enum Access {
 }
 
 /// Opens and keys the database. A wrong key shows up at the first read; that becomes
-/// [`VaultError::WrongKey`] rather than SQLite's "file is not a database".
+/// [`VaultError::WrongKeyOrDamaged`] rather than SQLite's "file is not a database".
 pub fn open(
     path: &Path,
     key: &DbKey,

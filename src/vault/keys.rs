@@ -508,7 +508,7 @@ pub fn unwrap(w: &WrappedKey, secret: &[u8], aad: &[u8]) -> Result<DbKey, KeyErr
 /// practice created on one machine out of the other, so every passphrase is normalized
 /// first. Recovery codes need no such step: [`RecoveryCode::parse`] accepts ASCII only.
 ///
-/// The returned string holds the secret: wipe it ([`wipe_string`]) when done.
+/// The returned string holds the secret: wipe it (`wipe_string`) when done.
 pub fn normalize_passphrase(passphrase: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     passphrase.nfc().collect()

@@ -110,7 +110,7 @@ pub fn make_private_dir(dir: &Path) -> Result<(), VaultError> {
 /// Creates a new file (failing if `path` exists) readable and writable by its owner only,
 /// 0600 on Unix whatever the umask: every file a practice writes (databases, their WAL and
 /// shared memory, which SQLite gives the database's mode, headers, backups) goes through
-/// here or [`db::create_private`].
+/// here or `db::create_private`.
 pub fn create_new_private(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
