@@ -270,7 +270,7 @@ impl Practice {
             migrate::MIGRATIONS,
         )?;
         let now = crate::clock::rfc3339(clock.now_ms());
-        prepare_access_log(dir, &key, &gate, &now, false)?;
+        let log_restarted = prepare_access_log(dir, &key, &gate, &now, false)?;
         let mut write = db::open(&path, &key, Access::Write { create: false }, &gate)?;
         migrate::migrate(&mut write, migrate::MIGRATIONS, &now)?;
         db::attach_access_log(&write, dir, &key)?;
@@ -285,7 +285,7 @@ impl Practice {
             Ok(retried) => tracing::info!(retried, "applied commits that waited in quarantine"),
             Err(e) => tracing::warn!(code = e.code(), "could not retry quarantined commits: {e}"),
         }
-        Ok(Practice {
+        let practice = Practice {
             dir: dir.to_path_buf(),
             header,
             key,
@@ -295,7 +295,21 @@ impl Practice {
             ledger,
             clock,
             ids,
-        })
+        };
+        if log_restarted {
+            tracing::warn!("the access log file was missing; a new one was started");
+            practice.log_access(&access::audit::Access {
+                at: &now,
+                user_id: "",
+                user_name: "chartkeep",
+                patient: None,
+                action: "log_started",
+                category: "session",
+                workstation: "",
+                detail: access::audit::PREVIOUS_LOG_MISSING,
+            })?;
+        }
+        Ok(practice)
     }
 
     pub fn dir(&self) -> &Path {
@@ -495,12 +509,11 @@ impl Practice {
 
     /// Writes one access-log entry (reads are logged, not committed to the ledger).
     ///
-    /// The log is its own database file (`synchronous=NORMAL`): in WAL mode an entry is
-    /// durable at the next sync, so a power cut can lose the last few read entries but
-    /// never corrupt the log or the chart, a chart read does not pay for a disk flush, and
-    /// logging it does not invalidate the chart database's page cache.
+    /// The log is its own database file, so logging a read does not invalidate the chart
+    /// database's page cache; it is `synchronous=FULL`, so an entry is on disk before the
+    /// read it records is answered. Each entry is signed with this workstation's key.
     pub fn log_access(&self, a: &access::audit::Access) -> Result<(), AccessError> {
-        access::audit::record(&self.write, a)
+        access::audit::record(&self.write, self.ledger.key(), a)
     }
 }
 
@@ -596,15 +609,16 @@ fn damaged(path: &Path, e: LedgerError) -> PracticeError {
     }
 }
 
-/// Creates or migrates the access log file. A practice whose log file has gone missing
-/// gets a new one whose first entry says so, which `verify` then reports.
+/// Creates or migrates the access log file. Says whether the log of an existing practice
+/// had gone missing and was started anew: its first entry must say so, which `verify`
+/// then reports.
 fn prepare_access_log(
     dir: &Path,
     key: &DbKey,
     gate: &Gate,
     now: &str,
     new_practice: bool,
-) -> Result<(), PracticeError> {
+) -> Result<bool, PracticeError> {
     let path = dir.join(db::ACCESS_FILE);
     let missing = !path.exists();
     if !missing {
@@ -619,23 +633,8 @@ fn prepare_access_log(
     let mut conn = db::open(&path, key, Access::Write { create: missing }, gate)?;
     migrate::check_not_newer(&conn, migrate::ACCESS_MIGRATIONS)?;
     migrate::migrate(&mut conn, migrate::ACCESS_MIGRATIONS, now)?;
-    if missing && !new_practice {
-        tracing::warn!("the access log file was missing; a new one was started");
-        access::audit::record(
-            &conn,
-            &access::audit::Access {
-                at: now,
-                user_id: "",
-                user_name: "chartkeep",
-                patient: None,
-                action: "log_started",
-                category: "session",
-                workstation: "",
-                detail: access::audit::PREVIOUS_LOG_MISSING,
-            },
-        )?;
-    }
-    Ok(())
+    // The entry saying so is written by `open` once the workstation's key is loaded.
+    Ok(missing && !new_practice)
 }
 
 #[cfg(test)]

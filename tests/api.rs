@@ -339,6 +339,71 @@ fn a_tampered_access_log_is_detected() {
     );
 }
 
+/// Each case, applied inside a transaction with the append-only trigger dropped, must make
+/// `verify` report the entry it touched.
+fn assert_detected(conn: &mut rusqlite::Connection, cases: &[(&str, &str)]) {
+    for (what, sql) in cases {
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch("DROP TRIGGER access_log_no_update;")
+            .unwrap();
+        assert!(tx.execute(sql, []).unwrap() > 0, "{what}: touched nothing");
+        let e = chartkeep::access::audit::verify(&tx).expect_err(&format!("{what}: not detected"));
+        assert_eq!(e.code(), "access_log_damaged", "{what}");
+        tx.rollback().unwrap();
+    }
+}
+
+#[test]
+fn access_log_entries_are_signed_and_tell_no_patient_from_an_empty_one() {
+    let mut env = support::practice(support::next_seed());
+    let mut admin = login(&mut env.practice, ADMIN, ADMIN_PW);
+    call(&mut env.practice, &mut admin, "session.info", json!({}));
+    call(&mut env.practice, &mut admin, "user.list", json!({}));
+    let mut conn = raw(&env.practice);
+    let unsigned = count(
+        &conn,
+        "SELECT count(*) FROM access_log WHERE layout <> 2 OR signature IS NULL OR device IS NULL",
+    );
+    assert_eq!(unsigned, 0, "every new entry is signed");
+    assert_detected(
+        &mut conn,
+        &[
+            // Before, a NULL patient hashed like an empty one: this passed.
+            (
+                "no patient made empty",
+                "UPDATE access_log SET patient = '' WHERE seq = 1",
+            ),
+            (
+                "a zeroed signature",
+                "UPDATE access_log SET signature = zeroblob(64) WHERE seq = 1",
+            ),
+            (
+                "another signer",
+                "UPDATE access_log SET device = zeroblob(32) WHERE seq = 1",
+            ),
+            (
+                "an unsigned entry after signed ones",
+                "UPDATE access_log SET layout = 1 WHERE seq = 2",
+            ),
+        ],
+    );
+    assert_eq!(
+        call(&mut env.practice, &mut admin, "audit.verify", json!({}))["ok"],
+        json!(true)
+    );
+}
+
+#[test]
+fn an_access_log_entry_is_on_disk_before_the_read_is_answered() {
+    let env = support::practice(support::next_seed());
+    let sync: i64 = env
+        .practice
+        .reader()
+        .query_row("PRAGMA access.synchronous", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sync, 2, "access log synchronous=FULL");
+}
+
 #[test]
 fn idle_sessions_lock_after_the_configured_minutes() {
     let mut env = support::practice(support::next_seed());

@@ -220,6 +220,11 @@ impl Ledger {
         })
     }
 
+    /// This workstation's signing key, for what else it signs (access-log entries).
+    pub(crate) fn key(&self) -> &DeviceKey {
+        &self.key
+    }
+
     pub fn device(&self) -> [u8; 32] {
         self.key.id()
     }

@@ -201,8 +201,10 @@ pub fn attach_access_log(conn: &Connection, dir: &Path, key: &DbKey) -> Result<(
         "ATTACH DATABASE ?1 AS access KEY ?2",
         rusqlite::params![path.to_string_lossy(), key.sqlcipher_pragma()],
     )?;
-    conn.execute_batch("PRAGMA access.journal_mode = WAL; PRAGMA access.synchronous = NORMAL;")
-        .or_else(|_| conn.execute_batch("PRAGMA access.synchronous = NORMAL;"))?;
+    // FULL: an entry is on disk when the read it records is answered (ASTM E2147 asks that
+    // every access be recorded; a power cut must not lose the last ones).
+    conn.execute_batch("PRAGMA access.journal_mode = WAL; PRAGMA access.synchronous = FULL;")
+        .or_else(|_| conn.execute_batch("PRAGMA access.synchronous = FULL;"))?;
     Ok(())
 }
 

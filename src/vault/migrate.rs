@@ -39,11 +39,18 @@ pub const MIGRATIONS: &[Migration] = &[
 pub const SCHEMA_VERSION: u32 = 4;
 
 /// The access log database's migrations, oldest first. Append only.
-pub const ACCESS_MIGRATIONS: &[Migration] = &[(
-    1,
-    "20261123_0001_access_log",
-    include_str!("../../migrations/access/20261123_0001_access_log.sql"),
-)];
+pub const ACCESS_MIGRATIONS: &[Migration] = &[
+    (
+        1,
+        "20261123_0001_access_log",
+        include_str!("../../migrations/access/20261123_0001_access_log.sql"),
+    ),
+    (
+        2,
+        "20261201_0002_signed_entries",
+        include_str!("../../migrations/access/20261201_0002_signed_entries.sql"),
+    ),
+];
 
 pub fn latest(list: &[Migration]) -> i64 {
     list.last().map(|m| m.0).unwrap_or(0)
