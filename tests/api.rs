@@ -357,8 +357,12 @@ fn assert_detected(conn: &mut rusqlite::Connection, cases: &[(&str, &str)]) {
 fn access_log_entries_are_signed_and_tell_no_patient_from_an_empty_one() {
     let mut env = support::practice(support::next_seed());
     let mut admin = login(&mut env.practice, ADMIN, ADMIN_PW);
-    call(&mut env.practice, &mut admin, "session.info", json!({}));
-    call(&mut env.practice, &mut admin, "user.list", json!({}));
+    call(
+        &mut env.practice,
+        &mut admin,
+        "patient.search",
+        json!({"query": "nobody"}),
+    );
     let mut conn = raw(&env.practice);
     let unsigned = count(
         &conn,
