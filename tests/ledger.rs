@@ -2415,3 +2415,55 @@ fn the_projection_gate_closes_when_a_writer_panics() {
         "a panic must not leave projection writes allowed"
     );
 }
+
+#[test]
+fn verify_reports_a_forged_workstation_written_in_with_the_database_key() {
+    let (env, _doc) = open_clinic();
+    let p = &env.practice;
+    let practice_id: String = p
+        .reader()
+        .query_row(
+            "SELECT value FROM practice_meta WHERE key = 'practice_id'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let stranger = DeviceKey::from_seed([7; 32]).unwrap();
+    let author = support::user_id(p, support::ADMIN);
+    let forged = forge(
+        &stranger,
+        Uuid::parse_str(&practice_id).unwrap(),
+        SCHEMA_VERSION,
+        (0, [0; 32]),
+        now_ms(&env),
+        author,
+        vec![setting(900, "forged")],
+    );
+    let (seq, hash) = next_of(&forged);
+    let body = encoding::decode(&forged.encoded).unwrap();
+    let conn = raw(p);
+    drop_ledger_triggers(&conn);
+    conn.execute(
+        "INSERT INTO ledger_commit (hash, device, seq, hlc, author, body, signature, lamport) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        rusqlite::params![
+            hash.as_slice(),
+            stranger.id().as_slice(),
+            seq as i64,
+            body.hlc as i64,
+            author.to_string(),
+            forged.encoded,
+            forged.signature.as_slice(),
+            body.lamport as i64
+        ],
+    )
+    .unwrap();
+    let report = verify(&conn).unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("was not a member of the practice")),
+        "{:?}",
+        report.problems
+    );
+}

@@ -43,11 +43,66 @@ struct Amendment {
     hlc: i64,
 }
 
+/// The practice's members as the ledger's own commits make them, replayed in order: the
+/// check that every commit's device was a member when it was applied, without trusting
+/// the projected `ledger_device` table (which a writer holding the key could edit).
+#[derive(Default)]
+struct Members {
+    /// Member row → (device hex, removed, last valid seq when removed).
+    rows: HashMap<uuid::Uuid, (String, bool, Option<u64>)>,
+}
+
+impl Members {
+    fn admits(&self, device: &[u8; 32], body: &super::CommitBody) -> bool {
+        let hex = hex::encode(device);
+        let member = self.rows.values().any(|(d, removed, after)| {
+            *d == hex && (!removed || after.is_some_and(|a| body.seq <= a))
+        });
+        let founding = self.rows.is_empty()
+            && body.seq == 1
+            && body.changes.iter().any(|c| {
+                c.entity == super::member::DEVICE.name
+                    && c.op == Op::Create
+                    && c.field("device").and_then(|v| v.as_str()) == Some(hex.as_str())
+            });
+        member || founding
+    }
+
+    fn apply(&mut self, body: &super::CommitBody) {
+        for c in body
+            .changes
+            .iter()
+            .filter(|c| c.entity == super::member::DEVICE.name)
+        {
+            match c.op {
+                Op::Create => {
+                    let device = c.field("device").and_then(|v| v.as_str()).unwrap_or("");
+                    self.rows.insert(c.row, (device.to_string(), false, None));
+                }
+                Op::Retract => {
+                    self.rows.remove(&c.row);
+                }
+                _ => {
+                    if let Some(m) = self.rows.get_mut(&c.row) {
+                        if let Some(v) = c.field("removed") {
+                            m.1 = *v == super::Value::Bool(true);
+                        }
+                        if let Some(v) = c.field("removed_after").and_then(|v| v.as_i64()) {
+                            m.2 = Some(v as u64);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub fn verify(conn: &Connection) -> Result<Report, LedgerError> {
     let mut report = Report::default();
     let mut chains: HashMap<[u8; 32], Chain> = HashMap::new();
     let mut seen_changes: HashMap<String, Indexed> = HashMap::new();
     let mut amendments: HashMap<String, Amendment> = HashMap::new();
+    let mut members = Members::default();
     let mut stmt = conn.prepare(
         "SELECT ord, hash, device, seq, hlc, author, body, signature, lamport FROM ledger_commit ORDER BY ord",
     )?;
@@ -124,6 +179,13 @@ pub fn verify(conn: &Connection) -> Result<Report, LedgerError> {
         }
         chain.seq = commit.body.seq;
         chain.hash = hash;
+        if !members.admits(&device, &commit.body) {
+            report.problems.push(problem(format!(
+                "device {} was not a member of the practice when it wrote this (a forged or removed workstation)",
+                hex::encode(&device[..8])
+            )));
+        }
+        members.apply(&commit.body);
         for (i, c) in commit.body.changes.iter().enumerate() {
             report.changes += 1;
             for b in c.base.iter().chain(&c.deps) {
