@@ -64,7 +64,12 @@ enum Cmd {
         no_keychain: bool,
     },
     /// Check SQLCipher's and SQLite's integrity, the whole ledger and the access log.
-    Verify,
+    Verify {
+        /// Also check against an anchor written earlier by `chartkeep audit anchor`: nothing
+        /// it saw may have changed.
+        #[arg(long)]
+        against: Option<PathBuf>,
+    },
     /// Replay the ledger into fresh projections and report differences from the live tables.
     Rebuild {
         /// Only compare; leave the live tables as they are.
@@ -122,6 +127,9 @@ enum AuditCmd {
     },
     /// Check the access log's hash chain.
     Verify,
+    /// Write a signed statement of the ledger's and the access log's heads to FILE; keep it
+    /// outside the practice folder, and check later with `chartkeep verify --against FILE`.
+    Anchor { file: PathBuf },
 }
 
 /// Exit status for a wrong passphrase or recovery code.
@@ -481,13 +489,42 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 dir.display()
             );
         }
-        Cmd::Verify => {
+        Cmd::Verify { against } => {
+            let anchor: Option<chartkeep::ledger::anchor::Anchor> = match &against {
+                Some(f) => Some(
+                    serde_json::from_slice(
+                        &std::fs::read(f)
+                            .map_err(|e| anyhow!("cannot read the anchor {}: {e}", f.display()))?,
+                    )
+                    .map_err(|e| {
+                        anyhow!(
+                            "{} is not an anchor written by `chartkeep audit anchor`: {e}",
+                            f.display()
+                        )
+                    })?,
+                ),
+                None => None,
+            };
             let (mut practice, _) = open(&dir)?;
             let report = practice.verify()?;
             println!("{}", serde_json::to_string_pretty(&report)?);
-            if !report.ok() {
+            let contradicted = match &anchor {
+                Some(a) => practice.check_anchor(a)?,
+                None => Vec::new(),
+            };
+            for p in &contradicted {
+                eprintln!("anchor: {p}");
+            }
+            if !report.ok() || !contradicted.is_empty() {
                 eprintln!("error: the practice did not verify (see the problems above)");
                 return Ok(ExitCode::from(1));
+            }
+            if let Some(a) = &anchor {
+                eprintln!(
+                    "OK: nothing the anchor of {} saw ({} devices) has changed.",
+                    a.statement.at,
+                    a.statement.heads.len()
+                );
             }
             eprintln!(
                 "OK: {} commits and {} changes verified; projections equal a replay; {} access log entries chained.",
@@ -532,6 +569,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 )?,
                 AuditCmd::Verify => {
                     api::call(&mut practice, &mut session, "audit.verify", json!({}))?
+                }
+                AuditCmd::Anchor { file } => {
+                    if file.exists() {
+                        return Err(anyhow!(
+                            "{} exists; choose a new file for the anchor",
+                            file.display()
+                        ));
+                    }
+                    let anchor = api::anchor(&mut practice, &mut session)?;
+                    std::fs::write(&file, serde_json::to_string_pretty(&anchor)?)?;
+                    json!({"anchor": file, "devices": anchor.statement.heads.len(), "at": anchor.statement.at})
                 }
             };
             println!("{}", serde_json::to_string_pretty(&out)?);

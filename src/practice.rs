@@ -588,6 +588,61 @@ impl Practice {
         })
     }
 
+    /// A signed statement of every device's head and the access log's last entry now, to
+    /// be kept outside the practice folder (see [`ledger::anchor`]).
+    pub fn anchor(&self) -> Result<ledger::anchor::Anchor, PracticeError> {
+        use rusqlite::OptionalExtension;
+        let heads = ledger::anchor::heads(&self.read)?;
+        let log = self
+            .read
+            .query_row(
+                "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(ledger::anchor::LogHead {
+                        seq: r.get(0)?,
+                        hash: hex::encode(r.get::<_, Vec<u8>>(1)?),
+                    })
+                },
+            )
+            .optional()?;
+        let at = crate::clock::rfc3339(self.clock.now_ms());
+        Ok(ledger::anchor::sign(
+            self.ledger.key(),
+            &self.header.practice_id,
+            &at,
+            heads,
+            log,
+        ))
+    }
+
+    /// What contradicts an anchor made earlier: commits or access-log entries it saw that
+    /// are gone or changed. Empty when nothing before the anchor changed.
+    pub fn check_anchor(
+        &self,
+        anchor: &ledger::anchor::Anchor,
+    ) -> Result<Vec<String>, PracticeError> {
+        use rusqlite::OptionalExtension;
+        let mut problems = ledger::anchor::check(&self.read, &self.header.practice_id, anchor)?;
+        if let (Some(log), true) = (&anchor.statement.access_log, problems.is_empty()) {
+            let here: Option<Vec<u8>> = self
+                .read
+                .query_row(
+                    "SELECT hash FROM access_log WHERE seq = ?1",
+                    [log.seq],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if here.map(hex::encode).as_deref() != Some(log.hash.as_str()) {
+                problems.push(format!(
+                    "access log entry {} differs from the anchor of {} or is missing (log rewritten)",
+                    log.seq, anchor.statement.at
+                ));
+            }
+        }
+        Ok(problems)
+    }
+
     /// Closes the practice, handing back the writer connection for maintenance that needs
     /// the database to itself (key rotation).
     pub fn into_writer(self) -> Connection {

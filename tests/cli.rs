@@ -408,6 +408,45 @@ fn call_runs_commands_with_roles_errors_and_the_access_log() {
     let v: Json = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["ok"], true, "{v}");
     assert!(v["entries"].as_u64().unwrap() >= 10, "{v}");
+
+    // An anchor, kept outside the practice, against which verify checks later.
+    let anchor = cli.path("anchor.json");
+    let out = cli
+        .cmd(&cli.data)
+        .env("CHARTKEEP_USER", "admin")
+        .env("CHARTKEEP_PASSWORD", ADMIN_PASSWORD)
+        .args(["audit", "anchor"])
+        .arg(&anchor)
+        .output()
+        .unwrap();
+    assert_success(&out, "audit anchor");
+    cli.create_patient("After", "Anchor");
+    let out = cli
+        .cmd(&cli.data)
+        .args(["verify", "--against"])
+        .arg(&anchor)
+        .output()
+        .unwrap();
+    assert_success(&out, "verify --against the anchor");
+    assert!(
+        text(&out.stderr).contains("nothing the anchor"),
+        "{}",
+        describe(&out)
+    );
+    // An edited anchor fails verify.
+    let edited =
+        std::fs::read_to_string(&anchor)
+            .unwrap()
+            .replacen("\"at\": \"20", "\"at\": \"19", 1);
+    assert!(edited.contains("\"at\": \"19"), "{edited}");
+    std::fs::write(&anchor, edited).unwrap();
+    let out = cli
+        .cmd(&cli.data)
+        .args(["verify", "--against"])
+        .arg(&anchor)
+        .output()
+        .unwrap();
+    assert_failure(&out, "verify against an edited anchor");
 }
 
 #[test]

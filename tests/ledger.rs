@@ -2467,3 +2467,69 @@ fn verify_reports_a_forged_workstation_written_in_with_the_database_key() {
         report.problems
     );
 }
+
+#[test]
+fn an_anchor_shows_a_history_rewritten_or_removed_after_it_was_taken() {
+    let (mut env, mut doc) = open_clinic();
+    let p = &mut env.practice;
+    patient_with_problem(p, &mut doc, "Anchored", "Ann");
+    let anchor = p.anchor().expect("anchor");
+    assert!(!anchor.statement.heads.is_empty());
+    // Later work does not contradict it.
+    patient_with_problem(p, &mut doc, "Later", "Lee");
+    assert_eq!(p.check_anchor(&anchor).unwrap(), Vec::<String>::new());
+
+    // An edited anchor file is refused.
+    let mut edited = anchor.clone();
+    edited.statement.at = "2020-01-01T00:00:00Z".into();
+    let problems = p.check_anchor(&edited).unwrap();
+    assert!(
+        problems.iter().any(|x| x.contains("signature")),
+        "{problems:?}"
+    );
+
+    // A commit the anchor saw, re-signed (its hash changes), or its device's history cut.
+    let head = &anchor.statement.heads[0];
+    let device = hex::decode(&head.device).unwrap();
+    let mut conn = raw(p);
+    conn.execute_batch("PRAGMA foreign_keys = OFF;").unwrap();
+    for (what, sql, expect) in [
+        (
+            "rewritten",
+            "UPDATE ledger_commit SET hash = zeroblob(32) WHERE device = ?1 AND seq = ?2",
+            "history rewritten",
+        ),
+        (
+            "removed",
+            "DELETE FROM ledger_commit WHERE device = ?1 AND seq >= ?2",
+            "history removed",
+        ),
+    ] {
+        let tx = conn.transaction().unwrap();
+        drop_ledger_triggers(&tx);
+        tx.execute(sql, rusqlite::params![device, head.seq as i64])
+            .unwrap();
+        let problems =
+            chartkeep::ledger::anchor::check(&tx, &p.header().practice_id, &anchor).unwrap();
+        tx.rollback().unwrap();
+        assert!(
+            problems.iter().any(|x| x.contains(expect)),
+            "{what}: {problems:?}"
+        );
+    }
+    // The access log's anchored entry, rewritten.
+    conn.execute_batch("DROP TRIGGER access_log_no_update;")
+        .unwrap();
+    let log = anchor.statement.access_log.clone().expect("a log head");
+    conn.execute(
+        "UPDATE access_log SET hash = zeroblob(32) WHERE seq = ?1",
+        [log.seq],
+    )
+    .unwrap();
+    drop(conn);
+    let problems = p.check_anchor(&anchor).unwrap();
+    assert!(
+        problems.iter().any(|x| x.contains("access log entry")),
+        "{problems:?}"
+    );
+}

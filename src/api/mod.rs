@@ -116,6 +116,35 @@ pub fn backup(
     out
 }
 
+/// A signed anchor of the ledger's and the access log's heads, for an administrator to
+/// keep outside the practice (`chartkeep audit anchor FILE`); logged.
+pub fn anchor(
+    practice: &mut Practice,
+    session: &mut Session,
+) -> Result<crate::ledger::anchor::Anchor, ApiError> {
+    let args = serde_json::json!({});
+    let out = session
+        .touch(practice.clock.now_ms())
+        .and_then(|()| session.refresh(practice))
+        .and_then(|()| {
+            if session.user.role.may(crate::access::Permission::Administer) {
+                Ok(())
+            } else {
+                Err(AccessError::Forbidden {
+                    role: session.user.role.name().to_string(),
+                    what: "anchor the ledger; ask the practice administrator".into(),
+                }
+                .into())
+            }
+        })
+        .and_then(|()| Ok(practice.anchor()?));
+    match &out {
+        Ok(_) => commands::log(practice, session, None, "export", "practice", "anchor")?,
+        Err(e) => log_refusal(practice, session, "audit.anchor", &args, e),
+    }
+    out
+}
+
 /// A backup by whoever holds the recovery code (which opens every chart anyway), logged
 /// as such.
 pub fn backup_with_recovery_code(

@@ -14,6 +14,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod anchor;
 pub mod commit;
 pub mod device;
 pub mod encoding;
