@@ -488,6 +488,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 file.display(),
                 dir.display()
             );
+            if let Some(from) = practice.restored_from() {
+                println!(
+                    "This folder is a new workstation of the practice (workstation {}), on the vouch of workstation {} where the backup was made; it never signs as that one.",
+                    practice.workstation(),
+                    &from[..16]
+                );
+            }
         }
         Cmd::Verify { against } => {
             let anchor: Option<chartkeep::ledger::anchor::Anchor> = match &against {

@@ -108,6 +108,9 @@ pub struct Practice {
     ledger: Ledger,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
+    /// Set when this open made a restored backup a new workstation: the device (hex) of
+    /// the workstation the backup was made on.
+    restored_from: Option<String>,
 }
 
 impl std::fmt::Debug for Practice {
@@ -203,12 +206,17 @@ impl Practice {
             "INSERT INTO practice_meta (key, value) VALUES ('practice_id', ?1)",
             [&header.practice_id],
         )?;
-        let mut seed = [0u8; 32];
-        ids.fill(&mut seed);
-        Ledger::create_identity(&mut write, &gate, seed, clock.now_ms())?;
+        let device = new_device_key(
+            dir,
+            &mut write,
+            &gate,
+            ids.as_ref(),
+            clock.now_ms(),
+            "created",
+        )?;
         let read = db::open(&path, &key, Access::Read, &gate)?;
         db::attach_access_log(&read, dir, &key)?;
-        let ledger = Ledger::load(&write, &CATALOGUE)?;
+        let ledger = Ledger::load(&write, &CATALOGUE, device)?;
         Ok(Practice {
             dir: dir.to_path_buf(),
             header,
@@ -219,6 +227,7 @@ impl Practice {
             ledger,
             clock,
             ids,
+            restored_from: None,
         })
     }
 
@@ -272,11 +281,18 @@ impl Practice {
         let now = crate::clock::rfc3339(clock.now_ms());
         let log_restarted = prepare_access_log(dir, &key, &gate, &now, false)?;
         let mut write = db::open(&path, &key, Access::Write { create: false }, &gate)?;
+        move_legacy_seed(dir, &write, ids.as_ref()).map_err(|e| corrupt(&path, e))?;
         migrate::migrate(&mut write, migrate::MIGRATIONS, &now)?;
+        let restore = restore_identity(&write).map_err(|e| corrupt(&path, e))?;
+        let device = match &restore {
+            Some(r) => restored_device_key(dir, &mut write, &gate, ids.as_ref(), clock.now_ms(), r),
+            None => device_key(dir, &write),
+        }
+        .map_err(|e| corrupt(&path, e))?;
         db::attach_access_log(&write, dir, &key)?;
         let read = db::open(&path, &key, Access::Read, &gate)?;
         db::attach_access_log(&read, dir, &key)?;
-        let mut ledger = Ledger::load(&write, &CATALOGUE).map_err(|e| damaged(&path, e))?;
+        let mut ledger = Ledger::load(&write, &CATALOGUE, device).map_err(|e| damaged(&path, e))?;
         // An upgrade may have taught this binary what quarantined commits need. A retry
         // that fails leaves them waiting and does not stop the practice from opening:
         // `verify` reports what is wrong with the database.
@@ -285,7 +301,7 @@ impl Practice {
             Ok(retried) => tracing::info!(retried, "applied commits that waited in quarantine"),
             Err(e) => tracing::warn!(code = e.code(), "could not retry quarantined commits: {e}"),
         }
-        let practice = Practice {
+        let mut practice = Practice {
             dir: dir.to_path_buf(),
             header,
             key,
@@ -295,7 +311,11 @@ impl Practice {
             ledger,
             clock,
             ids,
+            restored_from: None,
         };
+        if let Some(r) = restore {
+            practice.join_as_restored(&r)?;
+        }
         if log_restarted {
             tracing::warn!("the access log file was missing; a new one was started");
             practice.log_access(&access::audit::Access {
@@ -360,10 +380,53 @@ impl Practice {
         &mut self,
         catalogue: &'static Catalogue,
     ) -> Result<usize, LedgerError> {
-        self.ledger = Ledger::load(&self.write, catalogue)?;
+        self.ledger = Ledger::load(
+            &self.write,
+            catalogue,
+            ledger::DeviceKey::from_seed(*self.ledger.key().seed())
+                .map_err(|_| LedgerError::NoIdentity)?,
+        )?;
         let now = self.clock.now_ms();
         self.ledger
             .retry_quarantined(&mut self.write, &self.gate, now)
+    }
+
+    /// When this open turned a restored backup into a new workstation: the workstation the
+    /// backup was made on (hex device id). The new one has its own identity and joined the
+    /// practice on that workstation's vouch.
+    pub fn restored_from(&self) -> Option<&str> {
+        self.restored_from.as_deref()
+    }
+
+    /// Makes this restored workstation a member on the vouch its backup carried, then
+    /// forgets the vouch. Authored by the practice's first active administrator (the
+    /// restore itself needed the recovery code or passphrase).
+    fn join_as_restored(&mut self, r: &vault::device_key::Successor) -> Result<(), PracticeError> {
+        let me = self.ledger.device();
+        if !ledger::member::is_member(&self.read, &me)? {
+            let admin: String = self.read.query_row(
+                "SELECT id FROM app_user WHERE role = 'administrator' AND coalesce(active, 1) = 1 AND retracted = 0 ORDER BY created_at, id LIMIT 1",
+                [],
+                |row| row.get(0),
+            )?;
+            let admin = Uuid::parse_str(&admin).map_err(|e| LedgerError::Invalid(e.to_string()))?;
+            let now = self.clock.now_ms();
+            let change = ledger::member::add_vouched(
+                self.ids.uuid_v7(now),
+                self.ids.uuid_v7(now),
+                self.ledger.public_key(),
+                "restored workstation",
+                admin,
+                r.vouched_by,
+                r.vouch,
+            );
+            self.commit(admin, vec![change])?;
+            let from = hex::encode(ledger::commit::device_id(&r.vouched_by));
+            tracing::info!(from = %&from[..16], "a restored backup became a new workstation");
+            self.restored_from = Some(from);
+        }
+        vault::device_key::clear_successor(&self.write)?;
+        Ok(())
     }
 
     pub fn workstation(&self) -> String {
@@ -477,12 +540,32 @@ impl Practice {
 
     /// Writes a consistent, encrypted backup of the whole practice to `file`. Callers check
     /// who may (the API: an administrator, or the holder of the recovery code) and log it.
+    ///
+    /// The backup carries no workstation's signing key. It carries a successor identity
+    /// made for it, vouched for by this workstation, which a restore takes: so a restored
+    /// backup is a new workstation, never a second copy of this one.
     pub fn backup(
         &mut self,
         file: &Path,
         rng: &dyn ring::rand::SecureRandom,
     ) -> Result<u64, VaultError> {
-        vault::backup::backup(&self.write, &self.dir, &self.key, file, rng)
+        let mut seed = [0u8; 32];
+        rng.fill(&mut seed)
+            .map_err(|_| VaultError::Key(vault::keys::KeyError::Random))?;
+        let successor = ledger::DeviceKey::from_seed(seed)
+            .map_err(|_| VaultError::Key(vault::keys::KeyError::Random))?;
+        let vouch = self.ledger.key().sign(&ledger::member::vouch_message(
+            &self.ledger.practice(),
+            &successor.public_key(),
+        ));
+        let s = vault::device_key::Successor {
+            seed,
+            vouched_by: self.ledger.public_key(),
+            vouch,
+            made_at: self.clock.now_ms(),
+        };
+        vault::keys::wipe(&mut seed);
+        vault::backup::backup(&self.write, &self.dir, &self.key, file, rng, Some(&s))
     }
 
     /// Replays the ledger; with `replace`, the result becomes the live projections.
@@ -653,6 +736,17 @@ impl Practice {
 
 /// A storage error that says the file is corrupt, as the vault's "damaged, restore it"
 /// error naming the file; any other error as it is.
+/// [`damaged`] for any practice error that carries SQLite's "corrupt" code.
+fn corrupt(path: &Path, e: PracticeError) -> PracticeError {
+    match e {
+        PracticeError::Storage(e) | PracticeError::Vault(VaultError::Sqlite(e)) => {
+            damaged(path, LedgerError::Storage(e))
+        }
+        PracticeError::Ledger(e) => damaged(path, e),
+        e => e,
+    }
+}
+
 fn damaged(path: &Path, e: LedgerError) -> PracticeError {
     match e {
         LedgerError::Storage(rusqlite::Error::SqliteFailure(f, m))
@@ -690,6 +784,126 @@ fn prepare_access_log(
     migrate::migrate(&mut conn, migrate::ACCESS_MIGRATIONS, now)?;
     // The entry saying so is written by `open` once the workstation's key is loaded.
     Ok(missing && !new_practice)
+}
+
+/// Makes a new signing key for this workstation: its seed sealed in the key file (under a
+/// new wrap secret the database keeps), its device recorded as the database's identity.
+fn new_device_key(
+    dir: &Path,
+    write: &mut Connection,
+    gate: &Gate,
+    ids: &dyn IdSource,
+    now_ms: i64,
+    origin: &str,
+) -> Result<ledger::DeviceKey, PracticeError> {
+    let mut seed = [0u8; 32];
+    ids.fill(&mut seed);
+    let key = ledger::DeviceKey::from_seed(seed).map_err(|_| LedgerError::NoIdentity)?;
+    seal_device_key(dir, write, ids, &key)?;
+    Ledger::record_identity(write, gate, key.id(), origin, now_ms)?;
+    Ok(key)
+}
+
+/// Seals `key` into the key file under a new wrap secret, replacing any file there.
+fn seal_device_key(
+    dir: &Path,
+    write: &Connection,
+    ids: &dyn IdSource,
+    key: &ledger::DeviceKey,
+) -> Result<(), PracticeError> {
+    let mut wrap = [0u8; 32];
+    ids.fill(&mut wrap);
+    let mut nonce = [0u8; 12];
+    ids.fill(&mut nonce);
+    vault::device_key::set_wrap_secret(write, &wrap)?;
+    let path = dir.join(vault::device_key::DEVICE_KEY_FILE);
+    if path.exists() {
+        std::fs::remove_file(&path).map_err(|e| VaultError::Io(path.clone(), e))?;
+    }
+    vault::device_key::store(dir, &wrap, &key.id(), key.seed(), nonce)?;
+    vault::keys::wipe(&mut wrap);
+    Ok(())
+}
+
+/// This workstation's signing key, from its key file.
+fn device_key(dir: &Path, write: &Connection) -> Result<ledger::DeviceKey, PracticeError> {
+    let device = Ledger::identity(write)?.ok_or(LedgerError::NoIdentity)?;
+    let wrap = vault::device_key::wrap_secret(write)?.ok_or(LedgerError::NoIdentity)?;
+    let seed = vault::device_key::load(dir, &wrap, &device)?
+        .ok_or_else(|| VaultError::Missing(dir.join(vault::device_key::DEVICE_KEY_FILE)))?;
+    Ok(ledger::DeviceKey::from_seed(seed).map_err(|_| LedgerError::NoIdentity)?)
+}
+
+/// The successor identity a restored backup carries, if this database is one not yet
+/// opened as a workstation.
+fn restore_identity(
+    write: &Connection,
+) -> Result<Option<vault::device_key::Successor>, PracticeError> {
+    Ok(vault::device_key::successor(write)?)
+}
+
+/// A restored backup's first open: it takes the successor identity the backup carries.
+/// Each step can be repeated after a crash: the successor stays in the database until the
+/// new workstation's membership is committed.
+fn restored_device_key(
+    dir: &Path,
+    write: &mut Connection,
+    gate: &Gate,
+    ids: &dyn IdSource,
+    now_ms: i64,
+    r: &vault::device_key::Successor,
+) -> Result<ledger::DeviceKey, PracticeError> {
+    let key = ledger::DeviceKey::from_seed(r.seed).map_err(|_| LedgerError::NoIdentity)?;
+    if Ledger::identity(write)? != Some(key.id()) {
+        seal_device_key(dir, write, ids, &key)?;
+        let from = hex::encode(ledger::commit::device_id(&r.vouched_by));
+        Ledger::record_identity(
+            write,
+            gate,
+            key.id(),
+            &format!("restored from a backup made on workstation {}", &from[..16]),
+            now_ms,
+        )?;
+    }
+    Ok(key)
+}
+
+/// A database written before the signing seed left it keeps the seed in
+/// `device_identity`: seal it into the key file before the migration drops that table.
+/// Safe to repeat: an existing key file for the same device is kept.
+fn move_legacy_seed(
+    dir: &Path,
+    write: &Connection,
+    ids: &dyn IdSource,
+) -> Result<(), PracticeError> {
+    use rusqlite::OptionalExtension;
+    let has_table: bool = write.query_row(
+        "SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name = 'device_identity'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )? > 0;
+    if !has_table {
+        return Ok(());
+    }
+    let seed: Option<Vec<u8>> = write
+        .query_row("SELECT seed FROM device_identity WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(seed) = seed.and_then(|s| <[u8; 32]>::try_from(s.as_slice()).ok()) else {
+        return Ok(());
+    };
+    let key = ledger::DeviceKey::from_seed(seed).map_err(|_| LedgerError::NoIdentity)?;
+    if let Some(wrap) = vault::device_key::wrap_secret(write)? {
+        if vault::device_key::load(dir, &wrap, &key.id())
+            .ok()
+            .flatten()
+            == Some(seed)
+        {
+            return Ok(());
+        }
+    }
+    seal_device_key(dir, write, ids, &key)
 }
 
 #[cfg(test)]

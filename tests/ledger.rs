@@ -1538,12 +1538,15 @@ use chartkeep::vault::migrate::SCHEMA_VERSION;
 use support::user_id;
 use uuid::Uuid;
 
-/// `p`'s signing key, read from its database (a newer binary, or a thief, holding it).
+/// `p`'s signing key, read from its key file with the wrap secret its database keeps (a
+/// newer binary, or a thief holding the whole folder and its key).
 fn device_key(p: &Practice) -> DeviceKey {
-    let seed: Vec<u8> = raw(p)
-        .query_row("SELECT seed FROM device_identity", [], |r| r.get(0))
-        .unwrap();
-    DeviceKey::from_seed(seed.try_into().unwrap()).unwrap()
+    use chartkeep::vault::device_key;
+    let conn = raw(p);
+    let wrap = device_key::wrap_secret(&conn).unwrap().unwrap();
+    let device = chartkeep::ledger::Ledger::identity(&conn).unwrap().unwrap();
+    let seed = device_key::load(p.dir(), &wrap, &device).unwrap().unwrap();
+    DeviceKey::from_seed(seed).unwrap()
 }
 
 /// The end of `key`'s chain as `p` holds it: (seq, hash).
@@ -2380,7 +2383,7 @@ fn verify_reports_an_index_row_or_amendment_moved_to_another_row() {
     let (env, _doc, patient) = busy_clinic();
     let mut conn = raw(&env.practice);
     let cases = [
-        "UPDATE ledger_change SET row = (SELECT row FROM ledger_change WHERE op = 'create' LIMIT 1) WHERE op = 'amend'",
+        "UPDATE ledger_change SET row = (SELECT c.row FROM ledger_change c WHERE c.op = 'create' AND c.row NOT IN (SELECT row FROM ledger_change WHERE op = 'amend') LIMIT 1) WHERE op = 'amend'",
         "UPDATE ledger_change SET entity = 'patient' WHERE op = 'amend'",
         "UPDATE ledger_change SET op = 'set' WHERE op = 'retract' OR op = 'amend'",
         "UPDATE amendment SET row = 'PATIENT'",
@@ -2532,4 +2535,58 @@ fn an_anchor_shows_a_history_rewritten_or_removed_after_it_was_taken() {
         problems.iter().any(|x| x.contains("access log entry")),
         "{problems:?}"
     );
+}
+
+#[test]
+fn a_vouch_counts_only_from_a_member_and_only_for_the_key_it_names() {
+    let (mut env, _doc) = open_clinic();
+    let practice = env.practice.practice_id();
+    let author = support::user_id(&env.practice, support::ADMIN);
+    let member = device_key(&env.practice);
+    let now = now_ms(&env);
+    let (stranger, other) = (
+        DeviceKey::from_seed([11; 32]).unwrap(),
+        DeviceKey::from_seed([12; 32]).unwrap(),
+    );
+    let joining = |key: &DeviceKey, voucher: &DeviceKey, for_key: &DeviceKey| {
+        let vouch = voucher.sign(&chartkeep::ledger::member::vouch_message(
+            &practice,
+            &for_key.public_key(),
+        ));
+        let change = chartkeep::ledger::member::add_vouched(
+            uid(950),
+            uid(951),
+            key.public_key(),
+            "restored",
+            author,
+            voucher.public_key(),
+            vouch,
+        );
+        forge(
+            key,
+            practice,
+            SCHEMA_VERSION,
+            (0, [0; 32]),
+            now,
+            author,
+            vec![change],
+        )
+    };
+    for (what, c) in [
+        (
+            "vouched by a non-member",
+            joining(&stranger, &other, &stranger),
+        ),
+        (
+            "a member's vouch for another key",
+            joining(&stranger, &member, &other),
+        ),
+    ] {
+        let e = apply_err(&mut env.practice, &c);
+        assert_eq!(e.code(), "ledger_not_member", "{what}: {e}");
+    }
+    let ok = joining(&stranger, &member, &stranger);
+    env.practice
+        .apply(&ok.encoded, ok.signature)
+        .expect("a member's vouch for this very key admits it");
 }

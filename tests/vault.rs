@@ -641,7 +641,12 @@ fn init_never_overwrites_an_existing_practice() {
     );
 
     // Half a practice (only the header, or only the database) is still a practice.
-    for keep in ["chartkeep-access.db", "chartkeep.db", "chartkeep.header"] {
+    for keep in [
+        "chartkeep-access.db",
+        "chartkeep-device.key",
+        "chartkeep.db",
+        "chartkeep.header",
+    ] {
         let half = tmp();
         std::fs::write(half.path().join(keep), &before[keep]).unwrap();
         let e = vault::create_key(
@@ -767,15 +772,9 @@ fn backup_and_restore_whole_or_not_at_all() {
     );
     assert!(dir.join("chartkeep.db-wal").exists());
     let file = t.path().join("practice.ckbackup");
-    let key = practice.key().clone();
-    let written = backup::backup(
-        practice.writer(),
-        &dir,
-        &key,
-        &file,
-        &ring::rand::SystemRandom::new(),
-    )
-    .expect("backup");
+    let written = practice
+        .backup(&file, &ring::rand::SystemRandom::new())
+        .expect("backup");
     assert_eq!(written, std::fs::metadata(&file).unwrap().len());
     let leftovers: Vec<_> = std::fs::read_dir(t.path())
         .unwrap()
@@ -790,13 +789,7 @@ fn backup_and_restore_whole_or_not_at_all() {
     create_patient(&mut practice, &mut s, "Latecomer", "Rowan");
     // A backup never overwrites a file.
     let first = std::fs::read(&file).unwrap();
-    let e = vault_err(backup::backup(
-        practice.writer(),
-        &dir,
-        &key,
-        &file,
-        &ring::rand::SystemRandom::new(),
-    ));
+    let e = vault_err(practice.backup(&file, &ring::rand::SystemRandom::new()));
     assert!(e.to_string().contains(&file.display().to_string()), "{e}");
     assert_eq!(std::fs::read(&file).unwrap(), first);
     drop(practice);
@@ -917,15 +910,9 @@ fn practice_files_are_0600_and_the_folder_0700_under_umask_022() {
     assert_eq!(not_private(&dir), Vec::<String>::new(), "after init");
 
     let file = t.path().join("practice.ckbackup");
-    let key = practice.key().clone();
-    backup::backup(
-        practice.writer(),
-        &dir,
-        &key,
-        &file,
-        &ring::rand::SystemRandom::new(),
-    )
-    .unwrap();
+    practice
+        .backup(&file, &ring::rand::SystemRandom::new())
+        .unwrap();
     let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the backup file");
     assert_eq!(not_private(&dir), Vec::<String>::new(), "after backup");
@@ -1010,11 +997,10 @@ fn backups_with_chunks_swapped_dropped_or_spliced_are_refused_and_nothing_is_wri
     let (mut practice, code) = init(&dir);
     let mut s = admin(&mut practice);
     create_patient(&mut practice, &mut s, "Splice", "Ivo");
-    let key = practice.key().clone();
     let rng = ring::rand::SystemRandom::new();
     let (one, two) = (t.path().join("one.ckbackup"), t.path().join("two.ckbackup"));
-    backup::backup(practice.writer(), &dir, &key, &one, &rng).unwrap();
-    backup::backup(practice.writer(), &dir, &key, &two, &rng).unwrap();
+    practice.backup(&one, &rng).unwrap();
+    practice.backup(&two, &rng).unwrap();
     drop(practice);
     let good = std::fs::read(&one).unwrap();
     let other = std::fs::read(&two).unwrap();
@@ -1098,6 +1084,13 @@ fn a_backup_in_the_first_format_still_restores() {
     std::fs::write(&file, &v1).unwrap();
     let restored = t.path().join("restored");
     restore(&file, code.as_str(), &restored).expect("a first-format backup restores");
+    // First-format backups were made by binaries that kept the signing seed inside the
+    // database, so they restore as the same workstation; the key file stands in for that.
+    std::fs::copy(
+        dir.join("chartkeep-device.key"),
+        restored.join("chartkeep-device.key"),
+    )
+    .unwrap();
     let mut copy = open(&restored);
     let mut s = admin(&mut copy);
     assert_eq!(
@@ -1137,7 +1130,12 @@ fn rekey_replaces_the_recovery_code_and_keeps_the_data() {
     let left: Vec<_> = snapshot(dir).into_keys().collect();
     assert_eq!(
         left,
-        ["chartkeep-access.db", "chartkeep.db", "chartkeep.header"],
+        [
+            "chartkeep-access.db",
+            "chartkeep-device.key",
+            "chartkeep.db",
+            "chartkeep.header"
+        ],
         "rekey cleans up after itself"
     );
 
@@ -1285,6 +1283,11 @@ fn folder(files: &[(&str, &Vec<u8>)]) -> tempfile::TempDir {
 /// After `finish_interrupted_rekey`, the practice opens with what the user holds (the
 /// passphrase or the keychain as it was, and the old recovery code) and has its data.
 fn assert_opens_as_before(dir: &Path, f: &RekeyFiles, state: &str) {
+    // The workstation's key file is beside the database and untouched by a rekey.
+    let device_key = dir.join("chartkeep-device.key");
+    if !device_key.exists() {
+        std::fs::write(&device_key, &f.before["chartkeep-device.key"]).unwrap();
+    }
     finish_interrupted_rekey(dir).unwrap_or_else(|e| panic!("{state}: {e:?}"));
     let mut practice = match &f.keychain_before {
         Some(store) => try_open(dir, Secret::Keychain(store)),
@@ -1344,7 +1347,12 @@ fn an_interrupted_rekey_before_the_swap_rolls_back() {
         let left: Vec<_> = snapshot(t.path()).into_keys().collect();
         assert_eq!(
             left,
-            ["chartkeep-access.db", "chartkeep.db", "chartkeep.header"],
+            [
+                "chartkeep-access.db",
+                "chartkeep-device.key",
+                "chartkeep.db",
+                "chartkeep.header"
+            ],
             "{mode}"
         );
 
@@ -1361,7 +1369,12 @@ fn an_interrupted_rekey_before_the_swap_rolls_back() {
         let left: Vec<_> = snapshot(t.path()).into_keys().collect();
         assert_eq!(
             left,
-            ["chartkeep-access.db", "chartkeep.db", "chartkeep.header"],
+            [
+                "chartkeep-access.db",
+                "chartkeep-device.key",
+                "chartkeep.db",
+                "chartkeep.header"
+            ],
             "{mode}"
         );
     }
@@ -1547,15 +1560,9 @@ fn no_patient_data_reaches_the_disk_or_the_logs_in_plaintext() {
         assert_no_canary_in_files(&dir, "while open");
 
         // A backup is no plaintext either.
-        let key = practice.key().clone();
-        backup::backup(
-            practice.writer(),
-            &dir,
-            &key,
-            &backup_file,
-            &ring::rand::SystemRandom::new(),
-        )
-        .unwrap();
+        practice
+            .backup(&backup_file, &ring::rand::SystemRandom::new())
+            .unwrap();
 
         // Control: an unencrypted export of the same database does show the name, so the
         // scan would find it if the file were not encrypted.
@@ -1600,4 +1607,112 @@ fn no_patient_data_reaches_the_disk_or_the_logs_in_plaintext() {
         found.is_empty(),
         "patient data in the logs: {found:?}\n{logs}"
     );
+}
+
+/// Every blob and text value in every table of the chart database, for looking for a key.
+fn every_value(conn: &rusqlite::Connection) -> Vec<Vec<u8>> {
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut out = Vec::new();
+    for t in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
+        let n = stmt.column_count();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            for i in 0..n {
+                match r.get_ref(i).unwrap() {
+                    rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => {
+                        out.push(b.to_vec())
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_signing_key_lives_outside_the_chart_database() {
+    let t = tmp();
+    let dir = t.path();
+    let (practice, _) = init(dir);
+    let conn = db::open(
+        &vault::db_path(dir),
+        practice.key(),
+        Access::Read,
+        &Gate::default(),
+    )
+    .unwrap();
+    let wrap = vault::device_key::wrap_secret(&conn)
+        .unwrap()
+        .expect("a wrap secret");
+    let device = chartkeep::ledger::Ledger::identity(&conn).unwrap().unwrap();
+    let seed = vault::device_key::load(dir, &wrap, &device)
+        .unwrap()
+        .expect("the key file");
+    assert!(
+        every_value(&conn)
+            .iter()
+            .all(|v| !v.windows(32).any(|w| w == seed) && *v != hex::encode(seed).into_bytes()),
+        "the seed is nowhere in the database"
+    );
+    // The key file alone, without the database's wrap secret, opens nothing.
+    assert!(vault::device_key::load(dir, &[9; 32], &device).is_err());
+}
+
+#[test]
+fn a_restored_backup_is_a_new_workstation_that_joins_on_the_vouch_and_says_so() {
+    let t = tmp();
+    let dir = t.path().join("practice");
+    let (mut practice, code) = init(&dir);
+    let mut s = admin(&mut practice);
+    create_patient(&mut practice, &mut s, "Vouched", "Vera");
+    let file = t.path().join("practice.ckbackup");
+    practice
+        .backup(&file, &ring::rand::SystemRandom::new())
+        .unwrap();
+    let original = practice.public_key();
+
+    let restored = t.path().join("restored");
+    restore(&file, code.as_str(), &restored).unwrap();
+    let mut copy = open(&restored);
+    assert_ne!(copy.public_key(), original, "a new identity, never a clone");
+    assert_eq!(
+        copy.restored_from().map(|d| d[..16].to_string()),
+        Some(hex::encode(chartkeep::ledger::commit::device_id(&original))[..16].to_string()),
+        "it says which workstation it came from"
+    );
+    let members = copy.members().unwrap();
+    assert!(members
+        .iter()
+        .any(|m| m.public_key == copy.public_key().to_vec()));
+    // It writes, and the original accepts what it writes: the vouch made it a member.
+    let mut s2 = admin(&mut copy);
+    create_patient(&mut copy, &mut s2, "Afterwards", "Ari");
+    let have = practice.version_vector().unwrap();
+    for c in copy.missing_for(&have).unwrap() {
+        practice
+            .apply(&c.encoded, c.signature)
+            .expect("the original accepts the restored workstation's commits");
+    }
+    assert_eq!(
+        search_families(&mut practice, &mut s, "afterwards"),
+        ["Afterwards"]
+    );
+    for p in [&mut practice, &mut copy] {
+        let report = p.verify().unwrap();
+        assert!(report.ok(), "{report:?}");
+    }
+    // Reopened, it is the same new workstation and says nothing more.
+    let key = copy.public_key();
+    drop(copy);
+    let again = open(&restored);
+    assert_eq!(again.public_key(), key);
+    assert_eq!(again.restored_from(), None);
 }

@@ -49,8 +49,72 @@ pub static DEVICE: EntityDef = EntityDef {
             name: "removed_after",
             kind: FieldKind::Int,
         },
+        FieldDef {
+            name: "vouched_by",
+            kind: FieldKind::Bytes,
+        },
+        FieldDef {
+            name: "vouch",
+            kind: FieldKind::Bytes,
+        },
     ],
 };
+
+/// What a member signs to vouch for its successor (the identity a backup it made will
+/// restore as): the practice and the successor's public key.
+pub fn vouch_message(practice: &Uuid, successor: &[u8; 32]) -> Vec<u8> {
+    [
+        b"chartkeep successor\0".as_slice(),
+        practice.as_bytes(),
+        successor.as_slice(),
+    ]
+    .concat()
+}
+
+/// The change by which a restored workstation makes itself a member, carrying the vouch
+/// of the member that made the backup.
+pub fn add_vouched(
+    row: Uuid,
+    change: Uuid,
+    public_key: [u8; 32],
+    name: &str,
+    added_by: Uuid,
+    vouched_by: [u8; 32],
+    vouch: [u8; 64],
+) -> Change {
+    let mut c = add(row, change, public_key, name, added_by);
+    c.fields
+        .push(("vouched_by".into(), Value::Bytes(vouched_by.to_vec())));
+    c.fields
+        .push(("vouch".into(), Value::Bytes(vouch.to_vec())));
+    // Signed changes keep their fields in name order.
+    c.fields.sort_by(|a, b| a.0.cmp(&b.0));
+    c
+}
+
+/// If `body` is a device's first commit adding that very device with a valid vouch, the
+/// id of the device that vouched (which must itself be a member for the commit to count).
+pub fn vouched_by(body: &CommitBody) -> Option<[u8; 32]> {
+    if body.seq != 1 {
+        return None;
+    }
+    let me = Value::Text(hex::encode(device_id(&body.device_key)));
+    body.changes.iter().find_map(|c| {
+        if c.entity != DEVICE.name || c.op != Op::Create || c.field("device") != Some(&me) {
+            return None;
+        }
+        let (Some(Value::Bytes(by)), Some(Value::Bytes(sig))) =
+            (c.field("vouched_by"), c.field("vouch"))
+        else {
+            return None;
+        };
+        let by: [u8; 32] = by.as_slice().try_into().ok()?;
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, by)
+            .verify(&vouch_message(&body.practice, &body.device_key), sig)
+            .ok()?;
+        Some(device_id(&by))
+    })
+}
 
 /// One member device as listed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -137,6 +201,11 @@ pub fn admits(conn: &Connection, body: &CommitBody) -> Result<bool, LedgerError>
     let device = device_id(&body.device_key);
     if member_at(conn, &device, body.seq)? {
         return Ok(true);
+    }
+    if let Some(by) = vouched_by(body) {
+        if member_at(conn, &by, u64::MAX)? {
+            return Ok(true);
+        }
     }
     let me = Value::Text(hex::encode(device));
     Ok(body.seq == 1

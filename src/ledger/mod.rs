@@ -162,32 +162,47 @@ struct Landed {
 }
 
 impl Ledger {
-    /// Creates this workstation's signing identity at `init`.
-    pub fn create_identity(
+    /// Records a signing identity of this workstation (at init, join, or when a restored
+    /// backup becomes a new workstation). The seed itself is kept outside the database
+    /// (`vault::device_key`); the database keeps which device it is.
+    pub fn record_identity(
         conn: &mut Connection,
         gate: &Gate,
-        seed: [u8; 32],
+        device: [u8; 32],
+        origin: &str,
         now_ms: i64,
     ) -> Result<(), LedgerError> {
-        let key = DeviceKey::from_seed(seed).map_err(|_| LedgerError::NoIdentity)?;
         with_write(conn, gate, |tx| {
             tx.execute(
-                "INSERT INTO device_identity (id, seed, device, created_at) VALUES (1, ?1, ?2, ?3)",
-                params![key.seed().as_slice(), key.id().as_slice(), now_ms],
+                "INSERT INTO workstation_identity (device, created_at, origin) VALUES (?1, ?2, ?3)",
+                params![device.as_slice(), now_ms, origin],
             )?;
             Ok(())
         })
     }
 
-    pub fn load(conn: &Connection, catalogue: &'static Catalogue) -> Result<Ledger, LedgerError> {
-        let seed: Vec<u8> = conn
-            .query_row("SELECT seed FROM device_identity WHERE id = 1", [], |r| {
-                r.get(0)
-            })
-            .optional()?
-            .ok_or(LedgerError::NoIdentity)?;
-        let seed: [u8; 32] = seed.try_into().map_err(|_| LedgerError::NoIdentity)?;
-        let key = DeviceKey::from_seed(seed).map_err(|_| LedgerError::NoIdentity)?;
+    /// The device this database was last given as its identity.
+    pub fn identity(conn: &Connection) -> Result<Option<[u8; 32]>, LedgerError> {
+        let device: Option<Vec<u8>> = conn
+            .query_row(
+                "SELECT device FROM workstation_identity ORDER BY ord DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(device.and_then(|d| <[u8; 32]>::try_from(d.as_slice()).ok()))
+    }
+
+    /// This workstation's writer, signing with `key`, which must be the identity the
+    /// database records.
+    pub fn load(
+        conn: &Connection,
+        catalogue: &'static Catalogue,
+        key: DeviceKey,
+    ) -> Result<Ledger, LedgerError> {
+        if Self::identity(conn)? != Some(key.id()) {
+            return Err(LedgerError::NoIdentity);
+        }
         let practice: String = conn
             .query_row(
                 "SELECT value FROM practice_meta WHERE key = 'practice_id'",

@@ -65,7 +65,13 @@ impl Members {
                     && c.op == Op::Create
                     && c.field("device").and_then(|v| v.as_str()) == Some(hex.as_str())
             });
-        member || founding
+        let vouched = super::member::vouched_by(body).is_some_and(|by| {
+            let by = hex::encode(by);
+            self.rows
+                .values()
+                .any(|(d, removed, _)| *d == by && !removed)
+        });
+        member || founding || vouched
     }
 
     fn apply(&mut self, body: &super::CommitBody) {

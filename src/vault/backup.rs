@@ -357,6 +357,7 @@ fn write_sections(
     out: &Path,
     w: &mut impl Write,
     stream: &mut ChunkStream<'_>,
+    successor: Option<&super::device_key::Successor>,
 ) -> Result<(), VaultError> {
     for (schema, name) in BACKED_UP {
         let tmp_db = sibling(out, &format!(".{schema}.tmp"));
@@ -369,6 +370,9 @@ fn write_sections(
                 db::Access::Write { create: false },
                 &db::Gate::default(),
             )?;
+            if let (Some(s), "main") = (successor, schema) {
+                super::device_key::write_successor(&c, s)?;
+            }
             let ok: String = c.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
             if ok != "ok" {
                 return Err(VaultError::Damaged(tmp_db.clone(), ok));
@@ -390,14 +394,16 @@ fn write_sections(
 }
 
 /// Writes a backup of the open practice to `out`. `conn` is the practice's writer, with the
-/// access log attached; `rng` gives the backup's salt. Refuses to overwrite an existing
-/// file. Returns the backup's size in bytes.
+/// access log attached; `rng` gives the backup's salt; `successor` is the identity its
+/// restored copy will take (`Practice::backup` makes one). Refuses to overwrite an
+/// existing file. Returns the backup's size in bytes.
 pub fn backup(
     conn: &Connection,
     dir: &Path,
     key: &DbKey,
     out: &Path,
     rng: &dyn SecureRandom,
+    successor: Option<&super::device_key::Successor>,
 ) -> Result<u64, VaultError> {
     if out.exists() {
         return Err(VaultError::FileExists(out.to_path_buf()));
@@ -437,7 +443,7 @@ pub fn backup(
             counter: 0,
             chunk: CHUNK_SIZE,
         };
-        write_sections(conn, key, out, &mut w, &mut stream)?;
+        write_sections(conn, key, out, &mut w, &mut stream, successor)?;
         let digest = w.sha.finish();
         let mut f = w.inner;
         f.write_all(digest.as_ref()).map_err(io(&tmp))?;

@@ -38,13 +38,14 @@ pub const DB_FILE: &str = "chartkeep.db";
 /// The access log, a second SQLCipher file with the same key (see `migrations/access`).
 pub const ACCESS_FILE: &str = "chartkeep-access.db";
 /// Every file a practice keeps in its folder besides the header, WAL and SHM included.
-pub const PRACTICE_FILES: [&str; 6] = [
+pub const PRACTICE_FILES: [&str; 7] = [
     DB_FILE,
     "chartkeep.db-wal",
     "chartkeep.db-shm",
     ACCESS_FILE,
     "chartkeep-access.db-wal",
     "chartkeep-access.db-shm",
+    super::device_key::DEVICE_KEY_FILE,
 ];
 
 /// The SQLCipher settings every practice file is opened with, after the key and before

@@ -32,11 +32,16 @@ pub const MIGRATIONS: &[Migration] = &[
         "20261201_0004_sync",
         include_str!("../../migrations/20261201_0004_sync.sql"),
     ),
+    (
+        5,
+        "20261201_0005_device_key_file",
+        include_str!("../../migrations/20261201_0005_device_key_file.sql"),
+    ),
 ];
 
 /// The chart schema version this binary writes, as signed into every commit. Equal to
 /// the last entry of [`MIGRATIONS`] (a test checks it).
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The access log database's migrations, oldest first. Append only.
 pub const ACCESS_MIGRATIONS: &[Migration] = &[

@@ -7,6 +7,7 @@
 
 pub mod backup;
 pub mod db;
+pub mod device_key;
 pub mod header;
 pub mod keychain;
 pub mod keys;
