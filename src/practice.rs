@@ -41,7 +41,7 @@ pub static CATALOGUE: Catalogue = Catalogue {
         &chart_entities::DOCUMENT,
         &ledger::member::DEVICE,
     ],
-    derived_tables: &["patient_fts"],
+    derived_tables: &["patient_fts", "ledger_duplicate"],
     row_hook: Some(chart::search::row_hook),
     schema_version: migrate::SCHEMA_VERSION,
     member_admin: Some(is_administrator),
@@ -50,6 +50,16 @@ pub static CATALOGUE: Catalogue = Catalogue {
         field: "status",
         value: "signed",
     }],
+    unique: &[
+        ledger::unique::Unique {
+            entity: "patient",
+            field: "mrn",
+        },
+        ledger::unique::Unique {
+            entity: "user",
+            field: "name",
+        },
+    ],
 };
 
 /// Whether `user` is an active administrator: only they add or remove workstations.

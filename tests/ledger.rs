@@ -1833,6 +1833,7 @@ fn newer_catalogue() -> &'static chartkeep::ledger::Catalogue {
             schema_version: 99,
             member_admin: CATALOGUE.member_admin,
             seals: CATALOGUE.seals,
+            unique: CATALOGUE.unique,
         }))
     })
 }

@@ -17,6 +17,8 @@ pub enum AccessError {
     Disabled(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("two accounts named '{0}' were made on two workstations while they were apart; an administrator must rename one (user.update with its id and new_name) before either can log in")]
+    DuplicateName(String),
     #[error("your session locked after {0} minutes without activity; log in again")]
     Locked(i64),
     #[error("the role '{role}' may not {what}; ask the practice administrator if you need it")]
@@ -33,6 +35,7 @@ impl AccessError {
             AccessError::WrongPassword(_) => "wrong_password",
             AccessError::Disabled(_) => "account_disabled",
             AccessError::Invalid(_) => "invalid_input",
+            AccessError::DuplicateName(_) => "duplicate_user_name",
             AccessError::Locked(_) => "session_locked",
             AccessError::Forbidden { .. } => "forbidden",
             AccessError::LogDamaged(..) => "access_log_damaged",

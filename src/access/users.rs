@@ -94,12 +94,23 @@ struct Row {
     active: bool,
 }
 
+/// The live account named `name`. Two of them (made on two workstations while apart) is
+/// an error until an administrator renames one: never an arbitrary pick.
 fn find(conn: &Connection, name: &str) -> Result<Option<Row>, AccessError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, name, display_name, role, password_hash, active FROM app_user WHERE name = ?1 AND retracted = 0",
-        )?
-        .query_row([name], |r| {
+    find_where(conn, "name", name, true)
+}
+
+fn find_where(
+    conn: &Connection,
+    column: &str,
+    value: &str,
+    refuse_duplicates: bool,
+) -> Result<Option<Row>, AccessError> {
+    let mut rows: Vec<Row> = conn
+        .prepare_cached(&format!(
+            "SELECT id, name, display_name, role, password_hash, active FROM app_user WHERE {column} = ?1 AND retracted = 0 ORDER BY id"
+        ))?
+        .query_map([value], |r| {
             Ok(Row {
                 id: r.get(0)?,
                 name: r.get(1)?,
@@ -108,8 +119,12 @@ fn find(conn: &Connection, name: &str) -> Result<Option<Row>, AccessError> {
                 hash: r.get(4)?,
                 active: r.get::<_, Option<bool>>(5)?.unwrap_or(false),
             })
-        })
-        .optional()?)
+        })?
+        .collect::<Result<_, _>>()?;
+    if rows.len() > 1 && refuse_duplicates {
+        return Err(AccessError::DuplicateName(value.to_string()));
+    }
+    Ok(rows.pop())
 }
 
 /// Checks a password. Unknown users and wrong passwords give the same error.
@@ -199,13 +214,32 @@ pub fn update(
     clock: &dyn Clock,
     input: &Json,
 ) -> Result<(Uuid, Change), AccessError> {
-    let name = input
-        .get("name")
-        .and_then(Json::as_str)
-        .ok_or_else(|| AccessError::Invalid("name: which user to change".into()))?;
-    let row =
-        find(conn, name)?.ok_or_else(|| AccessError::Invalid(format!("no user named '{name}'")))?;
+    let row = match (
+        input.get("id").and_then(Json::as_str),
+        input.get("name").and_then(Json::as_str),
+    ) {
+        // By id: the way to reach one of two accounts that share a name.
+        (Some(id), _) => find_where(conn, "id", id, false)?
+            .ok_or_else(|| AccessError::Invalid(format!("no user with id '{id}'")))?,
+        (None, Some(name)) => find(conn, name)?
+            .ok_or_else(|| AccessError::Invalid(format!("no user named '{name}'")))?,
+        (None, None) => {
+            return Err(AccessError::Invalid(
+                "name: which user to change (or id)".into(),
+            ))
+        }
+    };
+    let name = row.name.as_str();
     let mut fields = Vec::new();
+    if let Some(n) = input.get("new_name").and_then(Json::as_str) {
+        valid_name(n)?;
+        if find_where(conn, "name", n, false)?.is_some() {
+            return Err(AccessError::Invalid(format!(
+                "a user named '{n}' already exists"
+            )));
+        }
+        fields.push(("name".to_string(), Value::from(n)));
+    }
     if let Some(r) = input.get("role").and_then(Json::as_str) {
         let role =
             Role::parse(r).ok_or_else(|| AccessError::Invalid(format!("'{r}' is not a role")))?;
@@ -226,7 +260,7 @@ pub fn update(
     }
     if fields.is_empty() {
         return Err(AccessError::Invalid(
-            "nothing to change: give role, display_name, active or password".into(),
+            "nothing to change: give role, display_name, active, password or new_name".into(),
         ));
     }
     let stays_admin = fields.iter().all(|(k, v)| match k.as_str() {

@@ -56,6 +56,8 @@ const FIXED: &[(&str, Permission, &str, &str, &str)] = &[
     ("document.content", Permission::ReadChart, "A document's bytes (base64) and media type.", r#"{"id": "…"}"#, "{id, title, mime, content}"),
     ("conflict.list", Permission::Demographics, "Fields edited concurrently on two workstations: every competing value, and the one shown, on the kinds of record your role may read (password hashes never shown).",
      r#"{"patient": "… (optional)"}"#, "a list of conflicts"),
+    ("duplicate.list", Permission::Demographics, "Values that must be unique but were given twice on workstations that were apart (an MRN, a user name), each with the records sharing it; change all but one (patient.update, user.update with new_name) to settle it. Only kinds of record your role may read.",
+     "{}", "a list of {entity, field, value, rows}"),
     ("conflict.resolve", Permission::ResolveConflicts, "Settle a conflict with one of the competing values (by change id) or a new value; needs the permission an edit of that record needs, and the value passes the same checks. On a signed note only the signed value can be kept.",
      r#"{"row": "…", "field": "dose", "choose": "change id"}"#, "the record"),
     ("code.search", Permission::Demographics, "Search the shipped code sets: icd10 (ICD-10-CM), cvx, loinc.",
@@ -790,6 +792,26 @@ fn fixed(
             }
             Ok(list)
         }
+        "duplicate.list" => {
+            let role = session.user.role;
+            let list = conflicts::duplicates(practice.reader(), |def| {
+                read_permission(def).iter().any(|p| role.may(*p))
+            })?;
+            // Every chart whose MRN the list shows is named in the access log.
+            for d in list.as_array().into_iter().flatten() {
+                if d["entity"] == "patient" {
+                    for p in d["rows"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Json::as_str)
+                    {
+                        log(practice, session, Some(p), "read", "duplicates", "")?;
+                    }
+                }
+            }
+            Ok(list)
+        }
         "conflict.resolve" => {
             let row = record::get_id(args, "row")?;
             let field = required(args, "field")?;
@@ -862,14 +884,14 @@ fn fixed(
         }
         "user.list" => Ok(access::users::list(practice.reader())?),
         "user.update" => {
-            let (_, change) = access::users::update(
+            let (id, change) = access::users::update(
                 practice.reader(),
                 practice.ids.as_ref(),
                 practice.clock.as_ref(),
                 args,
             )?;
             commit(practice, session, vec![change])?;
-            user_json(practice, str_arg(args, "name").unwrap_or_default())
+            user_json_by_id(practice, &id)
         }
         "setting.list" => Ok(access::users::settings(practice.reader())?),
         "setting.set" => {
@@ -957,6 +979,18 @@ fn created_json(c: &Change) -> Json {
     m.insert("retract_reason".into(), Json::Null);
     m.insert("version".into(), json!([c.id.to_string()]));
     Json::Object(m)
+}
+
+fn user_json_by_id(practice: &Practice, id: &Uuid) -> Result<Json, ApiError> {
+    let all = access::users::list(practice.reader())?;
+    let id = id.to_string();
+    all.as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|u| u.get("id").and_then(Json::as_str) == Some(id.as_str()))
+                .cloned()
+        })
+        .ok_or_else(|| ApiError::new("not_found", format!("no user with id '{id}'")))
 }
 
 fn user_json(practice: &Practice, name: &str) -> Result<Json, ApiError> {

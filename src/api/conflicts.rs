@@ -146,6 +146,31 @@ pub fn list(
     Ok(Json::Array(out))
 }
 
+/// Values that must be unique but were given twice on workstations that were apart (an
+/// MRN, a user name), on the kinds of record `may_read` allows: each with the records that
+/// share it. Changing all but one of them settles it.
+pub fn duplicates(
+    conn: &Connection,
+    may_read: impl Fn(&EntityDef) -> bool,
+) -> Result<Json, ChartError> {
+    let mut out = Vec::new();
+    for (entity, field, value, rows) in crate::ledger::unique::list(conn)? {
+        let Some(def) = CATALOGUE.entity(&entity) else {
+            continue;
+        };
+        if !may_read(def) {
+            continue;
+        }
+        out.push(json!({
+            "entity": entity,
+            "field": field,
+            "value": value,
+            "rows": rows,
+        }));
+    }
+    Ok(Json::Array(out))
+}
+
 /// The change that settles one conflict: a chosen competing value or a new one, based on
 /// every competing value so the field has a single head afterwards.
 ///

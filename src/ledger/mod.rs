@@ -25,6 +25,7 @@ pub mod project;
 pub mod quarantine;
 pub mod rebuild;
 pub mod schema;
+pub mod unique;
 pub mod value;
 pub mod verify;
 

@@ -224,6 +224,9 @@ pub fn apply_change(
             ])?;
         }
     }
+    for u in cat.unique.iter().filter(|u| u.entity == c.entity) {
+        super::unique::settle(conn, def, u, row)?;
+    }
     if let Some(hook) = cat.row_hook {
         hook(conn, &c.entity, row)?;
     }

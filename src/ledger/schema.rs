@@ -69,6 +69,8 @@ pub struct Catalogue {
     pub member_admin: Option<AdminCheck>,
     /// Kinds of record that a change can seal (a signed note).
     pub seals: &'static [Seal],
+    /// Fields whose values must be unique across the practice (see [`super::unique`]).
+    pub unique: &'static [super::unique::Unique],
 }
 
 /// A state that freezes a record: once a change sets `field` to `value` (a note's status

@@ -37,11 +37,16 @@ pub const MIGRATIONS: &[Migration] = &[
         "20261201_0005_device_key_file",
         include_str!("../../migrations/20261201_0005_device_key_file.sql"),
     ),
+    (
+        6,
+        "20261201_0006_duplicates",
+        include_str!("../../migrations/20261201_0006_duplicates.sql"),
+    ),
 ];
 
 /// The chart schema version this binary writes, as signed into every commit. Equal to
 /// the last entry of [`MIGRATIONS`] (a test checks it).
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The access log database's migrations, oldest first. Append only.
 pub const ACCESS_MIGRATIONS: &[Migration] = &[
