@@ -1,5 +1,5 @@
-//! Records as JSON: turning a request's fields into typed values for a change, and a
-//! projection row back into JSON for the caller.
+//! Records as JSON: turning a request's field values into the ledger's values for a
+//! change, and a projection row back into JSON for the typed answer.
 
 use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
@@ -11,40 +11,8 @@ use super::ChartError;
 use crate::ledger::schema::{EntityDef, FieldKind};
 use crate::ledger::{row_version, Value};
 
-/// Keys a request may carry that are not fields of the record itself.
-const CONTROL_KEYS: &[&str] = &["id", "version", "include_retracted"];
-
-/// Converts the request's fields to typed values, refusing unknown fields and values of the
-/// wrong shape with a message that names the field.
-pub fn fields_from_json(
-    def: &EntityDef,
-    input: &Json,
-    skip: &[&str],
-) -> Result<Vec<(String, Value)>, ChartError> {
-    let obj = input
-        .as_object()
-        .ok_or_else(|| ChartError::invalid("request", "expected a JSON object of fields"))?;
-    let mut out = Vec::new();
-    for (k, v) in obj {
-        if CONTROL_KEYS.contains(&k.as_str()) || skip.contains(&k.as_str()) {
-            continue;
-        }
-        let Some(f) = def.field(k) else {
-            let known: Vec<&str> = def.fields.iter().map(|f| f.name).collect();
-            return Err(ChartError::invalid(
-                k,
-                &format!(
-                    "is not a field of {}; known fields: {}",
-                    def.name,
-                    known.join(", ")
-                ),
-            ));
-        };
-        out.push((k.clone(), value_from_json(k, f.kind, v)?));
-    }
-    Ok(out)
-}
-
+/// One request value as the ledger value a change stores, refusing values of the wrong
+/// shape with a message that names the field.
 pub fn value_from_json(name: &str, kind: FieldKind, v: &Json) -> Result<Value, ChartError> {
     if v.is_null() {
         return Ok(Value::Null);
@@ -127,14 +95,6 @@ pub fn parse_datetime(s: &str) -> Result<String, String> {
     Err(format!(
         "'{s}' is not a real date and time (use RFC 3339, e.g. 2026-03-01T09:30:00Z)"
     ))
-}
-
-pub fn get_id(input: &Json, key: &str) -> Result<Uuid, ChartError> {
-    let s = input
-        .get(key)
-        .and_then(Json::as_str)
-        .ok_or_else(|| ChartError::invalid(key, "is required (a record id)"))?;
-    Uuid::parse_str(s).map_err(|_| ChartError::invalid(key, "is not a valid record id"))
 }
 
 /// The row as JSON: every column, JSON fields parsed, bytes left out (they have their own

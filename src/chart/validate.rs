@@ -197,7 +197,7 @@ pub fn check(
             match get(fields, "code").cloned() {
                 Some(Value::Text(code)) if !code.is_empty() => {
                     let found = codes::icd10::lookup(&code).ok_or_else(|| {
-                        ChartError::invalid(
+                        ChartError::invalid_code(
                             "code",
                             &format!("'{code}' is not an ICD-10-CM code (April 2026 code set); search codes with code.search, or leave the code empty and describe the problem in 'display'"),
                         )
@@ -253,7 +253,7 @@ pub fn check(
             match get(fields, "cvx").cloned() {
                 Some(Value::Text(code)) => {
                     let found = codes::cvx::lookup(&code).ok_or_else(|| {
-                        ChartError::invalid(
+                        ChartError::invalid_code(
                             "cvx",
                             &format!("'{code}' is not a CVX vaccine code in the shipped list"),
                         )
@@ -302,7 +302,7 @@ pub fn check(
             required(m, "code")?;
             if let Some(Value::Text(code)) = get(fields, "code").cloned() {
                 if !looks_like_loinc(&code) {
-                    return Err(ChartError::invalid("code", &format!("'{code}' is not a LOINC code (digits, a dash and a check digit, e.g. 8480-6)")));
+                    return Err(ChartError::invalid_code("code", &format!("'{code}' is not a LOINC code (digits, a dash and a check digit, e.g. 8480-6)")));
                 }
                 if let Some(l) = codes::loinc::lookup(&code) {
                     if m.get("display").is_none_or(Json::is_null) {
