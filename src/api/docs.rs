@@ -92,6 +92,16 @@ fn type_name(s: &Json) -> String {
             return names.join(" or ");
         }
     }
+    if let Some(Json::Array(values)) = s.get("enum") {
+        let listed: Vec<String> = values
+            .iter()
+            .map(|v| match v {
+                Json::String(t) => format!("`{t}`"),
+                other => format!("`{other}`"),
+            })
+            .collect();
+        return format!("one of {}", listed.join(", "));
+    }
     let base = match s.get("type") {
         Some(Json::String(t)) => t.clone(),
         Some(Json::Array(ts)) => ts

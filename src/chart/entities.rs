@@ -10,20 +10,31 @@ record_kinds! {
     /// Demographics, identifiers and the medical record number.
     PATIENT: "patient" in "patient", PatientFields, PatientRecord,
     {
+        /// Family name; required.
         family: Text,
+        /// Given names in order, e.g. ["Ana", "Maria"].
         given: Json,
+        /// The name the patient goes by.
         preferred: Text,
+        /// Required; not in the future.
         birth_date: Date,
+        /// Required.
         sex: Text,
         gender_identity: Text,
+        /// Medical record number; assigned (seven digits) when none is given, unique.
         mrn: Text,
+        /// Other identifiers, a list.
         identifiers: Json,
+        /// A list of phone numbers.
         phones: Json,
         email: Text,
+        /// An object (street, city…).
         address: Json,
         language: Text,
+        /// An object (name, relation, phone…).
         emergency_contact: Json,
         status: Text,
+        /// Required when status is deceased.
         deceased_date: Date,
     }
 
@@ -31,11 +42,14 @@ record_kinds! {
     COVERAGE: "coverage" in "coverage", CoverageFields, CoverageRecord,
     patient: Ref,
     {
+        /// Required.
         payer: Text,
+        /// Required.
         member_id: Text,
         group_number: Text,
         subscriber: Text,
         relation: Text,
+        /// 1 for primary, 2 for secondary…
         priority: Int,
         start_date: Date,
         end_date: Date,
@@ -46,8 +60,11 @@ record_kinds! {
     PROBLEM: "problem" in "problem", ProblemFields, ProblemRecord,
     patient: Ref,
     {
+        /// ICD-10-CM; normalised (e11.9 → E11.9); fills display when that is empty.
         code: Text,
+        /// Required when there is no code.
         display: Text,
+        /// Not in the future, not before birth.
         onset_date: Date,
         resolved_date: Date,
         status: Text,
@@ -58,7 +75,9 @@ record_kinds! {
     MEDICATION: "medication" in "medication", MedicationFields, MedicationRecord,
     patient: Ref,
     {
+        /// Required.
         name: Text,
+        /// RxNorm code.
         rxnorm: Text,
         dose: Text,
         route: Text,
@@ -66,6 +85,7 @@ record_kinds! {
         start_date: Date,
         stop_date: Date,
         status: Text,
+        /// Why it is taken.
         reason: Text,
     }
 
@@ -73,13 +93,16 @@ record_kinds! {
     ALLERGY: "allergy" in "allergy", AllergyFields, AllergyRecord,
     patient: Ref,
     {
+        /// Required unless no_known.
         substance: Text,
         code: Text,
         category: Text,
+        /// A list of reactions, e.g. ["hives"].
         reactions: Json,
         severity: Text,
         criticality: Text,
         status: Text,
+        /// The entry says "no known allergies" (see allergy.none).
         no_known: Bool,
         onset_date: Date,
         note: Text,
@@ -89,14 +112,17 @@ record_kinds! {
     IMMUNIZATION: "immunization" in "immunization", ImmunizationFields, ImmunizationRecord,
     patient: Ref,
     {
+        /// CVX vaccine code; fills vaccine when that is empty.
         cvx: Text,
         vaccine: Text,
+        /// Required; not in the future, not before birth.
         date: Date,
         dose_number: Int,
         lot: Text,
         site: Text,
         route: Text,
         status: Text,
+        /// Required when refused: why.
         reason: Text,
         performer: Text,
     }
@@ -105,9 +131,12 @@ record_kinds! {
     ENCOUNTER: "encounter" in "encounter", EncounterFields, EncounterRecord,
     patient: Ref,
     {
+        /// Required; not in the future.
         start: DateTime,
         end: DateTime,
+        /// The kind of visit, e.g. office visit.
         r#type: Text,
+        /// Why the patient came.
         reason: Text,
         provider: Text,
         location: Text,
@@ -119,20 +148,28 @@ record_kinds! {
     patient: Ref,
     {
         encounter: Ref,
+        /// The order these results answer.
         order_ref: Ref,
+        /// LOINC code of the panel the result belongs to.
         panel: Text,
+        /// Shared by the results saved together (one form, one panel).
         panel_id: Ref,
+        /// LOINC; required; fills display, category and unit when known.
         code: Text,
         display: Text,
         category: Text,
+        /// The numeric value; a value (num, text or code) is required.
         value_num: Real,
         value_text: Text,
         value_code: Text,
         unit: Text,
+        /// Reference range; the flag is computed from it when not given.
         ref_low: Real,
         ref_high: Real,
         ref_text: Text,
+        /// Abnormal flag.
         flag: Text,
+        /// When measured; required, not in the future.
         effective: DateTime,
         status: Text,
     }
@@ -148,10 +185,15 @@ record_kinds! {
         objective: Text,
         assessment: Text,
         plan: Text,
+        /// Free text (kind free); SOAP notes use the four sections.
         text: Text,
+        /// draft until note.sign; only draft can be written.
         status: Text,
+        /// Set by note.sign.
         signed_at: DateTime,
+        /// The signer's user id; set by note.sign.
         signed_by: Text,
+        /// SHA-256 of the signed content; set by note.sign.
         signed_digest: Text,
     }
 
@@ -160,14 +202,19 @@ record_kinds! {
     patient: Ref,
     {
         encounter: Ref,
+        /// Required.
         kind: Text,
         code: Text,
+        /// Required.
         description: Text,
         reason: Text,
         status: Text,
         ordered_at: DateTime,
+        /// User id of who ordered.
         ordered_by: Text,
+        /// Set by order.result.
         result_summary: Text,
+        /// Set by order.result.
         result_at: DateTime,
     }
 
@@ -176,9 +223,11 @@ record_kinds! {
     patient: Ref,
     {
         code: Text,
+        /// The code's system, e.g. CPT or SNOMED CT.
         code_system: Text,
         description: Text,
         date: Date,
+        /// Shown in the summary's surgical history.
         surgical: Bool,
         status: Text,
         performer: Text,
@@ -189,6 +238,7 @@ record_kinds! {
     HOSPITALIZATION: "hospitalization" in "hospitalization", HospitalizationFields, HospitalizationRecord,
     patient: Ref,
     {
+        /// Required; not in the future.
         admit_date: Date,
         discharge_date: Date,
         facility: Text,
@@ -200,9 +250,13 @@ record_kinds! {
     FAMILY_HISTORY: "family_history" in "family_history", FamilyHistoryFields, FamilyHistoryRecord,
     patient: Ref,
     {
+        /// Required, e.g. mother.
         relative: Text,
+        /// Required.
         condition: Text,
+        /// ICD-10-CM, optional.
         code: Text,
+        /// Age in years at onset.
         onset_age: Int,
         deceased: Bool,
         note: Text,
@@ -215,6 +269,7 @@ record_kinds! {
         tobacco_status: Text,
         tobacco_detail: Text,
         alcohol_status: Text,
+        /// Drinks per week.
         alcohol_drinks_per_week: Real,
         recorded_date: Date,
         note: Text,
@@ -227,9 +282,13 @@ record_kinds! {
         encounter: Ref,
         title: Text,
         kind: Text,
+        /// Found from the bytes; not set by the caller.
         mime: Text,
+        /// Bytes; set from the content.
         size: Int,
+        /// Hex; set from the content.
         sha256: Text,
+        /// The file, base64: a PDF or an image; answers leave it out (document.content gives it).
         content: Bytes,
         date: Date,
     }

@@ -145,6 +145,7 @@ pub const SEARCH_SQL: &str =
 
 /// A patient found: the columns a result list shows, and the display name.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(transform = super::shape::Choices("patient"))]
 pub struct Hit {
     pub id: uuid::Uuid,
     pub family: Option<String>,

@@ -102,6 +102,25 @@ impl JsonSchema for Withheld {
     }
 }
 
+/// Lists the values a field accepts (`validate::CHOICES`) as the property's `enum`, so
+/// the schema tells the UI what validation will take.
+pub struct Choices(pub &'static str);
+
+impl schemars::transform::Transform for Choices {
+    fn transform(&mut self, schema: &mut Schema) {
+        let Some(Json::Object(props)) = schema.get_mut("properties") else {
+            return;
+        };
+        for (name, p) in props.iter_mut() {
+            if let (Some(allowed), Json::Object(p)) = (super::validate::choices(self.0, name), p) {
+                let mut values: Vec<Json> = allowed.iter().map(|v| Json::from(*v)).collect();
+                values.push(Json::Null);
+                p.insert("enum".into(), Json::Array(values));
+            }
+        }
+    }
+}
+
 /// Whether a response column is left out of the answer.
 pub trait Column {
     fn omitted(&self) -> bool;
@@ -391,7 +410,7 @@ macro_rules! record_kinds {
         $(#[doc = $doc:literal])*
         $stat:ident: $name:literal in $table:literal, $fields:ident, $record:ident,
         $(patient: $patient:ident,)?
-        { $($f:ident: $kind:ident),* $(,)? }
+        { $($(#[doc = $fdoc:literal])* $f:ident: $kind:ident),* $(,)? }
     )*) => {$(
         $(#[doc = $doc])*
         pub static $stat: EntityDef = EntityDef {
@@ -403,11 +422,13 @@ macro_rules! record_kinds {
             ],
         };
 
-        #[doc = concat!("The fields of ", $name, " records in a request; each is optional, `null` clears it.")]
+        #[doc = concat!("The fields of a `", $name, "` record in a request; each is optional, `null` clears it.")]
         #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
+        #[schemars(transform = $crate::chart::shape::Choices($name))]
         pub struct $fields {
             $(
+                $(#[doc = $fdoc])*
                 #[serde(default, deserialize_with = "crate::chart::shape::present", skip_serializing_if = "Option::is_none")]
                 pub $f: Option<Option<$crate::chart::shape::field_ty!($kind)>>,
             )*
@@ -429,8 +450,9 @@ macro_rules! record_kinds {
             }
         }
 
-        #[doc = concat!("A ", $name, " record as answers carry it.")]
+        #[doc = concat!("A record of kind `", $name, "` as answers carry it.")]
         #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+        #[schemars(transform = $crate::chart::shape::Choices($name))]
         pub struct $record {
             pub id: uuid::Uuid,
             $(
@@ -439,6 +461,7 @@ macro_rules! record_kinds {
                 pub patient: $crate::chart::shape::column_ty!($patient),
             )?
             $(
+                $(#[doc = $fdoc])*
                 #[serde(default, skip_serializing_if = "crate::chart::shape::Column::omitted")]
                 pub $f: $crate::chart::shape::column_ty!($kind),
             )*
