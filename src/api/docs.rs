@@ -102,6 +102,12 @@ fn type_name(s: &Json) -> String {
             .collect();
         return format!("one of {}", listed.join(", "));
     }
+    if let Some(c) = s.get("const") {
+        return match c {
+            Json::String(t) => format!("`{t}`"),
+            other => format!("`{other}`"),
+        };
+    }
     let base = match s.get("type") {
         Some(Json::String(t)) => t.clone(),
         Some(Json::Array(ts)) => ts
@@ -109,7 +115,6 @@ fn type_name(s: &Json) -> String {
             .filter_map(Json::as_str)
             .collect::<Vec<_>>()
             .join(" or "),
-        _ if s.get("const").is_some() => format!("`{}`", s["const"]),
         _ if s.get("properties").is_some() => "object".into(),
         _ => "any JSON".into(),
     };

@@ -556,3 +556,60 @@ impl Shape {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::entities::{ObservationFields, ProblemFields};
+    use crate::chart::vitals::LabsForm;
+    use serde_json::json;
+
+    fn field_of(e: ChartError) -> (String, String) {
+        match e {
+            ChartError::Invalid { field, message } => (field, message),
+            other => panic!("not invalid input: {other}"),
+        }
+    }
+
+    /// The field named is the one that does not fit: a wrong type, an unknown key, a
+    /// missing key, or one inside a list.
+    #[test]
+    fn a_request_that_does_not_fit_names_the_field() {
+        let cases = [
+            (json!({"onset_date": 5}), "onset_date"),
+            (json!({"colour": "red"}), "colour"),
+        ];
+        for (input, field) in cases {
+            let e = parse::<ProblemFields>(input).expect_err("refused");
+            assert_eq!(field_of(e).0, field);
+        }
+        let e =
+            RecordAdd::<ProblemFields>::from_json(json!({"code": "I10"})).expect_err("no patient");
+        assert_eq!(field_of(e).0, "patient");
+        let e = parse::<LabsForm>(
+            json!({"patient": Uuid::nil(), "results": [{"code": "x"}, {"value_num": "high"}]}),
+        )
+        .expect_err("bad result");
+        assert_eq!(field_of(e).0, "results[1].value_num");
+        let e = parse::<ProblemFields>(json!([1])).expect_err("not an object");
+        assert!(field_of(e).1.contains("JSON object"));
+    }
+
+    /// Absent leaves a field as it is; `null` clears it; a value is normalised as every
+    /// edit stores it.
+    #[test]
+    fn absent_null_and_values_stay_apart() {
+        let f: ObservationFields =
+            parse(json!({"unit": null, "display": "  Glucose ", "effective": "2026-03-01T09:30"}))
+                .unwrap();
+        let values = f.into_values().unwrap();
+        assert_eq!(
+            values,
+            vec![
+                ("display".to_string(), Value::from("Glucose")),
+                ("unit".to_string(), Value::Null),
+                ("effective".to_string(), Value::from("2026-03-01T09:30:00Z")),
+            ]
+        );
+    }
+}
