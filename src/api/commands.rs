@@ -300,33 +300,6 @@ fn edit_permission(def: &EntityDef) -> &'static [Permission] {
     }
 }
 
-/// A signed note is retracted only by its signer or an administrator (the reason is
-/// required of everyone); a draft by anyone who writes the chart.
-fn may_retract_note(practice: &Practice, session: &Session, id: &Uuid) -> Result<(), ApiError> {
-    let note = chart::load(practice.reader(), &entities::NOTE, id)?;
-    let signed = note.get("status").and_then(Json::as_str) == Some("signed");
-    let role = session.user.role;
-    let (ok, what) = if signed {
-        let signer = note.get("signed_by").and_then(Json::as_str);
-        (
-            signer == Some(session.user.id.to_string().as_str())
-                || role == access::Role::Administrator,
-            "retract a note someone else signed; ask its signer or the practice administrator",
-        )
-    } else {
-        (role.may(Permission::WriteChart), "retract a draft note")
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(access::AccessError::Forbidden {
-            role: role.name().to_string(),
-            what: what.to_string(),
-        }
-        .into())
-    }
-}
-
 fn require(session: &Session, any_of: &[Permission], command: &str) -> Result<(), ApiError> {
     if any_of.iter().any(|p| session.user.role.may(*p)) {
         Ok(())
@@ -496,7 +469,12 @@ fn generic(
         "retract" => {
             let r: RecordRetract = shape::parse(args)?;
             if def.name == "note" {
-                may_retract_note(practice, session, &r.id)?;
+                chart::notes::may_retract(
+                    practice.reader(),
+                    &r.id,
+                    &session.user.id,
+                    session.user.role,
+                )?;
             }
             let (id, change) =
                 chart::retract(&practice.chart_ctx(), def, r.id, &r.version, &r.reason)?;
@@ -754,7 +732,7 @@ fn save_observations(
     session: &Session,
     changes: Vec<Change>,
 ) -> Result<Vec<ObservationRecord>, ApiError> {
-    let saved: Vec<Map<String, Json>> = changes.iter().map(created_row).collect();
+    let saved: Vec<Map<String, Json>> = changes.iter().map(record::created_row).collect();
     let commit = practice.commit(session.user.id, changes)?;
     let at = crate::ledger::hlc::millis(commit.body.hlc);
     let by = session.user.id.to_string();
@@ -1132,19 +1110,4 @@ fn session_info(
     _: NoArgs,
 ) -> Result<SessionInfo, ApiError> {
     Ok(session.info())
-}
-
-/// A newly created row as JSON, from the change that creates it (the same shape a read
-/// returns: its fields, `id`, not retracted, and `version`).
-fn created_row(c: &Change) -> Map<String, Json> {
-    let mut m = Map::new();
-    m.insert("id".into(), Json::from(c.row.to_string()));
-    for (k, v) in &c.fields {
-        m.insert(k.clone(), v.to_json());
-    }
-    m.insert("created_change".into(), Json::from(c.id.to_string()));
-    m.insert("retracted".into(), Json::from(false));
-    m.insert("retract_reason".into(), Json::Null);
-    m.insert("version".into(), Json::from(vec![c.id.to_string()]));
-    m
 }

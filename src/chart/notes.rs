@@ -148,6 +148,37 @@ pub fn append(
     ))
 }
 
+/// A signed note is retracted only by its signer or an administrator (the reason is
+/// required of everyone); a draft by anyone who writes the chart.
+pub fn may_retract(
+    conn: &rusqlite::Connection,
+    id: &Uuid,
+    user: &Uuid,
+    role: crate::access::Role,
+) -> Result<(), ChartError> {
+    use crate::access::{AccessError, Permission, Role};
+    let note = load(conn, &NOTE, id)?;
+    let signed = note.get("status").and_then(Json::as_str) == Some("signed");
+    let (ok, what) = if signed {
+        let signer = note.get("signed_by").and_then(Json::as_str);
+        (
+            signer == Some(user.to_string().as_str()) || role == Role::Administrator,
+            "retract a note someone else signed; ask its signer or the practice administrator",
+        )
+    } else {
+        (role.may(Permission::WriteChart), "retract a draft note")
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AccessError::Forbidden {
+            role: role.name().to_string(),
+            what: what.to_string(),
+        }
+        .into())
+    }
+}
+
 /// A note as `note.get` and the signing commands answer: the record and what was
 /// appended to it once signed.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]

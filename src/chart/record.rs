@@ -158,3 +158,19 @@ pub fn list_for_patient(
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// A newly created row as JSON, from the change that creates it: its fields, `id`, not
+/// retracted, and `version`. The author and times come from the commit, which the
+/// caller adds once it is written.
+pub fn created_row(c: &crate::ledger::Change) -> Map<String, Json> {
+    let mut m = Map::new();
+    m.insert("id".into(), Json::from(c.row.to_string()));
+    for (k, v) in &c.fields {
+        m.insert(k.clone(), v.to_json());
+    }
+    m.insert("created_change".into(), Json::from(c.id.to_string()));
+    m.insert("retracted".into(), Json::from(false));
+    m.insert("retract_reason".into(), Json::Null);
+    m.insert("version".into(), Json::from(vec![c.id.to_string()]));
+    m
+}
