@@ -206,8 +206,35 @@ pub fn parse<T: DeserializeOwned>(input: Json) -> Result<T, ChartError> {
         } else {
             path
         };
-        ChartError::invalid(&field, &message)
+        ChartError::invalid(&field, &plain(&message))
     })
+}
+
+/// serde's "invalid type: string \"x\", expected f64" in the words the form uses:
+/// "must be a number (got string \"x\")".
+fn plain(message: &str) -> String {
+    if message.starts_with("UUID parsing failed") {
+        return "must be a record id (a UUID)".into();
+    }
+    let Some(rest) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+    else {
+        return message.to_string();
+    };
+    let Some((got, expected)) = rest.split_once(", expected ") else {
+        return message.to_string();
+    };
+    let expected = match expected {
+        "f64" | "f32" => "a number",
+        "i64" | "i32" | "u64" | "u32" | "u16" | "u8" => "a whole number",
+        "a boolean" => "true or false",
+        "a sequence" => "a list",
+        "a string" => "text",
+        e if e.starts_with("struct ") || e == "a map" => "an object",
+        e => e,
+    };
+    format!("must be {expected} (got {got})")
 }
 
 /// A typed answer from a row read as JSON: the columns the type names, nothing else.
@@ -591,6 +618,15 @@ mod tests {
         )
         .expect_err("bad result");
         assert_eq!(field_of(e).0, "results[1].value_num");
+        let e = parse::<LabsForm>(json!({"patient": Uuid::nil(), "results": "none"}))
+            .expect_err("not a list");
+        assert_eq!(
+            field_of(e),
+            (
+                "results".into(),
+                "must be a list (got string \"none\")".into()
+            )
+        );
         let e = parse::<ProblemFields>(json!([1])).expect_err("not an object");
         assert!(field_of(e).1.contains("JSON object"));
     }
