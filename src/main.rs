@@ -106,6 +106,8 @@ enum Cmd {
     },
     /// Print the API reference (docs/api.md).
     ApiDocs,
+    /// Print the API's JSON Schema (docs/api.schema.json), for the desktop UI's types.
+    ApiSchema,
     /// Show which practice is in the data folder and how its key is kept.
     Status,
 }
@@ -173,7 +175,7 @@ fn classify(e: &anyhow::Error) -> (String, u8) {
         return (p.code().into(), if wrong { EXIT_WRONG_SECRET } else { 1 });
     }
     if let Some(a) = e.downcast_ref::<ApiError>() {
-        return (a.code.clone(), 1);
+        return (a.code.to_string(), 1);
     }
     (String::new(), 1)
 }
@@ -598,7 +600,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             list,
         } => {
             if list {
-                for d in api::describe() {
+                for d in api::commands() {
                     println!("{:<28} {}", d.name, d.summary);
                 }
                 return Ok(ExitCode::SUCCESS);
@@ -621,7 +623,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(v) => v,
                 Err(e) => {
                     let err = ApiError::new(
-                        "malformed_json",
+                        api::ErrorCode::MalformedJson,
                         format!("the request is not valid JSON ({e}); nothing was done"),
                     );
                     eprintln!("{}", serde_json::to_string(&err)?);
@@ -676,6 +678,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Cmd::ApiDocs => print!("{}", api::docs_markdown()),
+        Cmd::ApiSchema => print!("{}", api::docs_schema_text()),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1143,7 +1143,7 @@ fn bad_input_is_refused_with_a_code_naming_the_field_and_nothing_is_written() {
         (
             "immunization.add",
             json!({"patient": p, "cvx": "99999", "date": "2020-01-01"}),
-            "invalid_input",
+            "invalid_code",
             "cvx",
         ),
         (

@@ -9,7 +9,6 @@
 //! an entry. Entries written before signing (layout 1) keep their plain hash chain.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde_json::{json, Value as Json};
 
 use super::AccessError;
 use crate::ledger::DeviceKey;
@@ -237,6 +236,23 @@ pub fn verify(conn: &Connection) -> Result<u64, AccessError> {
     Ok(n)
 }
 
+/// One access log entry as `audit.report` shows it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Entry {
+    /// Position in the hash chain.
+    pub seq: i64,
+    /// RFC 3339.
+    pub at: String,
+    /// The user name.
+    pub user: String,
+    pub patient: Option<String>,
+    /// read, search, export, login, login_failed, denied, failed…
+    pub action: String,
+    pub category: String,
+    pub workstation: String,
+    pub detail: String,
+}
+
 /// Entries between two dates (inclusive, `YYYY-MM-DD`), optionally for one user or patient.
 pub fn report(
     conn: &Connection,
@@ -244,7 +260,7 @@ pub fn report(
     to: &str,
     user: Option<&str>,
     patient: Option<&str>,
-) -> Result<Json, AccessError> {
+) -> Result<Vec<Entry>, AccessError> {
     let mut stmt = conn.prepare(
         "SELECT seq, at, user_name, patient, action, category, workstation, detail FROM access_log
          WHERE at >= ?1 AND substr(at, 1, 10) <= ?2
@@ -253,16 +269,16 @@ pub fn report(
          ORDER BY seq",
     )?;
     let rows = stmt.query_map(params![from, to, user, patient], |r| {
-        Ok(json!({
-            "seq": r.get::<_, i64>(0)?,
-            "at": r.get::<_, String>(1)?,
-            "user": r.get::<_, String>(2)?,
-            "patient": r.get::<_, Option<String>>(3)?,
-            "action": r.get::<_, String>(4)?,
-            "category": r.get::<_, String>(5)?,
-            "workstation": r.get::<_, String>(6)?,
-            "detail": r.get::<_, String>(7)?,
-        }))
+        Ok(Entry {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            user: r.get(2)?,
+            patient: r.get(3)?,
+            action: r.get(4)?,
+            category: r.get(5)?,
+            workstation: r.get(6)?,
+            detail: r.get(7)?,
+        })
     })?;
-    Ok(Json::Array(rows.collect::<Result<_, _>>()?))
+    Ok(rows.collect::<Result<_, _>>()?)
 }

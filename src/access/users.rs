@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension};
-use serde_json::{json, Value as Json};
 use uuid::Uuid;
 
 use super::{password, AccessError, Role};
@@ -188,42 +187,89 @@ pub fn names(conn: &Connection) -> Result<HashMap<String, String>, rusqlite::Err
     rows.collect()
 }
 
-pub fn list(conn: &Connection) -> Result<Json, AccessError> {
+/// A staff account as `user.list` shows it (never its password hash).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct UserInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub role: String,
+    pub active: bool,
+    pub retracted: bool,
+    /// Pass it back on `user.update`.
+    pub version: Vec<Uuid>,
+}
+
+/// A practice setting with its version.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct SettingInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub value: Option<String>,
+    /// Pass it back on `setting.set`.
+    pub version: Vec<Uuid>,
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<UserInfo>, AccessError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, name, display_name, role, active, retracted FROM app_user ORDER BY name",
     )?;
     let rows = stmt.query_map([], |r| {
         let id: String = r.get(0)?;
-        Ok(json!({
-            "version": version_json(conn, &super::entities::USER, &id),
-            "id": r.get::<_, String>(0)?,
-            "name": r.get::<_, String>(1)?,
-            "display_name": r.get::<_, Option<String>>(2)?,
-            "role": r.get::<_, String>(3)?,
-            "active": r.get::<_, Option<bool>>(4)?.unwrap_or(false),
-            "retracted": r.get::<_, bool>(5)?,
-        }))
+        Ok(UserInfo {
+            version: version_of(conn, &super::entities::USER, &id),
+            id: Uuid::parse_str(&id).unwrap_or_default(),
+            name: r.get(1)?,
+            display_name: r.get(2)?,
+            role: r.get(3)?,
+            active: r.get::<_, Option<bool>>(4)?.unwrap_or(false),
+            retracted: r.get(5)?,
+        })
     })?;
-    Ok(Json::Array(rows.collect::<Result<_, _>>()?))
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Changes a user's role, display name, active flag or password.
+/// An edit of a staff account: what to change, on the version read from `user.list`.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct UserUpdate {
+    /// Which user to change, by name.
+    #[serde(default)]
+    pub name: String,
+    /// Which user to change, by id: the way to reach one of two accounts that share a name
+    /// (made on two workstations while they were apart).
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    /// A new user name for the account (not taken by another).
+    #[serde(default)]
+    pub new_name: Option<String>,
+    /// The `version` from `user.list`.
+    #[serde(default)]
+    pub version: Vec<Uuid>,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// A new password (at least the length `password::acceptable` asks).
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
 pub fn update(
     conn: &Connection,
     ids: &dyn IdSource,
     clock: &dyn Clock,
-    input: &Json,
+    input: &UserUpdate,
 ) -> Result<(Uuid, Change), AccessError> {
-    let row = match (
-        input.get("id").and_then(Json::as_str),
-        input.get("name").and_then(Json::as_str),
-    ) {
+    let row = match (input.id.as_ref(), input.name.as_str()) {
         // By id: the way to reach one of two accounts that share a name.
-        (Some(id), _) => find_where(conn, "id", id, false)?
+        (Some(id), _) => find_where(conn, "id", &id.to_string(), false)?
             .ok_or_else(|| AccessError::Invalid(format!("no user with id '{id}'")))?,
-        (None, Some(name)) => find(conn, name)?
+        (None, name) if !name.is_empty() => find(conn, name)?
             .ok_or_else(|| AccessError::Invalid(format!("no user named '{name}'")))?,
-        (None, None) => {
+        (None, _) => {
             return Err(AccessError::Invalid(
                 "name: which user to change (or id)".into(),
             ))
@@ -231,7 +277,7 @@ pub fn update(
     };
     let name = row.name.as_str();
     let mut fields = Vec::new();
-    if let Some(n) = input.get("new_name").and_then(Json::as_str) {
+    if let Some(n) = input.new_name.as_deref() {
         valid_name(n)?;
         if find_where(conn, "name", n, false)?.is_some() {
             return Err(AccessError::Invalid(format!(
@@ -240,18 +286,18 @@ pub fn update(
         }
         fields.push(("name".to_string(), Value::from(n)));
     }
-    if let Some(r) = input.get("role").and_then(Json::as_str) {
+    if let Some(r) = input.role.as_deref() {
         let role =
             Role::parse(r).ok_or_else(|| AccessError::Invalid(format!("'{r}' is not a role")))?;
         fields.push(("role".to_string(), Value::from(role.name())));
     }
-    if let Some(d) = input.get("display_name").and_then(Json::as_str) {
+    if let Some(d) = input.display_name.as_deref() {
         fields.push(("display_name".to_string(), Value::from(d)));
     }
-    if let Some(a) = input.get("active").and_then(Json::as_bool) {
+    if let Some(a) = input.active {
         fields.push(("active".to_string(), Value::Bool(a)));
     }
-    if let Some(p) = input.get("password").and_then(Json::as_str) {
+    if let Some(p) = input.password.as_deref() {
         password::acceptable(p).map_err(AccessError::Invalid)?;
         fields.push((
             "password_hash".to_string(),
@@ -281,7 +327,7 @@ pub fn update(
         }
     }
     let id = Uuid::parse_str(&row.id).unwrap_or_default();
-    let base = version(input)?;
+    let base = version(&input.version)?;
     Ok((
         id,
         Change::new(
@@ -297,34 +343,61 @@ pub fn update(
 
 /// The `version` an edit was made on (from `user.list` or `setting.list`): required, so
 /// that two administrators changing one account on two workstations are both kept.
-pub fn version(input: &Json) -> Result<Vec<Uuid>, AccessError> {
-    let bad = || {
-        AccessError::Invalid(
+/// The base of an account or setting edit: the version read, required so that an edit
+/// made meanwhile on another workstation is kept and flagged, not overwritten.
+pub fn version(list: &[Uuid]) -> Result<Vec<Uuid>, AccessError> {
+    if list.is_empty() {
+        return Err(AccessError::Invalid(
             "version: is required; pass the `version` from the list you read (user.list, setting.list)"
                 .into(),
-        )
-    };
-    let list = input
-        .get("version")
-        .and_then(Json::as_array)
-        .ok_or_else(bad)?;
-    if list.is_empty() {
-        return Err(bad());
+        ));
     }
-    list.iter()
-        .map(|v| {
-            v.as_str()
-                .and_then(|s| Uuid::parse_str(s).ok())
-                .ok_or_else(bad)
-        })
-        .collect()
+    Ok(list.to_vec())
+}
+
+/// The change that sets a practice setting: a new row the first time, else an edit of
+/// the existing one on the version read from `setting.list`.
+pub fn set_setting(
+    conn: &Connection,
+    ids: &dyn IdSource,
+    clock: &dyn Clock,
+    name: &str,
+    value: &str,
+    version_read: &[Uuid],
+) -> Result<Change, AccessError> {
+    check_setting(name, value)?;
+    let existing: Option<String> = conn
+        .query_row(
+            "SELECT id FROM setting WHERE name = ?1 AND retracted = 0",
+            [name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let now = clock.now_ms();
+    Ok(match existing.and_then(|e| Uuid::parse_str(&e).ok()) {
+        Some(id) => Change::new(
+            ids.uuid_v7(now),
+            "setting",
+            id,
+            Op::Set,
+            vec![("value".into(), value.into())],
+            version(version_read)?,
+        ),
+        None => Change::new(
+            ids.uuid_v7(now),
+            "setting",
+            ids.uuid_v7(now),
+            Op::Create,
+            vec![("name".into(), name.into()), ("value".into(), value.into())],
+            vec![],
+        ),
+    })
 }
 
 /// The current version of a row as a JSON list, for reads that editors send back.
-fn version_json(conn: &Connection, def: &crate::ledger::schema::EntityDef, id: &str) -> Json {
+fn version_of(conn: &Connection, def: &crate::ledger::schema::EntityDef, id: &str) -> Vec<Uuid> {
     let id = Uuid::parse_str(id).unwrap_or_default();
-    let v = crate::ledger::row_version(conn, def, &id).unwrap_or_default();
-    Json::from(v.iter().map(|u| u.to_string()).collect::<Vec<_>>())
+    crate::ledger::row_version(conn, def, &id).unwrap_or_default()
 }
 
 /// Checks a new value of one account field, as `update` would (for settling a conflict).
@@ -355,21 +428,22 @@ pub fn check_setting(name: &str, value: &str) -> Result<(), AccessError> {
 }
 
 /// Every practice setting with its version.
-pub fn settings(conn: &Connection) -> Result<Json, AccessError> {
+pub fn settings(conn: &Connection) -> Result<Vec<SettingInfo>, AccessError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, name, value FROM setting WHERE retracted = 0 ORDER BY name, created_at",
     )?;
     let rows: Vec<(String, String, Option<String>)> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
-    Ok(Json::Array(
-        rows.into_iter()
-            .map(|(id, name, value)| {
-                json!({"id": id, "name": name, "value": value,
-                       "version": version_json(conn, &super::entities::SETTING, &id)})
-            })
-            .collect(),
-    ))
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, value)| SettingInfo {
+            version: version_of(conn, &super::entities::SETTING, &id),
+            id: Uuid::parse_str(&id).unwrap_or_default(),
+            name,
+            value,
+        })
+        .collect())
 }
 
 /// A practice setting (e.g. `idle_lock_minutes`), or None if never set.

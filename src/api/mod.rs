@@ -5,12 +5,14 @@
 //! access log, and every error reaches the user as `{code, message}`.
 
 mod commands;
-mod conflicts;
 mod docs;
+mod error;
 mod session;
+pub mod types;
 
-pub use commands::{command_names, describe, CommandDoc};
-pub use docs::markdown as docs_markdown;
+pub use commands::{command_names, commands, CommandSpec, COMMON_ERRORS};
+pub use docs::{markdown as docs_markdown, schema as docs_schema, schema_text as docs_schema_text};
+pub use error::ErrorCode;
 pub use session::{login, Session};
 
 use serde::Serialize;
@@ -23,19 +25,29 @@ use crate::practice::{Practice, PracticeError};
 
 /// What every caller sees of an error: a stable code to branch on, and a message that
 /// says what to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl ApiError {
-    pub fn new(code: &str, message: impl Into<String>) -> ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
-            code: code.to_string(),
+            code,
             message: message.into(),
         }
+    }
+
+    /// An engine error's code looked up in the table; one missing from it is a bug, and
+    /// is reported as such rather than passed on as free text.
+    fn from_engine(code: &str, message: String) -> ApiError {
+        let known = ErrorCode::parse(code);
+        if known.is_none() {
+            tracing::error!(code, "engine error code missing from api::ErrorCode");
+        }
+        ApiError::new(known.unwrap_or(ErrorCode::InternalError), message)
     }
 }
 
@@ -47,7 +59,7 @@ macro_rules! from_engine_error {
                 if code == "storage_error" {
                     tracing::error!(error = %e, "storage error");
                 }
-                ApiError::new(code, e.to_string())
+                ApiError::from_engine(code, e.to_string())
             }
         }
     )*};
@@ -172,7 +184,7 @@ pub fn backup_with_recovery_code(
 /// who tried what, on which chart, and the error code. A log that cannot be written does
 /// not hide the original error.
 fn log_refusal(practice: &Practice, session: &Session, command: &str, args: &Json, e: &ApiError) {
-    let action = if e.code == "forbidden" {
+    let action = if e.code == ErrorCode::Forbidden {
         "denied"
     } else {
         "failed"

@@ -1,7 +1,5 @@
 //! Login sessions and the idle lock.
 
-use serde_json::Value as Json;
-
 use super::ApiError;
 use crate::access::audit::Access;
 use crate::access::users::{self, User};
@@ -111,13 +109,14 @@ impl Session {
         Ok(())
     }
 
-    pub fn to_json(&self) -> Json {
-        serde_json::json!({
-            "user": self.user.name,
-            "display_name": self.user.display_name,
-            "role": self.user.role.name(),
-            "workstation": self.workstation,
-            "idle_lock_minutes": self.idle_limit_ms / 60_000,
-        })
+    /// Who is logged in, for `session.info`.
+    pub fn info(&self) -> super::types::SessionInfo {
+        super::types::SessionInfo {
+            user: self.user.name.clone(),
+            display_name: self.user.display_name.clone(),
+            role: self.user.role.name().to_string(),
+            workstation: self.workstation.clone(),
+            idle_lock_minutes: self.idle_limit_ms / 60_000,
+        }
     }
 }

@@ -69,8 +69,19 @@ pub fn check(fields: &mut Vec<(String, Value)>, m: &Map<String, Json>) -> Result
     Ok(())
 }
 
+/// A document's bytes, for `document.content`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Content {
+    pub id: Uuid,
+    pub title: Option<String>,
+    /// The media type found in the bytes (application/pdf, image/png…).
+    pub mime: Option<String>,
+    /// The bytes, standard base64.
+    pub content: super::shape::Base64,
+}
+
 /// The document's bytes as base64, with its media type.
-pub fn content(conn: &rusqlite::Connection, id: &Uuid) -> Result<Json, ChartError> {
+pub fn content(conn: &rusqlite::Connection, id: &Uuid) -> Result<Content, ChartError> {
     let (mime, bytes, title): (Option<String>, Option<Vec<u8>>, Option<String>) = conn
         .query_row(
             "SELECT mime, content, title FROM document WHERE id = ?1",
@@ -81,10 +92,12 @@ pub fn content(conn: &rusqlite::Connection, id: &Uuid) -> Result<Json, ChartErro
             rusqlite::Error::QueryReturnedNoRows => ChartError::NotFound(format!("document {id}")),
             e => e.into(),
         })?;
-    Ok(serde_json::json!({
-        "id": id.to_string(),
-        "title": title,
-        "mime": mime,
-        "content": base64::engine::general_purpose::STANDARD.encode(bytes.unwrap_or_default()),
-    }))
+    Ok(Content {
+        id: *id,
+        title,
+        mime,
+        content: super::shape::Base64(
+            base64::engine::general_purpose::STANDARD.encode(bytes.unwrap_or_default()),
+        ),
+    })
 }

@@ -1,717 +1,295 @@
-// The entity catalogue: one projection table per kind of record.
-// Kept in step with migrations/*.sql; `practice::tests::catalogue_matches_schema` checks it.
+//! The entity catalogue: one projection table per kind of record, with its typed
+//! request and answer shapes (see `shape.rs`).
+//!
+//! Kept in step with migrations/*.sql; `practice::tests::catalogue_matches_schema` checks it.
 
+use crate::chart::shape::record_kinds;
 use crate::ledger::schema::{EntityDef, FieldDef, FieldKind::*};
 
-pub static PATIENT: EntityDef = EntityDef {
-    name: "patient",
-    table: "patient",
-    fields: &[
-        FieldDef {
-            name: "family",
-            kind: Text,
-        },
-        FieldDef {
-            name: "given",
-            kind: Json,
-        },
-        FieldDef {
-            name: "preferred",
-            kind: Text,
-        },
-        FieldDef {
-            name: "birth_date",
-            kind: Date,
-        },
-        FieldDef {
-            name: "sex",
-            kind: Text,
-        },
-        FieldDef {
-            name: "gender_identity",
-            kind: Text,
-        },
-        FieldDef {
-            name: "mrn",
-            kind: Text,
-        },
-        FieldDef {
-            name: "identifiers",
-            kind: Json,
-        },
-        FieldDef {
-            name: "phones",
-            kind: Json,
-        },
-        FieldDef {
-            name: "email",
-            kind: Text,
-        },
-        FieldDef {
-            name: "address",
-            kind: Json,
-        },
-        FieldDef {
-            name: "language",
-            kind: Text,
-        },
-        FieldDef {
-            name: "emergency_contact",
-            kind: Json,
-        },
-        FieldDef {
-            name: "status",
-            kind: Text,
-        },
-        FieldDef {
-            name: "deceased_date",
-            kind: Date,
-        },
-    ],
-};
+record_kinds! {
+    /// Demographics, identifiers and the medical record number.
+    PATIENT: "patient" in "patient", PatientFields, PatientRecord,
+    {
+        /// Family name; required.
+        family: Text,
+        /// Given names in order, e.g. ["Ana", "Maria"].
+        given: Json,
+        /// The name the patient goes by.
+        preferred: Text,
+        /// Required; not in the future.
+        birth_date: Date,
+        /// Required.
+        sex: Text,
+        gender_identity: Text,
+        /// Medical record number; assigned (seven digits) when none is given, unique.
+        mrn: Text,
+        /// Other identifiers, a list.
+        identifiers: Json,
+        /// A list of phone numbers.
+        phones: Json,
+        email: Text,
+        /// An object (street, city…).
+        address: Json,
+        language: Text,
+        /// An object (name, relation, phone…).
+        emergency_contact: Json,
+        status: Text,
+        /// Required when status is deceased.
+        deceased_date: Date,
+    }
 
-pub static COVERAGE: EntityDef = EntityDef {
-    name: "coverage",
-    table: "coverage",
-    fields: &[
-        FieldDef {
-            name: "patient",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "payer",
-            kind: Text,
-        },
-        FieldDef {
-            name: "member_id",
-            kind: Text,
-        },
-        FieldDef {
-            name: "group_number",
-            kind: Text,
-        },
-        FieldDef {
-            name: "subscriber",
-            kind: Text,
-        },
-        FieldDef {
-            name: "relation",
-            kind: Text,
-        },
-        FieldDef {
-            name: "priority",
-            kind: Int,
-        },
-        FieldDef {
-            name: "start_date",
-            kind: Date,
-        },
-        FieldDef {
-            name: "end_date",
-            kind: Date,
-        },
-        FieldDef {
-            name: "status",
-            kind: Text,
-        },
-    ],
-};
+    /// Insurance coverage.
+    COVERAGE: "coverage" in "coverage", CoverageFields, CoverageRecord,
+    patient: Ref,
+    {
+        /// Required.
+        payer: Text,
+        /// Required.
+        member_id: Text,
+        group_number: Text,
+        subscriber: Text,
+        relation: Text,
+        /// 1 for primary, 2 for secondary…
+        priority: Int,
+        start_date: Date,
+        end_date: Date,
+        status: Text,
+    }
 
-pub static PROBLEM: EntityDef = EntityDef {
-    name: "problem",
-    table: "problem",
-    fields: &[
-        FieldDef {
-            name: "patient",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "code",
-            kind: Text,
-        },
-        FieldDef {
-            name: "display",
-            kind: Text,
-        },
-        FieldDef {
-            name: "onset_date",
-            kind: Date,
-        },
-        FieldDef {
-            name: "resolved_date",
-            kind: Date,
-        },
-        FieldDef {
-            name: "status",
-            kind: Text,
-        },
-        FieldDef {
-            name: "note",
-            kind: Text,
-        },
-    ],
-};
+    /// A problem-list entry (ICD-10-CM).
+    PROBLEM: "problem" in "problem", ProblemFields, ProblemRecord,
+    patient: Ref,
+    {
+        /// ICD-10-CM; normalised (e11.9 → E11.9); fills display when that is empty.
+        code: Text,
+        /// Required when there is no code.
+        display: Text,
+        /// Not in the future, not before birth.
+        onset_date: Date,
+        resolved_date: Date,
+        status: Text,
+        note: Text,
+    }
 
-pub static MEDICATION: EntityDef = EntityDef {
-    name: "medication",
-    table: "medication",
-    fields: &[
-        FieldDef {
-            name: "patient",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "name",
-            kind: Text,
-        },
-        FieldDef {
-            name: "rxnorm",
-            kind: Text,
-        },
-        FieldDef {
-            name: "dose",
-            kind: Text,
-        },
-        FieldDef {
-            name: "route",
-            kind: Text,
-        },
-        FieldDef {
-            name: "frequency",
-            kind: Text,
-        },
-        FieldDef {
-            name: "start_date",
-            kind: Date,
-        },
-        FieldDef {
-            name: "stop_date",
-            kind: Date,
-        },
-        FieldDef {
-            name: "status",
-            kind: Text,
-        },
-        FieldDef {
-            name: "reason",
-            kind: Text,
-        },
-    ],
-};
+    /// A medication the patient takes or took.
+    MEDICATION: "medication" in "medication", MedicationFields, MedicationRecord,
+    patient: Ref,
+    {
+        /// Required.
+        name: Text,
+        /// RxNorm code.
+        rxnorm: Text,
+        dose: Text,
+        route: Text,
+        frequency: Text,
+        start_date: Date,
+        stop_date: Date,
+        status: Text,
+        /// Why it is taken.
+        reason: Text,
+    }
 
-pub static ALLERGY: EntityDef = EntityDef {
-    name: "allergy",
-    table: "allergy",
-    fields: &[
-        FieldDef {
-            name: "patient",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "substance",
-            kind: Text,
-        },
-        FieldDef {
-            name: "code",
-            kind: Text,
-        },
-        FieldDef {
-            name: "category",
-            kind: Text,
-        },
-        FieldDef {
-            name: "reactions",
-            kind: Json,
-        },
-        FieldDef {
-            name: "severity",
-            kind: Text,
-        },
-        FieldDef {
-            name: "criticality",
-            kind: Text,
-        },
-        FieldDef {
-            name: "status",
-            kind: Text,
-        },
-        FieldDef {
-            name: "no_known",
-            kind: Bool,
-        },
-        FieldDef {
-            name: "onset_date",
-            kind: Date,
-        },
-        FieldDef {
-            name: "note",
-            kind: Text,
-        },
-    ],
-};
+    /// An allergy or intolerance, or "no known allergies".
+    ALLERGY: "allergy" in "allergy", AllergyFields, AllergyRecord,
+    patient: Ref,
+    {
+        /// Required unless no_known.
+        substance: Text,
+        code: Text,
+        category: Text,
+        /// A list of reactions, e.g. ["hives"].
+        reactions: Json,
+        severity: Text,
+        criticality: Text,
+        status: Text,
+        /// The entry says "no known allergies" (see allergy.none).
+        no_known: Bool,
+        onset_date: Date,
+        note: Text,
+    }
 
-pub static IMMUNIZATION: EntityDef = EntityDef {
-    name: "immunization",
-    table: "immunization",
-    fields: &[
-        FieldDef {
-            name: "patient",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "cvx",
-            kind: Text,
-        },
-        FieldDef {
-            name: "vaccine",
-            kind: Text,
-        },
-        FieldDef {
-            name: "date",
-            kind: Date,
-        },
-        FieldDef {
-            name: "dose_number",
-            kind: Int,
-        },
-        FieldDef {
-            name: "lot",
-            kind: Text,
-        },
-        FieldDef {
-            name: "site",
-            kind: Text,
-        },
-        FieldDef {
-            name: "route",
-            kind: Text,
-        },
-        FieldDef {
-            name: "status",
-            kind: Text,
-        },
-        FieldDef {
-            name: "reason",
-            kind: Text,
-        },
-        FieldDef {
-            name: "performer",
-            kind: Text,
-        },
-    ],
-};
+    /// A vaccine given, or refused (CVX).
+    IMMUNIZATION: "immunization" in "immunization", ImmunizationFields, ImmunizationRecord,
+    patient: Ref,
+    {
+        /// CVX vaccine code; fills vaccine when that is empty.
+        cvx: Text,
+        vaccine: Text,
+        /// Required; not in the future, not before birth.
+        date: Date,
+        dose_number: Int,
+        lot: Text,
+        site: Text,
+        route: Text,
+        status: Text,
+        /// Required when refused: why.
+        reason: Text,
+        performer: Text,
+    }
 
-pub static ENCOUNTER: EntityDef = EntityDef {
-    name: "encounter",
-    table: "encounter",
-    fields: &[
-        FieldDef {
-            name: "patient",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "start",
-            kind: DateTime,
-        },
-        FieldDef {
-            name: "end",
-            kind: DateTime,
-        },
-        FieldDef {
-            name: "type",
-            kind: Text,
-        },
-        FieldDef {
-            name: "reason",
-            kind: Text,
-        },
-        FieldDef {
-            name: "provider",
-            kind: Text,
-        },
-        FieldDef {
-            name: "location",
-            kind: Text,
-        },
-        FieldDef {
-            name: "status",
-            kind: Text,
-        },
-    ],
-};
+    /// A visit.
+    ENCOUNTER: "encounter" in "encounter", EncounterFields, EncounterRecord,
+    patient: Ref,
+    {
+        /// Required; not in the future.
+        start: DateTime,
+        end: DateTime,
+        /// The kind of visit, e.g. office visit.
+        r#type: Text,
+        /// Why the patient came.
+        reason: Text,
+        provider: Text,
+        location: Text,
+        status: Text,
+    }
 
-pub static OBSERVATION: EntityDef = EntityDef {
-    name: "observation",
-    table: "observation",
-    fields: &[
-        FieldDef {
-            name: "patient",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "encounter",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "order_ref",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "panel",
-            kind: Text,
-        },
-        FieldDef {
-            name: "panel_id",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "code",
-            kind: Text,
-        },
-        FieldDef {
-            name: "display",
-            kind: Text,
-        },
-        FieldDef {
-            name: "category",
-            kind: Text,
-        },
-        FieldDef {
-            name: "value_num",
-            kind: Real,
-        },
-        FieldDef {
-            name: "value_text",
-            kind: Text,
-        },
-        FieldDef {
-            name: "value_code",
-            kind: Text,
-        },
-        FieldDef {
-            name: "unit",
-            kind: Text,
-        },
-        FieldDef {
-            name: "ref_low",
-            kind: Real,
-        },
-        FieldDef {
-            name: "ref_high",
-            kind: Real,
-        },
-        FieldDef {
-            name: "ref_text",
-            kind: Text,
-        },
-        FieldDef {
-            name: "flag",
-            kind: Text,
-        },
-        FieldDef {
-            name: "effective",
-            kind: DateTime,
-        },
-        FieldDef {
-            name: "status",
-            kind: Text,
-        },
-    ],
-};
+    /// A vital sign or lab result (LOINC).
+    OBSERVATION: "observation" in "observation", ObservationFields, ObservationRecord,
+    patient: Ref,
+    {
+        encounter: Ref,
+        /// The order these results answer.
+        order_ref: Ref,
+        /// LOINC code of the panel the result belongs to.
+        panel: Text,
+        /// Shared by the results saved together (one form, one panel).
+        panel_id: Ref,
+        /// LOINC; required; fills display, category and unit when known.
+        code: Text,
+        display: Text,
+        category: Text,
+        /// The numeric value; a value (num, text or code) is required.
+        value_num: Real,
+        value_text: Text,
+        value_code: Text,
+        unit: Text,
+        /// Reference range; the flag is computed from it when not given.
+        ref_low: Real,
+        ref_high: Real,
+        ref_text: Text,
+        /// Abnormal flag.
+        flag: Text,
+        /// When measured; required, not in the future.
+        effective: DateTime,
+        status: Text,
+    }
 
-pub static NOTE: EntityDef = EntityDef {
-    name: "note",
-    table: "note",
-    fields: &[
-        FieldDef {
-            name: "patient",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "encounter",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "kind",
-            kind: Text,
-        },
-        FieldDef {
-            name: "title",
-            kind: Text,
-        },
-        FieldDef {
-            name: "subjective",
-            kind: Text,
-        },
-        FieldDef {
-            name: "objective",
-            kind: Text,
-        },
-        FieldDef {
-            name: "assessment",
-            kind: Text,
-        },
-        FieldDef {
-            name: "plan",
-            kind: Text,
-        },
-        FieldDef {
-            name: "text",
-            kind: Text,
-        },
-        FieldDef {
-            name: "status",
-            kind: Text,
-        },
-        FieldDef {
-            name: "signed_at",
-            kind: DateTime,
-        },
-        FieldDef {
-            name: "signed_by",
-            kind: Text,
-        },
-        FieldDef {
-            name: "signed_digest",
-            kind: Text,
-        },
-    ],
-};
+    /// A visit note; immutable once signed.
+    NOTE: "note" in "note", NoteFields, NoteRecord,
+    patient: Ref,
+    {
+        encounter: Ref,
+        kind: Text,
+        title: Text,
+        subjective: Text,
+        objective: Text,
+        assessment: Text,
+        plan: Text,
+        /// Free text (kind free); SOAP notes use the four sections.
+        text: Text,
+        /// draft until note.sign; only draft can be written.
+        status: Text,
+        /// Set by note.sign.
+        signed_at: DateTime,
+        /// The signer's user id; set by note.sign.
+        signed_by: Text,
+        /// SHA-256 of the signed content; set by note.sign.
+        signed_digest: Text,
+    }
 
-pub static ORDER: EntityDef = EntityDef {
-    name: "order",
-    table: "clinical_order",
-    fields: &[
-        FieldDef {
-            name: "patient",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "encounter",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "kind",
-            kind: Text,
-        },
-        FieldDef {
-            name: "code",
-            kind: Text,
-        },
-        FieldDef {
-            name: "description",
-            kind: Text,
-        },
-        FieldDef {
-            name: "reason",
-            kind: Text,
-        },
-        FieldDef {
-            name: "status",
-            kind: Text,
-        },
-        FieldDef {
-            name: "ordered_at",
-            kind: DateTime,
-        },
-        FieldDef {
-            name: "ordered_by",
-            kind: Text,
-        },
-        FieldDef {
-            name: "result_summary",
-            kind: Text,
-        },
-        FieldDef {
-            name: "result_at",
-            kind: DateTime,
-        },
-    ],
-};
+    /// A lab, imaging or referral order.
+    ORDER: "order" in "clinical_order", OrderFields, OrderRecord,
+    patient: Ref,
+    {
+        encounter: Ref,
+        /// Required.
+        kind: Text,
+        code: Text,
+        /// Required.
+        description: Text,
+        reason: Text,
+        status: Text,
+        ordered_at: DateTime,
+        /// User id of who ordered.
+        ordered_by: Text,
+        /// Set by order.result.
+        result_summary: Text,
+        /// Set by order.result.
+        result_at: DateTime,
+    }
 
-pub static PROCEDURE: EntityDef = EntityDef {
-    name: "procedure",
-    table: "clinical_procedure",
-    fields: &[
-        FieldDef {
-            name: "patient",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "code",
-            kind: Text,
-        },
-        FieldDef {
-            name: "code_system",
-            kind: Text,
-        },
-        FieldDef {
-            name: "description",
-            kind: Text,
-        },
-        FieldDef {
-            name: "date",
-            kind: Date,
-        },
-        FieldDef {
-            name: "surgical",
-            kind: Bool,
-        },
-        FieldDef {
-            name: "status",
-            kind: Text,
-        },
-        FieldDef {
-            name: "performer",
-            kind: Text,
-        },
-        FieldDef {
-            name: "note",
-            kind: Text,
-        },
-    ],
-};
+    /// A procedure, surgical or not.
+    PROCEDURE: "procedure" in "clinical_procedure", ProcedureFields, ProcedureRecord,
+    patient: Ref,
+    {
+        code: Text,
+        /// The code's system, e.g. CPT or SNOMED CT.
+        code_system: Text,
+        description: Text,
+        date: Date,
+        /// Shown in the summary's surgical history.
+        surgical: Bool,
+        status: Text,
+        performer: Text,
+        note: Text,
+    }
 
-pub static HOSPITALIZATION: EntityDef = EntityDef {
-    name: "hospitalization",
-    table: "hospitalization",
-    fields: &[
-        FieldDef {
-            name: "patient",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "admit_date",
-            kind: Date,
-        },
-        FieldDef {
-            name: "discharge_date",
-            kind: Date,
-        },
-        FieldDef {
-            name: "facility",
-            kind: Text,
-        },
-        FieldDef {
-            name: "reason",
-            kind: Text,
-        },
-        FieldDef {
-            name: "note",
-            kind: Text,
-        },
-    ],
-};
+    /// A hospital stay.
+    HOSPITALIZATION: "hospitalization" in "hospitalization", HospitalizationFields, HospitalizationRecord,
+    patient: Ref,
+    {
+        /// Required; not in the future.
+        admit_date: Date,
+        discharge_date: Date,
+        facility: Text,
+        reason: Text,
+        note: Text,
+    }
 
-pub static FAMILY_HISTORY: EntityDef = EntityDef {
-    name: "family_history",
-    table: "family_history",
-    fields: &[
-        FieldDef {
-            name: "patient",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "relative",
-            kind: Text,
-        },
-        FieldDef {
-            name: "condition",
-            kind: Text,
-        },
-        FieldDef {
-            name: "code",
-            kind: Text,
-        },
-        FieldDef {
-            name: "onset_age",
-            kind: Int,
-        },
-        FieldDef {
-            name: "deceased",
-            kind: Bool,
-        },
-        FieldDef {
-            name: "note",
-            kind: Text,
-        },
-    ],
-};
+    /// A condition of a relative.
+    FAMILY_HISTORY: "family_history" in "family_history", FamilyHistoryFields, FamilyHistoryRecord,
+    patient: Ref,
+    {
+        /// Required, e.g. mother.
+        relative: Text,
+        /// Required.
+        condition: Text,
+        /// ICD-10-CM, optional.
+        code: Text,
+        /// Age in years at onset.
+        onset_age: Int,
+        deceased: Bool,
+        note: Text,
+    }
 
-pub static SOCIAL_HISTORY: EntityDef = EntityDef {
-    name: "social_history",
-    table: "social_history",
-    fields: &[
-        FieldDef {
-            name: "patient",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "tobacco_status",
-            kind: Text,
-        },
-        FieldDef {
-            name: "tobacco_detail",
-            kind: Text,
-        },
-        FieldDef {
-            name: "alcohol_status",
-            kind: Text,
-        },
-        FieldDef {
-            name: "alcohol_drinks_per_week",
-            kind: Real,
-        },
-        FieldDef {
-            name: "recorded_date",
-            kind: Date,
-        },
-        FieldDef {
-            name: "note",
-            kind: Text,
-        },
-    ],
-};
+    /// Tobacco and alcohol use.
+    SOCIAL_HISTORY: "social_history" in "social_history", SocialHistoryFields, SocialHistoryRecord,
+    patient: Ref,
+    {
+        tobacco_status: Text,
+        tobacco_detail: Text,
+        alcohol_status: Text,
+        /// Drinks per week.
+        alcohol_drinks_per_week: Real,
+        recorded_date: Date,
+        note: Text,
+    }
 
-pub static DOCUMENT: EntityDef = EntityDef {
-    name: "document",
-    table: "document",
-    fields: &[
-        FieldDef {
-            name: "patient",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "encounter",
-            kind: Ref,
-        },
-        FieldDef {
-            name: "title",
-            kind: Text,
-        },
-        FieldDef {
-            name: "kind",
-            kind: Text,
-        },
-        FieldDef {
-            name: "mime",
-            kind: Text,
-        },
-        FieldDef {
-            name: "size",
-            kind: Int,
-        },
-        FieldDef {
-            name: "sha256",
-            kind: Text,
-        },
-        FieldDef {
-            name: "content",
-            kind: Bytes,
-        },
-        FieldDef {
-            name: "date",
-            kind: Date,
-        },
-    ],
-};
+    /// A scanned or uploaded file (PDF or image).
+    DOCUMENT: "document" in "document", DocumentFields, DocumentRecord,
+    patient: Ref,
+    {
+        encounter: Ref,
+        title: Text,
+        kind: Text,
+        /// Found from the bytes; not set by the caller.
+        mime: Text,
+        /// Bytes; set from the content.
+        size: Int,
+        /// Hex; set from the content.
+        sha256: Text,
+        /// The file, base64: a PDF or an image; answers leave it out (document.content gives it).
+        content: Bytes,
+        date: Date,
+    }
+}

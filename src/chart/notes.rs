@@ -1,7 +1,7 @@
 //! Visit notes: drafts are edited freely; a signed note is immutable and is corrected by
 //! amendments (with a reason) and addenda appended to it.
 
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::entities::NOTE;
@@ -59,8 +59,12 @@ pub fn check_signed(conn: &rusqlite::Connection) -> Result<Vec<String>, ChartErr
 /// Signing: the note's content is frozen from here on. The change carries the content
 /// the signer saw, with its digest, so that on every workstation the signed text is the
 /// text shown, whatever edits of the draft were made elsewhere at the same time.
-pub fn sign(ctx: &Ctx, input: &Json, signer: &Uuid) -> Result<(Uuid, Change), ChartError> {
-    let id = record::get_id(input, "id")?;
+pub fn sign(
+    ctx: &Ctx,
+    id: Uuid,
+    version: &[Uuid],
+    signer: &Uuid,
+) -> Result<(Uuid, Change), ChartError> {
     let note = load(ctx.conn, &NOTE, &id)?;
     if note.get("status").and_then(Json::as_str) == Some("signed") {
         return Err(ChartError::Immutable("this note is already signed".into()));
@@ -83,7 +87,7 @@ pub fn sign(ctx: &Ctx, input: &Json, signer: &Uuid) -> Result<(Uuid, Change), Ch
             "an empty note cannot be signed",
         ));
     }
-    let base = super::base_from(input)?;
+    let base = super::base_from(version)?;
     let mut fields = vec![
         ("status".to_string(), Value::from("signed")),
         (
@@ -109,8 +113,13 @@ pub fn sign(ctx: &Ctx, input: &Json, signer: &Uuid) -> Result<(Uuid, Change), Ch
 }
 
 /// An amendment (corrects, needs a reason) or an addendum (adds), appended to a signed note.
-pub fn append(ctx: &Ctx, input: &Json, kind: &str) -> Result<(Uuid, Change), ChartError> {
-    let id = record::get_id(input, "id")?;
+pub fn append(
+    ctx: &Ctx,
+    id: Uuid,
+    kind: &str,
+    text: &str,
+    reason: Option<&str>,
+) -> Result<(Uuid, Change), ChartError> {
     let note = load(ctx.conn, &NOTE, &id)?;
     if note.get("status").and_then(Json::as_str) != Some("signed") {
         return Err(ChartError::invalid(
@@ -118,21 +127,14 @@ pub fn append(ctx: &Ctx, input: &Json, kind: &str) -> Result<(Uuid, Change), Cha
             "only a signed note takes amendments or addenda; edit the draft instead",
         ));
     }
-    let text = input
-        .get("text")
-        .and_then(Json::as_str)
-        .map(str::trim)
+    let text = Some(text.trim())
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ChartError::invalid("text", "is required"))?;
     let mut fields = vec![
         ("kind".to_string(), Value::from(kind)),
         ("text".to_string(), Value::from(text)),
     ];
-    let reason = input
-        .get("reason")
-        .and_then(Json::as_str)
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     match (kind, reason) {
         ("amendment", None) => {
             return Err(ChartError::invalid("reason", "an amendment needs a reason"))
@@ -146,23 +148,79 @@ pub fn append(ctx: &Ctx, input: &Json, kind: &str) -> Result<(Uuid, Change), Cha
     ))
 }
 
+/// A signed note is retracted only by its signer or an administrator (the reason is
+/// required of everyone); a draft by anyone who writes the chart.
+pub fn may_retract(
+    conn: &rusqlite::Connection,
+    id: &Uuid,
+    user: &Uuid,
+    role: crate::access::Role,
+) -> Result<(), ChartError> {
+    use crate::access::{AccessError, Permission, Role};
+    let note = load(conn, &NOTE, id)?;
+    let signed = note.get("status").and_then(Json::as_str) == Some("signed");
+    let (ok, what) = if signed {
+        let signer = note.get("signed_by").and_then(Json::as_str);
+        (
+            signer == Some(user.to_string().as_str()) || role == Role::Administrator,
+            "retract a note someone else signed; ask its signer or the practice administrator",
+        )
+    } else {
+        (role.may(Permission::WriteChart), "retract a draft note")
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AccessError::Forbidden {
+            role: role.name().to_string(),
+            what: what.to_string(),
+        }
+        .into())
+    }
+}
+
+/// A note as `note.get` and the signing commands answer: the record and what was
+/// appended to it once signed.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct NoteView {
+    #[serde(flatten)]
+    pub record: super::entities::NoteRecord,
+    /// Amendments and addenda, oldest first.
+    pub amendments: Vec<Amendment>,
+}
+
+/// An amendment or addendum of a signed note.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Amendment {
+    /// The change id.
+    pub id: String,
+    /// `kind` (amendment or addendum), `text`, and `reason` for an amendment.
+    pub fields: Json,
+    /// The author's user id.
+    pub author: String,
+    /// RFC 3339.
+    pub at: String,
+}
+
 /// The note with its amendments and addenda, oldest first.
-pub fn with_amendments(ctx_conn: &rusqlite::Connection, id: &Uuid) -> Result<Json, ChartError> {
-    let mut note = load(ctx_conn, &NOTE, id)?;
-    let mut stmt = ctx_conn.prepare_cached(
+pub fn with_amendments(conn: &rusqlite::Connection, id: &Uuid) -> Result<NoteView, ChartError> {
+    let note = load(conn, &NOTE, id)?;
+    let mut stmt = conn.prepare_cached(
         "SELECT id, fields, author, hlc FROM amendment WHERE row = ?1 ORDER BY hlc",
     )?;
-    let items = stmt
+    let amendments = stmt
         .query_map([id.to_string()], |r| {
             let fields: String = r.get(1)?;
-            Ok(json!({
-                "id": r.get::<_, String>(0)?,
-                "fields": serde_json::from_str::<Json>(&fields).unwrap_or(Json::Null),
-                "author": r.get::<_, String>(2)?,
-                "at": crate::clock::rfc3339(crate::ledger::hlc::millis(r.get::<_, i64>(3)? as u64)),
-            }))
+            Ok(Amendment {
+                id: r.get(0)?,
+                fields: serde_json::from_str::<Json>(&fields).unwrap_or(Json::Null),
+                author: r.get(2)?,
+                at: crate::clock::rfc3339(crate::ledger::hlc::millis(r.get::<_, i64>(3)? as u64)),
+            })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    note.insert("amendments".into(), Json::Array(items));
-    Ok(Json::Object(note))
+    Ok(NoteView {
+        record: super::shape::answer(note)?,
+        amendments,
+    })
 }

@@ -4,7 +4,7 @@ use serde_json::{Map, Value as Json};
 use uuid::Uuid;
 
 use super::entities::PATIENT;
-use super::{record, validate, ChartError, Ctx};
+use super::{validate, ChartError, Ctx};
 use crate::ledger::{Change, Op, Value};
 
 /// The next free medical record number on this workstation: seven digits, sequential.
@@ -26,8 +26,8 @@ pub fn next_mrn(ctx: &Ctx) -> Result<String, ChartError> {
     }
 }
 
-pub fn create(ctx: &Ctx, input: &Json) -> Result<(Uuid, Change), ChartError> {
-    let mut fields = record::fields_from_json(&PATIENT, input, &[])?;
+/// A new patient from the typed `PatientFields`' values.
+pub fn create(ctx: &Ctx, mut fields: Vec<(String, Value)>) -> Result<(Uuid, Change), ChartError> {
     if fields.iter().all(|(k, v)| k != "status" || v.is_null()) {
         fields.retain(|(k, _)| k != "status");
         fields.push(("status".into(), Value::from("active")));
@@ -63,15 +63,18 @@ pub fn create(ctx: &Ctx, input: &Json) -> Result<(Uuid, Change), ChartError> {
     ))
 }
 
-pub fn update(ctx: &Ctx, input: &Json) -> Result<(Uuid, Change), ChartError> {
-    let id = record::get_id(input, "id")?;
+pub fn update(
+    ctx: &Ctx,
+    id: Uuid,
+    version: &[Uuid],
+    mut fields: Vec<(String, Value)>,
+) -> Result<(Uuid, Change), ChartError> {
     let current = super::load(ctx.conn, &PATIENT, &id)?;
     if current.get("retracted") == Some(&Json::Bool(true)) {
         return Err(ChartError::Immutable(
             "this patient record was entered in error and can no longer be edited".into(),
         ));
     }
-    let mut fields = record::fields_from_json(&PATIENT, input, &[])?;
     if fields.is_empty() {
         return Err(ChartError::invalid("request", "no fields to change"));
     }
@@ -93,11 +96,29 @@ pub fn update(ctx: &Ctx, input: &Json) -> Result<(Uuid, Change), ChartError> {
         merged.insert(k.clone(), v.to_json());
     }
     validate::check(ctx, &PATIENT, &mut fields, &merged, None)?;
-    let base = super::base_from(input)?;
+    let base = super::base_from(version)?;
     Ok((
         id,
         Change::new(ctx.new_id(), "patient", id, Op::Set, fields, base),
     ))
+}
+
+/// A patient as answers carry it: the record and its display name.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct PatientView {
+    #[serde(flatten)]
+    pub record: super::entities::PatientRecord,
+    /// "Family, Given Middle (Preferred)".
+    pub name: String,
+}
+
+/// The typed answer for a patient row read as JSON.
+pub fn view(row: Map<String, Json>) -> Result<PatientView, ChartError> {
+    let name = display_name(&row);
+    Ok(PatientView {
+        record: super::shape::answer(row)?,
+        name,
+    })
 }
 
 /// The display name: "Family, Given Middle (Preferred)".

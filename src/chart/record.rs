@@ -1,5 +1,5 @@
-//! Records as JSON: turning a request's fields into typed values for a change, and a
-//! projection row back into JSON for the caller.
+//! Records as JSON: turning a request's field values into the ledger's values for a
+//! change, and a projection row back into JSON for the typed answer.
 
 use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
@@ -11,40 +11,8 @@ use super::ChartError;
 use crate::ledger::schema::{EntityDef, FieldKind};
 use crate::ledger::{row_version, Value};
 
-/// Keys a request may carry that are not fields of the record itself.
-const CONTROL_KEYS: &[&str] = &["id", "version", "include_retracted"];
-
-/// Converts the request's fields to typed values, refusing unknown fields and values of the
-/// wrong shape with a message that names the field.
-pub fn fields_from_json(
-    def: &EntityDef,
-    input: &Json,
-    skip: &[&str],
-) -> Result<Vec<(String, Value)>, ChartError> {
-    let obj = input
-        .as_object()
-        .ok_or_else(|| ChartError::invalid("request", "expected a JSON object of fields"))?;
-    let mut out = Vec::new();
-    for (k, v) in obj {
-        if CONTROL_KEYS.contains(&k.as_str()) || skip.contains(&k.as_str()) {
-            continue;
-        }
-        let Some(f) = def.field(k) else {
-            let known: Vec<&str> = def.fields.iter().map(|f| f.name).collect();
-            return Err(ChartError::invalid(
-                k,
-                &format!(
-                    "is not a field of {}; known fields: {}",
-                    def.name,
-                    known.join(", ")
-                ),
-            ));
-        };
-        out.push((k.clone(), value_from_json(k, f.kind, v)?));
-    }
-    Ok(out)
-}
-
+/// One request value as the ledger value a change stores, refusing values of the wrong
+/// shape with a message that names the field.
 pub fn value_from_json(name: &str, kind: FieldKind, v: &Json) -> Result<Value, ChartError> {
     if v.is_null() {
         return Ok(Value::Null);
@@ -129,14 +97,6 @@ pub fn parse_datetime(s: &str) -> Result<String, String> {
     ))
 }
 
-pub fn get_id(input: &Json, key: &str) -> Result<Uuid, ChartError> {
-    let s = input
-        .get(key)
-        .and_then(Json::as_str)
-        .ok_or_else(|| ChartError::invalid(key, "is required (a record id)"))?;
-    Uuid::parse_str(s).map_err(|_| ChartError::invalid(key, "is not a valid record id"))
-}
-
 /// The row as JSON: every column, JSON fields parsed, bytes left out (they have their own
 /// command), plus `version` for optimistic edits.
 pub fn row_json(conn: &Connection, def: &EntityDef, id: &Uuid) -> Result<Option<Json>, ChartError> {
@@ -197,4 +157,20 @@ pub fn list_for_patient(
         Ok(Json::Object(row_to_json(def, r)))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A newly created row as JSON, from the change that creates it: its fields, `id`, not
+/// retracted, and `version`. The author and times come from the commit, which the
+/// caller adds once it is written.
+pub fn created_row(c: &crate::ledger::Change) -> Map<String, Json> {
+    let mut m = Map::new();
+    m.insert("id".into(), Json::from(c.row.to_string()));
+    for (k, v) in &c.fields {
+        m.insert(k.clone(), v.to_json());
+    }
+    m.insert("created_change".into(), Json::from(c.id.to_string()));
+    m.insert("retracted".into(), Json::from(false));
+    m.insert("retract_reason".into(), Json::Null);
+    m.insert("version".into(), Json::from(vec![c.id.to_string()]));
+    m
 }

@@ -7,7 +7,7 @@
 //! seven and four digits.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use super::entities::PATIENT;
 use super::record::row_to_json;
@@ -143,8 +143,25 @@ pub const SEARCH_SQL: &str =
      FROM patient_fts f JOIN patient p ON p.rowid = f.rowid
      WHERE patient_fts MATCH ?1 ORDER BY f.rank LIMIT ?2";
 
+/// A patient found: the columns a result list shows, and the display name.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(transform = super::shape::Choices("patient"))]
+pub struct Hit {
+    pub id: uuid::Uuid,
+    pub family: Option<String>,
+    pub given: Option<super::shape::Structured>,
+    pub preferred: Option<String>,
+    pub birth_date: Option<super::shape::Date>,
+    pub sex: Option<String>,
+    pub mrn: Option<String>,
+    pub phones: Option<super::shape::Structured>,
+    pub status: Option<String>,
+    /// "Family, Given Middle (Preferred)".
+    pub name: String,
+}
+
 /// Patients matching `text`, best match first, at most `limit`.
-pub fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Json>, ChartError> {
+pub fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Hit>, ChartError> {
     let Some(q) = fts_query(text) else {
         return Err(ChartError::invalid(
             "query",
@@ -155,12 +172,12 @@ pub fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Json>, 
     let rows = stmt.query_map(params![q, limit as i64], |r| Ok(row_to_json(&PATIENT, r)))?;
     let mut out = Vec::new();
     for r in rows {
-        let mut m: Map<String, Json> = r?;
+        let mut m = r?;
         m.insert(
             "name".into(),
             Json::String(super::patient::display_name(&m)),
         );
-        out.push(Json::Object(m));
+        out.push(super::shape::answer(m)?);
     }
     Ok(out)
 }

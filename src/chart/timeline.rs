@@ -3,7 +3,8 @@
 //! Observations taken together (a vitals form, a lab panel) appear as one event.
 
 use rusqlite::Connection;
-use serde_json::{json, Value as Json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::ChartError;
@@ -23,6 +24,34 @@ const SOURCES: &[(&str, &str)] = &[
     ("document", "SELECT coalesce(date, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')) AS date, id, title, mime AS detail FROM document WHERE patient = ?1 AND retracted = 0"),
 ];
 
+/// One event of the timeline.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Event {
+    /// The kind of record: encounter, note, problem, medication, allergy, immunization,
+    /// observation, order, procedure, hospitalization or document.
+    pub kind: String,
+    /// A date or an RFC 3339 time.
+    pub date: String,
+    /// The record's id (for grouped observations, the first of the group).
+    pub id: String,
+    pub title: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// One point of an observation series.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Point {
+    /// RFC 3339.
+    pub effective: String,
+    pub value_num: Option<f64>,
+    pub value_text: Option<String>,
+    pub unit: Option<String>,
+    /// H, L, N or another abnormal flag.
+    pub flag: Option<String>,
+    /// The observation's id.
+    pub id: String,
+}
+
 pub struct Filter {
     pub kinds: Option<Vec<String>>,
     /// Inclusive, compared as text (dates and RFC 3339 times sort correctly).
@@ -35,7 +64,7 @@ pub fn kinds() -> Vec<&'static str> {
     SOURCES.iter().map(|s| s.0).collect()
 }
 
-pub fn timeline(conn: &Connection, patient: &Uuid, f: &Filter) -> Result<Json, ChartError> {
+pub fn timeline(conn: &Connection, patient: &Uuid, f: &Filter) -> Result<Vec<Event>, ChartError> {
     if let Some(ks) = &f.kinds {
         for k in ks {
             if !SOURCES.iter().any(|s| s.0 == k) {
@@ -61,16 +90,16 @@ pub fn timeline(conn: &Connection, patient: &Uuid, f: &Filter) -> Result<Json, C
     let rows = stmt.query_map(
         rusqlite::params![patient.to_string(), f.from, f.to, f.limit as i64],
         |r| {
-            Ok(json!({
-                "kind": r.get::<_, String>(0)?,
-                "date": r.get::<_, String>(1)?,
-                "id": r.get::<_, String>(2)?,
-                "title": r.get::<_, Option<String>>(3)?,
-                "detail": r.get::<_, Option<String>>(4)?,
-            }))
+            Ok(Event {
+                kind: r.get(0)?,
+                date: r.get(1)?,
+                id: r.get(2)?,
+                title: r.get(3)?,
+                detail: r.get(4)?,
+            })
         },
     )?;
-    Ok(Json::Array(rows.collect::<Result<_, _>>()?))
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// One observation code over time, oldest first, for trend charts.
@@ -80,7 +109,7 @@ pub fn series(
     code: &str,
     from: Option<&str>,
     to: Option<&str>,
-) -> Result<Json, ChartError> {
+) -> Result<Vec<Point>, ChartError> {
     let mut stmt = conn.prepare_cached(
         "SELECT effective, value_num, value_text, unit, flag, id FROM observation
          WHERE patient = ?1 AND code = ?2 AND retracted = 0
@@ -90,15 +119,15 @@ pub fn series(
     let rows = stmt.query_map(
         rusqlite::params![patient.to_string(), code, from, to],
         |r| {
-            Ok(json!({
-                "effective": r.get::<_, String>(0)?,
-                "value_num": r.get::<_, Option<f64>>(1)?,
-                "value_text": r.get::<_, Option<String>>(2)?,
-                "unit": r.get::<_, Option<String>>(3)?,
-                "flag": r.get::<_, Option<String>>(4)?,
-                "id": r.get::<_, String>(5)?,
-            }))
+            Ok(Point {
+                effective: r.get(0)?,
+                value_num: r.get(1)?,
+                value_text: r.get(2)?,
+                unit: r.get(3)?,
+                flag: r.get(4)?,
+                id: r.get(5)?,
+            })
         },
     )?;
-    Ok(Json::Array(rows.collect::<Result<_, _>>()?))
+    Ok(rows.collect::<Result<_, _>>()?)
 }

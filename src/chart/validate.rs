@@ -14,6 +14,96 @@ use crate::ledger::Value;
 /// Largest document kept inside the database.
 pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
 
+/// The values a text field accepts, by kind of record. Validation checks them and the
+/// request schema lists them (`enum`), so the UI's pickers and the check are one list.
+pub const CHOICES: &[(&str, &str, &[&str])] = &[
+    ("patient", "sex", &["female", "male", "other", "unknown"]),
+    ("patient", "status", &["active", "inactive", "deceased"]),
+    (
+        "coverage",
+        "relation",
+        &["self", "spouse", "child", "other"],
+    ),
+    ("coverage", "status", &["active", "inactive"]),
+    (
+        "problem",
+        "status",
+        &["active", "inactive", "resolved", "remission"],
+    ),
+    (
+        "medication",
+        "status",
+        &["active", "stopped", "completed", "on-hold"],
+    ),
+    (
+        "allergy",
+        "category",
+        &["medication", "food", "environment", "biologic"],
+    ),
+    ("allergy", "severity", &["mild", "moderate", "severe"]),
+    (
+        "allergy",
+        "criticality",
+        &["low", "high", "unable-to-assess"],
+    ),
+    ("allergy", "status", &["active", "inactive", "resolved"]),
+    (
+        "immunization",
+        "status",
+        &["completed", "refused", "historical", "not-done"],
+    ),
+    (
+        "encounter",
+        "status",
+        &["planned", "in-progress", "finished", "cancelled"],
+    ),
+    ("observation", "flag", &["N", "H", "L", "HH", "LL", "A"]),
+    (
+        "observation",
+        "category",
+        &["vital", "lab", "social", "exam", "survey"],
+    ),
+    (
+        "observation",
+        "status",
+        &["preliminary", "final", "amended", "cancelled"],
+    ),
+    ("note", "kind", &["soap", "free"]),
+    ("order", "kind", &["lab", "imaging", "referral"]),
+    (
+        "order",
+        "status",
+        &["ordered", "in-progress", "completed", "cancelled"],
+    ),
+    ("procedure", "status", &["completed", "planned", "not-done"]),
+    (
+        "social_history",
+        "tobacco_status",
+        &["never", "former", "current", "unknown"],
+    ),
+    (
+        "social_history",
+        "alcohol_status",
+        &["none", "occasional", "moderate", "heavy", "unknown"],
+    ),
+];
+
+/// The values `entity.field` accepts, if it is a field with a fixed list.
+pub fn choices(entity: &str, field: &str) -> Option<&'static [&'static str]> {
+    CHOICES
+        .iter()
+        .find(|(e, f, _)| *e == entity && *f == field)
+        .map(|c| c.2)
+}
+
+/// `one_of` with the field's list from [`CHOICES`].
+fn listed(merged: &Map<String, Json>, entity: &str, field: &str) -> Result<(), ChartError> {
+    match choices(entity, field) {
+        Some(allowed) => one_of(merged, field, allowed),
+        None => Ok(()),
+    }
+}
+
 fn one_of(merged: &Map<String, Json>, field: &str, allowed: &[&str]) -> Result<(), ChartError> {
     match merged.get(field) {
         None | Some(Json::Null) => Ok(()),
@@ -171,8 +261,8 @@ pub fn check(
                 }
             }
             required(m, "sex")?;
-            one_of(m, "sex", &["female", "male", "other", "unknown"])?;
-            one_of(m, "status", &["active", "inactive", "deceased"])?;
+            listed(m, "patient", "sex")?;
+            listed(m, "patient", "status")?;
             if m.get("status").and_then(Json::as_str) == Some("deceased") {
                 required(m, "deceased_date")?;
             }
@@ -189,15 +279,15 @@ pub fn check(
         "coverage" => {
             required(m, "payer")?;
             required(m, "member_id")?;
-            one_of(m, "relation", &["self", "spouse", "child", "other"])?;
-            one_of(m, "status", &["active", "inactive"])?;
+            listed(m, "coverage", "relation")?;
+            listed(m, "coverage", "status")?;
             ordered(m, "start_date", "end_date")?;
         }
         "problem" => {
             match get(fields, "code").cloned() {
                 Some(Value::Text(code)) if !code.is_empty() => {
                     let found = codes::icd10::lookup(&code).ok_or_else(|| {
-                        ChartError::invalid(
+                        ChartError::invalid_code(
                             "code",
                             &format!("'{code}' is not an ICD-10-CM code (April 2026 code set); search codes with code.search, or leave the code empty and describe the problem in 'display'"),
                         )
@@ -211,18 +301,14 @@ pub fn check(
                     ChartError::invalid("display", "give an ICD-10-CM code or describe the problem")
                 })?,
             }
-            one_of(
-                m,
-                "status",
-                &["active", "inactive", "resolved", "remission"],
-            )?;
+            listed(m, "problem", "status")?;
             not_future(ctx, m, "onset_date")?;
             after_birth(m, "onset_date", patient)?;
             ordered(m, "onset_date", "resolved_date")?;
         }
         "medication" => {
             required(m, "name")?;
-            one_of(m, "status", &["active", "stopped", "completed", "on-hold"])?;
+            listed(m, "medication", "status")?;
             ordered(m, "start_date", "stop_date")?;
             not_future(ctx, m, "start_date")?;
         }
@@ -231,14 +317,10 @@ pub fn check(
             if !none_known {
                 required(m, "substance")?;
             }
-            one_of(
-                m,
-                "category",
-                &["medication", "food", "environment", "biologic"],
-            )?;
-            one_of(m, "severity", &["mild", "moderate", "severe"])?;
-            one_of(m, "criticality", &["low", "high", "unable-to-assess"])?;
-            one_of(m, "status", &["active", "inactive", "resolved"])?;
+            listed(m, "allergy", "category")?;
+            listed(m, "allergy", "severity")?;
+            listed(m, "allergy", "criticality")?;
+            listed(m, "allergy", "status")?;
             if let Some(v) = m.get("reactions") {
                 if !(v.is_null() || v.as_array().is_some_and(|a| a.iter().all(Json::is_string))) {
                     return Err(ChartError::invalid(
@@ -253,7 +335,7 @@ pub fn check(
             match get(fields, "cvx").cloned() {
                 Some(Value::Text(code)) => {
                     let found = codes::cvx::lookup(&code).ok_or_else(|| {
-                        ChartError::invalid(
+                        ChartError::invalid_code(
                             "cvx",
                             &format!("'{code}' is not a CVX vaccine code in the shipped list"),
                         )
@@ -268,11 +350,7 @@ pub fn check(
             required(m, "date")?;
             not_future(ctx, m, "date")?;
             after_birth(m, "date", patient)?;
-            one_of(
-                m,
-                "status",
-                &["completed", "refused", "historical", "not-done"],
-            )?;
+            listed(m, "immunization", "status")?;
             if m.get("status").and_then(Json::as_str) == Some("refused") {
                 required(m, "reason").map_err(|_| {
                     ChartError::invalid("reason", "say why the vaccine was refused")
@@ -292,17 +370,13 @@ pub fn check(
             not_future(ctx, m, "start")?;
             ordered(m, "start", "end")?;
             after_birth(m, "start", patient)?;
-            one_of(
-                m,
-                "status",
-                &["planned", "in-progress", "finished", "cancelled"],
-            )?;
+            listed(m, "encounter", "status")?;
         }
         "observation" => {
             required(m, "code")?;
             if let Some(Value::Text(code)) = get(fields, "code").cloned() {
                 if !looks_like_loinc(&code) {
-                    return Err(ChartError::invalid("code", &format!("'{code}' is not a LOINC code (digits, a dash and a check digit, e.g. 8480-6)")));
+                    return Err(ChartError::invalid_code("code", &format!("'{code}' is not a LOINC code (digits, a dash and a check digit, e.g. 8480-6)")));
                 }
                 if let Some(l) = codes::loinc::lookup(&code) {
                     if m.get("display").is_none_or(Json::is_null) {
@@ -328,13 +402,9 @@ pub fn check(
                     "an observation needs a value (value_num, value_text or value_code)",
                 ));
             }
-            one_of(m, "flag", &["N", "H", "L", "HH", "LL", "A"])?;
-            one_of(m, "category", &["vital", "lab", "social", "exam", "survey"])?;
-            one_of(
-                m,
-                "status",
-                &["preliminary", "final", "amended", "cancelled"],
-            )?;
+            listed(m, "observation", "flag")?;
+            listed(m, "observation", "category")?;
+            listed(m, "observation", "status")?;
         }
         "note" => {
             // Only note.sign sets these, to the caller and the engine's clock.
@@ -346,7 +416,7 @@ pub fn check(
                     ));
                 }
             }
-            one_of(m, "kind", &["soap", "free"])?;
+            listed(m, "note", "kind")?;
             one_of(m, "status", &["draft"]).map_err(|_| {
                 ChartError::invalid(
                     "status",
@@ -356,13 +426,9 @@ pub fn check(
         }
         "order" => {
             required(m, "kind")?;
-            one_of(m, "kind", &["lab", "imaging", "referral"])?;
+            listed(m, "order", "kind")?;
             required(m, "description")?;
-            one_of(
-                m,
-                "status",
-                &["ordered", "in-progress", "completed", "cancelled"],
-            )?;
+            listed(m, "order", "status")?;
         }
         "procedure" => {
             if m.get("code").is_none_or(Json::is_null) {
@@ -370,7 +436,7 @@ pub fn check(
             }
             not_future(ctx, m, "date")?;
             after_birth(m, "date", patient)?;
-            one_of(m, "status", &["completed", "planned", "not-done"])?;
+            listed(m, "procedure", "status")?;
         }
         "hospitalization" => {
             required(m, "admit_date")?;
@@ -391,16 +457,8 @@ pub fn check(
             }
         }
         "social_history" => {
-            one_of(
-                m,
-                "tobacco_status",
-                &["never", "former", "current", "unknown"],
-            )?;
-            one_of(
-                m,
-                "alcohol_status",
-                &["none", "occasional", "moderate", "heavy", "unknown"],
-            )?;
+            listed(m, "social_history", "tobacco_status")?;
+            listed(m, "social_history", "alcohol_status")?;
             if let Some(d) = m.get("alcohol_drinks_per_week").and_then(Json::as_f64) {
                 if !(0.0..=200.0).contains(&d) {
                     return Err(ChartError::invalid(
@@ -457,6 +515,22 @@ mod tests {
         }
         for bad in ["8480-5", "8480", "abc-1", "12345678-1", "8480-66"] {
             assert!(!looks_like_loinc(bad), "{bad}");
+        }
+    }
+
+    /// Every listed field is a text field of its kind of record.
+    #[test]
+    fn every_choice_list_names_a_text_field() {
+        use crate::ledger::schema::FieldKind;
+        for (entity, field, allowed) in super::CHOICES {
+            let def = crate::practice::CATALOGUE
+                .entity(entity)
+                .unwrap_or_else(|| panic!("{entity} is not a kind of record"));
+            let f = def
+                .field(field)
+                .unwrap_or_else(|| panic!("{entity}.{field} is not a field"));
+            assert_eq!(f.kind, FieldKind::Text, "{entity}.{field}");
+            assert!(!allowed.is_empty());
         }
     }
 }

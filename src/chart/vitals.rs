@@ -1,10 +1,13 @@
 //! Vitals and lab results entered as forms: one commit holds every observation of the form
 //! (grouped by a shared panel id), with BMI computed from height and weight.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-use super::entities::OBSERVATION;
+use super::entities::{ObservationFields, OBSERVATION};
+use super::shape::{DateTime, RecordFields};
 use super::{record, validate, ChartError, Ctx};
 use crate::codes::loinc::vitals;
 use crate::ledger::{Change, Op, Value};
@@ -57,18 +60,101 @@ fn obs(
     )
 }
 
+/// A vitals form: every measure is optional; each one given becomes an observation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VitalsForm {
+    pub patient: Uuid,
+    /// When measured; now when left out.
+    #[serde(default)]
+    pub effective: Option<DateTime>,
+    /// The visit the measures were taken at.
+    #[serde(default)]
+    pub encounter: Option<Uuid>,
+    /// mm[Hg], 40–300.
+    #[serde(default)]
+    pub systolic: Option<f64>,
+    /// mm[Hg], 20–200, lower than systolic.
+    #[serde(default)]
+    pub diastolic: Option<f64>,
+    /// /min, 20–300.
+    #[serde(default)]
+    pub heart_rate: Option<f64>,
+    /// /min, 4–80.
+    #[serde(default)]
+    pub resp_rate: Option<f64>,
+    /// Cel, 30–45.
+    #[serde(default)]
+    pub temperature: Option<f64>,
+    /// %, 50–100.
+    #[serde(default)]
+    pub spo2: Option<f64>,
+    /// cm, 20–250.
+    #[serde(default)]
+    pub height: Option<f64>,
+    /// kg, 0.3–400.
+    #[serde(default)]
+    pub weight: Option<f64>,
+    /// cm, 20–70.
+    #[serde(default)]
+    pub head_circumference: Option<f64>,
+    /// 0–10.
+    #[serde(default)]
+    pub pain: Option<f64>,
+}
+
+impl VitalsForm {
+    /// The measures by form field name, in [`VITAL_FIELDS`] order.
+    fn measure(&self, field: &str) -> Option<f64> {
+        match field {
+            "systolic" => self.systolic,
+            "diastolic" => self.diastolic,
+            "heart_rate" => self.heart_rate,
+            "resp_rate" => self.resp_rate,
+            "temperature" => self.temperature,
+            "spo2" => self.spo2,
+            "height" => self.height,
+            "weight" => self.weight,
+            "head_circumference" => self.head_circumference,
+            "pain" => self.pain,
+            _ => None,
+        }
+    }
+}
+
+/// Lab results (a panel or single tests), each an observation's fields.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LabsForm {
+    pub patient: Uuid,
+    /// The panel's LOINC code, when the results are one panel.
+    #[serde(default)]
+    pub panel: Option<String>,
+    /// When collected; now when left out.
+    #[serde(default)]
+    pub effective: Option<DateTime>,
+    #[serde(default)]
+    pub encounter: Option<Uuid>,
+    /// At least one: each with a LOINC `code` and a value.
+    #[serde(default)]
+    pub results: Vec<ObservationFields>,
+}
+
 fn common_fields(
     ctx: &Ctx,
-    input: &Json,
+    patient: Uuid,
+    effective: Option<&DateTime>,
+    encounter: Option<Uuid>,
     panel: &str,
 ) -> Result<(Uuid, Vec<(String, Value)>), ChartError> {
-    let patient = record::get_id(input, "patient")?;
     let p = patient_facts(ctx, &patient)?;
-    let effective = match input.get("effective") {
-        Some(v) if !v.is_null() => {
-            record::value_from_json("effective", crate::ledger::schema::FieldKind::DateTime, v)?
-        }
-        _ => Value::Text(crate::clock::rfc3339(ctx.clock.now_ms())),
+    let effective = match effective {
+        Some(v) => record::value_from_json(
+            "effective",
+            crate::ledger::schema::FieldKind::DateTime,
+            &Json::from(v.0.as_str()),
+        )?,
+        None => Value::Text(crate::clock::rfc3339(ctx.clock.now_ms())),
     };
     let mut common = vec![
         ("effective".to_string(), effective.clone()),
@@ -78,11 +164,8 @@ fn common_fields(
             Value::Text(ctx.new_id().to_string()),
         ),
     ];
-    if let Some(e) = input.get("encounter").filter(|v| !v.is_null()) {
-        common.push((
-            "encounter".into(),
-            record::value_from_json("encounter", crate::ledger::schema::FieldKind::Ref, e)?,
-        ));
+    if let Some(e) = encounter {
+        common.push(("encounter".into(), Value::Text(e.to_string())));
     }
     // Validate the shared date once, against the patient's birth date and today.
     let mut m = serde_json::Map::new();
@@ -124,18 +207,23 @@ fn patient_facts(ctx: &Ctx, patient: &Uuid) -> Result<serde_json::Map<String, Js
 }
 
 /// A vitals form: every measure given becomes one observation in a single commit.
-pub fn record(ctx: &Ctx, input: &Json) -> Result<Vec<Change>, ChartError> {
-    let (patient, common) = common_fields(ctx, input, vitals::VITALS_PANEL)?;
+pub fn record(ctx: &Ctx, form: &VitalsForm) -> Result<Vec<Change>, ChartError> {
+    let (patient, common) = common_fields(
+        ctx,
+        form.patient,
+        form.effective.as_ref(),
+        form.encounter,
+        vitals::VITALS_PANEL,
+    )?;
     let mut changes = Vec::new();
     let mut got = std::collections::HashMap::new();
     for (field, code, unit, lo, hi) in VITAL_FIELDS {
-        let Some(v) = input.get(*field).filter(|v| !v.is_null()) else {
+        let Some(x) = form.measure(field) else {
             continue;
         };
-        let x = v
-            .as_f64()
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| ChartError::invalid(field, "must be a number"))?;
+        if !x.is_finite() {
+            return Err(ChartError::invalid(field, "must be a number"));
+        }
         if x < *lo || x > *hi {
             return Err(ChartError::invalid(
                 field,
@@ -176,38 +264,27 @@ pub fn record(ctx: &Ctx, input: &Json) -> Result<Vec<Change>, ChartError> {
             "enter at least one measurement",
         ));
     }
-    for key in input
-        .as_object()
-        .map(|o| o.keys().cloned().collect::<Vec<_>>())
-        .unwrap_or_default()
-    {
-        let known = VITAL_FIELDS.iter().any(|f| f.0 == key)
-            || ["patient", "effective", "encounter"].contains(&key.as_str());
-        if !known {
-            let names: Vec<&str> = VITAL_FIELDS.iter().map(|f| f.0).collect();
-            return Err(ChartError::invalid(
-                &key,
-                &format!("is not a vitals field; known: {}", names.join(", ")),
-            ));
-        }
-    }
     Ok(changes)
 }
 
 /// Lab results (a panel or single tests), each validated as an observation; abnormal flags
 /// are computed from the reference range when not given.
-pub fn labs(ctx: &Ctx, input: &Json, order: Option<&Uuid>) -> Result<Vec<Change>, ChartError> {
-    let panel = input.get("panel").and_then(Json::as_str).unwrap_or("");
-    let (patient, mut common) = common_fields(ctx, input, panel)?;
+pub fn labs(ctx: &Ctx, form: &LabsForm, order: Option<&Uuid>) -> Result<Vec<Change>, ChartError> {
+    let panel = form.panel.as_deref().unwrap_or("");
+    let (patient, mut common) = common_fields(
+        ctx,
+        form.patient,
+        form.effective.as_ref(),
+        form.encounter,
+        panel,
+    )?;
     if panel.is_empty() {
         common.retain(|(k, _)| k != "panel");
     }
     if let Some(o) = order {
         common.push(("order_ref".into(), Value::Text(o.to_string())));
     }
-    let results = input
-        .get("results")
-        .and_then(Json::as_array)
+    let results = Some(&form.results)
         .filter(|r| !r.is_empty())
         .ok_or_else(|| {
             ChartError::invalid(
@@ -218,7 +295,7 @@ pub fn labs(ctx: &Ctx, input: &Json, order: Option<&Uuid>) -> Result<Vec<Change>
     let p = patient_facts(ctx, &patient)?;
     let mut changes = Vec::new();
     for (i, r) in results.iter().enumerate() {
-        let mut fields = record::fields_from_json(&OBSERVATION, r, &[]).map_err(|e| match e {
+        let mut fields = r.clone().into_values().map_err(|e| match e {
             ChartError::Invalid { field, message } => {
                 ChartError::invalid(&format!("results[{i}].{field}"), &message)
             }
@@ -268,6 +345,9 @@ pub fn labs(ctx: &Ctx, input: &Json, order: Option<&Uuid>) -> Result<Vec<Change>
             ChartError::Invalid { field, message } => {
                 ChartError::invalid(&format!("results[{i}].{field}"), &message)
             }
+            ChartError::InvalidCode { field, message } => {
+                ChartError::invalid_code(&format!("results[{i}].{field}"), &message)
+            }
             e => e,
         })?;
         changes.push(Change::new(
@@ -279,5 +359,62 @@ pub fn labs(ctx: &Ctx, input: &Json, order: Option<&Uuid>) -> Result<Vec<Change>
             vec![],
         ));
     }
+    Ok(changes)
+}
+
+/// Results for an order, and the edit that completes it: the observations (if any) point
+/// at the order, and the order gets its result time and summary.
+pub fn order_result(
+    ctx: &Ctx,
+    id: Uuid,
+    version: &[Uuid],
+    effective: Option<&DateTime>,
+    summary: Option<&str>,
+    results: &[ObservationFields],
+) -> Result<Vec<Change>, ChartError> {
+    let order = super::load(ctx.conn, &super::entities::ORDER, &id)?;
+    if order.get("status").and_then(Json::as_str) == Some("cancelled") {
+        return Err(ChartError::invalid(
+            "id",
+            "this order was cancelled; it takes no results",
+        ));
+    }
+    if results.is_empty() && summary.is_none() {
+        return Err(ChartError::invalid("results", "give results or a summary"));
+    }
+    let mut changes = if results.is_empty() {
+        vec![]
+    } else {
+        let patient = order
+            .get("patient")
+            .and_then(Json::as_str)
+            .and_then(|p| Uuid::parse_str(p).ok())
+            .unwrap_or_default();
+        let form = LabsForm {
+            patient,
+            panel: None,
+            effective: effective.cloned(),
+            encounter: None,
+            results: results.to_vec(),
+        };
+        labs(ctx, &form, Some(&id))?
+    };
+    let result_at = match effective {
+        Some(e) => record::value_from_json(
+            "effective",
+            crate::ledger::schema::FieldKind::DateTime,
+            &Json::from(e.0.as_str()),
+        )?,
+        None => Value::Text(crate::clock::rfc3339(ctx.clock.now_ms())),
+    };
+    let mut fields = vec![
+        ("status".to_string(), Value::from("completed")),
+        ("result_at".to_string(), result_at),
+    ];
+    if let Some(s) = summary {
+        fields.push(("result_summary".into(), Value::from(s)));
+    }
+    let (_, c) = super::update(ctx, &super::entities::ORDER, id, version, fields)?;
+    changes.push(c);
     Ok(changes)
 }

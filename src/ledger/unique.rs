@@ -99,8 +99,11 @@ pub fn duplicates_of(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Every open duplicate: (entity, field, value, rows), oldest value first.
-pub fn list(conn: &Connection) -> Result<Vec<(String, String, String, Vec<String>)>, LedgerError> {
+/// One open duplicate: entity, field, the shared value, and the rows sharing it.
+pub type Group = (String, String, String, Vec<String>);
+
+/// Every open duplicate, by kind, field and value.
+pub fn list(conn: &Connection) -> Result<Vec<Group>, LedgerError> {
     let mut stmt = conn.prepare(
         "SELECT entity, field, value, group_concat(row, ' ') FROM ledger_duplicate
          GROUP BY entity, field, value ORDER BY entity, field, value",

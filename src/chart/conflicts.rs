@@ -1,14 +1,52 @@
 //! Concurrent edits: listing the competing values and settling them.
 
 use rusqlite::Connection;
-use serde_json::{json, Value as Json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
 use uuid::Uuid;
 
-use super::ApiError;
-use crate::chart::{record, ChartError, Ctx};
+use crate::chart::{entities, record, ChartError, Ctx};
 use crate::ledger::schema::EntityDef;
 use crate::ledger::{Change, Op, Value};
 use crate::practice::CATALOGUE;
+
+/// A field edited concurrently on two workstations, with every competing value.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Conflict {
+    /// The record's id.
+    pub row: String,
+    /// Its kind of record.
+    pub entity: String,
+    pub field: String,
+    /// The chart the record belongs to, if any.
+    pub patient: Option<String>,
+    /// When the first competing value was written (RFC 3339).
+    pub since: String,
+    /// The value the chart shows until a person chooses (null when hidden).
+    pub shown: Json,
+    /// The values are secret (password hashes): choose by change id only.
+    pub hidden: bool,
+    /// On a signed note: the signed value stays, the others are proposed amendments.
+    pub signed: bool,
+    /// Every competing value, the shown one first.
+    pub values: Vec<CompetingValue>,
+}
+
+/// One competing value of a conflict.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CompetingValue {
+    /// The change that wrote it: pass it as `choose` to keep this value.
+    pub change: String,
+    pub value: Json,
+    pub signed: bool,
+    /// The author's user id, and name.
+    pub author: String,
+    pub author_name: String,
+    pub at: String,
+    /// The first 8 bytes of the workstation id, hex.
+    pub device: String,
+}
 
 /// Fields whose competing values are never shown, only chosen between by change id.
 const SECRET_FIELDS: &[(&str, &str)] = &[("user", "password_hash")];
@@ -84,7 +122,7 @@ pub fn list(
     conn: &Connection,
     patient: Option<&Uuid>,
     may_read: impl Fn(&EntityDef) -> bool,
-) -> Result<Json, ChartError> {
+) -> Result<Vec<Conflict>, ChartError> {
     let names = crate::access::users::names(conn)?;
     let mut stmt = conn.prepare(
         "SELECT c.row, c.field, c.entity, (SELECT min(hlc) FROM ledger_field_head h WHERE h.row = c.row AND h.field = c.field) AS since
@@ -122,28 +160,51 @@ pub fn list(
             .map(|h| shown_value(&h.value))
             .unwrap_or(Json::Null);
         let signed = hs.iter().any(|h| h.sealed);
-        out.push(json!({
-            "row": row,
-            "entity": entity,
-            "field": field,
-            "patient": owner,
-            "since": crate::clock::rfc3339(crate::ledger::hlc::millis(since as u64)),
-            "shown": shown,
-            "hidden": hidden,
-            // On a signed note the signed value stays; the others are proposed amendments.
-            "signed": signed,
-            "values": hs.iter().map(|h| json!({
-                "change": h.change,
-                "value": shown_value(&h.value),
-                "signed": h.sealed,
-                "author": h.author,
-                "author_name": names.get(&h.author).cloned().unwrap_or_default(),
-                "at": crate::clock::rfc3339(crate::ledger::hlc::millis(h.hlc as u64)),
-                "device": hex::encode(&h.device[..h.device.len().min(8)]),
-            })).collect::<Vec<_>>(),
-        }));
+        out.push(Conflict {
+            row,
+            entity,
+            field,
+            patient: owner,
+            since: crate::clock::rfc3339(crate::ledger::hlc::millis(since as u64)),
+            shown,
+            hidden,
+            signed,
+            values: hs
+                .iter()
+                .map(|h| CompetingValue {
+                    change: h.change.clone(),
+                    value: shown_value(&h.value),
+                    signed: h.sealed,
+                    author: h.author.clone(),
+                    author_name: names.get(&h.author).cloned().unwrap_or_default(),
+                    at: crate::clock::rfc3339(crate::ledger::hlc::millis(h.hlc as u64)),
+                    device: hex::encode(&h.device[..h.device.len().min(8)]),
+                })
+                .collect(),
+        });
     }
-    Ok(Json::Array(out))
+    Ok(out)
+}
+
+/// How a conflict is settled: one of the competing values, or a new one.
+pub enum Choice<'a> {
+    /// The change id of the competing value to keep.
+    Change(&'a str),
+    /// A new value, checked as an edit would be.
+    Value(&'a Json),
+}
+
+/// A value that must be unique but was given twice, on workstations that were apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Duplicate {
+    /// The kind of record: `patient` (an MRN) or `user` (a user name).
+    pub entity: String,
+    /// The field that must be unique: `mrn` or `name`.
+    pub field: String,
+    /// The value given twice.
+    pub value: String,
+    /// The ids of the records that share it; change all but one to settle it.
+    pub rows: Vec<String>,
 }
 
 /// Values that must be unique but were given twice on workstations that were apart (an
@@ -152,55 +213,52 @@ pub fn list(
 pub fn duplicates(
     conn: &Connection,
     may_read: impl Fn(&EntityDef) -> bool,
-) -> Result<Json, ChartError> {
+) -> Result<Vec<Duplicate>, ChartError> {
     let mut out = Vec::new();
     for (entity, field, value, rows) in crate::ledger::unique::list(conn)? {
         let Some(def) = CATALOGUE.entity(&entity) else {
             continue;
         };
-        if !may_read(def) {
-            continue;
+        if may_read(def) {
+            out.push(Duplicate {
+                entity,
+                field,
+                value,
+                rows,
+            });
         }
-        out.push(json!({
-            "entity": entity,
-            "field": field,
-            "value": value,
-            "rows": rows,
-        }));
     }
-    Ok(Json::Array(out))
+    Ok(out)
 }
 
 /// The change that settles one conflict: a chosen competing value or a new one, based on
 /// every competing value so the field has a single head afterwards.
 ///
 /// A resolution is an edit of that record: the value passes the same validation an edit
-/// would (`validate` builds the edit's change), so a conflict cannot smuggle in what an
-/// edit would refuse. On a signed note only the signed value can be kept; the other text
-/// belongs in an amendment.
+/// would ([`edit_change`] builds the edit's change), so a conflict cannot smuggle in what
+/// an edit would refuse. On a signed note only the signed value can be kept; the other
+/// text belongs in an amendment.
 pub fn resolve(
     ctx: &Ctx,
-    args: &Json,
-    validate: impl FnOnce(&EntityDef, Uuid, &str, Value) -> Result<Change, ApiError>,
-) -> Result<(&'static EntityDef, Uuid, Change), ApiError> {
-    let row = record::get_id(args, "row")?;
-    let field = args
-        .get("field")
-        .and_then(Json::as_str)
-        .ok_or_else(|| ChartError::invalid("field", "is required"))?;
+    row: Uuid,
+    field: &str,
+    choice: Option<Choice>,
+) -> Result<(&'static EntityDef, Uuid, Change), ChartError> {
     let def = entity_of(ctx.conn, &row, field)?;
     let hs = heads(ctx.conn, &row.to_string(), field)?;
-    let chosen = match (args.get("choose").and_then(Json::as_str), args.get("value")) {
-        (Some(c), _) => hs.iter().find(|h| h.change == c).ok_or_else(|| {
+    let validate = |def: &EntityDef, row: Uuid, field: &str, value: Value| {
+        edit_change(ctx, def, row, field, value)
+    };
+    let chosen = match choice {
+        Some(Choice::Change(c)) => hs.iter().find(|h| h.change == c).ok_or_else(|| {
             ChartError::invalid("choose", "is not one of the competing values' change ids")
         })?,
-        (None, Some(v)) => {
+        Some(Choice::Value(v)) => {
             if secret(def.name, field) || hs.iter().any(|h| h.sealed) {
                 return Err(ChartError::invalid(
                     "value",
                     "this field takes no new value here; choose one of the competing values by change id",
-                )
-                .into());
+                ));
             }
             let kind = def
                 .field(field)
@@ -210,19 +268,17 @@ pub fn resolve(
             let change = validate(def, row, field, value)?;
             return Ok((def, row, as_resolution(ctx, def, row, change, &hs)?));
         }
-        _ => {
+        None => {
             return Err(ChartError::invalid(
                 "choose",
                 "give the change id of the value to keep, or a new value",
-            )
-            .into())
+            ))
         }
     };
     if hs.iter().any(|h| h.sealed) && !chosen.sealed {
         return Err(ChartError::Immutable(
             "this note is signed: keep the signed value, and add the other text as an amendment (note.amend) if it is right".into(),
-        )
-        .into());
+        ));
     }
     let change = if chosen.sealed || secret(def.name, field) {
         // The signed value was validated when it was signed; a password hash is one that
@@ -262,4 +318,59 @@ fn as_resolution(
         change.fields,
         base,
     ))
+}
+
+/// The change an ordinary edit of `field` to `value` would make, through the same
+/// validation: what a conflict's resolution must pass.
+pub fn edit_change(
+    ctx: &Ctx,
+    def: &EntityDef,
+    row: Uuid,
+    field: &str,
+    value: Value,
+) -> Result<Change, ChartError> {
+    let version = crate::ledger::row_version(ctx.conn, def, &row)?;
+    match def.name {
+        "user" => {
+            crate::access::users::check_field(field, &value)?;
+            return Ok(Change::new(
+                ctx.new_id(),
+                def.name,
+                row,
+                Op::Set,
+                vec![(field.to_string(), value)],
+                vec![],
+            ));
+        }
+        "setting" => {
+            let name: String = ctx.conn.query_row(
+                "SELECT name FROM setting WHERE id = ?1",
+                [row.to_string()],
+                |r| r.get(0),
+            )?;
+            if field != "value" {
+                return Err(ChartError::invalid(
+                    "field",
+                    "only a setting's value can be chosen",
+                ));
+            }
+            crate::access::users::check_setting(&name, value.as_str().unwrap_or_default())?;
+            return Ok(Change::new(
+                ctx.new_id(),
+                def.name,
+                row,
+                Op::Set,
+                vec![(field.to_string(), value)],
+                vec![],
+            ));
+        }
+        _ => {}
+    }
+    let fields = vec![(field.to_string(), value)];
+    let (_, change) = if def.name == entities::PATIENT.name {
+        super::patient::update(ctx, row, &version, fields)?
+    } else {
+        super::update(ctx, def, row, &version, fields)?
+    };
+    Ok(change)
 }

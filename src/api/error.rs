@@ -1,0 +1,158 @@
+//! The one table of error codes a caller may see, each with what it means.
+//!
+//! The UI branches on these strings and sync stores them, so they are stable: a code is
+//! added here, never renamed. Engine errors (`AccessError::code` and the like) name their
+//! code as text; `ErrorCode::parse` turns it into an entry of this table, and the test at
+//! the bottom reads every engine `fn code` in `src/` so a new engine code cannot be missed.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+macro_rules! error_codes {
+    ($($variant:ident = $code:literal : $meaning:literal,)*) => {
+        /// A stable, snake_case error code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $(#[doc = $meaning] $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// One line on what the code means, for the reference and the schema.
+            pub fn meaning(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $meaning,)* }
+            }
+
+            /// The table entry for an engine error's code, if there is one.
+            pub fn parse(code: &str) -> Option<ErrorCode> {
+                match code { $($code => Some(ErrorCode::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+error_codes! {
+    InvalidInput = "invalid_input": "The request does not fit the command's shape or a field fails validation; the message names the field.",
+    InvalidCode = "invalid_code": "A clinical code (ICD-10, LOINC, CVX) is not in the shipped code set; the message names the field.",
+    MalformedJson = "malformed_json": "The request given to `chartkeep call` is not valid JSON.",
+    UnknownCommand = "unknown_command": "No command has that name; see docs/api.md.",
+    NotFound = "not_found": "The record, user or conflict named does not exist.",
+    RecordImmutable = "record_immutable": "The record cannot be changed in its state (signed, or entered in error); amend it instead.",
+    TooLarge = "too_large": "The content is larger than the chart keeps.",
+    Forbidden = "forbidden": "The session's role may not do this.",
+    WrongPassword = "wrong_password": "The user name or password is wrong.",
+    AccountDisabled = "account_disabled": "The account is disabled.",
+    SessionLocked = "session_locked": "The session locked after being idle, or its account was disabled; log in again.",
+    AccessLogDamaged = "access_log_damaged": "The access log's hash chain is broken.",
+    StorageError = "storage_error": "The database failed; the message has the detail.",
+    LedgerOutOfOrder = "ledger_out_of_order": "A commit arrived out of sequence for its device.",
+    LedgerBrokenChain = "ledger_broken_chain": "A commit does not follow its device's previous commit.",
+    LedgerBadSignature = "ledger_bad_signature": "A commit's signature is not valid.",
+    LedgerMissingDependency = "ledger_missing_dependency": "A commit depends on a change this workstation lacks; sync again.",
+    LedgerDamaged = "ledger_damaged": "A stored commit cannot be decoded.",
+    LedgerFork = "ledger_fork": "Two different commits claim the same device and seq: a copied or rewritten workstation.",
+    LedgerWrongPractice = "ledger_wrong_practice": "A commit belongs to another practice (or is an old-layout commit this workstation never held).",
+    LedgerNotMember = "ledger_not_member": "A commit comes from a workstation that is not a member of the practice.",
+    LedgerNotAdministrator = "ledger_not_administrator": "Adding or removing a workstation needs an administrator.",
+    LedgerClockAhead = "ledger_clock_ahead": "A commit is dated more than a day ahead of this workstation's clock; fix the clock that is wrong.",
+    HeaderAltered = "header_altered": "The key header's fields were edited; restore chartkeep.header from a backup.",
+    RecoveryCodeNeeded = "recovery_code_needed": "Changing how the key is kept needs the recovery code.",
+    DuplicateUserName = "duplicate_user_name": "Two accounts share the user name (made on two workstations apart); an administrator must rename one.",
+    NoDeviceIdentity = "no_device_identity": "This workstation has no signing identity.",
+    PracticeMissing = "practice_missing": "No practice exists in the data folder.",
+    DatabaseWrongKeyOrDamaged = "database_wrong_key_or_damaged": "The database key is wrong or the file is damaged.",
+    DatabaseDamaged = "database_damaged": "The database file is damaged.",
+    DatabaseTooNew = "database_too_new": "The database was written by a newer Chartkeep.",
+    PracticeExists = "practice_exists": "A practice already exists there.",
+    FolderNotEmpty = "folder_not_empty": "The folder is not empty.",
+    FileExists = "file_exists": "The file already exists.",
+    MigrationFailed = "migration_failed": "A schema migration failed.",
+    KeyNotInKeychain = "key_not_in_keychain": "The OS keychain holds no key for this practice.",
+    KeychainKeyMismatch = "keychain_key_mismatch": "The keychain's key does not open this practice.",
+    PassphraseNeeded = "passphrase_needed": "The practice is passphrase-wrapped; give the passphrase.",
+    BackupDamaged = "backup_damaged": "The backup file is damaged.",
+    IoError = "io_error": "A file could not be read or written.",
+    HeaderMissing = "header_missing": "The key header beside the database is missing.",
+    HeaderDamaged = "header_damaged": "The key header is damaged.",
+    HeaderTooNew = "header_too_new": "The key header was written by a newer Chartkeep.",
+    HeaderExists = "header_exists": "A key header already exists.",
+    HeaderIo = "header_io": "The key header could not be read or written.",
+    KeychainUnavailable = "keychain_unavailable": "No OS keychain is reachable.",
+    KeychainLocked = "keychain_locked": "The OS keychain is locked.",
+    KeychainEntryDamaged = "keychain_entry_damaged": "The keychain entry is damaged.",
+    KeychainFailed = "keychain_failed": "The OS keychain failed.",
+    WrongSecret = "wrong_secret": "The recovery code or passphrase is wrong.",
+    MalformedRecoveryCode = "malformed_recovery_code": "The recovery code is not in the printed form.",
+    UnsupportedKdf = "unsupported_kdf": "The key header uses a key derivation this build lacks.",
+    RandomFailed = "random_failed": "The system's random source failed.",
+    CryptoFailed = "crypto_failed": "A cryptographic operation failed.",
+    InternalError = "internal_error": "An engine error without an entry in this table; a bug to report.",
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for ErrorCode {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn codes_round_trip_through_their_strings() {
+        for c in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(*c));
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+            assert!(!c.meaning().is_empty());
+        }
+    }
+
+    /// Every code an engine error names (`=> "…"` inside a `fn code`) is in the table, so
+    /// none reaches a caller as `internal_error`.
+    #[test]
+    fn every_engine_error_code_is_in_the_table() {
+        let mut missing = Vec::new();
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut dirs = vec![std::path::PathBuf::from(root)];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                for block in text.split("pub fn code(&self) -> &'static str {").skip(1) {
+                    let body = block.split("\n    }\n").next().unwrap_or_default();
+                    for part in body.split("=> \"").skip(1) {
+                        let code = part.split('"').next().unwrap_or_default();
+                        if ErrorCode::parse(code).is_none() {
+                            missing.push(format!("{code} ({})", p.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "codes not in the table: {missing:?}");
+    }
+}

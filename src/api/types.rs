@@ -1,0 +1,280 @@
+//! Request and response types of the commands that are not a domain type themselves.
+//!
+//! Each request is parsed from the caller's JSON once (`chart::shape::parse`), so a
+//! handler never looks a key up by name; each response is what the handler returns, and
+//! its JSON Schema is what `docs/api.schema.json` publishes for the desktop UI and sync.
+
+use std::borrow::Cow;
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use crate::chart::entities::{ObservationFields, ObservationRecord, OrderRecord};
+use crate::chart::shape::DateTime;
+
+/// A command that takes no arguments (`{}`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct NoArgs {}
+
+/// One record by id.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RecordId {
+    pub id: Uuid,
+}
+
+/// A patient's records of one kind.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RecordList {
+    pub patient: Uuid,
+    /// Include records marked entered in error (signed notes are always listed).
+    #[serde(default)]
+    pub include_retracted: bool,
+}
+
+/// Mark a record entered in error.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RecordRetract {
+    pub id: Uuid,
+    /// The `version` from your read.
+    #[serde(default)]
+    pub version: Vec<Uuid>,
+    /// Why the record was entered in error.
+    pub reason: String,
+}
+
+/// The chart a command reads.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PatientArg {
+    pub patient: Uuid,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PatientSearch {
+    /// Name parts in any order, prefixes, MRN, birth date or phone digits.
+    pub query: String,
+    /// 1–200; 25 when left out.
+    #[serde(default)]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Timeline {
+    pub patient: Uuid,
+    /// Only these kinds of event.
+    #[serde(default)]
+    pub kinds: Option<Vec<String>>,
+    /// Inclusive: a date or an RFC 3339 time.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Inclusive: a date (the whole day) or an RFC 3339 time.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// 1–5000; 200 when left out.
+    #[serde(default)]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Series {
+    pub patient: Uuid,
+    /// A LOINC code.
+    pub code: String,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+/// Results for an order, which completes it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct OrderResult {
+    /// The order.
+    pub id: Uuid,
+    /// The order's `version` from your read.
+    #[serde(default)]
+    pub version: Vec<Uuid>,
+    /// When resulted; now when left out.
+    #[serde(default)]
+    pub effective: Option<DateTime>,
+    /// A summary of the result; needed when there are no results.
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Observations, each with a LOINC `code` and a value.
+    #[serde(default)]
+    pub results: Vec<ObservationFields>,
+}
+
+/// The completed order and the observations saved with it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct OrderResulted {
+    pub order: OrderRecord,
+    pub results: Vec<ObservationRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct NoteSign {
+    pub id: Uuid,
+    /// The `version` of the note as you read it: you sign what you saw.
+    #[serde(default)]
+    pub version: Vec<Uuid>,
+}
+
+/// An amendment (needs a reason) or an addendum.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct NoteAppend {
+    pub id: Uuid,
+    pub text: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ConflictList {
+    /// Only this chart's conflicts.
+    #[serde(default)]
+    pub patient: Option<Uuid>,
+}
+
+/// Settle a conflict: give `choose` or `value`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ConflictResolve {
+    /// The record with the conflict.
+    pub row: Uuid,
+    pub field: String,
+    /// The change id of the competing value to keep.
+    #[serde(default)]
+    pub choose: Option<String>,
+    /// A new value instead, checked as an edit would be.
+    #[serde(default)]
+    pub value: Option<Json>,
+}
+
+/// The record a resolution settled, in its kind's answer shape (see the conflict's
+/// `entity`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ResolvedRecord(pub Json);
+
+impl JsonSchema for ResolvedRecord {
+    fn schema_name() -> Cow<'static, str> {
+        "ResolvedRecord".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mut kinds: Vec<Json> = crate::chart::RECORD_SHAPES
+            .iter()
+            .map(|s| (s.record_schema)(generator).to_value())
+            .collect();
+        kinds.push(
+            generator
+                .subschema_for::<crate::chart::entities::PatientRecord>()
+                .to_value(),
+        );
+        kinds.push(
+            generator
+                .subschema_for::<crate::access::users::UserInfo>()
+                .to_value(),
+        );
+        kinds.push(
+            generator
+                .subschema_for::<crate::access::users::SettingInfo>()
+                .to_value(),
+        );
+        json_schema!({"description": "The record, in the answer shape of its kind.", "anyOf": kinds})
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CodeSearch {
+    /// icd10 (the default), cvx or loinc.
+    #[serde(default)]
+    pub system: Option<String>,
+    pub query: String,
+    /// 1–200; 20 when left out.
+    #[serde(default)]
+    pub limit: Option<u64>,
+}
+
+/// One code found; which optional fields are present depends on the system.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CodeHit {
+    pub code: String,
+    pub display: String,
+    /// ICD-10-CM: whether the code may be billed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billable: Option<bool>,
+    /// CVX: the vaccine's status in the CDC list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// LOINC: the usual unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// LOINC: vital or lab.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct UserCreate {
+    pub name: String,
+    /// clinician, nurse, front_desk, billing or administrator.
+    pub role: String,
+    pub password: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// A setting's value: text, or a number taken as its text.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SettingValue {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SettingSet {
+    pub name: String,
+    pub value: SettingValue,
+    /// The `version` from setting.list; needed when the setting exists.
+    #[serde(default)]
+    pub version: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SettingSaved {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AuditReport {
+    /// YYYY-MM-DD, inclusive.
+    pub from: String,
+    /// YYYY-MM-DD, inclusive.
+    pub to: String,
+    /// A user name.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// A patient id.
+    #[serde(default)]
+    pub patient: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AuditVerified {
+    /// Entries checked.
+    pub entries: u64,
+    pub ok: bool,
+}
+
+/// Who is logged in.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SessionInfo {
+    pub user: String,
+    pub display_name: String,
+    pub role: String,
+    pub workstation: String,
+    pub idle_lock_minutes: i64,
+}
