@@ -2591,3 +2591,69 @@ fn a_vouch_counts_only_from_a_member_and_only_for_the_key_it_names() {
         .apply(&ok.encoded, ok.signature)
         .expect("a member's vouch for this very key admits it");
 }
+
+#[test]
+fn an_mrn_or_user_name_given_twice_while_apart_is_listed_and_settled_by_changing_one() {
+    let (mut w, _t) = open_pair();
+    let register = |mrn: &str, given: &str| json!({"family": "Twice", "given": [given], "birth_date": "1971-07-07", "sex": "female", "mrn": mrn});
+    let pa = w.on_a("patient.create", register("7777777", "Ann"));
+    let pb = w.on_b("patient.create", register("7777777", "Bea"));
+    assert!(arr(&w.on_a("duplicate.list", json!({}))).is_empty());
+    w.exchange();
+    let (da, db) = w.on_both("duplicate.list", json!({}));
+    for (who, list) in [("A", &da), ("B", &db)] {
+        let list = arr(list);
+        assert_eq!(list.len(), 1, "{who}: {list:?}");
+        assert_eq!(
+            (list[0]["entity"].as_str(), list[0]["value"].as_str()),
+            (Some("patient"), Some("7777777"))
+        );
+        let mut rows: Vec<String> = arr(&list[0]["rows"])
+            .iter()
+            .map(|r| r.as_str().unwrap().to_string())
+            .collect();
+        rows.sort();
+        let mut want = vec![id(&pa), id(&pb)];
+        want.sort();
+        assert_eq!(rows, want, "{who}");
+    }
+    w.edit_a("patient.update", json!({"id": id(&pb), "mrn": "7777778"}));
+    w.exchange();
+    let (da, db) = w.on_both("duplicate.list", json!({}));
+    assert!(
+        arr(&da).is_empty() && arr(&db).is_empty(),
+        "settled: {da} {db}"
+    );
+
+    // Two accounts named alike: neither logs in until an administrator renames one.
+    let pw = "temporary-pass-1";
+    let mut admin_a = login(&mut w.a.practice, support::ADMIN, support::ADMIN_PW);
+    let mut admin_b = login(&mut w.b.practice, support::ADMIN, support::ADMIN_PW);
+    let new = json!({"name": "temp.nurse", "role": "nurse", "password": pw});
+    call(&mut w.a.practice, &mut admin_a, "user.create", new.clone());
+    call(&mut w.b.practice, &mut admin_b, "user.create", new);
+    w.exchange();
+    for p in [&mut w.a.practice, &mut w.b.practice] {
+        let e = api::login(p, "temp.nurse", pw).expect_err("a duplicated name");
+        assert_eq!(e.code, "duplicate_user_name", "{}", e.message);
+    }
+    let users = call(&mut w.a.practice, &mut admin_a, "user.list", json!({}));
+    let twin = arr(&users)
+        .iter()
+        .find(|u| u["name"] == "temp.nurse")
+        .unwrap()
+        .clone();
+    call(
+        &mut w.a.practice,
+        &mut admin_a,
+        "user.update",
+        json!({"id": twin["id"], "version": twin["version"], "new_name": "temp.nurse2"}),
+    );
+    w.exchange();
+    for p in [&mut w.a.practice, &mut w.b.practice] {
+        api::login(p, "temp.nurse", pw).expect("the one left keeps its name");
+        api::login(p, "temp.nurse2", pw).expect("the renamed one");
+    }
+    assert_intact(&mut w.a.practice, "A");
+    assert_intact(&mut w.b.practice, "B");
+}
