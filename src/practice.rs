@@ -108,6 +108,20 @@ pub struct Admin<'a> {
     pub password: &'a str,
 }
 
+/// An open practice. Its writer connection and the projection gate are private: every
+/// write goes through [`Practice::commit`] (or [`Practice::apply`] for a peer's commits),
+/// so no other module can write a projection, whatever it calls.
+///
+/// ```compile_fail
+/// fn write_around_the_ledger(p: &mut chartkeep::practice::Practice) {
+///     let _ = p.writer();
+/// }
+/// ```
+/// ```compile_fail
+/// fn open_the_gate(p: &chartkeep::practice::Practice) {
+///     let _open = p.gate().open();
+/// }
+/// ```
 pub struct Practice {
     dir: PathBuf,
     header: Header,
@@ -359,18 +373,18 @@ impl Practice {
         &self.read
     }
 
-    /// The writer connection, for the vault's maintenance (backup, checks). Chart data
-    /// is still only written through [`Practice::commit`].
-    pub fn writer(&mut self) -> &mut Connection {
-        &mut self.write
-    }
-
-    pub fn gate(&self) -> &Gate {
-        &self.gate
-    }
-
-    pub fn ledger(&mut self) -> &mut Ledger {
-        &mut self.ledger
+    /// Keeps the WAL files when this practice's connections close (no checkpoint), as a
+    /// crash would leave them: for the crash tests, which must start the next run on a WAL
+    /// that SQLite checkpoints mid-write. The writer itself stays private: every write goes
+    /// through [`Practice::commit`] or [`Practice::apply`].
+    #[doc(hidden)]
+    pub fn keep_wal_on_close(&self) -> rusqlite::Result<()> {
+        use rusqlite::config::DbConfig;
+        self.write
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        self.read
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        Ok(())
     }
 
     /// The practice every commit of this workstation is bound to.

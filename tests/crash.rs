@@ -20,7 +20,6 @@ use chartkeep::vault::keys::DbKey;
 use chartkeep::vault::Secret;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
-use rusqlite::config::DbConfig;
 use serde_json::json;
 
 use common::*;
@@ -175,19 +174,12 @@ fn run_round(dir: &Path, round: u64, at: KillAt, rng: &mut ChaCha20Rng, stderr: 
 }
 
 fn reopen(dir: &Path, key: &DbKey, header: &Header, keep_wal: bool) -> Practice {
-    let mut practice = open_with(dir, key.clone(), header.clone())
+    let practice = open_with(dir, key.clone(), header.clone())
         .unwrap_or_else(|e| panic!("the practice does not open after a kill: {e:?}"));
     if keep_wal {
         // Leave the WAL in place when closing, so the next child starts on a WAL that
         // grows until SQLite checkpoints it mid-write (and can be killed doing that).
-        practice
-            .writer()
-            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
-            .unwrap();
-        practice
-            .reader()
-            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
-            .unwrap();
+        practice.keep_wal_on_close().unwrap();
     }
     practice
 }

@@ -557,7 +557,8 @@ fn guard_triggers_refuse_writes_outside_the_ledger() {
     ];
     let mut got_through = Vec::new();
     for sql in statements {
-        let tx = env.practice.writer().transaction().expect("transaction");
+        let mut conn = raw(&env.practice);
+        let tx = conn.transaction().expect("transaction");
         match tx.execute(sql, []) {
             Ok(n) if n > 0 => got_through.push(format!("{sql}  ({n} row(s))")),
             Ok(_) => panic!("the statement touched no row, so it tests nothing: {sql}"),
@@ -1942,7 +1943,7 @@ fn commits_a_newer_binary_wrote_wait_in_quarantine_and_apply_after_the_upgrade()
     // Reopening with the same binary changes nothing.
     assert_eq!(a.retry_quarantined_with(&CATALOGUE).unwrap(), 0);
     // The upgrade: the new table exists and the catalogue knows it.
-    a.writer()
+    raw(a)
         .execute_batch(
             "CREATE TABLE referral (id TEXT PRIMARY KEY NOT NULL, reason TEXT, created_change TEXT NOT NULL,
              created_at INTEGER NOT NULL, created_by TEXT NOT NULL, updated_at INTEGER NOT NULL,

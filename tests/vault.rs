@@ -1567,21 +1567,22 @@ fn no_patient_data_reaches_the_disk_or_the_logs_in_plaintext() {
         // Control: an unencrypted export of the same database does show the name, so the
         // scan would find it if the file were not encrypted.
         let plain = plain_dir.path().join("plain.db");
-        practice
-            .writer()
-            .execute(
-                "ATTACH DATABASE ?1 AS plain KEY ''",
-                [plain.to_string_lossy()],
-            )
+        let conn = db::open(
+            &vault::db_path(practice.dir()),
+            practice.key(),
+            Access::Write { create: false },
+            &Gate::default(),
+        )
+        .unwrap();
+        conn.execute(
+            "ATTACH DATABASE ?1 AS plain KEY ''",
+            [plain.to_string_lossy()],
+        )
+        .unwrap();
+        conn.query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(()))
             .unwrap();
-        practice
-            .writer()
-            .query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(()))
-            .unwrap();
-        practice
-            .writer()
-            .execute_batch("DETACH DATABASE plain")
-            .unwrap();
+        conn.execute_batch("DETACH DATABASE plain").unwrap();
+        drop(conn);
         let found = canary_in(&std::fs::read(&plain).unwrap());
         assert!(
             found.iter().any(|f| f.starts_with(CANARY_FAMILY)),
