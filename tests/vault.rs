@@ -1567,6 +1567,8 @@ fn no_patient_data_reaches_the_disk_or_the_logs_in_plaintext() {
         // Control: an unencrypted export of the same database does show the name, so the
         // scan would find it if the file were not encrypted.
         let plain = plain_dir.path().join("plain.db");
+        // An empty file: the connection below may attach it but not create it.
+        std::fs::File::create(&plain).unwrap();
         let conn = db::open(
             &vault::db_path(practice.dir()),
             practice.key(),
