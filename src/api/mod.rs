@@ -89,6 +89,39 @@ pub fn call(
     out
 }
 
+/// Runs a practice-wide action that only an administrator may take (it discloses every
+/// chart), through the same session checks as a command; logs it as an export with
+/// `detail`, or logs the refusal.
+fn as_administrator<T>(
+    practice: &mut Practice,
+    session: &mut Session,
+    command: &str,
+    what: &str,
+    detail: &str,
+    action: impl FnOnce(&mut Practice) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let out = session
+        .touch(practice.clock.now_ms())
+        .and_then(|()| session.refresh(practice))
+        .and_then(|()| {
+            if session.user.role.may(crate::access::Permission::Administer) {
+                Ok(())
+            } else {
+                Err(AccessError::Forbidden {
+                    role: session.user.role.name().to_string(),
+                    what: format!("{what}; ask the practice administrator"),
+                }
+                .into())
+            }
+        })
+        .and_then(|()| action(practice));
+    match &out {
+        Ok(_) => commands::log(practice, session, None, "export", "practice", detail)?,
+        Err(e) => log_refusal(practice, session, command, &serde_json::json!({}), e),
+    }
+    out
+}
+
 /// Writes a backup of the whole practice: every chart leaves in one file, so only an
 /// administrator may, and the access log says who did, when and where to.
 pub fn backup(
@@ -97,35 +130,15 @@ pub fn backup(
     file: &std::path::Path,
     rng: &dyn ring::rand::SecureRandom,
 ) -> Result<u64, ApiError> {
-    let command = "practice.backup";
-    let args = serde_json::json!({});
-    let out = session
-        .touch(practice.clock.now_ms())
-        .and_then(|()| session.refresh(practice))
-        .and_then(|()| {
-            if session.user.role.may(crate::access::Permission::Administer) {
-                Ok(())
-            } else {
-                Err(AccessError::Forbidden {
-                    role: session.user.role.name().to_string(),
-                    what: "back up the practice; ask the practice administrator".into(),
-                }
-                .into())
-            }
-        })
-        .and_then(|()| Ok(practice.backup(file, rng)?));
-    match &out {
-        Ok(_) => commands::log(
-            practice,
-            session,
-            None,
-            "export",
-            "practice",
-            &format!("backup to {}", file.display()),
-        )?,
-        Err(e) => log_refusal(practice, session, command, &args, e),
-    }
-    out
+    let detail = format!("backup to {}", file.display());
+    as_administrator(
+        practice,
+        session,
+        "practice.backup",
+        "back up the practice",
+        &detail,
+        |p| Ok(p.backup(file, rng)?),
+    )
 }
 
 /// A signed anchor of the ledger's and the access log's heads, for an administrator to
@@ -134,27 +147,14 @@ pub fn anchor(
     practice: &mut Practice,
     session: &mut Session,
 ) -> Result<crate::ledger::anchor::Anchor, ApiError> {
-    let args = serde_json::json!({});
-    let out = session
-        .touch(practice.clock.now_ms())
-        .and_then(|()| session.refresh(practice))
-        .and_then(|()| {
-            if session.user.role.may(crate::access::Permission::Administer) {
-                Ok(())
-            } else {
-                Err(AccessError::Forbidden {
-                    role: session.user.role.name().to_string(),
-                    what: "anchor the ledger; ask the practice administrator".into(),
-                }
-                .into())
-            }
-        })
-        .and_then(|()| Ok(practice.anchor()?));
-    match &out {
-        Ok(_) => commands::log(practice, session, None, "export", "practice", "anchor")?,
-        Err(e) => log_refusal(practice, session, "audit.anchor", &args, e),
-    }
-    out
+    as_administrator(
+        practice,
+        session,
+        "audit.anchor",
+        "anchor the ledger",
+        "anchor",
+        |p| Ok(p.anchor()?),
+    )
 }
 
 /// A backup by whoever holds the recovery code (which opens every chart anyway), logged

@@ -726,7 +726,7 @@ fn store(tx: &Connection, cat: &Catalogue, commit: &Commit) -> Result<(), Ledger
             c.row.to_string(),
             c.op.name()
         ])?;
-        project::apply_change(tx, cat, def, c, &origin)?;
+        project::apply_change(tx, cat, def, c, &origin, true)?;
     }
     Ok(())
 }

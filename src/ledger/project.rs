@@ -103,12 +103,16 @@ fn row_entity(conn: &Connection, def: &EntityDef, row: &Uuid) -> Result<bool, Le
 }
 
 /// Writes one change into the projections. The caller holds the ledger's transaction.
+/// With `keep_unique`, the duplicates of unique fields are kept up to date row by row; a
+/// replay passes false and derives them once at the end ([`super::unique::derive_all`]):
+/// its scratch tables have no secondary indexes, so a per-row look-up would scan.
 pub fn apply_change(
     conn: &Connection,
     cat: &Catalogue,
     def: &EntityDef,
     c: &Change,
     origin: &Origin,
+    keep_unique: bool,
 ) -> Result<(), LedgerError> {
     // Ids are bound as text from stack buffers: a replay projects millions of changes, and
     // three heap strings each were a measurable share of it.
@@ -224,8 +228,10 @@ pub fn apply_change(
             ])?;
         }
     }
-    for u in cat.unique.iter().filter(|u| u.entity == c.entity) {
-        super::unique::settle(conn, def, u, row)?;
+    if keep_unique {
+        for u in cat.unique.iter().filter(|u| u.entity == c.entity) {
+            super::unique::settle(conn, def, u, row)?;
+        }
     }
     if let Some(hook) = cat.row_hook {
         hook(conn, &c.entity, row)?;

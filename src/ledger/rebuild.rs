@@ -323,11 +323,12 @@ fn replay(
             let def = cat.entity(&c.entity).ok_or_else(|| {
                 LedgerError::Invalid(format!("unknown kind of record '{}'", c.entity))
             })?;
-            project::apply_change(out, cat, def, &c, &origin)?;
+            project::apply_change(out, cat, def, &c, &origin, false)?;
             changes += 1;
             Ok::<(), LedgerError>(())
         })?;
         commits += 1;
     }
+    super::unique::derive_all(out, cat)?;
     Ok((commits, changes))
 }

@@ -83,6 +83,33 @@ pub fn settle(
     Ok(())
 }
 
+/// Derives every duplicate from the tables as they stand, in one pass per unique field:
+/// what the row-by-row upkeep in [`settle`] arrives at, for a replay.
+pub fn derive_all(conn: &Connection, cat: &super::Catalogue) -> Result<(), LedgerError> {
+    for u in cat.unique {
+        let Some(def) = cat.entity(u.entity) else {
+            continue;
+        };
+        conn.execute(
+            "DELETE FROM ledger_duplicate WHERE entity = ?1 AND field = ?2",
+            params![u.entity, u.field],
+        )?;
+        conn.execute(
+            &format!(
+                "INSERT INTO ledger_duplicate (entity, field, value, row)
+                 SELECT ?1, ?2, t.\"{f}\", t.id FROM \"{table}\" t
+                 WHERE t.retracted = 0 AND t.\"{f}\" IS NOT NULL AND t.\"{f}\" <> ''
+                   AND t.\"{f}\" IN (SELECT \"{f}\" FROM \"{table}\" WHERE retracted = 0
+                                    GROUP BY \"{f}\" HAVING count(*) > 1)",
+                f = u.field,
+                table = def.table
+            ),
+            params![u.entity, u.field],
+        )?;
+    }
+    Ok(())
+}
+
 /// The other live records sharing `row`'s value of a unique field (empty when unique).
 pub fn duplicates_of(
     conn: &Connection,
