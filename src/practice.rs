@@ -595,6 +595,8 @@ impl Practice {
     /// Replays the ledger; with `replace`, the result becomes the live projections.
     pub fn rebuild(&mut self, replace: bool) -> Result<ledger::rebuild::Report, PracticeError> {
         let mut scratch = db::open_scratch(&self.dir, &self.key)?;
+        db::set_cache_kib(&self.write, db::REBUILD_CACHE_KIB)?;
+        db::set_cache_kib(&self.read, db::REBUILD_CACHE_KIB)?;
         let result = ledger::rebuild::rebuild(
             ledger::rebuild::Connections {
                 write: &mut self.write,
@@ -606,11 +608,14 @@ impl Practice {
             replace,
         );
         drop(scratch);
+        let restored = db::set_cache_kib(&self.write, db::CACHE_KIB)
+            .and_then(|()| db::set_cache_kib(&self.read, db::CACHE_KIB));
         // The scratch file goes whatever happened; failing to remove it is worth saying
         // only when the rebuild itself went well.
         let removed = db::remove_scratch(&self.dir);
         let report = result?;
         removed?;
+        restored?;
         Ok(report)
     }
 

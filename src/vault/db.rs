@@ -163,7 +163,7 @@ pub fn open(
     // per kind of record and set of fields); rusqlite's default cache of 16 would
     // re-prepare most of them on every write.
     conn.set_prepared_statement_cache_capacity(256);
-    conn.execute_batch("PRAGMA cache_size = -65536;")?;
+    set_cache_kib(&conn, CACHE_KIB)?;
     let g = gate.clone();
     conn.create_scalar_function(
         "chartkeep_ledger_gate",
@@ -206,6 +206,23 @@ pub fn attach_access_log(conn: &Connection, dir: &Path, key: &DbKey) -> Result<(
     // every access be recorded; a power cut must not lose the last ones).
     conn.execute_batch("PRAGMA access.journal_mode = WAL; PRAGMA access.synchronous = FULL;")
         .or_else(|_| conn.execute_batch("PRAGMA access.synchronous = FULL;"))?;
+    Ok(())
+}
+
+/// Page cache of each practice connection, in KiB.
+pub const CACHE_KIB: i64 = 64 * 1024;
+
+/// Page cache of the practice connections while a rebuild runs, in KiB. SQLite's page
+/// caches share one budget of pages across connections, and the scratch database's pages
+/// are four times the size of the practice's: with the practice connections at their
+/// usual size, the scratch cache grew into their budget, 16 KiB a page (a 1.2 GB peak at
+/// 100,000 patients). A rebuild only streams through the practice tables, so it loses
+/// nothing by their caches being small.
+pub const REBUILD_CACHE_KIB: i64 = 8 * 1024;
+
+/// Sets a connection's page cache (main database), in KiB.
+pub fn set_cache_kib(conn: &Connection, kib: i64) -> Result<(), VaultError> {
+    conn.execute_batch(&format!("PRAGMA cache_size = -{kib};"))?;
     Ok(())
 }
 
