@@ -624,6 +624,9 @@ fn add_dependencies(
     changes: &mut [Change],
 ) -> Result<(), LedgerError> {
     let mut created_here: Vec<Uuid> = Vec::new();
+    // A form's changes mostly name the same rows (seven observations, one patient): look
+    // each up once.
+    let mut known: std::collections::HashMap<String, Option<Uuid>> = Default::default();
     for c in changes.iter_mut() {
         let mut rows: Vec<String> = Vec::new();
         if c.op != Op::Create {
@@ -643,7 +646,15 @@ fn add_dependencies(
             if Uuid::parse_str(&row).is_ok_and(|r| created_here.contains(&r)) {
                 continue;
             }
-            if let Some(dep) = creating_change(conn, &row)? {
+            let dep = match known.get(&row) {
+                Some(d) => *d,
+                None => {
+                    let d = creating_change(conn, &row)?;
+                    known.insert(row, d);
+                    d
+                }
+            };
+            if let Some(dep) = dep {
                 c.deps.push(dep);
             }
         }
