@@ -307,7 +307,8 @@ impl Practice {
         let mut write = db::open(&path, &key, Access::Write { create: false }, &gate)?;
         move_legacy_seed(dir, &write, ids.as_ref()).map_err(|e| corrupt(&path, e))?;
         migrate::migrate(&mut write, migrate::MIGRATIONS, &now)?;
-        let restore = restore_identity(&write).map_err(|e| corrupt(&path, e))?;
+        // A restored backup not yet opened as a workstation carries its successor identity.
+        let restore = vault::device_key::successor(&write).map_err(|e| corrupt(&path, e.into()))?;
         let device = match &restore {
             Some(r) => restored_device_key(dir, &mut write, &gate, ids.as_ref(), clock.now_ms(), r),
             None => device_key(dir, &write),
@@ -858,17 +859,10 @@ fn seal_device_key(
 fn device_key(dir: &Path, write: &Connection) -> Result<ledger::DeviceKey, PracticeError> {
     let device = Ledger::identity(write)?.ok_or(LedgerError::NoIdentity)?;
     let wrap = vault::device_key::wrap_secret(write)?.ok_or(LedgerError::NoIdentity)?;
-    let seed = vault::device_key::load(dir, &wrap, &device)?
-        .ok_or_else(|| VaultError::Missing(dir.join(vault::device_key::DEVICE_KEY_FILE)))?;
+    let seed = vault::device_key::load(dir, &wrap, &device)?.ok_or_else(|| {
+        VaultError::DeviceKeyMissing(dir.join(vault::device_key::DEVICE_KEY_FILE))
+    })?;
     Ok(ledger::DeviceKey::from_seed(seed).map_err(|_| LedgerError::NoIdentity)?)
-}
-
-/// The successor identity a restored backup carries, if this database is one not yet
-/// opened as a workstation.
-fn restore_identity(
-    write: &Connection,
-) -> Result<Option<vault::device_key::Successor>, PracticeError> {
-    Ok(vault::device_key::successor(write)?)
 }
 
 /// A restored backup's first open: it takes the successor identity the backup carries.

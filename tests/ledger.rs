@@ -1434,16 +1434,20 @@ fn a_draft_edited_elsewhere_while_it_was_signed_keeps_the_signed_text() {
             .iter()
             .any(|x| x["value"] == "rewritten elsewhere" && x["signed"] == false));
     }
-    let proposal = arr(&ca)
-        .iter()
-        .find(|c| c["field"] == "subjective")
-        .and_then(|c| {
-            arr(&c["values"])
-                .iter()
-                .find(|x| x["signed"] == false)
-                .map(|x| s(x, "change"))
-        })
-        .expect("the proposal's change");
+    // The change id of the subjective's competing value that is (or is not) the signed one.
+    let value_change = |signed: bool| {
+        arr(&ca)
+            .iter()
+            .find(|c| c["field"] == "subjective")
+            .and_then(|c| {
+                arr(&c["values"])
+                    .iter()
+                    .find(|x| x["signed"] == signed)
+                    .map(|x| s(x, "change"))
+            })
+            .expect("a competing value's change")
+    };
+    let proposal = value_change(false);
     let e = api::call(
         &mut w.a.practice,
         &mut w.doc_a,
@@ -1460,16 +1464,7 @@ fn a_draft_edited_elsewhere_while_it_was_signed_keeps_the_signed_text() {
     }
 
     // Keeping the signed text settles it everywhere.
-    let signed = arr(&ca)
-        .iter()
-        .find(|c| c["field"] == "subjective")
-        .and_then(|c| {
-            arr(&c["values"])
-                .iter()
-                .find(|x| x["signed"] == true)
-                .map(|x| s(x, "change"))
-        })
-        .expect("the signed value's change");
+    let signed = value_change(true);
     w.on_a(
         "conflict.resolve",
         json!({"row": id(&draft), "field": "subjective", "choose": signed}),

@@ -1719,3 +1719,17 @@ fn a_restored_backup_is_a_new_workstation_that_joins_on_the_vouch_and_says_so() 
     assert_eq!(again.public_key(), key);
     assert_eq!(again.restored_from(), None);
 }
+
+#[test]
+fn a_missing_signing_key_file_is_named_with_what_to_do() {
+    let t = tmp();
+    let dir = t.path();
+    drop(init(dir));
+    std::fs::remove_file(dir.join("chartkeep-device.key")).unwrap();
+    let (code, message) = code_of(try_open(dir, Secret::Passphrase(PASSPHRASE)));
+    assert_eq!(code, "device_key_missing", "{message}");
+    assert!(
+        message.contains("chartkeep-device.key") && message.contains("backup"),
+        "{message}"
+    );
+}

@@ -67,6 +67,7 @@ error_codes! {
     DuplicateUserName = "duplicate_user_name": "Two accounts share the user name (made on two workstations apart); an administrator must rename one.",
     NoDeviceIdentity = "no_device_identity": "This workstation has no signing identity.",
     PracticeMissing = "practice_missing": "No practice exists in the data folder.",
+    DeviceKeyMissing = "device_key_missing": "This workstation's signing key file is missing; put it back, or restore a backup (which makes a new workstation).",
     DatabaseWrongKeyOrDamaged = "database_wrong_key_or_damaged": "The database key is wrong or the file is damaged.",
     DatabaseDamaged = "database_damaged": "The database file is damaged.",
     DatabaseTooNew = "database_too_new": "The database was written by a newer Chartkeep.",

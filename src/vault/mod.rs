@@ -25,6 +25,8 @@ use keys::{DbKey, KeyError, RecoveryCode, PURPOSE_RECOVERY};
 pub enum VaultError {
     #[error("no practice database at {}: run 'chartkeep init' to create a practice, or 'chartkeep restore' to restore a backup", .0.display())]
     Missing(PathBuf),
+    #[error("this workstation's signing key file {} is missing: put it back if it was moved, or restore the practice from a backup (the restored folder becomes a new workstation)", .0.display())]
+    DeviceKeyMissing(PathBuf),
     #[error("{} does not open with this practice's key: the file is damaged or belongs to another practice; restore it from a backup", .0.display())]
     WrongKeyOrDamaged(PathBuf),
     #[error("the database {} is damaged ({}); restore it from a backup", .0.display(), .1)]
@@ -65,6 +67,7 @@ impl VaultError {
     pub fn code(&self) -> &'static str {
         match self {
             VaultError::Missing(_) => "practice_missing",
+            VaultError::DeviceKeyMissing(_) => "device_key_missing",
             VaultError::WrongKeyOrDamaged(_) => "database_wrong_key_or_damaged",
             VaultError::Damaged(..) => "database_damaged",
             VaultError::DatabaseTooNew { .. } => "database_too_new",
