@@ -1,0 +1,73 @@
+// A minimal W3C WebDriver client over plain HTTP (Node's fetch), enough to drive the
+// desktop window through WebKitWebDriver without pulling a client library.
+
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+export class WebDriver {
+  constructor(base, sessionId) {
+    this.base = base;
+    this.sessionId = sessionId;
+  }
+
+  static async request(base, method, path, body) {
+    const res = await fetch(base + path, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      const v = json.value ?? {};
+      throw new Error(`WebDriver ${method} ${path}: ${res.status} ${v.error ?? ''} ${v.message ?? ''}`);
+    }
+    return json.value;
+  }
+
+  /** Opens a session that launches `binary` with `args` (WebKitGTK's own capability). */
+  static async launch(base, binary, args) {
+    const value = await WebDriver.request(base, 'POST', '/session', {
+      capabilities: {
+        alwaysMatch: { 'webkitgtk:browserOptions': { binary, args } },
+      },
+    });
+    return new WebDriver(base, value.sessionId);
+  }
+
+  cmd(method, path, body) {
+    return WebDriver.request(this.base, method, `/session/${this.sessionId}${path}`, body);
+  }
+
+  /** Runs `body` as an async function in the page; its resolved value comes back. */
+  async run(body, ...args) {
+    const script = `const done = arguments[arguments.length - 1];
+      (async (...args) => { ${body} })(...Array.from(arguments).slice(0, -1))
+        .then((v) => done({ ok: v === undefined ? null : v }), (e) => done({ thrown: String(e && e.stack || e) }));`;
+    const r = await this.cmd('POST', '/execute/async', { script, args });
+    if (r && 'thrown' in r) throw new Error(`page script failed: ${r.thrown}`);
+    return r.ok;
+  }
+
+  /** Waits (polling the page, bounded) until `body` returns a truthy value. */
+  async until(body, what, timeoutMs = 20000) {
+    const start = Date.now();
+    for (;;) {
+      const v = await this.run(body).catch(() => null);
+      if (v) return v;
+      if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async find(css) {
+    const v = await this.cmd('POST', '/element', { using: 'css selector', value: css });
+    return v[ELEMENT];
+  }
+
+  async screenshot() {
+    return Buffer.from(await this.cmd('GET', '/screenshot'), 'base64');
+  }
+
+  async quit() {
+    await this.cmd('DELETE', '').catch(() => {});
+  }
+}
