@@ -42,6 +42,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/home" "$tmp/data" "$target/test-artifacts/desktop"
 export CHARTKEEP_DESKTOP_BIN="$bin"
+if [ -f ui/dist/placeholder.js ]; then export CHARTKEEP_UI_PLACEHOLDER=1; fi
 export CHARTKEEP_TEST_DATA="$tmp/data/practice"
 export CHARTKEEP_TEST_ARTIFACTS="$target/test-artifacts/desktop"
 echo "== desktop window under Xvfb + WebKitWebDriver"

@@ -3,6 +3,10 @@
 
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
+/** An XPath string literal for any text (XPath 1 has no escapes). */
+const xpathString = (s) =>
+  s.includes("'") ? `concat('${s.split("'").join(`', "'", '`)}')` : `'${s}'`;
+
 export class WebDriver {
   constructor(base, sessionId) {
     this.base = base;
@@ -61,6 +65,40 @@ export class WebDriver {
   async find(css) {
     const v = await this.cmd('POST', '/element', { using: 'css selector', value: css });
     return v[ELEMENT];
+  }
+
+  /** The first element matching an XPath, waiting (bounded) for it to appear. */
+  async waitFor(xpath, timeoutMs = 20000) {
+    const start = Date.now();
+    for (;;) {
+      const v = await this.cmd('POST', '/element', { using: 'xpath', value: xpath }).catch(() => null);
+      if (v) return v[ELEMENT];
+      if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${xpath}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** A button by its visible text. */
+  button(text) {
+    return this.waitFor(`//button[normalize-space()=${xpathString(text)}]`);
+  }
+
+  /** A form control by the text of its <label for=...>. */
+  field(label) {
+    return this.waitFor(`//*[@id=//label[normalize-space()=${xpathString(label)}]/@for]`);
+  }
+
+  click(element) {
+    return this.cmd('POST', `/element/${element}/click`, {});
+  }
+
+  /** Types into a field as a user would (real key events). */
+  type(element, text) {
+    return this.cmd('POST', `/element/${element}/value`, { text });
+  }
+
+  async text(element) {
+    return this.cmd('GET', `/element/${element}/text`);
   }
 
   async screenshot() {

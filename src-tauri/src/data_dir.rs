@@ -9,7 +9,11 @@ use std::path::PathBuf;
 /// the platform default. `None` only when not even `HOME`/`APPDATA` is set.
 pub fn choose(args: impl IntoIterator<Item = OsString>) -> Option<PathBuf> {
     from_args(args)
-        .or_else(|| std::env::var_os("CHARTKEEP_DATA").filter(|x| !x.is_empty()).map(PathBuf::from))
+        .or_else(|| {
+            std::env::var_os("CHARTKEEP_DATA")
+                .filter(|x| !x.is_empty())
+                .map(PathBuf::from)
+        })
         .or_else(platform_default)
 }
 
@@ -51,8 +55,14 @@ mod tests {
 
     #[test]
     fn data_argument_wins_in_both_spellings() {
-        assert_eq!(from_args(args(&["app", "--data", "/x/y"])), Some(PathBuf::from("/x/y")));
-        assert_eq!(from_args(args(&["app", "--data=/x/z"])), Some(PathBuf::from("/x/z")));
+        assert_eq!(
+            from_args(args(&["app", "--data", "/x/y"])),
+            Some(PathBuf::from("/x/y"))
+        );
+        assert_eq!(
+            from_args(args(&["app", "--data=/x/z"])),
+            Some(PathBuf::from("/x/z"))
+        );
         assert_eq!(from_args(args(&["app"])), None);
     }
 }

@@ -5,12 +5,12 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod csp;
 mod data_dir;
-mod host_standin;
 mod menu;
 
-use host_standin as host;
-
+use chartkeep::clock::{RandomIds, SystemClock};
+use chartkeep::host::{Host, OsKeychains};
 use std::sync::{Arc, Mutex};
 
 fn main() {
@@ -18,12 +18,21 @@ fn main() {
         eprintln!("chartkeep-desktop: HOME is not set; pass --data DIR");
         std::process::exit(2);
     };
-    let shared: commands::SharedHost = Arc::new(Mutex::new(host::Host::new(folder)));
+    // Cheap: nothing is opened, unlocked or derived until the UI asks.
+    let host = Host::new(
+        folder,
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+        Box::new(OsKeychains),
+    );
+    let shared: commands::SharedHost = Arc::new(Mutex::new(host));
+    let mut context = tauri::generate_context!();
+    csp::allow_isolation_frame(&mut context);
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(shared)
         .manage(menu::Zoom(Mutex::new(1.0)))
-        .menu(|app| menu::build(app))
+        .menu(menu::build)
         .on_menu_event(menu::on_event)
         .invoke_handler(tauri::generate_handler![
             commands::call,
@@ -38,7 +47,7 @@ fn main() {
             commands::app_logout,
             commands::app_backup,
         ])
-        .run(tauri::generate_context!());
+        .run(context);
     if let Err(e) = result {
         eprintln!("chartkeep-desktop: {e}");
         std::process::exit(1);

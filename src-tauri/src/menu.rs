@@ -5,7 +5,9 @@
 use crate::commands::{self, SharedHost};
 use serde_json::{json, Value};
 use std::sync::Mutex;
-use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItemBuilder, PredefinedMenuItem, SubmenuBuilder};
+use tauri::menu::{
+    Menu, MenuBuilder, MenuEvent, MenuItemBuilder, PredefinedMenuItem, SubmenuBuilder,
+};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_dialog::DialogExt;
 
@@ -24,7 +26,11 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
         }
     };
     let file = SubmenuBuilder::new(app, "File")
-        .item(&item("new-patient", "New patient", Some("CmdOrCtrl+Shift+N"))?)
+        .item(&item(
+            "new-patient",
+            "New patient",
+            Some("CmdOrCtrl+Shift+N"),
+        )?)
         .item(&item("backup", "Backup now…", None)?)
         .separator()
         .item(&item("print", "Print…", Some("CmdOrCtrl+P"))?)
@@ -79,11 +85,15 @@ fn about<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let host = app.state::<SharedHost>().inner().clone();
-        let text = match commands::run(&host, "app.status", None).await {
+        let text = match commands::run(&host, commands::Door::Host, "app.status".into(), None).await
+        {
             Ok(status) => about_text(&status),
             Err(e) => format!("Chartkeep {}\n\n{}", env!("CARGO_PKG_VERSION"), e.message),
         };
-        app.dialog().message(text).title("About Chartkeep").show(|_| {});
+        app.dialog()
+            .message(text)
+            .title("About Chartkeep")
+            .show(|_| {});
     });
 }
 
