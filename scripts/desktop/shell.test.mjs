@@ -40,6 +40,8 @@ before(async () => {
 after(async () => {
   if (wd) {
     writeFileSync(join(artifacts, 'desktop-window.png'), await wd.screenshot());
+    // The whole display, with the native menu bar the page screenshot leaves out.
+    execFileSync('import', ['-window', 'root', join(artifacts, 'desktop-screen.png')]);
     await wd.quit();
   }
 });
@@ -119,4 +121,44 @@ test('the window title stays "Chartkeep" whatever the page calls itself', async 
   const names = ids.map((id) => execFileSync('xdotool', ['getwindowname', id]).toString().trim());
   assert.ok(names.includes('Chartkeep'), JSON.stringify(names));
   assert.ok(!names.some((n) => n.includes('Jane')), `patient data in a window title: ${JSON.stringify(names)}`);
+});
+
+/** Presses keys in the app's window as the keyboard would (XTEST), after focusing it. */
+function pressKeys(keys) {
+  const id = execFileSync('xdotool', ['search', '--onlyvisible', '--name', '^Chartkeep$'])
+    .toString()
+    .trim()
+    .split('\n')[0];
+  execFileSync('xdotool', ['windowfocus', '--sync', id]);
+  execFileSync('xdotool', ['key', '--clearmodifiers', keys]);
+}
+
+test('File > New patient (Ctrl+Shift+N) reaches the page as a menu event', async () => {
+  await wd.run(`
+    window.__menuEvents = [];
+    const internals = window.__TAURI_INTERNALS__;
+    await internals.invoke('plugin:event|listen', {
+      event: 'menu',
+      target: { kind: 'Any' },
+      handler: internals.transformCallback((e) => window.__menuEvents.push(e.payload)),
+    });`);
+  pressKeys('ctrl+shift+n');
+  const events = await wd.until(
+    `return window.__menuEvents.length ? window.__menuEvents : null`,
+    'the menu event',
+  );
+  assert.deepEqual(events, [{ action: 'new-patient' }]);
+});
+
+test('View > Zoom in (Ctrl+=) and Actual size (Ctrl+0) zoom the page', async () => {
+  const width = () => wd.run(`return document.documentElement.clientWidth`);
+  const before = await width();
+  pressKeys('ctrl+equal');
+  const zoomed = await wd.until(
+    `const w = document.documentElement.clientWidth; return w < ${before} ? w : null`,
+    'the page to zoom in',
+  );
+  assert.ok(Math.abs(zoomed - before / 1.1) < 3, `${before} -> ${zoomed}`);
+  pressKeys('ctrl+0');
+  await wd.until(`return document.documentElement.clientWidth === ${before}`, 'actual size');
 });
