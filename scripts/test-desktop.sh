@@ -42,7 +42,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/home" "$tmp/data" "$target/test-artifacts/desktop"
 export CHARTKEEP_DESKTOP_BIN="$bin"
-if [ -f ui/dist/placeholder.js ]; then export CHARTKEEP_UI_PLACEHOLDER=1; fi
+if [ -f ui/dist/placeholder.js ]; then placeholder=1; else placeholder=0; fi
+export CHARTKEEP_UI_PLACEHOLDER=$placeholder
 export CHARTKEEP_TEST_DATA="$tmp/data/practice"
 export CHARTKEEP_TEST_ARTIFACTS="$target/test-artifacts/desktop"
 echo "== desktop window under Xvfb + WebKitWebDriver"

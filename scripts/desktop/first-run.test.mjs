@@ -39,7 +39,18 @@ after(async () => {
   if (wd) await wd.quit();
 });
 
-test('first run: create a practice and keep the recovery code', async () => {
+/** A test whose failure leaves a screenshot of the window as it was. */
+const step = (name, body) =>
+  test(name, async () => {
+    try {
+      await body();
+    } catch (e) {
+      await shot(`desktop-failed-${name.replace(/\W+/g, '-')}`).catch(() => {});
+      throw e;
+    }
+  });
+
+step('first run: create a practice and keep the recovery code', async () => {
   await wd.waitFor(`//*[contains(., 'Welcome to Chartkeep')]`);
   await wd.type(await wd.field('Administrator user name'), admin.name);
   await wd.type(await wd.field('Administrator password'), admin.password);
@@ -62,19 +73,20 @@ test('first run: create a practice and keep the recovery code', async () => {
   await wd.click(cont);
 });
 
-test('log in as the administrator', async () => {
+step('log in as the administrator', async () => {
   await wd.type(await wd.field('User name'), admin.name);
   await wd.type(await wd.field('Password'), admin.password);
   await shot('desktop-login');
   await wd.click(await wd.button('Log in'));
-  await wd.field('Search patients');
+  // Checking the password hash (600k PBKDF2 rounds) takes a while on a loaded debug build.
+  await wd.waitFor(`//*[@id=//label[normalize-space()='Search patients']/@for]`, 90000);
   const status = await wd.run(`return await window.__TAURI_INTERNALS__.invoke('app_status', { args: {} })`);
   assert.equal(status.state, 'open');
   assert.equal(status.key_mode, 'passphrase');
   assert.equal(status.session.user, admin.name);
 });
 
-test('register a patient and open the chart', async () => {
+step('register a patient and open the chart', async () => {
   await wd.click(await wd.button('Register a new patient'));
   await wd.type(await wd.field('Family name'), patient.family);
   await wd.type(await wd.field('Given names'), patient.given);
@@ -89,7 +101,7 @@ test('register a patient and open the chart', async () => {
   assert.equal(title, 'Chartkeep', 'no patient data in the page title');
 });
 
-test('lock hides every patient detail', async () => {
+step('lock hides every patient detail', async () => {
   await wd.click(await wd.button('Lock'));
   await wd.waitFor(`//h1[normalize-space()='Locked'] | //h2[normalize-space()='Locked']`);
   const text = await bodyText();

@@ -162,3 +162,37 @@ test('View > Zoom in (Ctrl+=) and Actual size (Ctrl+0) zoom the page', async () 
   pressKeys('ctrl+0');
   await wd.until(`return document.documentElement.clientWidth === ${before}`, 'actual size');
 });
+
+/** Waits (bounded) for a top-level window with exactly this name to be mapped. */
+async function waitForWindow(name, timeoutMs = 15000) {
+  const start = Date.now();
+  for (;;) {
+    try {
+      return execFileSync('xdotool', ['search', '--onlyvisible', '--name', `^${name}$`])
+        .toString()
+        .trim();
+    } catch {
+      if (Date.now() - start > timeoutMs) throw new Error(`no window named ${name}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+test('Help > About opens a dialog of its own, and the page keeps answering', async () => {
+  // F10 opens the menu bar (File); Left wraps round to Help; Down and Return pick About.
+  pressKeys('F10');
+  execFileSync('xdotool', ['key', 'Left', 'Down', 'Return']);
+  const dialog = await waitForWindow('About Chartkeep');
+  execFileSync('import', ['-window', 'root', join(artifacts, 'desktop-about.png')]);
+  execFileSync('xdotool', ['windowfocus', '--sync', dialog.split('\n')[0]]);
+  execFileSync('xdotool', ['key', 'Return']);
+  const r = await invoke('app_status', { args: {} });
+  assert.ok(r.ok, JSON.stringify(r.err));
+});
+
+test('File > Print (Ctrl+P) opens the system print dialog', async () => {
+  pressKeys('ctrl+p');
+  const dialog = await waitForWindow('Print');
+  execFileSync('xdotool', ['windowfocus', '--sync', dialog.split('\n')[0]]);
+  execFileSync('xdotool', ['key', 'Escape']);
+});
