@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebDriver } from './webdriver.mjs';
@@ -195,4 +196,27 @@ test('File > Print (Ctrl+P) opens the system print dialog', async () => {
   const dialog = await waitForWindow('Print');
   execFileSync('xdotool', ['windowfocus', '--sync', dialog.split('\n')[0]]);
   execFileSync('xdotool', ['key', 'Escape']);
+});
+
+test('the window refuses to navigate away from the app', async () => {
+  const hits = [];
+  const server = createServer((req, res) => {
+    hits.push(req.url);
+    res.end('<p>a foreign page</p>');
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const foreign = `http://127.0.0.1:${server.address().port}/foreign`;
+  try {
+    const before = await wd.cmd('GET', '/url');
+    await wd.run(`location.href = ${JSON.stringify(foreign)}`);
+    // Were it allowed, the loopback request would arrive within milliseconds; give it ample time.
+    const deadline = Date.now() + 3000;
+    while (hits.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(hits, [], 'the foreign page was requested');
+    assert.equal(await wd.cmd('GET', '/url'), before);
+    const r = await invoke('app_status', { args: {} });
+    assert.ok(r.ok, 'the app still answers');
+  } finally {
+    server.close();
+  }
 });

@@ -97,6 +97,28 @@ export class WebDriver {
     return this.cmd('POST', `/element/${element}/value`, { text });
   }
 
+  /** Types into a field and checks it holds exactly that text afterwards. */
+  async fill(element, text) {
+    await this.cmd('POST', `/element/${element}/clear`, {});
+    await this.type(element, text);
+    const value = await this.cmd('GET', `/element/${element}/property/value`);
+    if (value !== text) throw new Error(`the field holds ${JSON.stringify(value)}, not what was typed`);
+  }
+
+  /** Waits until `element` has the keyboard focus (an autofocus has landed). */
+  async focused(element, timeoutMs = 20000) {
+    const start = Date.now();
+    for (;;) {
+      const yes = await this.cmd('POST', '/execute/sync', {
+        script: 'return document.activeElement === arguments[0]',
+        args: [{ [ELEMENT]: element }],
+      });
+      if (yes) return;
+      if (Date.now() - start > timeoutMs) throw new Error('the field never got the focus');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   async text(element) {
     return this.cmd('GET', `/element/${element}/text`);
   }

@@ -8,6 +8,7 @@ mod commands;
 mod csp;
 mod data_dir;
 mod menu;
+mod navigation;
 
 use chartkeep::clock::{RandomIds, SystemClock};
 use chartkeep::host::{Host, OsKeychains};
@@ -30,6 +31,7 @@ fn main() {
     csp::allow_isolation_frame(&mut context);
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(navigation::guard())
         .manage(shared)
         .manage(menu::Zoom(Mutex::new(1.0)))
         .menu(menu::build)
