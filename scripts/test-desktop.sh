@@ -7,6 +7,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 
+# What building and driving the window needs from Debian (see shared PLATFORM notes):
+# WebKitGTK and GTK headers, a virtual display, the WebDriver for WebKitGTK, xdotool and
+# ImageMagick for the window checks and the screenshot. Installs only what is missing.
+packages=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
+  libxdo-dev libssl-dev pkg-config build-essential file xvfb xauth webkit2gtk-driver xdotool
+  imagemagick nodejs)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  echo "Installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
 # The desktop binary embeds ui/dist at build time. Before the web UI exists, a placeholder
 # page (no inline script: the CSP forbids it) stands in so the shell can be tested alone.
 if [ ! -f ui/dist/index.html ]; then
