@@ -64,6 +64,8 @@ export CHARTKEEP_UI_PLACEHOLDER=$placeholder
 export CHARTKEEP_TEST_DATA="$tmp/data/practice"
 export CHARTKEEP_TEST_ARTIFACTS="$target/test-artifacts/desktop"
 echo "== desktop window under Xvfb + WebKitWebDriver"
+# -noreset: by default Xvfb resets when its last client leaves, and an app started during
+# the reset (the next test's window) fails to open the display.
 HOME="$tmp/home" XDG_DATA_HOME="" XDG_CONFIG_HOME="" XDG_CACHE_HOME="" \
-  xvfb-run -a -s "-screen 0 1280x800x24" scripts/desktop/under-display.sh
+  xvfb-run -a -s "-screen 0 1280x800x24 -noreset" scripts/desktop/under-display.sh
 echo "Screenshot: $CHARTKEEP_TEST_ARTIFACTS/desktop-window.png"

@@ -4,8 +4,9 @@
 # run and the median. A measurement for BENCHMARKS.md, not a test.
 # Usage (the display is started here): scripts/desktop/measure-startup.sh [BINARY] [RUNS]
 set -euo pipefail
+# -noreset: Xvfb would otherwise reset as each run's window closes, failing the next launch.
 if [ -z "${DISPLAY:-}" ]; then
-  exec xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$@"
+  exec xvfb-run -a -s "-screen 0 1280x800x24 -noreset" "$0" "$@"
 fi
 bin="${1:-${CARGO_TARGET_DIR:-target}/debug/chartkeep-desktop}"
 runs="${2:-5}"
@@ -15,10 +16,10 @@ times=()
 for i in $(seq "$runs"); do
   mkdir -p "$tmp/home$i"
   start=$(date +%s%N)
-  HOME="$tmp/home$i" "$bin" --data "$tmp/data$i" >/dev/null 2>&1 &
+  HOME="$tmp/home$i" "$bin" --data "$tmp/data$i" >/dev/null 2>"$tmp/stderr$i" &
   app=$!
   until xdotool search --onlyvisible --name '^Chartkeep$' >/dev/null 2>&1; do
-    kill -0 "$app" 2>/dev/null || { echo "the app exited before showing a window" >&2; exit 1; }
+    kill -0 "$app" 2>/dev/null || { echo "the app exited before showing a window:" >&2; cat "$tmp/stderr$i" >&2; exit 1; }
     sleep 0.01
   done
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
