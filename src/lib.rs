@@ -19,6 +19,7 @@ pub mod chart;
 pub mod clock;
 pub mod codes;
 pub mod demo;
+pub mod host;
 pub mod ledger;
 pub mod practice;
 pub mod vault;

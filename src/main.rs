@@ -108,6 +108,8 @@ enum Cmd {
     ApiDocs,
     /// Print the API's JSON Schema (docs/api.schema.json), for the desktop UI's types.
     ApiSchema,
+    /// Print the desktop UI's TypeScript types (ui/src/lib/api/types.gen.ts).
+    UiTypes,
     /// Show which practice is in the data folder and how its key is kept.
     Status,
 }
@@ -679,6 +681,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::ApiDocs => print!("{}", api::docs_markdown()),
         Cmd::ApiSchema => print!("{}", api::docs_schema_text()),
+        Cmd::UiTypes => print!("{}", api::typescript_module()),
     }
     Ok(ExitCode::SUCCESS)
 }

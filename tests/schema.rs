@@ -69,16 +69,18 @@ fn every_published_command_is_dispatched_and_no_other() {
         .cloned()
         .collect();
     published.sort();
+    // The host's app.* commands are published beside the API's; the host answers them.
     let mut dispatched = api::command_names();
+    dispatched.extend(chartkeep::host::commands().into_iter().map(|c| c.name));
     dispatched.sort();
     assert_eq!(
         published, dispatched,
-        "docs/api.schema.json and the dispatcher list different commands"
+        "docs/api.schema.json and the dispatchers list different commands"
     );
     let mut c = shared();
     let Clinic { env, admin, doc } = &mut *c;
     let mut failures = Vec::new();
-    for name in &published {
+    for name in published.iter().filter(|n| !n.starts_with("app.")) {
         for session in [&mut *admin, &mut *doc] {
             if let Err(e) = api::call(&mut env.practice, session, name, json!({})) {
                 if e.code == "unknown_command" {

@@ -33,6 +33,33 @@ pub enum Permission {
     Administer,
 }
 
+impl Permission {
+    pub const ALL: [Permission; 8] = [
+        Permission::Demographics,
+        Permission::EditDemographics,
+        Permission::ReadChart,
+        Permission::WriteChart,
+        Permission::Sign,
+        Permission::Billing,
+        Permission::ResolveConflicts,
+        Permission::Administer,
+    ];
+
+    /// The name the API and the UI use (as serialized).
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::Demographics => "demographics",
+            Permission::EditDemographics => "edit_demographics",
+            Permission::ReadChart => "read_chart",
+            Permission::WriteChart => "write_chart",
+            Permission::Sign => "sign",
+            Permission::Billing => "billing",
+            Permission::ResolveConflicts => "resolve_conflicts",
+            Permission::Administer => "administer",
+        }
+    }
+}
+
 impl Role {
     pub const ALL: [Role; 5] = [
         Role::Clinician,

@@ -36,7 +36,9 @@ fn permission_names(perms: &[crate::access::Permission]) -> Vec<String> {
 pub fn schema() -> Json {
     let mut generator = SchemaSettings::draft2020_12().into_generator();
     let mut out = Map::new();
-    for c in commands() {
+    // The host's app.* commands travel the same transports, so their shapes are published
+    // beside the API's.
+    for c in commands().into_iter().chain(crate::host::commands()) {
         let request = (c.request)(&mut generator).to_value();
         let response = (c.response)(&mut generator).to_value();
         let errors: Vec<&str> = errors_of(&c.errors)
@@ -195,7 +197,11 @@ pub fn markdown() -> String {
         s.push_str(&format!(
             "### `{name}`\n\n{}\n\n- permission: {}\n- request: {}\n- response: {}\n",
             c["summary"].as_str().unwrap_or(""),
-            perms.join(" or "),
+            if perms.is_empty() {
+                "none (a host command of the desktop app and `chartkeep serve`, answered before any login)".to_string()
+            } else {
+                perms.join(" or ")
+            },
             type_name(&c["request"]),
             type_name(&c["response"]),
         ));

@@ -94,6 +94,10 @@ error_codes! {
     UnsupportedKdf = "unsupported_kdf": "The key header uses a key derivation this build lacks.",
     RandomFailed = "random_failed": "The system's random source failed.",
     CryptoFailed = "crypto_failed": "A cryptographic operation failed.",
+    PracticeLocked = "practice_locked": "The practice in the folder is not unlocked yet (app.unlock).",
+    PracticeOpen = "practice_open": "A practice is already open in this app.",
+    NotLoggedIn = "not_logged_in": "Nobody is logged in on this workstation (app.login).",
+    LoginThrottled = "login_throttled": "Too many failed logins in a row; the message says how long to wait.",
     InternalError = "internal_error": "An engine error without an entry in this table; a bug to report.",
 }
 

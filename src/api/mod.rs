@@ -9,11 +9,13 @@ mod docs;
 mod error;
 mod session;
 pub mod types;
+mod typescript;
 
 pub use commands::{command_names, commands, CommandSpec, COMMON_ERRORS};
 pub use docs::{markdown as docs_markdown, schema as docs_schema, schema_text as docs_schema_text};
 pub use error::ErrorCode;
 pub use session::{login, Session};
+pub use typescript::module as typescript_module;
 
 use serde::Serialize;
 use serde_json::Value as Json;

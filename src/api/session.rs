@@ -3,7 +3,7 @@
 use super::ApiError;
 use crate::access::audit::Access;
 use crate::access::users::{self, User};
-use crate::access::AccessError;
+use crate::access::{AccessError, Permission};
 use crate::practice::Practice;
 
 /// Minutes of inactivity after which a session locks, unless the administrator set
@@ -102,6 +102,18 @@ impl Session {
         self.locked
     }
 
+    /// Whether the session has been idle past its limit at `now_ms` (it locks on the next
+    /// command).
+    pub fn is_idle(&self, now_ms: i64) -> bool {
+        now_ms - self.last_activity_ms > self.idle_limit_ms
+    }
+
+    /// Locks the session by hand (the idle lock of the app): every command is refused
+    /// until the same user's password is given again.
+    pub fn lock(&mut self) {
+        self.locked = true;
+    }
+
     /// Unlocks an idle-locked session with the same user's password.
     pub fn unlock(&mut self, practice: &mut Practice, password: &str) -> Result<(), ApiError> {
         let fresh = login(practice, &self.user.name, password)?;
@@ -117,6 +129,11 @@ impl Session {
             role: self.user.role.name().to_string(),
             workstation: self.workstation.clone(),
             idle_lock_minutes: self.idle_limit_ms / 60_000,
+            permissions: Permission::ALL
+                .iter()
+                .filter(|p| self.user.role.may(**p))
+                .map(|p| p.name().to_string())
+                .collect(),
         }
     }
 }

@@ -277,4 +277,7 @@ pub struct SessionInfo {
     pub role: String,
     pub workstation: String,
     pub idle_lock_minutes: i64,
+    /// What the role may do (`demographics`, `write_chart`, ...): the UI shows only the
+    /// screens and buttons these allow; the API checks every command anyway.
+    pub permissions: Vec<String>,
 }

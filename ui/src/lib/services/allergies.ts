@@ -1,6 +1,13 @@
 import type { AllergyAdd, AllergyRecord, AllergyUpdate, HistoryEntry } from '../api/types.gen';
 import type { ServiceContext } from './context';
 
+/** An allergy's own fields, as the add and edit forms fill them. */
+export type AllergyFields = Omit<AllergyAdd, 'patient'>;
+export type AllergyCategory = NonNullable<AllergyAdd['category']>;
+export type AllergyCriticality = NonNullable<AllergyAdd['criticality']>;
+export type AllergySeverity = NonNullable<AllergyAdd['severity']>;
+export type AllergyStatus = NonNullable<AllergyAdd['status']>;
+
 /**
  * The allergy section's calls. Every save announces `record-saved` so the banner and the
  * summary refresh; the other record kinds follow the same shape.

@@ -1,6 +1,8 @@
 import type { Hit, PatientFields, PatientView } from '../api/types.gen';
 import type { ServiceContext } from './context';
 
+export type Sex = NonNullable<PatientFields['sex']>;
+
 /** Finds patients by name parts, MRN, birth date or phone digits. */
 export function searchPatients(ctx: ServiceContext, query: string, limit = 200): Promise<Hit[]> {
   return ctx.backend.call('patient.search', { query, limit });

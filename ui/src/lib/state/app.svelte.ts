@@ -147,7 +147,7 @@ export class AppState {
 
   #apply(status: AppStatus): void {
     this.status = status;
-    this.session = status.session;
+    this.session = status.session ?? null;
     if (status.session?.locked) this.#showLock();
     else if (status.session) this.#startIdle();
     else this.#stopIdle();

@@ -1,0 +1,162 @@
+//! Requests and answers of the host's own `app.*` commands, described by the same JSON
+//! Schema machinery as the API's, so the desktop UI's generated types cover them too.
+//!
+//! Secrets (passwords, passphrases, recovery codes) travel in these requests; their
+//! `Debug` is written by hand so that no log or panic message can print one.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::api::types::SessionInfo;
+
+/// Whether the data folder holds a practice, and whether it is unlocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PracticeState {
+    /// No practice in the folder: create one, open another folder, or restore a backup.
+    None,
+    /// A practice whose key is not unlocked yet.
+    Locked,
+    /// Unlocked: staff may log in.
+    Open,
+}
+
+/// How the practice's database key is kept day to day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyModeName {
+    Keychain,
+    Passphrase,
+}
+
+impl From<crate::vault::header::KeyMode> for KeyModeName {
+    fn from(m: crate::vault::header::KeyMode) -> KeyModeName {
+        match m {
+            crate::vault::header::KeyMode::Keychain => KeyModeName::Keychain,
+            crate::vault::header::KeyMode::Passphrase => KeyModeName::Passphrase,
+        }
+    }
+}
+
+/// The logged-in user, and whether the session is locked (idle or by hand).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SessionStatus {
+    #[serde(flatten)]
+    pub info: SessionInfo,
+    /// Locked sessions show no patient data until the same user's password is given.
+    pub locked: bool,
+}
+
+/// `app.status`: what the app should show first.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AppStatus {
+    /// The data folder this app works on.
+    pub folder: String,
+    pub state: PracticeState,
+    /// Known once a practice is in the folder.
+    pub key_mode: Option<KeyModeName>,
+    /// Whether an OS keychain answered on this machine (create offers it when it did).
+    pub keychain_available: bool,
+    pub practice_id: Option<String>,
+    /// This build's version.
+    pub version: String,
+    pub session: Option<SessionStatus>,
+}
+
+/// `app.create`: a new practice in the folder, with its first administrator.
+#[derive(Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePractice {
+    pub admin_name: String,
+    pub admin_password: String,
+    /// Protect the key with this passphrase; `null` keeps it in the OS keychain.
+    #[serde(default)]
+    pub passphrase: Option<String>,
+}
+
+/// The practice was made; the recovery code is shown once and never again.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PracticeCreated {
+    pub recovery_code: String,
+    pub key_mode: KeyModeName,
+}
+
+/// `app.unlock`: the passphrase in passphrase mode; `null` in keychain mode.
+#[derive(Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Unlock {
+    #[serde(default)]
+    pub passphrase: Option<String>,
+}
+
+/// `app.restore`: a backup file into the (empty) folder.
+#[derive(Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Restore {
+    pub backup_file: String,
+    /// The backed-up practice's recovery code; or leave it out and give the backup's passphrase.
+    #[serde(default)]
+    pub recovery_code: Option<String>,
+    /// A passphrase to keep the restored key under (and to open a passphrase backup when no
+    /// recovery code is given); `null` keeps the key in the OS keychain.
+    #[serde(default)]
+    pub passphrase: Option<String>,
+}
+
+/// `app.open_folder`: work on another data folder (only while no practice is unlocked).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenFolder {
+    pub folder: String,
+}
+
+/// `app.login`.
+#[derive(Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    pub user: String,
+    pub password: String,
+}
+
+/// `app.resume`: the locked session's own user's password.
+#[derive(Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resume {
+    pub password: String,
+}
+
+/// `app.backup`: write a backup of the whole practice to `file` (administrators).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BackupTo {
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct BackupWritten {
+    pub file: String,
+    pub bytes: u64,
+}
+
+/// An answer with nothing to say.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Done {}
+
+macro_rules! secret_debug {
+    ($($t:ty => [$($shown:ident),*];)*) => {$(
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($t))
+                    $(.field(stringify!($shown), &self.$shown))*
+                    .finish_non_exhaustive()
+            }
+        }
+    )*};
+}
+secret_debug! {
+    CreatePractice => [admin_name];
+    Unlock => [];
+    Restore => [backup_file];
+    Login => [user];
+    Resume => [];
+}
