@@ -48,7 +48,14 @@ export class AppState {
   constructor(backend: Backend, events: EventBus<AppEvents>, clock?: IdleClock) {
     this.#events = events;
     this.#clock = clock;
-    this.ctx = { backend: new LockWatchingBackend(backend, () => this.#showLock()), events };
+    this.ctx = {
+      backend: new LockWatchingBackend(
+        backend,
+        () => this.#showLock(),
+        () => void this.refresh().catch(() => {}),
+      ),
+      events,
+    };
   }
 
   can(permission: Permission): boolean {

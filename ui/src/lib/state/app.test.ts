@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../api/errors';
 import { FakeBackend } from '../api/fake-backend';
 import { session, status } from '../api/fixtures';
 import { EventBus } from '../events';
@@ -145,5 +146,22 @@ describe('AppState', () => {
       { admin_name: 'admin', admin_password: 'pw', passphrase: 'phrase' },
     ]);
     expect(app.screen).toBe('first-run');
+  });
+});
+
+describe('AppState when the host forgot the session', () => {
+  it('goes back to the login screen when a command answers not_logged_in', async () => {
+    const backend = new FakeBackend();
+    let loggedIn = true;
+    backend
+      .on('app.status', () => status({ session: loggedIn ? session() : null }))
+      .on('patient.search', () => {
+        loggedIn = false;
+        throw new ApiError('not_logged_in', 'Log in first.');
+      });
+    const app = new AppState(backend, new EventBus());
+    await app.refresh();
+    await expect(app.ctx.backend.call('patient.search', { query: 'x' })).rejects.toThrow();
+    await vi.waitFor(() => expect(app.screen).toBe('login'));
   });
 });
