@@ -424,4 +424,45 @@ fn main() {
     write(&out_dir, "icd10cm.tsv.deflate", &packed);
     write(&out_dir, "cvx.tsv", body(&cvx).as_bytes());
     write(&out_dir, "loinc.tsv", body(&loinc).as_bytes());
+    embed_ui(&root, &out_dir);
+}
+
+/// The built web UI (`ui/dist`, made by `npm run build` in `ui/`) as a table of files that
+/// `chartkeep serve` answers from memory, so serving needs no Node and no files beside the
+/// binary. A build without it still compiles; serve then says how to build the UI.
+fn embed_ui(root: &Path, out_dir: &Path) {
+    let dist = root.join("ui/dist");
+    println!("cargo:rerun-if-changed=ui/dist");
+    let mut files = Vec::new();
+    let mut dirs = vec![dist.clone()];
+    while let Some(d) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if let Ok(rel) = p.strip_prefix(&dist) {
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                files.push((rel, p.clone()));
+            }
+        }
+    }
+    files.sort();
+    let built = files.iter().any(|(rel, _)| rel == "index.html");
+    let mut code = format!(
+        "/// Whether `ui/dist` held a built UI when this binary was compiled.\npub const BUILT: bool = {built};\n\
+         /// Every file of the built UI: its path under `ui/dist` and its bytes.\npub static FILES: &[(&str, &[u8])] = &[\n"
+    );
+    if built {
+        for (rel, path) in &files {
+            code.push_str(&format!(
+                "    ({rel:?}, include_bytes!({:?})),\n",
+                path.display().to_string()
+            ));
+        }
+    }
+    code.push_str("];\n");
+    write(out_dir, "ui_files.rs", code.as_bytes());
 }

@@ -9,6 +9,8 @@ use anyhow::{anyhow, Context, Result};
 use clap::{Parser, Subcommand};
 use serde_json::{json, Value as Json};
 
+mod serve;
+
 use chartkeep::api::{self, ApiError};
 use chartkeep::clock::{RandomIds, SystemClock};
 use chartkeep::practice::{Admin, Practice, PracticeError};
@@ -108,6 +110,19 @@ enum Cmd {
     ApiDocs,
     /// Print the API's JSON Schema (docs/api.schema.json), for the desktop UI's types.
     ApiSchema,
+    /// Serve the desktop app's UI and API to a browser on this computer; prints the URL
+    /// (with this launch's token) first and serves until stopped. With CHARTKEEP_PASSPHRASE
+    /// set, a passphrase practice is unlocked at start.
+    Serve {
+        #[arg(long, default_value_t = 8420)]
+        port: u16,
+        /// The address to listen on; anything but 127.0.0.1 needs --allow-remote.
+        #[arg(long, default_value = "127.0.0.1")]
+        address: std::net::IpAddr,
+        /// Allow listening on an address other computers can reach.
+        #[arg(long)]
+        allow_remote: bool,
+    },
     /// Print the desktop UI's TypeScript types (ui/src/lib/api/types.gen.ts).
     UiTypes,
     /// Show which practice is in the data folder and how its key is kept.
@@ -682,6 +697,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::ApiDocs => print!("{}", api::docs_markdown()),
         Cmd::ApiSchema => print!("{}", api::docs_schema_text()),
         Cmd::UiTypes => print!("{}", api::typescript_module()),
+        Cmd::Serve {
+            port,
+            address,
+            allow_remote,
+        } => {
+            let mut host = chartkeep::host::Host::new(
+                dir.clone(),
+                clock(),
+                Arc::new(RandomIds),
+                Box::new(chartkeep::host::OsKeychains),
+            );
+            if let Some(p) = env_secret("CHARTKEEP_PASSPHRASE") {
+                if header::read(&dir).is_ok_and(|h| h.mode == KeyMode::Passphrase) {
+                    host.call("app.unlock", json!({ "passphrase": p }))?;
+                }
+            }
+            serve::run(
+                host,
+                serve::Options {
+                    address,
+                    port,
+                    allow_remote,
+                },
+            )?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
