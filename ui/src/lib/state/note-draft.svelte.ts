@@ -33,7 +33,8 @@ export interface NoteDraftOptions {
   encounter?: string | null;
   /** Quiet time after the last keystroke before saving. */
   delayMs?: number;
-  now?: () => Date;
+  /** Epoch ms; tests fix it. */
+  now?: () => number;
 }
 
 /**
@@ -48,7 +49,8 @@ export class NoteDraft {
   text = $state<NoteTextFields>(emptyText());
   id = $state<string | null>(null);
   status = $state<SaveStatus>('empty');
-  savedAt = $state<Date | null>(null);
+  /** When the ledger last took a save (epoch ms). */
+  savedAt = $state<number | null>(null);
   error = $state<ApiError | null>(null);
   conflicts = $state<Conflict[]>([]);
   /** The signed note (with its amendments), once signed. */
@@ -59,7 +61,7 @@ export class NoteDraft {
   readonly encounter: string | null;
   readonly #ctx: ServiceContext;
   readonly #delayMs: number;
-  readonly #now: () => Date;
+  readonly #now: () => number;
   /** What the ledger holds, as of the last save or read. */
   #saved: NoteTextFields = emptyText();
   #version: string[] = [];
@@ -70,7 +72,7 @@ export class NoteDraft {
     this.#ctx = ctx;
     this.patient = patient;
     this.#delayMs = options.delayMs ?? 800;
-    this.#now = options.now ?? (() => new Date());
+    this.#now = options.now ?? Date.now;
     this.encounter = options.note?.encounter ?? options.encounter ?? null;
     if (options.note) this.#adopt(options.note);
   }

@@ -24,8 +24,7 @@ function notes() {
     })
     .on('note.update', (u: NoteUpdate) => {
       if (!note) throw new Error('no note');
-      const { version: _v, id: _i, ...fields } = u;
-      note = { ...note, ...fields, version: [`v${++n}`] } as NoteView;
+      note = { ...note, ...u, version: [`v${++n}`] } as NoteView;
       return note as NoteRecord;
     })
     .on('note.get', () => note as NoteView)
