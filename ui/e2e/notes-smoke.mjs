@@ -155,7 +155,9 @@ try {
   await ap.getByRole('cell', { name: 'drlee', exact: true }).waitFor();
   await ap.screenshot({ path: `${out}/admin-users.png` });
   await ap.getByRole('button', { name: 'Practice' }).click();
-  await ap.getByLabel('Backup file (full path on this computer)').fill('/tmp/ck-look-backup.ckb');
+  await ap
+    .getByLabel('Backup file (full path on this computer)')
+    .fill(`/tmp/ck-smoke-backup-${Date.now()}.ckb`);
   await ap.getByRole('button', { name: 'Back up now' }).click();
   await ap
     .getByText(/Backup written|already|exists/)
@@ -180,6 +182,14 @@ try {
   ]);
   await download.saveAs(`${out}/access-log.csv`);
   check(true, 'CSV downloaded');
+  await ap
+    .getByText(/the export is recorded in the access log/)
+    .first()
+    .waitFor();
+  await ap.getByLabel('Action').selectOption('export');
+  await ap.getByRole('button', { name: 'Show entries' }).click();
+  await ap.getByRole('cell', { name: 'export', exact: true }).first().waitFor();
+  check(true, 'the export shows in the access log');
 } finally {
   await browser.close();
 }
