@@ -190,6 +190,17 @@ try {
   await ap.getByRole('button', { name: 'Show entries' }).click();
   await ap.getByRole('cell', { name: 'export', exact: true }).first().waitFor();
   check(true, 'the export shows in the access log');
+  await ap.getByLabel('Action').selectOption('');
+  await ap.getByLabel('Patient (name, MRN or birth date)').fill('allen');
+  await ap.getByRole('button', { name: 'Find', exact: true }).click();
+  await ap.getByLabel('Patient', { exact: true }).waitFor();
+  await ap.getByRole('button', { name: 'Show entries' }).click();
+  await ap.getByRole('cell', { name: 'read', exact: true }).first().waitFor();
+  const others = await ap
+    .locator('td.mono')
+    .evaluateAll((tds) => new Set(tds.map((t) => t.textContent)).size);
+  check(others === 1, 'filtering by a patient found by name shows only that chart');
+  await ap.screenshot({ path: `${out}/admin-audit-patient.png` });
 } finally {
   await browser.close();
 }

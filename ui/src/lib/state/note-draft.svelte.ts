@@ -138,6 +138,7 @@ export class NoteDraft {
     this.text = textOf(note);
     this.#saved = textOf(note);
     this.status = 'saved';
+    this.savedAt = note.updated_at;
     if (note.status === 'signed' && 'amendments' in note) this.signed = note;
   }
 
