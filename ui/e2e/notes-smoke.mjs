@@ -133,6 +133,16 @@ try {
   const src = await page.locator('.viewer img').getAttribute('src');
   check(src?.startsWith('blob:'), 'image shown from a blob: URL');
   await page.screenshot({ path: `${out}/documents.png` });
+  await page.setInputFiles('#document-file', `${out}/visit-summary.pdf`);
+  await page
+    .getByRole('button', { name: /View visit-summary.pdf/ })
+    .first()
+    .click();
+  const frame = page.locator('.viewer iframe');
+  await frame.waitFor();
+  check((await frame.getAttribute('src'))?.startsWith('blob:'), 'PDF shown from a blob: URL');
+  await page.screenshot({ path: `${out}/documents-pdf.png` });
+  await page.getByRole('button', { name: 'Close document' }).click();
   const big = Buffer.alloc(30 * 1024 * 1024, 0);
   Buffer.from('%PDF-1.4\n').copy(big);
   writeFileSync('/tmp/ck-big.pdf', big);
