@@ -1,0 +1,20 @@
+import type { CommandName, Commands } from './types.gen';
+
+/** The arguments a command takes. */
+export type Args<C extends CommandName> = Commands[C]['request'];
+/** What a command answers. */
+export type Answer<C extends CommandName> = Commands[C]['response'];
+
+/**
+ * The one way the UI talks to the engine. The desktop shell and `chartkeep serve` each have
+ * an implementation; views and services only ever see this interface, so every screen works
+ * the same over Tauri IPC and over HTTP.
+ */
+export interface Backend {
+  call<C extends CommandName>(command: C, args: Args<C>): Promise<Answer<C>>;
+}
+
+/** True for the host's own commands (`app.*`), which the desktop shell exposes one by one. */
+export function isHostCommand(command: string): boolean {
+  return command.startsWith('app.');
+}

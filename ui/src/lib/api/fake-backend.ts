@@ -1,0 +1,39 @@
+import type { Answer, Args, Backend } from './backend';
+import { ApiError } from './errors';
+import type { CommandName, ErrorCode } from './types.gen';
+
+type Handler<C extends CommandName> = (args: Args<C>) => Answer<C> | Promise<Answer<C>>;
+
+/**
+ * A Backend for unit tests of state classes and services: each command answers from a
+ * handler the test sets, and every call is recorded. (Integration tests use the real
+ * engine through `chartkeep serve`.)
+ */
+export class FakeBackend implements Backend {
+  readonly calls: { command: CommandName; args: unknown }[] = [];
+  readonly #handlers = new Map<CommandName, Handler<never>>();
+
+  on<C extends CommandName>(command: C, handler: Handler<C>): this {
+    this.#handlers.set(command, handler as unknown as Handler<never>);
+    return this;
+  }
+
+  /** Makes a command fail with the engine's error shape. */
+  fail(command: CommandName, code: ErrorCode, message = `${code} from the fake`): this {
+    this.#handlers.set(command, () => {
+      throw new ApiError(code, message);
+    });
+    return this;
+  }
+
+  callsOf(command: CommandName): unknown[] {
+    return this.calls.filter((c) => c.command === command).map((c) => c.args);
+  }
+
+  async call<C extends CommandName>(command: C, args: Args<C>): Promise<Answer<C>> {
+    this.calls.push({ command, args });
+    const handler = this.#handlers.get(command) as Handler<C> | undefined;
+    if (!handler) throw new ApiError('unknown_command', `The fake has no answer for ${command}`);
+    return handler(args);
+  }
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it, vi } from 'vitest';
+import { TauriBackend } from './tauri';
+import { ApiError } from './errors';
+
+describe('TauriBackend', () => {
+  it('routes engine commands through the one `call` command', async () => {
+    const invoke = vi.fn(async () => [{ id: 'p1', name: 'Doe, Jane' }]);
+    const hits = await new TauriBackend(invoke).call('patient.search', { query: 'doe' });
+    expect(hits).toEqual([{ id: 'p1', name: 'Doe, Jane' }]);
+    expect(invoke).toHaveBeenCalledWith('call', {
+      command: 'patient.search',
+      args: { query: 'doe' },
+    });
+  });
+
+  it('routes app.* commands to their own Tauri command, dot turned to underscore', async () => {
+    const invoke = vi.fn(async () => ({ user: 'drlee' }));
+    await new TauriBackend(invoke).call('app.login', { user: 'drlee', password: 'pw' });
+    expect(invoke).toHaveBeenCalledWith('app_login', { args: { user: 'drlee', password: 'pw' } });
+    await new TauriBackend(invoke).call('app.open_folder', { folder: '/d' });
+    expect(invoke).toHaveBeenLastCalledWith('app_open_folder', { args: { folder: '/d' } });
+  });
+
+  it('maps a rejected invoke carrying {code, message} to an ApiError', async () => {
+    const invoke = vi.fn(async () => {
+      throw { code: 'session_locked', message: 'The session is locked.' };
+    });
+    const err = await new TauriBackend(invoke)
+      .call('chart.summary', { patient: 'p' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).code).toBe('session_locked');
+    expect((err as ApiError).message).toBe('The session is locked.');
+  });
+
+  it('keeps the text of a rejection that is a plain string', async () => {
+    const invoke = vi.fn(async () => {
+      throw 'Command app_frobnicate not allowed by ACL';
+    });
+    const err = await new TauriBackend(invoke).call('app.status', {}).catch((e: unknown) => e);
+    expect((err as ApiError).code).toBe('internal_error');
+    expect((err as ApiError).message).toBe('Command app_frobnicate not allowed by ACL');
+  });
+
+  it('parses a rejection that is the error serialised as JSON text', async () => {
+    const invoke = vi.fn(async () => {
+      throw JSON.stringify({ code: 'forbidden', message: 'Nurses may not do that.' });
+    });
+    const err = await new TauriBackend(invoke).call('app.status', {}).catch((e: unknown) => e);
+    expect((err as ApiError).code).toBe('forbidden');
+  });
+});

@@ -1,0 +1,32 @@
+import type { Answer, Args, Backend } from './backend';
+import { isHostCommand } from './backend';
+import { toApiError } from './errors';
+import type { CommandName } from './types.gen';
+
+/** The shape of `@tauri-apps/api/core`'s `invoke`, so tests can pass a fake. */
+export type Invoke = (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
+
+/**
+ * The Backend of the desktop shell. Engine commands go through the one `call` command; the
+ * host's own `app.x_y` commands are separate Tauri commands named `app_x_y`, so the
+ * window's capability file can allow each one explicitly.
+ */
+export class TauriBackend implements Backend {
+  readonly #invoke: Invoke;
+
+  constructor(invoke: Invoke) {
+    this.#invoke = invoke;
+  }
+
+  async call<C extends CommandName>(command: C, args: Args<C>): Promise<Answer<C>> {
+    const payload = (args ?? {}) as Record<string, unknown>;
+    try {
+      if (isHostCommand(command)) {
+        return (await this.#invoke(command.replace(/\./g, '_'), { args: payload })) as Answer<C>;
+      }
+      return (await this.#invoke('call', { command, args: payload })) as Answer<C>;
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }
+}
