@@ -12,7 +12,15 @@ export type Answer<C extends CommandName> = Commands[C]['response'];
  */
 export interface Backend {
   call<C extends CommandName>(command: C, args: Args<C>): Promise<Answer<C>>;
+  /**
+   * The desktop menu's actions that the page carries out (File → New patient, Backup now).
+   * Returns the unsubscribe function; a browser has no such menu and never calls `handler`.
+   */
+  onMenu(handler: (action: MenuAction) => void): () => void;
 }
+
+/** What the desktop shell's menu asks of the page. */
+export type MenuAction = 'new-patient' | 'backup';
 
 /** True for the host's own commands (`app.*`), which the desktop shell exposes one by one. */
 export function isHostCommand(command: string): boolean {

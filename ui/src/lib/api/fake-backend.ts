@@ -1,4 +1,4 @@
-import type { Answer, Args, Backend } from './backend';
+import type { Answer, Args, Backend, MenuAction } from './backend';
 import { ApiError } from './errors';
 import type { CommandName, ErrorCode } from './types.gen';
 
@@ -12,6 +12,17 @@ type Handler<C extends CommandName> = (args: Args<C>) => Answer<C> | Promise<Ans
 export class FakeBackend implements Backend {
   readonly calls: { command: CommandName; args: unknown }[] = [];
   readonly #handlers = new Map<CommandName, Handler<never>>();
+  readonly #menu = new Set<(action: MenuAction) => void>();
+
+  onMenu(handler: (action: MenuAction) => void): () => void {
+    this.#menu.add(handler);
+    return () => this.#menu.delete(handler);
+  }
+
+  /** As the desktop menu would: File → New patient or Backup now. */
+  menu(action: MenuAction): void {
+    for (const h of this.#menu) h(action);
+  }
 
   on<C extends CommandName>(command: C, handler: Handler<C>): this {
     this.#handlers.set(command, handler as unknown as Handler<never>);

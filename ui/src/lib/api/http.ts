@@ -18,6 +18,11 @@ export class HttpBackend implements Backend {
     this.#base = base;
   }
 
+  /** A browser tab has no desktop menu. */
+  onMenu(): () => void {
+    return () => {};
+  }
+
   async call<C extends CommandName>(command: C, args: Args<C>): Promise<Answer<C>> {
     let response: Response;
     try {

@@ -2,7 +2,7 @@ import type { Backend } from './backend';
 import { HttpBackend } from './http';
 import { TauriBackend } from './tauri';
 
-export type { Backend, Args, Answer } from './backend';
+export type { Backend, Args, Answer, MenuAction } from './backend';
 export { ApiError } from './errors';
 
 /** Whether the page runs inside the Tauri desktop shell. */
@@ -17,7 +17,8 @@ export function inTauri(w: object = window): boolean {
 export async function chooseBackend(): Promise<Backend> {
   if (inTauri()) {
     const { invoke } = await import('@tauri-apps/api/core');
-    return new TauriBackend(invoke);
+    const { listen } = await import('@tauri-apps/api/event');
+    return new TauriBackend(invoke, listen);
   }
   return new HttpBackend();
 }

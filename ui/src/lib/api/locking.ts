@@ -1,4 +1,4 @@
-import type { Answer, Args, Backend } from './backend';
+import type { Answer, Args, Backend, MenuAction } from './backend';
 import { ApiError } from './errors';
 import type { CommandName } from './types.gen';
 
@@ -17,6 +17,10 @@ export class LockWatchingBackend implements Backend {
     this.#inner = inner;
     this.#onLocked = onLocked;
     this.#onStale = onStale;
+  }
+
+  onMenu(handler: (action: MenuAction) => void): () => void {
+    return this.#inner.onMenu(handler);
   }
 
   async call<C extends CommandName>(command: C, args: Args<C>): Promise<Answer<C>> {

@@ -49,4 +49,23 @@ describe('TauriBackend', () => {
     const err = await new TauriBackend(invoke).call('app.status', {}).catch((e: unknown) => e);
     expect((err as ApiError).code).toBe('forbidden');
   });
+
+  it('passes the menu actions the page carries out to the handler, and stops on unsubscribe', async () => {
+    let emit: ((e: { payload: unknown }) => void) | null = null;
+    const unlisten = vi.fn();
+    const listen = vi.fn(async (_event: string, h: (e: { payload: unknown }) => void) => {
+      emit = h;
+      return unlisten;
+    });
+    const seen: string[] = [];
+    const off = new TauriBackend(vi.fn(), listen).onMenu((a) => seen.push(a));
+    await Promise.resolve();
+    expect(listen).toHaveBeenCalledWith('menu', expect.any(Function));
+    emit!({ payload: { action: 'new-patient' } });
+    emit!({ payload: { action: 'rm -rf' } });
+    emit!({ payload: { action: 'backup' } });
+    expect(seen).toEqual(['new-patient', 'backup']);
+    off();
+    expect(unlisten).toHaveBeenCalled();
+  });
 });

@@ -1,10 +1,16 @@
-import type { Answer, Args, Backend } from './backend';
+import type { Answer, Args, Backend, MenuAction } from './backend';
 import { isHostCommand } from './backend';
 import { toApiError } from './errors';
 import type { CommandName } from './types.gen';
 
 /** The shape of `@tauri-apps/api/core`'s `invoke`, so tests can pass a fake. */
 export type Invoke = (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
+
+/** The shape of `@tauri-apps/api/event`'s `listen`, so tests can pass a fake. */
+export type Listen = (
+  event: string,
+  handler: (e: { payload: unknown }) => void,
+) => Promise<() => void>;
 
 /**
  * The Backend of the desktop shell. Engine commands go through the one `call` command; the
@@ -13,9 +19,27 @@ export type Invoke = (cmd: string, args?: Record<string, unknown>) => Promise<un
  */
 export class TauriBackend implements Backend {
   readonly #invoke: Invoke;
+  readonly #listen: Listen | null;
 
-  constructor(invoke: Invoke) {
+  constructor(invoke: Invoke, listen: Listen | null = null) {
     this.#invoke = invoke;
+    this.#listen = listen;
+  }
+
+  onMenu(handler: (action: MenuAction) => void): () => void {
+    let off: (() => void) | null = null;
+    let cancelled = false;
+    void this.#listen?.('menu', (e) => {
+      const action = (e.payload as { action?: string } | null)?.action;
+      if (action === 'new-patient' || action === 'backup') handler(action);
+    }).then((unlisten) => {
+      if (cancelled) unlisten();
+      else off = unlisten;
+    });
+    return () => {
+      cancelled = true;
+      off?.();
+    };
   }
 
   async call<C extends CommandName>(command: C, args: Args<C>): Promise<Answer<C>> {
