@@ -17,7 +17,16 @@ export interface Backend {
    * Returns the unsubscribe function; a browser has no such menu and never calls `handler`.
    */
   onMenu(handler: (action: MenuAction) => void): () => void;
+  /**
+   * A path chosen in the system's file dialog, or `null` if the user cancelled. Only the
+   * desktop has one (`canPickPaths`); in a browser the user types the path.
+   */
+  readonly canPickPaths: boolean;
+  pickPath(purpose: PathPurpose): Promise<string | null>;
 }
+
+/** Why a path is asked for, which decides the dialog (save or open, file or folder). */
+export type PathPurpose = 'backup-save' | 'backup-open' | 'folder';
 
 /** What the desktop shell's menu asks of the page. */
 export type MenuAction = 'new-patient' | 'backup';

@@ -1,4 +1,4 @@
-import type { Answer, Args, Backend, MenuAction } from './backend';
+import type { Answer, Args, Backend, MenuAction, PathPurpose } from './backend';
 import { ApiError } from './errors';
 import type { CommandName, ErrorCode } from './types.gen';
 
@@ -17,6 +17,18 @@ export class FakeBackend implements Backend {
   onMenu(handler: (action: MenuAction) => void): () => void {
     this.#menu.add(handler);
     return () => this.#menu.delete(handler);
+  }
+
+  /** Set to a path to act as the desktop's file dialog would; `null` keeps the browser's typed paths. */
+  pickedPath: string | null = null;
+
+  get canPickPaths(): boolean {
+    return this.pickedPath !== null;
+  }
+
+  async pickPath(purpose: PathPurpose): Promise<string | null> {
+    this.calls.push({ command: `pick:${purpose}` as CommandName, args: {} });
+    return this.pickedPath;
   }
 
   /** As the desktop menu would: File → New patient or Backup now. */

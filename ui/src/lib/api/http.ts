@@ -18,6 +18,13 @@ export class HttpBackend implements Backend {
     this.#base = base;
   }
 
+  /** A browser cannot see this computer's paths: the user types them. */
+  readonly canPickPaths = false;
+
+  async pickPath(): Promise<string | null> {
+    return null;
+  }
+
   /** A browser tab has no desktop menu. */
   onMenu(): () => void {
     return () => {};

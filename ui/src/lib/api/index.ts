@@ -2,7 +2,7 @@ import type { Backend } from './backend';
 import { HttpBackend } from './http';
 import { TauriBackend } from './tauri';
 
-export type { Backend, Args, Answer, MenuAction } from './backend';
+export type { Backend, Args, Answer, MenuAction, PathPurpose } from './backend';
 export { ApiError } from './errors';
 
 /** Whether the page runs inside the Tauri desktop shell. */
@@ -18,7 +18,8 @@ export async function chooseBackend(): Promise<Backend> {
   if (inTauri()) {
     const { invoke } = await import('@tauri-apps/api/core');
     const { listen } = await import('@tauri-apps/api/event');
-    return new TauriBackend(invoke, listen);
+    const { open, save } = await import('@tauri-apps/plugin-dialog');
+    return new TauriBackend(invoke, listen, { open, save });
   }
   return new HttpBackend();
 }

@@ -1,4 +1,4 @@
-import type { Answer, Args, Backend, MenuAction } from './backend';
+import type { Answer, Args, Backend, MenuAction, PathPurpose } from './backend';
 import { ApiError } from './errors';
 import type { CommandName } from './types.gen';
 
@@ -21,6 +21,14 @@ export class LockWatchingBackend implements Backend {
 
   onMenu(handler: (action: MenuAction) => void): () => void {
     return this.#inner.onMenu(handler);
+  }
+
+  get canPickPaths(): boolean {
+    return this.#inner.canPickPaths;
+  }
+
+  pickPath(purpose: PathPurpose): Promise<string | null> {
+    return this.#inner.pickPath(purpose);
   }
 
   async call<C extends CommandName>(command: C, args: Args<C>): Promise<Answer<C>> {

@@ -68,4 +68,20 @@ describe('TauriBackend', () => {
     off();
     expect(unlisten).toHaveBeenCalled();
   });
+
+  it('asks the system dialog for paths: save for a backup, a folder, or a backup file to open', async () => {
+    const dialogs = {
+      save: vi.fn(async () => '/media/usb/b.ckbackup'),
+      open: vi.fn(async (o: { directory?: boolean }) => (o.directory ? ['/data/practice'] : null)),
+    };
+    const b = new TauriBackend(vi.fn(), null, dialogs);
+    expect(b.canPickPaths).toBe(true);
+    expect(await b.pickPath('backup-save')).toBe('/media/usb/b.ckbackup');
+    expect(dialogs.save.mock.calls[0]![0]).toMatchObject({
+      filters: [{ extensions: ['ckbackup'] }],
+    });
+    expect(await b.pickPath('folder')).toBe('/data/practice');
+    expect(await b.pickPath('backup-open')).toBeNull();
+    expect(new TauriBackend(vi.fn()).canPickPaths).toBe(false);
+  });
 });

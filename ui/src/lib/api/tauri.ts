@@ -1,10 +1,27 @@
-import type { Answer, Args, Backend, MenuAction } from './backend';
+import type { Answer, Args, Backend, MenuAction, PathPurpose } from './backend';
 import { isHostCommand } from './backend';
 import { toApiError } from './errors';
 import type { CommandName } from './types.gen';
 
 /** The shape of `@tauri-apps/api/core`'s `invoke`, so tests can pass a fake. */
 export type Invoke = (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
+
+/** The dialog plugin's `open` and `save`, so tests can pass fakes. */
+export interface Dialogs {
+  open(options: {
+    directory?: boolean;
+    multiple?: boolean;
+    title?: string;
+    filters?: { name: string; extensions: string[] }[];
+  }): Promise<string | string[] | null>;
+  save(options: {
+    title?: string;
+    defaultPath?: string;
+    filters?: { name: string; extensions: string[] }[];
+  }): Promise<string | null>;
+}
+
+const BACKUP_FILES = [{ name: 'Chartkeep backup', extensions: ['ckbackup'] }];
 
 /** The shape of `@tauri-apps/api/event`'s `listen`, so tests can pass a fake. */
 export type Listen = (
@@ -20,10 +37,35 @@ export type Listen = (
 export class TauriBackend implements Backend {
   readonly #invoke: Invoke;
   readonly #listen: Listen | null;
+  readonly #dialogs: Dialogs | null;
 
-  constructor(invoke: Invoke, listen: Listen | null = null) {
+  constructor(invoke: Invoke, listen: Listen | null = null, dialogs: Dialogs | null = null) {
     this.#invoke = invoke;
     this.#listen = listen;
+    this.#dialogs = dialogs;
+  }
+
+  get canPickPaths(): boolean {
+    return this.#dialogs !== null;
+  }
+
+  async pickPath(purpose: PathPurpose): Promise<string | null> {
+    const d = this.#dialogs;
+    if (!d) return null;
+    if (purpose === 'backup-save') {
+      const today = new Date().toISOString().slice(0, 10);
+      return d.save({
+        title: 'Save a backup of the practice',
+        defaultPath: `chartkeep-backup-${today}.ckbackup`,
+        filters: BACKUP_FILES,
+      });
+    }
+    const picked = await d.open(
+      purpose === 'folder'
+        ? { directory: true, multiple: false, title: 'Open a practice folder' }
+        : { multiple: false, title: 'Restore a backup', filters: BACKUP_FILES },
+    );
+    return Array.isArray(picked) ? (picked[0] ?? null) : picked;
   }
 
   onMenu(handler: (action: MenuAction) => void): () => void {
