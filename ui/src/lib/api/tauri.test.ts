@@ -71,7 +71,7 @@ describe('TauriBackend', () => {
 
   it('asks the system dialog for paths: save for a backup, a folder, or a backup file to open', async () => {
     const dialogs = {
-      save: vi.fn(async () => '/media/usb/b.ckbackup'),
+      save: vi.fn(async (_o: { filters?: unknown }) => '/media/usb/b.ckbackup'),
       open: vi.fn(async (o: { directory?: boolean }) => (o.directory ? ['/data/practice'] : null)),
     };
     const b = new TauriBackend(vi.fn(), null, dialogs);
