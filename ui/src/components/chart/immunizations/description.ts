@@ -1,10 +1,16 @@
-import type { ImmunizationRecord } from '../../../lib/api/types.gen';
-import { choiceLabel, choices, text, type KindDescription } from '../records/description';
+import type { ImmunizationAdd, ImmunizationRecord } from '../../../lib/api/types.gen';
+import {
+  choiceLabel,
+  choices,
+  text,
+  type FieldsOf,
+  type KindDescription,
+} from '../records/description';
 
 const status = choices('completed', 'historical', 'refused', 'not-done');
 
 /** Immunizations, CVX coded over `code.search` (the vaccine name fills from the code). */
-export const immunizationKind: KindDescription<ImmunizationRecord> = {
+export const immunizationKind: KindDescription<ImmunizationRecord, FieldsOf<ImmunizationAdd>> = {
   kind: 'immunization',
   title: 'Immunizations',
   singular: 'immunization',
@@ -14,8 +20,8 @@ export const immunizationKind: KindDescription<ImmunizationRecord> = {
   name: (r) => r.vaccine ?? r.cvx ?? 'immunization',
   columns: [
     { label: 'Vaccine', value: (r) => r.vaccine ?? '' },
-    { label: 'CVX', value: (r) => r.cvx ?? '' },
-    { label: 'Date', value: (r) => r.date ?? '' },
+    { label: 'CVX', nowrap: true, value: (r) => r.cvx ?? '' },
+    { label: 'Date', nowrap: true, value: (r) => r.date ?? '' },
     { label: 'Dose', value: (r) => text(r.dose_number) },
     { label: 'Status', value: (r) => choiceLabel(status, r.status) },
     { label: 'Lot', value: (r) => r.lot ?? '' },

@@ -1,11 +1,18 @@
-import type { SocialHistoryRecord } from '../../../lib/api/types.gen';
-import { choiceLabel, choices, joined, text, type KindDescription } from '../records/description';
+import type { SocialHistoryAdd, SocialHistoryRecord } from '../../../lib/api/types.gen';
+import {
+  choiceLabel,
+  choices,
+  joined,
+  text,
+  type FieldsOf,
+  type KindDescription,
+} from '../records/description';
 
 const tobacco = choices('never', 'former', 'current', 'unknown');
 const alcohol = choices('none', 'occasional', 'moderate', 'heavy', 'unknown');
 
 /** Tobacco and alcohol, as dated entries (the summary shows the latest). */
-export const socialHistoryKind: KindDescription<SocialHistoryRecord> = {
+export const socialHistoryKind: KindDescription<SocialHistoryRecord, FieldsOf<SocialHistoryAdd>> = {
   kind: 'social_history',
   title: 'Social history',
   singular: 'social history entry',
@@ -14,7 +21,7 @@ export const socialHistoryKind: KindDescription<SocialHistoryRecord> = {
   writeCommand: 'social_history.add',
   name: (r) => `social history ${r.recorded_date ?? ''}`.trim(),
   columns: [
-    { label: 'Recorded', value: (r) => r.recorded_date ?? '' },
+    { label: 'Recorded', nowrap: true, value: (r) => r.recorded_date ?? '' },
     {
       label: 'Tobacco',
       value: (r) => joined(': ', choiceLabel(tobacco, r.tobacco_status), r.tobacco_detail),
