@@ -11,7 +11,8 @@ import { problemKind } from '../problems/description';
 import { procedureKind } from '../procedures/description';
 import { socialHistoryKind } from '../social-history/description';
 import { labsKind, vitalsKind } from '../vitals/description';
-import { COMMAND_PERMISSIONS, type PatientView } from '../../../lib/api/types.gen';
+import { patientView } from '../../../lib/api/fixtures';
+import { COMMAND_PERMISSIONS } from '../../../lib/api/types.gen';
 import type { KindDescription } from './description';
 import { addRequest, initialValues } from './form-values';
 
@@ -112,14 +113,13 @@ describe('per-kind descriptions', () => {
       'sex',
       'status',
     ]);
-    const rows = demographicsRows({
-      ...(blank as object),
-      id: 'p1',
-      name: 'Testperson, Ann',
-      sex: 'female',
-      phones: ['555-0100', '555-0101'],
-      address: { line: ['1 Main St'], city: 'Springfield' },
-    } as PatientView);
+    const rows = demographicsRows(
+      patientView({
+        sex: 'female',
+        phones: ['555-0100', '555-0101'],
+        address: { line: ['1 Main St'], city: 'Springfield' },
+      }),
+    );
     expect(rows.find((r) => r.label === 'Sex')?.value).toBe('Female');
     expect(rows.find((r) => r.label === 'Phones')?.value).toBe('555-0100, 555-0101');
     expect(rows.find((r) => r.label === 'Address')?.value).toBe('1 Main St, Springfield');
