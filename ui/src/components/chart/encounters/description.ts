@@ -10,6 +10,7 @@ export const encounterKind: KindDescription<EncounterRecord, FieldsOf<EncounterA
   title: 'Encounters',
   singular: 'encounter',
   empty: 'No encounters recorded.',
+  newestFirst: true,
   readCommand: 'encounter.list',
   writeCommand: 'encounter.add',
   name: (r) =>
@@ -23,7 +24,7 @@ export const encounterKind: KindDescription<EncounterRecord, FieldsOf<EncounterA
     { label: 'Status', value: (r) => choiceLabel(status, r.status) },
   ],
   fields: [
-    { key: 'start', label: 'Start', type: 'datetime', required: true },
+    { key: 'start', label: 'Start', type: 'datetime', required: true, startsAt: 'now' },
     { key: 'end', label: 'End', type: 'datetime' },
     { key: 'type', label: 'Type of visit', type: 'text', hint: 'e.g. office visit' },
     { key: 'status', label: 'Status', type: 'select', options: status, required: true },

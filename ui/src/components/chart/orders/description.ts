@@ -11,6 +11,7 @@ export const orderKind: KindDescription<OrderRecord, FieldsOf<OrderAdd>> = {
   title: 'Orders and results',
   singular: 'order',
   empty: 'No orders recorded.',
+  newestFirst: true,
   readCommand: 'order.list',
   writeCommand: 'order.add',
   name: (r) => r.description ?? 'order',
@@ -33,7 +34,7 @@ export const orderKind: KindDescription<OrderRecord, FieldsOf<OrderAdd>> = {
       system: 'loinc',
       hint: 'A LOINC code for a lab order',
     },
-    { key: 'ordered_at', label: 'Ordered at', type: 'datetime' },
+    { key: 'ordered_at', label: 'Ordered at', type: 'datetime', startsAt: 'now' },
     { key: 'reason', label: 'Reason', type: 'text', wide: true },
   ],
 };

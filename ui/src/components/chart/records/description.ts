@@ -32,6 +32,8 @@ export interface FieldSpec<Key extends string = string> {
   wide?: boolean;
   /** For `number`: whole numbers only. */
   integer?: boolean;
+  /** A new record starts with the current date or time here (a visit starts now). */
+  startsAt?: 'now';
 }
 
 /** One column of a kind's list: its header and the cell text of a record. */

@@ -17,6 +17,7 @@ export const socialHistoryKind: KindDescription<SocialHistoryRecord, FieldsOf<So
   title: 'Social history',
   singular: 'social history entry',
   empty: 'No social history recorded.',
+  newestFirst: true,
   readCommand: 'social_history.list',
   writeCommand: 'social_history.add',
   name: (r) => `social history ${r.recorded_date ?? ''}`.trim(),
@@ -34,7 +35,7 @@ export const socialHistoryKind: KindDescription<SocialHistoryRecord, FieldsOf<So
     { label: 'Note', value: (r) => r.note ?? '' },
   ],
   fields: [
-    { key: 'recorded_date', label: 'Recorded on', type: 'date' },
+    { key: 'recorded_date', label: 'Recorded on', type: 'date', startsAt: 'now' },
     {
       key: 'tobacco_status',
       label: 'Tobacco',
