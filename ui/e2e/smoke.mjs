@@ -5,11 +5,11 @@
 //
 //   CHARTKEEP_BIN=target/release/chartkeep CHARTKEEP_DATA=/tmp/demo \
 //   CHARTKEEP_PASSPHRASE=... node ui/e2e/smoke.mjs
-// Screenshots go to ui/e2e/artifacts/ (not committed).
+// Screenshots go to ui/e2e/artifacts/ (not committed). Playwright gives Chromium a fresh
+// temporary profile each run.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -24,7 +24,9 @@ const user = process.env.E2E_USER ?? 'drlee';
 const password = process.env.E2E_PASSWORD ?? 'chartkeep-demo';
 
 function startServe() {
-  const child = spawn(bin, ['--data', data, 'serve', '--port', '0'], {
+  // E2E_UI_DIR serves a fresh `npm run build` instead of the UI embedded in the binary.
+  const uiDir = process.env.E2E_UI_DIR ? ['--ui-dir', process.env.E2E_UI_DIR] : [];
+  const child = spawn(bin, ['--data', data, 'serve', '--port', '0', ...uiDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -44,6 +46,8 @@ function check(cond, what) {
 }
 
 const { child, url } = await startServe();
+// Never leave the server running, whatever fails below.
+process.on('exit', () => child.kill());
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: [
@@ -54,7 +58,6 @@ const browser = await chromium.launch({
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
-    `--user-data-dir=${mkdtempSync(join(tmpdir(), 'ck-e2e-'))}`,
   ],
 });
 try {
