@@ -122,6 +122,10 @@ enum Cmd {
         /// Allow listening on an address other computers can reach.
         #[arg(long)]
         allow_remote: bool,
+        /// Serve the UI from this folder (e.g. ui/dist) instead of the copy built into the
+        /// binary: for working on the UI without rebuilding chartkeep.
+        #[arg(long)]
+        ui_dir: Option<PathBuf>,
     },
     /// Print the desktop UI's TypeScript types (ui/src/lib/api/types.gen.ts).
     UiTypes,
@@ -701,6 +705,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             port,
             address,
             allow_remote,
+            ui_dir,
         } => {
             let mut host = chartkeep::host::Host::new(
                 dir.clone(),
@@ -719,6 +724,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     address,
                     port,
                     allow_remote,
+                    ui_dir,
                 },
             )?;
         }

@@ -49,6 +49,8 @@ pub struct Options {
     pub address: IpAddr,
     pub port: u16,
     pub allow_remote: bool,
+    /// Serve the UI from this folder instead of the embedded build (UI development).
+    pub ui_dir: Option<std::path::PathBuf>,
 }
 
 struct Shared {
@@ -56,6 +58,7 @@ struct Shared {
     token: String,
     /// Values of `Host` (and `http://` + value for `Origin`) that name this server.
     names: Vec<String>,
+    ui_dir: Option<std::path::PathBuf>,
     /// Listening on every address (`--allow-remote`): any IP address with this port names
     /// the server too. A DNS name never does, which is what DNS rebinding would need.
     any_ip_port: Option<u16>,
@@ -131,7 +134,7 @@ pub fn run(host: Host, options: Options) -> Result<()> {
             writeln!(out, "http://{shown}/?token={token}")?;
             out.flush()?;
         }
-        if !embedded::BUILT {
+        if !embedded::BUILT && options.ui_dir.is_none() {
             eprintln!(
                 "This chartkeep was built without the web UI: the API answers, but the page \
                  says how to build it (npm ci && npm run build in ui/, then cargo build)."
@@ -141,6 +144,7 @@ pub fn run(host: Host, options: Options) -> Result<()> {
             host: Arc::new(Mutex::new(host)),
             token,
             names,
+            ui_dir: options.ui_dir,
             any_ip_port: options.address.is_unspecified().then_some(bound.port()),
         });
         let app = router(shared);
@@ -413,9 +417,12 @@ const NOT_BUILT: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"
 
 /// The UI's files from memory; any other path answers the app's page, whose own navigation
 /// never puts patient data in the address.
-async fn page(method: Method, uri: axum::http::Uri) -> Response {
+async fn page(State(shared): State<Arc<Shared>>, method: Method, uri: axum::http::Uri) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    if let Some(dir) = &shared.ui_dir {
+        return from_folder(dir, uri.path());
     }
     if !embedded::BUILT {
         return (
@@ -450,4 +457,35 @@ async fn page(method: Method, uri: axum::http::Uri) -> Response {
         bytes,
     )
         .into_response()
+}
+
+/// The UI from a folder on disk (`--ui-dir`), for working on the UI without rebuilding
+/// the binary. Paths that leave the folder are refused.
+fn from_folder(dir: &std::path::Path, path: &str) -> Response {
+    let rel = path.trim_start_matches('/');
+    if rel
+        .split('/')
+        .any(|part| part == ".." || part.contains('\\'))
+    {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let mut file = dir.join(rel);
+    if rel.is_empty() || !file.is_file() {
+        if rel.starts_with("assets/") {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        file = dir.join("index.html");
+    }
+    match std::fs::read(&file) {
+        Ok(bytes) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, media_type(&file.to_string_lossy())),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
 }
