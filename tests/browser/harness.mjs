@@ -163,6 +163,7 @@ export async function startApp({ template = process.env.CHARTKEEP_TEST_TEMPLATE,
   }
   return {
     data,
+    profile,
     server,
     context,
     async stop() {
