@@ -1,0 +1,74 @@
+// An axe-core scan of each main screen, in the light and the dark scheme, finds no
+// violation of impact serious or critical.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { demo, newPage, screenshot, seen, startApp } from '../harness.mjs';
+import { api, logIn, openByKeyboard, openSection } from '../flows.mjs';
+import { describeViolations, seriousViolations } from '../a11y.mjs';
+
+for (const scheme of ['light', 'dark']) {
+  describe(`accessibility scan (${scheme})`, () => {
+    let app;
+    let page;
+    let patient;
+    const scan = async (screen) => {
+      const found = await seriousViolations(page);
+      if (scheme === 'light') await screenshot(page, `a11y-${screen}`);
+      else await screenshot(page, `a11y-${screen}-dark`);
+      assert.deepEqual(
+        found.map((v) => v.id),
+        [],
+        `serious or critical violations on ${screen} (${scheme}):\n${describeViolations(found)}`,
+      );
+    };
+    before(async () => {
+      app = await startApp({ name: `a11y-${scheme}` });
+      page = await newPage(app.context);
+      await page.emulateMedia({ colorScheme: scheme });
+    });
+    after(async () => app?.stop());
+
+    test('login', seen(() => page, async () => {
+      await page.goto(app.server.url);
+      await page.getByLabel('User name').waitFor();
+      await scan('login');
+    }));
+
+    test('patient list with results', seen(() => page, async () => {
+      await logIn(page, app.server.url, demo.clinician);
+      [patient] = await api(page, 'patient.search', { query: 'Mehta Aisha' });
+      await page.getByLabel('Search patients').fill('a');
+      await page.getByRole('option').first().waitFor();
+      await scan('patient-list');
+    }));
+
+    test('chart summary', seen(() => page, async () => {
+      await api(page, 'allergy.add', { patient: patient.id, substance: 'Peanut', severity: 'severe' });
+      await openByKeyboard(page, patient.mrn, patient.mrn);
+      await page.getByRole('main', { name: 'Summary' }).getByText('Peanut').waitFor();
+      await scan('chart-summary');
+    }));
+
+    test('allergies with the add form and a history open', seen(() => page, async () => {
+      await openSection(page, 'Allergies');
+      await page.getByRole('button', { name: 'History of Peanut' }).click();
+      await page.getByRole('region', { name: 'History of Peanut' }).getByRole('table').waitFor();
+      await page.getByRole('button', { name: 'Add allergy' }).click();
+      await page.getByRole('form', { name: 'Add an allergy' }).waitFor();
+      await scan('allergies');
+    }));
+
+    test('register a patient', seen(() => page, async () => {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Register patient' }).click();
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      await scan('register');
+    }));
+
+    test('lock screen', seen(() => page, async () => {
+      await page.getByRole('button', { name: 'Lock', exact: true }).click();
+      await page.getByRole('heading', { name: 'Locked' }).waitFor();
+      await scan('locked');
+    }));
+  });
+}
