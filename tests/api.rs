@@ -47,6 +47,9 @@ const MATRIX: &[(&str, &str, bool)] = &[
     ("administrator", "note.list", false),
     ("clinician", "user.create", false),
     ("clinician", "audit.report", false),
+    ("clinician", "audit.export", false),
+    ("nurse", "audit.export", false),
+    ("administrator", "audit.export", true),
     ("clinician", "setting.set", false),
     ("clinician", "problem.add", true),
     ("clinician", "note.sign", true),
@@ -72,7 +75,7 @@ fn args_for(command: &str, patient: &str, note: &Json, n: usize) -> Json {
         "user.create" => {
             json!({"name": format!("matrix{n}"), "role": "front_desk", "password": STAFF_PW})
         }
-        "audit.report" => json!({"from": TODAY, "to": TODAY}),
+        "audit.report" | "audit.export" => json!({"from": TODAY, "to": TODAY}),
         "audit.verify" => json!({}),
         "setting.set" => json!({"name": format!("matrix_setting_{n}"), "value": "15"}),
         "conflict.resolve" => json!({"row": patient, "field": "family", "value": "X"}),
@@ -182,6 +185,29 @@ fn report(c: &mut support::Clinic, filter: Json) -> Vec<Json> {
         args[k] = v.clone();
     }
     arr(&c.admin("audit.report", args)).clone()
+}
+
+#[test]
+fn the_access_log_exports_as_csv_filtered_by_action_and_the_export_is_logged() {
+    let mut c = shared();
+    let p = c.patient("Csvexport", &["Cat"], "1970-01-01");
+    c.doc("chart.summary", json!({"patient": p}));
+    let reads = report(&mut c, json!({"patient": p, "action": "read"}));
+    assert!(!reads.is_empty());
+    assert!(reads.iter().all(|e| e["action"] == "read"));
+    let out = c.admin(
+        "audit.export",
+        json!({"from": TODAY, "to": TODAY, "patient": p, "action": "read"}),
+    );
+    assert_eq!(out["rows"], json!(reads.len()));
+    let csv = s(&out, "csv");
+    assert!(csv.starts_with("seq,at,user,patient,action,category,workstation,detail\r\n"));
+    assert_eq!(csv.matches("\r\n").count(), reads.len() + 1);
+    assert!(csv.contains(&format!(",drlee,{p},read,chart,")), "{csv}");
+    let exports = report(&mut c, json!({"user": ADMIN, "action": "export"}));
+    let last = exports.last().expect("the export is logged");
+    assert_eq!(last["category"], "access_log");
+    assert!(s(last, "detail").contains(&p), "{last}");
 }
 
 #[test]

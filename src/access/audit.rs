@@ -253,6 +253,40 @@ pub struct Entry {
     pub detail: String,
 }
 
+/// Entries as CSV for a spreadsheet: RFC 4180 quoting, and a leading apostrophe on any
+/// cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@`), since user names and
+/// details come from people.
+pub fn to_csv(entries: &[Entry]) -> String {
+    fn cell(v: &str) -> String {
+        let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{v}")
+        } else {
+            v.to_string()
+        };
+        if v.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v
+        }
+    }
+    let mut out = String::from("seq,at,user,patient,action,category,workstation,detail\r\n");
+    for e in entries {
+        let row = [
+            e.seq.to_string(),
+            e.at.clone(),
+            e.user.clone(),
+            e.patient.clone().unwrap_or_default(),
+            e.action.clone(),
+            e.category.clone(),
+            e.workstation.clone(),
+            e.detail.clone(),
+        ];
+        out.push_str(&row.iter().map(|v| cell(v)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
 /// Entries between two dates (inclusive, `YYYY-MM-DD`), optionally for one user or patient.
 pub fn report(
     conn: &Connection,
@@ -281,4 +315,33 @@ pub fn report(
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    fn entry(user: &str, detail: &str) -> Entry {
+        Entry {
+            seq: 1,
+            at: "2026-12-01T09:00:00Z".into(),
+            user: user.into(),
+            patient: None,
+            action: "read".into(),
+            category: "chart".into(),
+            workstation: "ab12".into(),
+            detail: detail.into(),
+        }
+    }
+
+    #[test]
+    fn csv_quotes_separators_and_defuses_formulas() {
+        let csv = to_csv(&[entry("=HYPERLINK(\"x\")", "a, \"b\"\nc")]);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(
+            lines[0],
+            "seq,at,user,patient,action,category,workstation,detail"
+        );
+        assert!(lines[1].starts_with("1,2026-12-01T09:00:00Z,\"'=HYPERLINK(\"\"x\"\")\",,read,chart,ab12,\"a, \"\"b\"\"\nc\""), "{}", lines[1]);
+    }
 }

@@ -260,6 +260,17 @@ pub struct AuditReport {
     /// A patient id.
     #[serde(default)]
     pub patient: Option<String>,
+    /// Only this action (read, search, export, login, login_failed, denied, failed, ...).
+    #[serde(default)]
+    pub action: Option<String>,
+}
+
+/// Access log entries as CSV (RFC 4180, a header row; cells that a spreadsheet would run
+/// as a formula are prefixed with an apostrophe).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AuditExport {
+    pub csv: String,
+    pub rows: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -109,7 +109,15 @@ export interface AppStatus {
   version: string;
 }
 
+/** Access log entries as CSV (RFC 4180, a header row; cells that a spreadsheet would run as a formula are prefixed with an apostrophe). */
+export interface AuditExport {
+  csv: string;
+  rows: number;
+}
+
 export interface AuditReport {
+  /** Only this action (read, search, export, login, login_failed, denied, failed, ...). */
+  action?: string | null;
   /** YYYY-MM-DD, inclusive. */
   from: string;
   /** A patient id. */
@@ -1830,7 +1838,9 @@ export interface Commands {
   "app.status": { request: NoArgs; response: AppStatus };
   /** Unlock the practice: from the OS keychain (no passphrase) or with its passphrase. */
   "app.unlock": { request: Unlock; response: AppStatus };
-  /** Access log entries between two dates, optionally for one user or patient. */
+  /** The same entries as CSV, to save outside the practice; the export is itself logged. */
+  "audit.export": { request: AuditReport; response: AuditExport };
+  /** Access log entries between two dates, optionally for one user, patient or action. */
   "audit.report": { request: AuditReport; response: Entry[] };
   /** Check the access log's hash chain. */
   "audit.verify": { request: NoArgs; response: AuditVerified };
@@ -2065,6 +2075,7 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "app.resume": [],
   "app.status": [],
   "app.unlock": [],
+  "audit.export": ["administer"],
   "audit.report": ["administer"],
   "audit.verify": ["administer"],
   "chart.summary": ["read_chart"],
