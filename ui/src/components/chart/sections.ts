@@ -2,6 +2,10 @@ import type { Component } from 'svelte';
 import type { Permission } from '../../lib/state/permissions';
 import AllergiesSection from './allergies/AllergiesSection.svelte';
 import SummaryPage from './SummaryPage.svelte';
+import NotesSection from '../notes/NotesSection.svelte';
+import TimelineSection from './timeline/TimelineSection.svelte';
+import DocumentsSection from './documents/DocumentsSection.svelte';
+import PrintSection from '../print/PrintSection.svelte';
 
 /** What every chart section component receives. */
 export interface SectionProps {
@@ -23,4 +27,8 @@ export interface ChartSection {
 export const chartSections: ChartSection[] = [
   { id: 'summary', label: 'Summary', permission: 'read_chart', component: SummaryPage },
   { id: 'allergies', label: 'Allergies', permission: 'read_chart', component: AllergiesSection },
+  { id: 'notes', label: 'Visits and notes', permission: 'read_chart', component: NotesSection },
+  { id: 'timeline', label: 'Timeline', permission: 'read_chart', component: TimelineSection },
+  { id: 'documents', label: 'Documents', permission: 'read_chart', component: DocumentsSection },
+  { id: 'print', label: 'Print', permission: 'read_chart', component: PrintSection },
 ];
