@@ -6,11 +6,11 @@ export const landed = {
   /** ui-records: vitals, labs and trend plots. */
   vitals: false,
   /** ui-notes: the note editor (autosave, sign, amend). */
-  notes: false,
+  notes: true,
   /** ui-notes: the administration screen. */
   administration: false,
   /** ui-notes: the printable summary. */
-  printView: false,
+  printView: true,
 };
 
 /** The `todo` option for a test of a part not landed yet (undefined once it has). */

@@ -1,5 +1,6 @@
 // Printing the patient summary to PDF (Chromium's own PDF output, as "Save as PDF" gives)
-// yields a document whose text holds the patient's name, MRN and allergies.
+// yields a document whose text holds the patient's name, MRN and allergies, with the
+// patient's identifiers on every page and none of the app around it.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -7,10 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { artifactsDir, demo, newPage, seen, startApp, writeArtifact } from '../harness.mjs';
-import { api, logIn, openByKeyboard } from '../flows.mjs';
+import { artifactsDir, demo, newPage, screenshot, seen, startApp, writeArtifact } from '../harness.mjs';
+import { api, logIn, openByKeyboard, openSection } from '../flows.mjs';
 
-/** The PDF's text as poppler's pdftotext reads it. */
+/** The PDF's text as poppler's pdftotext reads it (pages separated by form feeds). */
 function pdfText(bytes) {
   const dir = mkdtempSync(join(tmpdir(), 'ck-pdf-'));
   try {
@@ -38,14 +39,23 @@ describe('printing the patient summary', () => {
   after(async () => app?.stop());
 
   test(
-    "the PDF's text holds the patient's name, MRN and allergies",
+    "the Print section's button prints; the PDF holds the name, MRN and allergies, the MRN on every page",
     seen(() => page, async () => {
       await openByKeyboard(page, patient.mrn, patient.mrn);
-      const summary = page.getByRole('main', { name: 'Summary' });
-      await summary.getByText(allergies[0]).waitFor();
-      await page.emulateMedia({ media: 'print' });
+      await openSection(page, 'Print');
+      // window.print() opens the print dialog: the test counts the call, then prints the
+      // same page through Chromium's PDF output.
+      await page.evaluate(() => {
+        window.__printCalls = 0;
+        window.print = () => {
+          window.__printCalls += 1;
+        };
+      });
+      await page.getByLabel('Print preview').getByText(allergies[0]).first().waitFor();
+      await page.getByRole('button', { name: 'Print patient summary' }).click();
+      assert.equal(await page.evaluate(() => window.__printCalls), 1, 'the button called window.print()');
+      await screenshot(page, 'print-preview');
       const pdf = await page.pdf({ format: 'A4', printBackground: true });
-      await page.emulateMedia({ media: 'screen' });
       writeFileSync(join(artifactsDir, 'summary.pdf'), pdf);
       assert.equal(pdf.subarray(0, 5).toString(), '%PDF-', 'Chromium wrote a PDF');
       const text = pdfText(pdf);
@@ -54,6 +64,12 @@ describe('printing the patient summary', () => {
       const wanted = [patient.family, ...patient.given, patient.mrn, ...allergies];
       const missing = wanted.filter((w) => !flat.includes(w));
       assert.deepEqual(missing, [], `missing from the PDF's text: ${missing}\n--- the text ---\n${text}`);
+      const pages = text.split('\f').filter((p) => p.trim());
+      const without = pages.map((p, i) => (p.includes(patient.mrn) ? null : i + 1)).filter(Boolean);
+      assert.deepEqual(without, [], `pages without the MRN (of ${pages.length}):\n${text}`);
+      for (const chrome of ['Switch user', 'Search patients', 'Print preview']) {
+        assert.ok(!flat.includes(chrome), `the printout holds the app's "${chrome}":\n${text}`);
+      }
     }),
   );
 });

@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { callAs, demo, newPage, seen, startApp } from '../harness.mjs';
 import { logIn, openByKeyboard, openSection } from '../flows.mjs';
+import { landed } from '../features.mjs';
 
 /** Everything the page's origin keeps in browser storage, as text. */
 async function browserStorage(page) {
@@ -119,6 +120,16 @@ describe('no patient data kept by the browser', () => {
       await page.getByLabel('Substance').fill('Latex');
       await page.getByRole('button', { name: 'Save allergy' }).click();
       await page.getByRole('region', { name: 'Patient banner' }).getByText('Latex').waitFor();
+      if (landed.notes) {
+        // A draft note is saved as ledger commits, never in the browser.
+        await openSection(page, 'Visits and notes');
+        await page.getByRole('button', { name: 'New note' }).click();
+        const editor = page.getByRole('form', { name: 'Draft note' });
+        await editor.getByLabel('Title').fill(`Draft for ${patients[2].family}`);
+        await editor.getByLabel('Subjective').fill(`${patients[2].given[0]} reports a cough.`);
+        await editor.getByRole('status').getByText(/^Saved /).waitFor();
+        await note();
+      }
       await page.getByRole('button', { name: 'Lock', exact: true }).click();
       await page.getByLabel('Password').fill(demo.password);
       await page.getByRole('button', { name: 'Unlock' }).click();
