@@ -5,11 +5,11 @@
 //
 //   CHARTKEEP_BIN=target/release/chartkeep CHARTKEEP_DATA=/tmp/demo \
 //   CHARTKEEP_PASSPHRASE=... node ui/e2e/smoke.mjs
-// Screenshots go to ui/e2e/artifacts/ (not committed).
+// Screenshots go to ui/e2e/artifacts/ (not committed). Playwright gives Chromium a fresh
+// temporary profile each run.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -44,6 +44,8 @@ function check(cond, what) {
 }
 
 const { child, url } = await startServe();
+// Never leave the server running, whatever fails below.
+process.on('exit', () => child.kill());
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: [
@@ -54,7 +56,6 @@ const browser = await chromium.launch({
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
-    `--user-data-dir=${mkdtempSync(join(tmpdir(), 'ck-e2e-'))}`,
   ],
 });
 try {
