@@ -101,16 +101,22 @@ describe('Shell', () => {
     );
   });
 
-  it('a front-desk role has no allergy buttons and no chart sections', async () => {
+  it('a front-desk role sees only demographics and insurance, no clinical sections', async () => {
     const backend = practice()
       .on('app.login', () => session({ permissions: ['demographics', 'edit_demographics'] }))
       .on('app.status', () =>
         status({ session: session({ permissions: ['demographics', 'edit_demographics'] }) }),
       )
-      .on('patient.get', () => summary().patient);
+      .on('patient.get', () => summary().patient)
+      .on('coverage.list', () => []);
     render(Shell, { backend });
     await openAnn();
-    expect(screen.queryByRole('navigation', { name: 'Chart sections' })).toBeNull();
+    const nav = await screen.findByRole('navigation', { name: 'Chart sections' });
+    expect([...nav.querySelectorAll('button')].map((b) => b.textContent)).toEqual([
+      'Demographics',
+      'Insurance',
+    ]);
+    expect(await screen.findByRole('button', { name: 'Edit demographics' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Add allergy' })).toBeNull();
     expect(backend.callsOf('chart.summary')).toHaveLength(0);
   });

@@ -1,0 +1,34 @@
+import type { EncounterRecord } from '../../../lib/api/types.gen';
+import { dateTimeLabel } from '../../../lib/dates';
+import { choiceLabel, choices, type KindDescription } from '../records/description';
+
+const status = choices('finished', 'in-progress', 'planned', 'cancelled');
+
+/** Visits: when, what kind, why, who, where. Billing reads them too. */
+export const encounterKind: KindDescription<EncounterRecord> = {
+  kind: 'encounter',
+  title: 'Encounters',
+  singular: 'encounter',
+  empty: 'No encounters recorded.',
+  readCommand: 'encounter.list',
+  writeCommand: 'encounter.add',
+  name: (r) =>
+    [r.type ?? 'encounter', r.start ? r.start.slice(0, 10) : ''].filter(Boolean).join(' '),
+  columns: [
+    { label: 'Start', value: (r) => dateTimeLabel(r.start) },
+    { label: 'Type', value: (r) => r.type ?? '' },
+    { label: 'Reason', value: (r) => r.reason ?? '' },
+    { label: 'Provider', value: (r) => r.provider ?? '' },
+    { label: 'Location', value: (r) => r.location ?? '' },
+    { label: 'Status', value: (r) => choiceLabel(status, r.status) },
+  ],
+  fields: [
+    { key: 'start', label: 'Start', type: 'datetime', required: true },
+    { key: 'end', label: 'End', type: 'datetime' },
+    { key: 'type', label: 'Type of visit', type: 'text', hint: 'e.g. office visit' },
+    { key: 'status', label: 'Status', type: 'select', options: status, required: true },
+    { key: 'reason', label: 'Reason for visit', type: 'text', wide: true },
+    { key: 'provider', label: 'Provider', type: 'text' },
+    { key: 'location', label: 'Location', type: 'text' },
+  ],
+};

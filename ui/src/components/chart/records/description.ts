@@ -1,0 +1,89 @@
+import type { CommandName } from '../../../lib/api/types.gen';
+
+/** One choice of a select field: the engine's value and what the user reads. */
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+/** A code set `code.search` searches. */
+export type CodeSystem = 'icd10' | 'cvx' | 'loinc';
+
+/**
+ * One field of a record kind's add/edit form. `key` is the engine's field name (as in the
+ * generated `<Kind>Add`); the form converts what is typed into the engine's shape.
+ */
+export interface FieldSpec {
+  key: string;
+  label: string;
+  type:
+    'text' | 'textarea' | 'date' | 'datetime' | 'number' | 'select' | 'checkbox' | 'code' | 'list';
+  required?: boolean;
+  options?: Choice[];
+  /** For `code`: the code set, and the field the picked code's display text fills when empty. */
+  system?: CodeSystem;
+  fills?: string;
+  hint?: string;
+  /** Takes two of the form's four columns. */
+  wide?: boolean;
+  /** For `number`: whole numbers only. */
+  integer?: boolean;
+}
+
+/** One column of a kind's list: its header and the cell text of a record. */
+export interface ColumnSpec<R> {
+  label: string;
+  value: (record: R) => string;
+}
+
+/**
+ * What the generic record section needs to know about a kind: its names, the list's
+ * columns, the form's fields, and a record's short name for labels ("Edit Type 2 diabetes").
+ * Permissions come from the generated COMMAND_PERMISSIONS of the kind's commands.
+ */
+export interface KindDescription<R> {
+  /** The API domain: `problem` for `problem.add`, ... */
+  kind: string;
+  /** Section heading, e.g. "Problems". */
+  title: string;
+  /** One record, lower case, e.g. "problem". */
+  singular: string;
+  empty: string;
+  columns: ColumnSpec<R>[];
+  fields: FieldSpec[];
+  name: (record: R) => string;
+  /** Commands gating the section (read) and its buttons (write). */
+  readCommand: CommandName;
+  writeCommand: CommandName;
+  /** Only these records of the kind (vitals and labs are both observations). */
+  filter?: (record: R) => boolean;
+  /** False when records are added elsewhere (the vitals and labs forms). */
+  addable?: boolean;
+  /** Newest first instead of the engine's oldest first. */
+  newestFirst?: boolean;
+}
+
+/** The label of a select value (the value itself when not among the choices). */
+export function choiceLabel(options: readonly Choice[], value: unknown): string {
+  if (value === null || value === undefined || value === '') return '';
+  return options.find((o) => o.value === value)?.label ?? String(value);
+}
+
+/** Choices from the engine's values, labelled with the first letter up and dashes as spaces. */
+export function choices(...values: string[]): Choice[] {
+  return values.map((v) => ({
+    value: v,
+    label: (v[0]?.toUpperCase() ?? '') + v.slice(1).replace(/-/g, ' '),
+  }));
+}
+
+/** Cell text helpers, so an empty field is an empty cell. */
+export function text(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (Array.isArray(v)) return v.map(text).join(', ');
+  return String(v);
+}
+
+export function joined(sep: string, ...parts: unknown[]): string {
+  return parts.map(text).filter(Boolean).join(sep);
+}

@@ -1,0 +1,71 @@
+import type { ObservationRecord } from '../../../lib/api/types.gen';
+import { dateTimeLabel } from '../../../lib/dates';
+import { choices, joined, type KindDescription } from '../records/description';
+
+export const flags = [
+  { value: 'N', label: 'Normal' },
+  { value: 'H', label: 'High' },
+  { value: 'L', label: 'Low' },
+  { value: 'HH', label: 'Critically high' },
+  { value: 'LL', label: 'Critically low' },
+  { value: 'A', label: 'Abnormal' },
+];
+export const observationStatus = choices('final', 'preliminary', 'amended', 'cancelled');
+
+/** An observation's value with its unit: "128 mm[Hg]". */
+export function observationValue(
+  r: Pick<ObservationRecord, 'value_num' | 'value_text' | 'value_code' | 'unit'>,
+): string {
+  return joined(' ', r.value_num ?? r.value_text ?? r.value_code, r.unit);
+}
+
+export function flagLabel(flag: string | null | undefined): string {
+  if (!flag || flag === 'N') return '';
+  return flags.find((f) => f.value === flag)?.label ?? flag;
+}
+
+/** Correcting one saved measure: its value, unit, flag and status (the code stays). */
+const correction: KindDescription<ObservationRecord>['fields'] = [
+  { key: 'value_num', label: 'Value', type: 'number' },
+  { key: 'value_text', label: 'Value as text', type: 'text' },
+  { key: 'unit', label: 'Unit', type: 'text' },
+  { key: 'flag', label: 'Flag', type: 'select', options: flags },
+  { key: 'status', label: 'Status', type: 'select', options: observationStatus, required: true },
+  { key: 'effective', label: 'Measured at', type: 'datetime', required: true },
+];
+
+function observationKind(
+  category: 'vital' | 'lab',
+  title: string,
+): KindDescription<ObservationRecord> {
+  return {
+    kind: 'observation',
+    title,
+    singular: category === 'vital' ? 'measurement' : 'result',
+    empty: category === 'vital' ? 'No vitals recorded.' : 'No lab results recorded.',
+    readCommand: 'observation.list',
+    writeCommand: 'observation.update',
+    addable: false,
+    newestFirst: true,
+    filter: (r) => r.category === category,
+    name: (r) =>
+      `${r.display ?? r.code ?? 'observation'} ${r.effective ? r.effective.slice(0, 10) : ''}`.trim(),
+    columns: [
+      { label: 'Measured', value: (r) => dateTimeLabel(r.effective) },
+      { label: category === 'vital' ? 'Measure' : 'Test', value: (r) => r.display ?? r.code ?? '' },
+      { label: 'Value', value: observationValue },
+      { label: 'Flag', value: (r) => flagLabel(r.flag) },
+      {
+        label: 'Reference',
+        value: (r) =>
+          r.ref_text ??
+          (r.ref_low != null || r.ref_high != null ? `${r.ref_low ?? ''}–${r.ref_high ?? ''}` : ''),
+      },
+      { label: 'LOINC', value: (r) => r.code ?? '' },
+    ],
+    fields: correction,
+  };
+}
+
+export const vitalsKind = observationKind('vital', 'Recorded vitals');
+export const labsKind = observationKind('lab', 'Lab results');

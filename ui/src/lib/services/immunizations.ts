@@ -1,0 +1,4 @@
+import { recordService } from './records';
+
+/** The immunizations section's calls (list, get, add, update with version, retract, history). */
+export const immunizationService = recordService('immunization');

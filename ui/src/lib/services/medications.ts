@@ -1,0 +1,4 @@
+import { recordService } from './records';
+
+/** The medications section's calls (list, get, add, update with version, retract, history). */
+export const medicationService = recordService('medication');
