@@ -4,7 +4,7 @@
 
 export const landed = {
   /** ui-records: vitals, labs and trend plots. */
-  vitals: false,
+  vitals: true,
   /** ui-notes: the note editor (autosave, sign, amend). */
   notes: true,
   /** ui-notes: the administration screen. */

@@ -60,6 +60,18 @@ for (const scheme of ['light', 'dark']) {
       await scan('allergies');
     }));
 
+    test('vitals entry', { todo: pendingUnless('vitals', 'ui-records') }, seen(() => page, async () => {
+      await openSection(page, 'Vitals');
+      await page.getByRole('form', { name: 'Record vitals' }).waitFor();
+      await scan('vitals');
+    }));
+
+    test('trends', { todo: pendingUnless('vitals', 'ui-records') }, seen(() => page, async () => {
+      await openSection(page, 'Trends');
+      await page.locator('section.trend canvas').first().waitFor();
+      await scan('trends');
+    }));
+
     test('note editor', { todo: pendingUnless('notes', 'ui-notes') }, seen(() => page, async () => {
       await openSection(page, 'Visits and notes');
       await page.getByRole('button', { name: 'New note' }).click();
