@@ -171,6 +171,16 @@ fn the_printed_url_logs_the_browser_in_by_cookie_and_the_api_answers_through_it(
     let pair = cookie.split(';').next().unwrap().to_string();
     let page = request(s.port, "GET", "/", &[("Cookie", pair.clone())], "");
     assert_eq!(page.status, 200);
+    // Opening the printed URL again, with the cookie already set, still clears the address.
+    let again = request(
+        s.port,
+        "GET",
+        &format!("/?token={}", s.token),
+        &[("Cookie", pair.clone())],
+        "",
+    );
+    assert_eq!(again.status, 303);
+    assert_eq!(again.header("location"), Some("/"));
     let status = request(
         s.port,
         "POST",

@@ -276,11 +276,8 @@ async fn check(shared: &Shared, request: Request, next: Next) -> Response {
             );
         }
     }
-    let given = token_in(headers);
-    if given.as_deref().is_some_and(|t| same(t, &shared.token)) {
-        return next.run(request).await;
-    }
-    // The printed URL: set the cookie and take the token out of the address bar.
+    // The printed URL, opened again or for the first time: set the cookie and take the
+    // token out of the address bar (and so out of the browser's history).
     if request.method() == Method::GET {
         if let Some(t) = query_token(request.uri()) {
             if same(&t, &shared.token) {
@@ -296,6 +293,9 @@ async fn check(shared: &Shared, request: Request, next: Next) -> Response {
                     .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
             }
         }
+    }
+    if token_in(headers).is_some_and(|t| same(&t, &shared.token)) {
+        return next.run(request).await;
     }
     tracing::warn!("refused a request without the launch token");
     refusal(
