@@ -1,9 +1,22 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
-// `vite dev` proxies the API to a running `chartkeep serve` (CHARTKEEP_SERVE, e.g.
-// http://127.0.0.1:8123) so the UI can be worked on against the real engine.
-const serve = process.env.CHARTKEEP_SERVE;
+// `vite dev` proxies the API to a running `chartkeep serve`: set CHARTKEEP_SERVE to the URL it
+// printed (with its token). The proxy sends the token as a bearer header and drops the dev
+// server's Origin, which serve would rightly refuse as foreign.
+const serve = process.env.CHARTKEEP_SERVE ? new URL(process.env.CHARTKEEP_SERVE) : null;
+const proxy = serve
+  ? {
+      '/api': {
+        target: serve.origin,
+        changeOrigin: true,
+        headers: { Authorization: `Bearer ${serve.searchParams.get('token') ?? ''}` },
+        configure: (p: {
+          on: (ev: 'proxyReq', fn: (req: { removeHeader(n: string): void }) => void) => void;
+        }) => p.on('proxyReq', (req) => req.removeHeader('origin')),
+      },
+    }
+  : undefined;
 
 export default defineConfig({
   plugins: [svelte()],
@@ -12,7 +25,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
   },
-  server: serve ? { proxy: { '/api': { target: serve, changeOrigin: true } } } : {},
+  server: { proxy },
   resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
   test: {
     environment: 'jsdom',

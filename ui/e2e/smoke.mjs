@@ -24,7 +24,9 @@ const user = process.env.E2E_USER ?? 'drlee';
 const password = process.env.E2E_PASSWORD ?? 'chartkeep-demo';
 
 function startServe() {
-  const child = spawn(bin, ['--data', data, 'serve', '--port', '0'], {
+  // E2E_UI_DIR serves a fresh `npm run build` instead of the UI embedded in the binary.
+  const uiDir = process.env.E2E_UI_DIR ? ['--ui-dir', process.env.E2E_UI_DIR] : [];
+  const child = spawn(bin, ['--data', data, 'serve', '--port', '0', ...uiDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -31,5 +31,6 @@ describe('fieldChanges', () => {
   it('labels lists and empty values readably', () => {
     expect(valueLabel(['hives', 'wheeze'])).toBe('hives, wheeze');
     expect(valueLabel(null)).toBe('—');
+    expect(valueLabel('["nausea"]')).toBe('nausea');
   });
 });

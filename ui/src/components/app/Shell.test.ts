@@ -120,4 +120,20 @@ describe('Shell', () => {
     expect(screen.queryByRole('button', { name: 'Add allergy' })).toBeNull();
     expect(backend.callsOf('chart.summary')).toHaveLength(0);
   });
+
+  it('/ jumps to the search from a chart, but not while typing in a field', async () => {
+    render(Shell, { backend: practice() });
+    await logIn();
+    await openAnn();
+    await fireEvent.click(screen.getByRole('button', { name: 'Allergies' }));
+    await fireEvent.click(await screen.findByRole('button', { name: 'Add allergy' }));
+    const substance = screen.getByLabelText('Substance');
+    substance.focus();
+    const typed = await fireEvent.keyDown(substance, { key: '/' });
+    expect(typed).toBe(true); // not prevented: the field gets its slash
+    expect(screen.queryByRole('region', { name: 'Patient banner' })).not.toBeNull();
+    await fireEvent.keyDown(document.body, { key: '/' });
+    const search = await screen.findByLabelText('Search patients');
+    await waitFor(() => expect(document.activeElement).toBe(search));
+  });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { FakeBackend } from '../api/fake-backend';
 import { allergy } from '../api/fixtures';
 import { EventBus } from '../events';
-import { listAllergies, retractAllergy, updateAllergy } from './allergies';
+import { changedFields, listAllergies, retractAllergy, updateAllergy } from './allergies';
 
 describe('allergy services', () => {
   it('lists entries entered in error too, so they show struck through', async () => {
@@ -35,5 +35,19 @@ describe('allergy services', () => {
       { id: 'a1', reason: 'wrong patient', version: ['v1'] },
     ]);
     expect(saved).not.toHaveBeenCalled();
+  });
+});
+
+describe('changedFields', () => {
+  it('keeps only what the user changed, null and absent being the same', () => {
+    const read = allergy({ substance: 'Codeine', severity: 'moderate', reactions: ['nausea'] });
+    expect(
+      changedFields(read, {
+        substance: 'Codeine',
+        severity: 'mild',
+        reactions: ['nausea'],
+        note: null,
+      }),
+    ).toEqual({ severity: 'mild' });
   });
 });

@@ -14,6 +14,19 @@ export type AllergyStatus = NonNullable<AllergyAdd['status']>;
  */
 const kind = 'allergy';
 
+/**
+ * The fields of `next` that differ from the record as read (null and absent are the same),
+ * so that an edit sends only what the user changed.
+ */
+export function changedFields(read: AllergyRecord, next: AllergyFields): AllergyFields {
+  const out: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(next)) {
+    const before = (read as unknown as Record<string, unknown>)[field] ?? null;
+    if (JSON.stringify(before) !== JSON.stringify(value ?? null)) out[field] = value;
+  }
+  return out as AllergyFields;
+}
+
 function saved(ctx: ServiceContext, record: AllergyRecord, patient: string): AllergyRecord {
   ctx.events.emit('record-saved', { kind, patient, id: record.id });
   return record;

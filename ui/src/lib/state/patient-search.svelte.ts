@@ -2,9 +2,11 @@ import { toApiError, type ApiError } from '../api/errors';
 import type { Hit } from '../api/types.gen';
 
 /**
- * Search-as-you-type over the patient list. Keystrokes are debounced lightly; an answer
- * that arrives after a newer query was sent is dropped, so the list always matches the
- * field. `active` is the row the arrow keys move and Enter opens.
+ * Search-as-you-type over the patient list. Keystrokes are debounced lightly (a few
+ * milliseconds: results should paint within ~50 ms of a key), and while one search is in
+ * flight further keys wait for it and then send only the latest query, so fast typing never
+ * queues a search per key. An answer to an older query is dropped, so the list always
+ * matches the field. `active` is the row the arrow keys move and Enter opens.
  */
 export class PatientSearch {
   query = $state('');
@@ -19,8 +21,10 @@ export class PatientSearch {
   readonly #delayMs: number;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #seq = 0;
+  #inFlight = false;
+  #pending = false;
 
-  constructor(search: (query: string) => Promise<Hit[]>, delayMs = 120) {
+  constructor(search: (query: string) => Promise<Hit[]>, delayMs = 20) {
     this.#search = search;
     this.#delayMs = delayMs;
   }
@@ -45,7 +49,8 @@ export class PatientSearch {
     this.loading = true;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      void this.run();
+      if (this.#inFlight) this.#pending = true;
+      else void this.run();
     }, this.#delayMs);
   }
 
@@ -55,18 +60,23 @@ export class PatientSearch {
     const query = this.query.trim();
     if (!query) return;
     this.loading = true;
+    this.#inFlight = true;
+    this.#pending = false;
     try {
       const hits = await this.#search(query);
-      if (seq !== this.#seq) return;
+      // The field changed meanwhile: this answer is stale, the newer query follows.
+      if (seq !== this.#seq || query !== this.query.trim()) return;
       this.results = hits;
       this.active = hits.length > 0 ? 0 : -1;
       this.error = null;
       this.answered = query;
     } catch (e) {
-      if (seq !== this.#seq) return;
+      if (seq !== this.#seq || query !== this.query.trim()) return;
       this.error = toApiError(e);
     } finally {
-      if (seq === this.#seq) this.loading = false;
+      this.#inFlight = false;
+      if (this.#pending) void this.run();
+      else if (seq === this.#seq) this.loading = false;
     }
   }
 

@@ -23,17 +23,39 @@ describe('PatientSearch', () => {
     expect(s.active).toBe(0);
   });
 
-  it('drops an answer that arrives after a newer query was sent', async () => {
+  it('sends only the latest query once the search in flight answers', async () => {
+    const pending: ((h: Hit[]) => void)[] = [];
+    const search = vi.fn((q: string) => new Promise<Hit[]>((r) => pending.push(() => r([hit(q)]))));
+    const s = new PatientSearch(search, 0);
+    s.setQuery('a');
+    await vi.advanceTimersByTimeAsync(0);
+    s.setQuery('an');
+    await vi.advanceTimersByTimeAsync(0);
+    s.setQuery('ann');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(search.mock.calls.map((c) => c[0])).toEqual(['a']);
+    pending[0]?.([]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(search.mock.calls.map((c) => c[0])).toEqual(['a', 'ann']);
+    pending[1]?.([]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.results).toEqual([hit('ann')]);
+    expect(s.loading).toBe(false);
+  });
+
+  it('drops an answer to a query the field no longer holds', async () => {
     const pending: Record<string, (h: Hit[]) => void> = {};
-    const search = (q: string) => new Promise<Hit[]>((r) => (pending[q] = r));
+    const search = vi.fn((q: string) => new Promise<Hit[]>((r) => (pending[q] = r)));
     const s = new PatientSearch(search, 0);
     s.setQuery('an');
     await vi.advanceTimersByTimeAsync(0);
     s.setQuery('ann');
     await vi.advanceTimersByTimeAsync(0);
-    pending['ann']?.([hit('new')]);
-    await vi.advanceTimersByTimeAsync(0);
     pending['an']?.([hit('old')]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.results).toEqual([]);
+    expect(search).toHaveBeenLastCalledWith('ann');
+    pending['ann']?.([hit('new')]);
     await vi.advanceTimersByTimeAsync(0);
     expect(s.results).toEqual([hit('new')]);
     expect(s.answered).toBe('ann');
