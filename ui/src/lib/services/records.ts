@@ -83,8 +83,9 @@ export interface AnyRecordService {
  * The generic commands are typed per kind by the generated `Commands`; the one loosely
  * typed call below is where a kind's name becomes its command names.
  */
-function callOf(ctx: ServiceContext) {
-  return ctx.backend.call as unknown as (command: string, args: unknown) => Promise<unknown>;
+function callOf(ctx: ServiceContext): (command: string, args: unknown) => Promise<unknown> {
+  const call = ctx.backend.call as unknown as (command: string, args: unknown) => Promise<unknown>;
+  return (command, args) => call.call(ctx.backend, command, args);
 }
 
 export function recordService<K extends RecordKind>(kind: K): RecordService<K> {

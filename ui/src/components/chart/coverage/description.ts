@@ -1,11 +1,17 @@
-import type { CoverageRecord } from '../../../lib/api/types.gen';
-import { choiceLabel, choices, text, type KindDescription } from '../records/description';
+import type { CoverageAdd, CoverageRecord } from '../../../lib/api/types.gen';
+import {
+  choiceLabel,
+  choices,
+  text,
+  type FieldsOf,
+  type KindDescription,
+} from '../records/description';
 
 const relation = choices('self', 'spouse', 'child', 'other');
 const status = choices('active', 'inactive');
 
 /** Insurance: front desk and billing keep it; clinicians read it. */
-export const coverageKind: KindDescription<CoverageRecord> = {
+export const coverageKind: KindDescription<CoverageRecord, FieldsOf<CoverageAdd>> = {
   kind: 'coverage',
   title: 'Insurance',
   singular: 'coverage',
@@ -15,7 +21,7 @@ export const coverageKind: KindDescription<CoverageRecord> = {
   name: (r) => r.payer ?? 'coverage',
   columns: [
     { label: 'Payer', value: (r) => r.payer ?? '' },
-    { label: 'Member ID', value: (r) => r.member_id ?? '' },
+    { label: 'Member ID', nowrap: true, value: (r) => r.member_id ?? '' },
     { label: 'Group', value: (r) => r.group_number ?? '' },
     { label: 'Priority', value: (r) => text(r.priority) },
     {
@@ -23,8 +29,8 @@ export const coverageKind: KindDescription<CoverageRecord> = {
       value: (r) => [r.subscriber, choiceLabel(relation, r.relation)].filter(Boolean).join(', '),
     },
     { label: 'Status', value: (r) => choiceLabel(status, r.status) },
-    { label: 'From', value: (r) => r.start_date ?? '' },
-    { label: 'To', value: (r) => r.end_date ?? '' },
+    { label: 'From', nowrap: true, value: (r) => r.start_date ?? '' },
+    { label: 'To', nowrap: true, value: (r) => r.end_date ?? '' },
   ],
   fields: [
     { key: 'payer', label: 'Payer', type: 'text', required: true, wide: true },

@@ -1,11 +1,11 @@
-import type { PatientView } from '../../../lib/api/types.gen';
-import { choiceLabel, choices, text, type FieldSpec } from '../records/description';
+import type { PatientUpdate, PatientView } from '../../../lib/api/types.gen';
+import { choiceLabel, choices, text, type FieldSpec, type FieldsOf } from '../records/description';
 
 export const sexChoices = choices('female', 'male', 'other', 'unknown');
 export const statusChoices = choices('active', 'inactive', 'deceased');
 
 /** The demographics form (`patient.update`); front desk edits it, as clinicians do. */
-export const demographicsFields: FieldSpec[] = [
+export const demographicsFields: FieldSpec<FieldsOf<PatientUpdate>>[] = [
   { key: 'family', label: 'Family name', type: 'text', required: true },
   { key: 'given', label: 'Given names', type: 'list', hint: 'In order, separated by commas' },
   { key: 'preferred', label: 'Preferred name', type: 'text' },

@@ -1,21 +1,22 @@
-import type { EncounterRecord } from '../../../lib/api/types.gen';
+import type { EncounterAdd, EncounterRecord } from '../../../lib/api/types.gen';
 import { dateTimeLabel } from '../../../lib/dates';
-import { choiceLabel, choices, type KindDescription } from '../records/description';
+import { choiceLabel, choices, type FieldsOf, type KindDescription } from '../records/description';
 
 const status = choices('finished', 'in-progress', 'planned', 'cancelled');
 
 /** Visits: when, what kind, why, who, where. Billing reads them too. */
-export const encounterKind: KindDescription<EncounterRecord> = {
+export const encounterKind: KindDescription<EncounterRecord, FieldsOf<EncounterAdd>> = {
   kind: 'encounter',
   title: 'Encounters',
   singular: 'encounter',
   empty: 'No encounters recorded.',
+  newestFirst: true,
   readCommand: 'encounter.list',
   writeCommand: 'encounter.add',
   name: (r) =>
     [r.type ?? 'encounter', r.start ? r.start.slice(0, 10) : ''].filter(Boolean).join(' '),
   columns: [
-    { label: 'Start', value: (r) => dateTimeLabel(r.start) },
+    { label: 'Start', nowrap: true, value: (r) => dateTimeLabel(r.start) },
     { label: 'Type', value: (r) => r.type ?? '' },
     { label: 'Reason', value: (r) => r.reason ?? '' },
     { label: 'Provider', value: (r) => r.provider ?? '' },
@@ -23,7 +24,7 @@ export const encounterKind: KindDescription<EncounterRecord> = {
     { label: 'Status', value: (r) => choiceLabel(status, r.status) },
   ],
   fields: [
-    { key: 'start', label: 'Start', type: 'datetime', required: true },
+    { key: 'start', label: 'Start', type: 'datetime', required: true, startsAt: 'now' },
     { key: 'end', label: 'End', type: 'datetime' },
     { key: 'type', label: 'Type of visit', type: 'text', hint: 'e.g. office visit' },
     { key: 'status', label: 'Status', type: 'select', options: status, required: true },

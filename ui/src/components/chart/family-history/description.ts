@@ -1,8 +1,8 @@
-import type { FamilyHistoryRecord } from '../../../lib/api/types.gen';
-import { text, type KindDescription } from '../records/description';
+import type { FamilyHistoryAdd, FamilyHistoryRecord } from '../../../lib/api/types.gen';
+import { text, type FieldsOf, type KindDescription } from '../records/description';
 
 /** Conditions of relatives, optionally ICD-10-CM coded. */
-export const familyHistoryKind: KindDescription<FamilyHistoryRecord> = {
+export const familyHistoryKind: KindDescription<FamilyHistoryRecord, FieldsOf<FamilyHistoryAdd>> = {
   kind: 'family_history',
   title: 'Family history',
   singular: 'family history entry',
@@ -13,7 +13,7 @@ export const familyHistoryKind: KindDescription<FamilyHistoryRecord> = {
   columns: [
     { label: 'Relative', value: (r) => r.relative ?? '' },
     { label: 'Condition', value: (r) => r.condition ?? '' },
-    { label: 'ICD-10-CM', value: (r) => r.code ?? '' },
+    { label: 'ICD-10-CM', nowrap: true, value: (r) => r.code ?? '' },
     { label: 'Age at onset', value: (r) => text(r.onset_age) },
     { label: 'Deceased', value: (r) => (r.deceased ? 'Deceased' : '') },
     { label: 'Note', value: (r) => r.note ?? '' },

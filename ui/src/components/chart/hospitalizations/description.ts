@@ -1,18 +1,22 @@
-import type { HospitalizationRecord } from '../../../lib/api/types.gen';
-import type { KindDescription } from '../records/description';
+import type { HospitalizationAdd, HospitalizationRecord } from '../../../lib/api/types.gen';
+import type { FieldsOf, KindDescription } from '../records/description';
 
 /** Hospital stays: admitted, discharged, where and why. */
-export const hospitalizationKind: KindDescription<HospitalizationRecord> = {
+export const hospitalizationKind: KindDescription<
+  HospitalizationRecord,
+  FieldsOf<HospitalizationAdd>
+> = {
   kind: 'hospitalization',
   title: 'Hospitalizations',
   singular: 'hospitalization',
   empty: 'No hospitalizations recorded.',
+  newestFirst: true,
   readCommand: 'hospitalization.list',
   writeCommand: 'hospitalization.add',
   name: (r) => [r.reason ?? 'hospitalization', r.admit_date ?? ''].filter(Boolean).join(' '),
   columns: [
-    { label: 'Admitted', value: (r) => r.admit_date ?? '' },
-    { label: 'Discharged', value: (r) => r.discharge_date ?? '' },
+    { label: 'Admitted', nowrap: true, value: (r) => r.admit_date ?? '' },
+    { label: 'Discharged', nowrap: true, value: (r) => r.discharge_date ?? '' },
     { label: 'Facility', value: (r) => r.facility ?? '' },
     { label: 'Reason', value: (r) => r.reason ?? '' },
     { label: 'Note', value: (r) => r.note ?? '' },

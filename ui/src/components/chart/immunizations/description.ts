@@ -1,21 +1,28 @@
-import type { ImmunizationRecord } from '../../../lib/api/types.gen';
-import { choiceLabel, choices, text, type KindDescription } from '../records/description';
+import type { ImmunizationAdd, ImmunizationRecord } from '../../../lib/api/types.gen';
+import {
+  choiceLabel,
+  choices,
+  text,
+  type FieldsOf,
+  type KindDescription,
+} from '../records/description';
 
 const status = choices('completed', 'historical', 'refused', 'not-done');
 
 /** Immunizations, CVX coded over `code.search` (the vaccine name fills from the code). */
-export const immunizationKind: KindDescription<ImmunizationRecord> = {
+export const immunizationKind: KindDescription<ImmunizationRecord, FieldsOf<ImmunizationAdd>> = {
   kind: 'immunization',
   title: 'Immunizations',
   singular: 'immunization',
   empty: 'No immunizations recorded.',
+  newestFirst: true,
   readCommand: 'immunization.list',
   writeCommand: 'immunization.add',
   name: (r) => r.vaccine ?? r.cvx ?? 'immunization',
   columns: [
     { label: 'Vaccine', value: (r) => r.vaccine ?? '' },
-    { label: 'CVX', value: (r) => r.cvx ?? '' },
-    { label: 'Date', value: (r) => r.date ?? '' },
+    { label: 'CVX', nowrap: true, value: (r) => r.cvx ?? '' },
+    { label: 'Date', nowrap: true, value: (r) => r.date ?? '' },
     { label: 'Dose', value: (r) => text(r.dose_number) },
     { label: 'Status', value: (r) => choiceLabel(status, r.status) },
     { label: 'Lot', value: (r) => r.lot ?? '' },
@@ -32,7 +39,7 @@ export const immunizationKind: KindDescription<ImmunizationRecord> = {
       hint: 'Type a vaccine name or code and pick one',
     },
     { key: 'vaccine', label: 'Vaccine', type: 'text', wide: true },
-    { key: 'date', label: 'Date given', type: 'date', required: true },
+    { key: 'date', label: 'Date given', type: 'date', required: true, startsAt: 'now' },
     { key: 'status', label: 'Status', type: 'select', options: status, required: true },
     { key: 'dose_number', label: 'Dose number', type: 'number', integer: true },
     { key: 'lot', label: 'Lot', type: 'text' },

@@ -1,10 +1,16 @@
-import type { MedicationRecord } from '../../../lib/api/types.gen';
-import { choiceLabel, choices, joined, type KindDescription } from '../records/description';
+import type { MedicationAdd, MedicationRecord } from '../../../lib/api/types.gen';
+import {
+  choiceLabel,
+  choices,
+  joined,
+  type FieldsOf,
+  type KindDescription,
+} from '../records/description';
 
 const status = choices('active', 'on-hold', 'stopped', 'completed');
 
 /** Medications the patient takes or took: name, dose, route, frequency, dates. */
-export const medicationKind: KindDescription<MedicationRecord> = {
+export const medicationKind: KindDescription<MedicationRecord, FieldsOf<MedicationAdd>> = {
   kind: 'medication',
   title: 'Medications',
   singular: 'medication',
@@ -17,8 +23,8 @@ export const medicationKind: KindDescription<MedicationRecord> = {
     { label: 'Dose and route', value: (r) => joined(' ', r.dose, r.route, r.frequency) },
     { label: 'Reason', value: (r) => r.reason ?? '' },
     { label: 'Status', value: (r) => choiceLabel(status, r.status) },
-    { label: 'Started', value: (r) => r.start_date ?? '' },
-    { label: 'Stopped', value: (r) => r.stop_date ?? '' },
+    { label: 'Started', nowrap: true, value: (r) => r.start_date ?? '' },
+    { label: 'Stopped', nowrap: true, value: (r) => r.stop_date ?? '' },
   ],
   fields: [
     { key: 'name', label: 'Medication name', type: 'text', required: true, wide: true },

@@ -1,10 +1,10 @@
-import type { ProblemRecord } from '../../../lib/api/types.gen';
-import { choiceLabel, choices, type KindDescription } from '../records/description';
+import type { ProblemAdd, ProblemRecord } from '../../../lib/api/types.gen';
+import { choiceLabel, choices, type FieldsOf, type KindDescription } from '../records/description';
 
 const status = choices('active', 'inactive', 'resolved', 'remission');
 
 /** Problems: ICD-10-CM coded (picked over `code.search`), or free text when no code fits. */
-export const problemKind: KindDescription<ProblemRecord> = {
+export const problemKind: KindDescription<ProblemRecord, FieldsOf<ProblemAdd>> = {
   kind: 'problem',
   title: 'Problems',
   singular: 'problem',
@@ -14,10 +14,10 @@ export const problemKind: KindDescription<ProblemRecord> = {
   name: (r) => r.display ?? r.code ?? 'problem',
   columns: [
     { label: 'Problem', value: (r) => r.display ?? '' },
-    { label: 'ICD-10-CM', value: (r) => r.code ?? '' },
+    { label: 'ICD-10-CM', nowrap: true, value: (r) => r.code ?? '' },
     { label: 'Status', value: (r) => choiceLabel(status, r.status) },
-    { label: 'Onset', value: (r) => r.onset_date ?? '' },
-    { label: 'Resolved', value: (r) => r.resolved_date ?? '' },
+    { label: 'Onset', nowrap: true, value: (r) => r.onset_date ?? '' },
+    { label: 'Resolved', nowrap: true, value: (r) => r.resolved_date ?? '' },
     { label: 'Note', value: (r) => r.note ?? '' },
   ],
   fields: [

@@ -1,27 +1,34 @@
-import type { ProcedureRecord } from '../../../lib/api/types.gen';
-import { choiceLabel, choices, type KindDescription } from '../records/description';
+import type { ProcedureAdd, ProcedureRecord } from '../../../lib/api/types.gen';
+import { choiceLabel, choices, type FieldsOf, type KindDescription } from '../records/description';
 
 const status = choices('completed', 'planned', 'not-done');
 
 /** Procedures; those marked surgical make the summary's surgical history. */
-export const procedureKind: KindDescription<ProcedureRecord> = {
+export const procedureKind: KindDescription<ProcedureRecord, FieldsOf<ProcedureAdd>> = {
   kind: 'procedure',
   title: 'Procedures and surgical history',
   singular: 'procedure',
   empty: 'No procedures recorded.',
+  newestFirst: true,
   readCommand: 'procedure.list',
   writeCommand: 'procedure.add',
   name: (r) => r.description ?? r.code ?? 'procedure',
   columns: [
     { label: 'Procedure', value: (r) => r.description ?? '' },
     { label: 'Code', value: (r) => [r.code_system, r.code].filter(Boolean).join(' ') },
-    { label: 'Date', value: (r) => r.date ?? '' },
+    { label: 'Date', nowrap: true, value: (r) => r.date ?? '' },
     { label: 'Surgical', value: (r) => (r.surgical ? 'Surgical' : '') },
     { label: 'Status', value: (r) => choiceLabel(status, r.status) },
     { label: 'Performer', value: (r) => r.performer ?? '' },
   ],
   fields: [
-    { key: 'description', label: 'Procedure', type: 'text', required: true, wide: true },
+    {
+      key: 'description',
+      label: 'Procedure',
+      type: 'text',
+      wide: true,
+      hint: 'Required when there is no code',
+    },
     { key: 'date', label: 'Date', type: 'date' },
     { key: 'status', label: 'Status', type: 'select', options: status, required: true },
     { key: 'code', label: 'Code', type: 'text' },

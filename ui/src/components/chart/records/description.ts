@@ -1,5 +1,8 @@
 import type { CommandName } from '../../../lib/api/types.gen';
 
+/** The field names a kind's add request takes (the form's keys). */
+export type FieldsOf<T> = Exclude<keyof T, 'patient' | 'id' | 'version'> & string;
+
 /** One choice of a select field: the engine's value and what the user reads. */
 export interface Choice {
   value: string;
@@ -13,8 +16,9 @@ export type CodeSystem = 'icd10' | 'cvx' | 'loinc';
  * One field of a record kind's add/edit form. `key` is the engine's field name (as in the
  * generated `<Kind>Add`); the form converts what is typed into the engine's shape.
  */
-export interface FieldSpec {
-  key: string;
+export interface FieldSpec<Key extends string = string> {
+  /** Typed by the kind's generated request, so a field the engine lacks does not compile. */
+  key: Key;
   label: string;
   type:
     'text' | 'textarea' | 'date' | 'datetime' | 'number' | 'select' | 'checkbox' | 'code' | 'list';
@@ -22,18 +26,22 @@ export interface FieldSpec {
   options?: Choice[];
   /** For `code`: the code set, and the field the picked code's display text fills when empty. */
   system?: CodeSystem;
-  fills?: string;
+  fills?: Key;
   hint?: string;
   /** Takes two of the form's four columns. */
   wide?: boolean;
   /** For `number`: whole numbers only. */
   integer?: boolean;
+  /** A new record starts with the current date or time here (a visit starts now). */
+  startsAt?: 'now';
 }
 
 /** One column of a kind's list: its header and the cell text of a record. */
 export interface ColumnSpec<R> {
   label: string;
   value: (record: R) => string;
+  /** Dates and codes stay on one line; prose wraps. */
+  nowrap?: boolean;
 }
 
 /**
@@ -41,7 +49,7 @@ export interface ColumnSpec<R> {
  * columns, the form's fields, and a record's short name for labels ("Edit Type 2 diabetes").
  * Permissions come from the generated COMMAND_PERMISSIONS of the kind's commands.
  */
-export interface KindDescription<R> {
+export interface KindDescription<R, Key extends string = string> {
   /** The API domain: `problem` for `problem.add`, ... */
   kind: string;
   /** Section heading, e.g. "Problems". */
@@ -50,7 +58,7 @@ export interface KindDescription<R> {
   singular: string;
   empty: string;
   columns: ColumnSpec<R>[];
-  fields: FieldSpec[];
+  fields: FieldSpec<Key>[];
   name: (record: R) => string;
   /** Commands gating the section (read) and its buttons (write). */
   readCommand: CommandName;

@@ -35,6 +35,12 @@ export function fromLocalInput(value: string): string {
   return d.toISOString();
 }
 
+/** Now, as a date or a `datetime-local` control shows it. */
+function nowFor(f: FieldSpec): string {
+  const local = toLocalInput(new Date().toISOString());
+  return f.type === 'date' ? local.slice(0, 10) : local;
+}
+
 /** The form's starting values: the record's, or empty (and each select's first choice). */
 export function initialValues(
   fields: readonly FieldSpec[],
@@ -44,6 +50,7 @@ export function initialValues(
   for (const f of fields) {
     const v = record?.[f.key];
     if (f.type === 'checkbox') values[f.key] = v === true;
+    else if (!record && f.startsAt === 'now') values[f.key] = nowFor(f);
     else if (v === null || v === undefined)
       values[f.key] = f.type === 'select' && f.required ? (f.options?.[0]?.value ?? '') : '';
     else if (f.type === 'datetime') values[f.key] = toLocalInput(String(v));

@@ -1,20 +1,28 @@
-import type { SocialHistoryRecord } from '../../../lib/api/types.gen';
-import { choiceLabel, choices, joined, text, type KindDescription } from '../records/description';
+import type { SocialHistoryAdd, SocialHistoryRecord } from '../../../lib/api/types.gen';
+import {
+  choiceLabel,
+  choices,
+  joined,
+  text,
+  type FieldsOf,
+  type KindDescription,
+} from '../records/description';
 
 const tobacco = choices('never', 'former', 'current', 'unknown');
 const alcohol = choices('none', 'occasional', 'moderate', 'heavy', 'unknown');
 
 /** Tobacco and alcohol, as dated entries (the summary shows the latest). */
-export const socialHistoryKind: KindDescription<SocialHistoryRecord> = {
+export const socialHistoryKind: KindDescription<SocialHistoryRecord, FieldsOf<SocialHistoryAdd>> = {
   kind: 'social_history',
   title: 'Social history',
   singular: 'social history entry',
   empty: 'No social history recorded.',
+  newestFirst: true,
   readCommand: 'social_history.list',
   writeCommand: 'social_history.add',
   name: (r) => `social history ${r.recorded_date ?? ''}`.trim(),
   columns: [
-    { label: 'Recorded', value: (r) => r.recorded_date ?? '' },
+    { label: 'Recorded', nowrap: true, value: (r) => r.recorded_date ?? '' },
     {
       label: 'Tobacco',
       value: (r) => joined(': ', choiceLabel(tobacco, r.tobacco_status), r.tobacco_detail),
@@ -27,7 +35,7 @@ export const socialHistoryKind: KindDescription<SocialHistoryRecord> = {
     { label: 'Note', value: (r) => r.note ?? '' },
   ],
   fields: [
-    { key: 'recorded_date', label: 'Recorded on', type: 'date' },
+    { key: 'recorded_date', label: 'Recorded on', type: 'date', startsAt: 'now' },
     {
       key: 'tobacco_status',
       label: 'Tobacco',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ObservationRecord, Point } from '../../../lib/api/types.gen';
-import { alignSeries, availableTrends, isAbnormal, rangeFor, KNOWN_TRENDS } from './trend-data';
+import { alignSeries, availableTrends, isAbnormal, rangesFor, KNOWN_TRENDS } from './trend-data';
 
 const meta = {
   created_at: 0,
@@ -38,13 +38,18 @@ describe('trend data', () => {
   it('takes the range of the latest result, else the usual one', () => {
     const hba1c = KNOWN_TRENDS.find((t) => t.id === 'hba1c')!;
     const bmi = KNOWN_TRENDS.find((t) => t.id === 'bmi')!;
+    const bp = KNOWN_TRENDS.find((t) => t.id === 'bp')!;
     const list = [
       obs({ code: '4548-4', effective: '2025-01-01T00:00:00Z', ref_low: 4, ref_high: 6 }),
       obs({ code: '4548-4', effective: '2026-01-01T00:00:00Z', ref_low: 4, ref_high: 5.6 }),
     ];
-    expect(rangeFor(hba1c, list)).toEqual({ low: 4, high: 5.6 });
-    expect(rangeFor(bmi, list)).toEqual({ low: 18.5, high: 25 });
-    expect(rangeFor(hba1c, [])).toBeNull();
+    expect(rangesFor(hba1c, list)).toEqual([{ low: 4, high: 5.6 }]);
+    expect(rangesFor(bmi, list)).toEqual([{ low: 18.5, high: 25 }]);
+    expect(rangesFor(hba1c, [])).toEqual([null]);
+    expect(rangesFor(bp, [])).toEqual([
+      { low: 90, high: 130 },
+      { low: 60, high: 85 },
+    ]);
   });
 
   it('marks points by the engine flag, or by the range when there is none', () => {
@@ -59,16 +64,20 @@ describe('trend data', () => {
     const a = alignSeries(
       [
         [pt('2026-02-01T00:00:00Z', 150, 'H'), pt('2026-01-01T00:00:00Z', 120)],
-        [pt('2026-01-01T00:00:00Z', 80), pt('2026-03-01T00:00:00Z', 85)],
+        [pt('2026-01-01T00:00:00Z', 80), pt('2026-03-01T00:00:00Z', 95)],
       ],
-      { low: 60, high: 130 },
+      [
+        { low: 90, high: 130 },
+        { low: 60, high: 85 },
+      ],
     );
     expect(a.times).toEqual([1767225600, 1769904000, 1772323200]);
     expect(a.values).toEqual([
       [120, 150, null],
-      [80, null, 85],
+      [80, null, 95],
     ]);
     expect(a.abnormal[0]).toEqual([false, true, false]);
+    expect(a.abnormal[1]).toEqual([false, false, true]);
     expect(a.rows[1]).toEqual({
       at: '2026-02-01T00:00:00Z',
       values: [150, null],

@@ -10,6 +10,8 @@ export interface Range {
 export interface TrendLine {
   code: string;
   label: string;
+  /** The usual range of this line when the plot's lines differ (systolic, diastolic). */
+  defaultRange?: Range;
 }
 
 /** One plot: its lines (BP has two), unit, and the range shaded when the data has none. */
@@ -20,6 +22,10 @@ export interface TrendSpec {
   lines: TrendLine[];
   category: 'vital' | 'lab';
   defaultRange?: Range;
+  /** Shown first (the known plots); the other labs are picked from a list. */
+  featured?: boolean;
+  /** Decimals shown in the table and legend (vitals come converted, 81.647 kg). */
+  decimals?: number;
 }
 
 /**
@@ -27,30 +33,31 @@ export interface TrendSpec {
  * with numeric values gets its own plot after these. Vitals carry usual adult ranges (the
  * engine stores no range for vitals); labs take the range saved with the latest result.
  */
+const vital = { category: 'vital', decimals: 1 } as const;
+
 export const KNOWN_TRENDS: TrendSpec[] = [
   {
     id: 'bp',
     title: 'Blood pressure',
     unit: 'mm[Hg]',
-    category: 'vital',
+    ...vital,
     lines: [
-      { code: '8480-6', label: 'Systolic' },
-      { code: '8462-4', label: 'Diastolic' },
+      { code: '8480-6', label: 'Systolic', defaultRange: { low: 90, high: 130 } },
+      { code: '8462-4', label: 'Diastolic', defaultRange: { low: 60, high: 85 } },
     ],
-    defaultRange: { low: 60, high: 130 },
   },
   {
     id: 'weight',
     title: 'Weight',
     unit: 'kg',
-    category: 'vital',
+    ...vital,
     lines: [{ code: '29463-7', label: 'Weight' }],
   },
   {
     id: 'bmi',
     title: 'BMI',
     unit: 'kg/m2',
-    category: 'vital',
+    ...vital,
     lines: [{ code: '39156-5', label: 'BMI' }],
     defaultRange: { low: 18.5, high: 25 },
   },
@@ -58,7 +65,7 @@ export const KNOWN_TRENDS: TrendSpec[] = [
     id: 'hr',
     title: 'Heart rate',
     unit: '/min',
-    category: 'vital',
+    ...vital,
     lines: [{ code: '8867-4', label: 'Heart rate' }],
     defaultRange: { low: 60, high: 100 },
   },
@@ -66,7 +73,7 @@ export const KNOWN_TRENDS: TrendSpec[] = [
     id: 'temp',
     title: 'Temperature',
     unit: 'Cel',
-    category: 'vital',
+    ...vital,
     lines: [{ code: '8310-5', label: 'Temperature' }],
     defaultRange: { low: 36.1, high: 37.8 },
   },
@@ -74,7 +81,7 @@ export const KNOWN_TRENDS: TrendSpec[] = [
     id: 'spo2',
     title: 'SpO₂',
     unit: '%',
-    category: 'vital',
+    ...vital,
     lines: [{ code: '59408-5', label: 'SpO₂' }],
     defaultRange: { low: 95, high: 100 },
   },
@@ -82,7 +89,7 @@ export const KNOWN_TRENDS: TrendSpec[] = [
     id: 'rr',
     title: 'Respiratory rate',
     unit: '/min',
-    category: 'vital',
+    ...vital,
     lines: [{ code: '9279-1', label: 'Respiratory rate' }],
     defaultRange: { low: 12, high: 20 },
   },
@@ -120,7 +127,10 @@ export function availableTrends(observations: readonly ObservationRecord[]): Tre
     (o) => !o.retracted && o.code && o.value_num !== null && o.value_num !== undefined,
   );
   const codes = new Set(numeric.map((o) => o.code as string));
-  const known = KNOWN_TRENDS.filter((t) => t.lines.some((l) => codes.has(l.code)));
+  const known = KNOWN_TRENDS.filter((t) => t.lines.some((l) => codes.has(l.code))).map((t) => ({
+    ...t,
+    featured: true,
+  }));
   const taken = new Set(KNOWN_TRENDS.flatMap((t) => t.lines.map((l) => l.code)));
   const others = new Map<string, TrendSpec>();
   for (const o of numeric) {
@@ -138,20 +148,23 @@ export function availableTrends(observations: readonly ObservationRecord[]): Tre
   return [...known, ...[...others.values()].sort((a, b) => a.title.localeCompare(b.title))];
 }
 
-/** The range saved with the latest result of the code, else the spec's usual range. */
-export function rangeFor(
+/**
+ * Each line's range: the one saved with the line's latest result, else the line's or the
+ * plot's usual range, else none.
+ */
+export function rangesFor(
   spec: TrendSpec,
   observations: readonly ObservationRecord[],
-): Range | null {
-  const codes = new Set(spec.lines.map((l) => l.code));
-  const latest = observations
-    .filter(
-      (o) =>
-        !o.retracted && o.code && codes.has(o.code) && (o.ref_low != null || o.ref_high != null),
-    )
-    .sort((a, b) => ((a.effective ?? '') < (b.effective ?? '') ? 1 : -1))[0];
-  if (latest) return { low: latest.ref_low ?? null, high: latest.ref_high ?? null };
-  return spec.defaultRange ?? null;
+): (Range | null)[] {
+  return spec.lines.map((line) => {
+    const latest = observations
+      .filter(
+        (o) => !o.retracted && o.code === line.code && (o.ref_low != null || o.ref_high != null),
+      )
+      .sort((a, b) => ((a.effective ?? '') < (b.effective ?? '') ? 1 : -1))[0];
+    if (latest) return { low: latest.ref_low ?? null, high: latest.ref_high ?? null };
+    return line.defaultRange ?? spec.defaultRange ?? null;
+  });
 }
 
 /** Whether a point is outside its range: the engine's flag when set, else the range. */
@@ -176,7 +189,7 @@ export interface TrendRow {
  */
 export function alignSeries(
   series: readonly (readonly Point[])[],
-  range: Range | null,
+  ranges: readonly (Range | null)[],
 ): { times: number[]; values: (number | null)[][]; abnormal: boolean[][]; rows: TrendRow[] } {
   const byTime = new Map<string, { values: (number | null)[]; abnormal: boolean[] }>();
   series.forEach((points, line) => {
@@ -188,7 +201,7 @@ export function alignSeries(
         byTime.set(p.effective, row);
       }
       row.values[line] = p.value_num;
-      row.abnormal[line] = isAbnormal(p, range);
+      row.abnormal[line] = isAbnormal(p, ranges[line] ?? null);
     }
   });
   const ordered = [...byTime.entries()]

@@ -1,6 +1,6 @@
-import type { ObservationRecord } from '../../../lib/api/types.gen';
+import type { ObservationRecord, ObservationUpdate } from '../../../lib/api/types.gen';
 import { dateTimeLabel } from '../../../lib/dates';
-import { choices, joined, type KindDescription } from '../records/description';
+import { choices, joined, type FieldsOf, type KindDescription } from '../records/description';
 
 export const flags = [
   { value: 'N', label: 'Normal' },
@@ -25,7 +25,7 @@ export function flagLabel(flag: string | null | undefined): string {
 }
 
 /** Correcting one saved measure: its value, unit, flag and status (the code stays). */
-const correction: KindDescription<ObservationRecord>['fields'] = [
+const correction: KindDescription<ObservationRecord, FieldsOf<ObservationUpdate>>['fields'] = [
   { key: 'value_num', label: 'Value', type: 'number' },
   { key: 'value_text', label: 'Value as text', type: 'text' },
   { key: 'unit', label: 'Unit', type: 'text' },
@@ -37,7 +37,7 @@ const correction: KindDescription<ObservationRecord>['fields'] = [
 function observationKind(
   category: 'vital' | 'lab',
   title: string,
-): KindDescription<ObservationRecord> {
+): KindDescription<ObservationRecord, FieldsOf<ObservationUpdate>> {
   return {
     kind: 'observation',
     title,
@@ -51,7 +51,7 @@ function observationKind(
     name: (r) =>
       `${r.display ?? r.code ?? 'observation'} ${r.effective ? r.effective.slice(0, 10) : ''}`.trim(),
     columns: [
-      { label: 'Measured', value: (r) => dateTimeLabel(r.effective) },
+      { label: 'Measured', nowrap: true, value: (r) => dateTimeLabel(r.effective) },
       { label: category === 'vital' ? 'Measure' : 'Test', value: (r) => r.display ?? r.code ?? '' },
       { label: 'Value', value: observationValue },
       { label: 'Flag', value: (r) => flagLabel(r.flag) },
@@ -61,7 +61,7 @@ function observationKind(
           r.ref_text ??
           (r.ref_low != null || r.ref_high != null ? `${r.ref_low ?? ''}–${r.ref_high ?? ''}` : ''),
       },
-      { label: 'LOINC', value: (r) => r.code ?? '' },
+      { label: 'LOINC', nowrap: true, value: (r) => r.code ?? '' },
     ],
     fields: correction,
   };
