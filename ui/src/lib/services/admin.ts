@@ -1,4 +1,6 @@
 import type {
+  AuditExport,
+  AuditReport,
   AuditVerified,
   BackupWritten,
   Entry,
@@ -52,18 +54,29 @@ export interface AuditQuery {
   to: string;
   user: string;
   patient: string;
-  /** Filtered here: the engine's report has no action filter. */
   action: string;
 }
 
-export async function auditReport(ctx: ServiceContext, q: AuditQuery): Promise<Entry[]> {
-  const entries = await ctx.backend.call('audit.report', {
+function auditArgs(q: AuditQuery): AuditReport {
+  return {
     from: q.from,
     to: q.to,
     user: q.user.trim() || null,
     patient: q.patient.trim() || null,
-  });
-  return q.action ? entries.filter((e) => e.action === q.action) : entries;
+    action: q.action || null,
+  };
+}
+
+export function auditReport(ctx: ServiceContext, q: AuditQuery): Promise<Entry[]> {
+  return ctx.backend.call('audit.report', auditArgs(q));
+}
+
+/**
+ * The same entries as CSV, made by the engine (which quotes and defuses cells) and logged
+ * there as an export, so taking the log out of the practice leaves a trace in it.
+ */
+export function exportAudit(ctx: ServiceContext, q: AuditQuery): Promise<AuditExport> {
+  return ctx.backend.call('audit.export', auditArgs(q));
 }
 
 export function verifyAuditLog(ctx: ServiceContext): Promise<AuditVerified> {
@@ -72,33 +85,4 @@ export function verifyAuditLog(ctx: ServiceContext): Promise<AuditVerified> {
 
 export function backupTo(ctx: ServiceContext, file: string): Promise<BackupWritten> {
   return ctx.backend.call('app.backup', { file });
-}
-
-/**
- * One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break, quotes
- * doubled. A cell a spreadsheet would run as a formula (= + - @, tab, CR first) gets a
- * leading apostrophe, so opening an exported log cannot execute what someone typed.
- */
-export function csvCell(value: unknown): string {
-  let s = value === null || value === undefined ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
-const auditColumns: (keyof Entry)[] = [
-  'seq',
-  'at',
-  'user',
-  'workstation',
-  'action',
-  'category',
-  'patient',
-  'detail',
-];
-
-/** The access log as CSV, one row per entry, CRLF line ends. */
-export function auditCsv(entries: Entry[]): string {
-  const rows = [auditColumns.join(',')];
-  for (const e of entries) rows.push(auditColumns.map((c) => csvCell(e[c])).join(','));
-  return rows.join('\r\n') + '\r\n';
 }

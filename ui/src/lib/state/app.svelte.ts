@@ -16,7 +16,10 @@ export type Screen =
  * so that resuming returns to the same chart and section.
  */
 export type Place =
-  { view: 'patients' } | { view: 'register' } | { view: 'chart'; patient: string; section: string };
+  | { view: 'patients' }
+  | { view: 'register' }
+  | { view: 'chart'; patient: string; section: string }
+  | { view: 'admin' };
 
 /**
  * The app's session state: what the host says (`app.status`), who is logged in, whether

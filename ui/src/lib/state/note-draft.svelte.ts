@@ -138,6 +138,7 @@ export class NoteDraft {
     this.text = textOf(note);
     this.#saved = textOf(note);
     this.status = 'saved';
+    this.savedAt = note.updated_at;
     if (note.status === 'signed' && 'amendments' in note) this.signed = note;
   }
 
@@ -184,14 +185,18 @@ export class NoteDraft {
           ...fields,
         });
       }
+      // The version lists the latest change of each field. After our own write it holds
+      // one change we had not seen (ours); more than one means someone else wrote too.
+      const seen = this.#version;
+      const unseen = (rec.version ?? []).filter((v) => !seen.includes(v)).length;
+      const concurrent = this.id !== null && unseen > 1;
       this.id = rec.id;
       this.#version = rec.version ?? this.#version;
       for (const f of changed) this.#saved[f] = snapshot[f];
       this.savedAt = this.#now();
       this.error = null;
       this.status = this.dirty ? 'pending' : 'saved';
-      // More than one head: someone else wrote this draft since our last read.
-      if (this.#version.length > 1) await this.#reread();
+      if (concurrent) await this.#reread();
     } catch (e) {
       this.error = toApiError(e);
       this.status = 'error';

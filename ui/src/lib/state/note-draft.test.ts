@@ -71,6 +71,23 @@ describe('NoteDraft autosave', () => {
     expect(draft.version).toEqual(['v3']);
   });
 
+  it('a plain save of a field keeps the other fields’ versions and rereads nothing', async () => {
+    const { backend, ctx } = notes();
+    backend.on('note.update', (u) => ({
+      ...meta,
+      id: u.id,
+      version: ['v1', `${u.version.length}x`],
+    }));
+    const draft = new NoteDraft(ctx, 'p1');
+    draft.set('subjective', 'A');
+    await draft.flush();
+    draft.set('plan', 'B');
+    await draft.flush();
+    expect(draft.version).toEqual(['v1', '1x']);
+    expect(backend.callsOf('note.get')).toHaveLength(0);
+    expect(backend.callsOf('conflict.list')).toHaveLength(0);
+  });
+
   it('keeps what was typed and says so when a save fails, then saves on the next pause', async () => {
     const { backend, ctx } = notes();
     backend.fail('note.add', 'storage_error', 'The disk is full.');
@@ -140,14 +157,14 @@ describe('NoteDraft concurrent edits', () => {
     await draft.flush();
     // Another workstation wrote plan and subjective meanwhile: the engine answers two heads.
     backend
-      .on('note.update', (u) => ({ ...meta, id: u.id, version: ['v2', 'w1'] }))
+      .on('note.update', (u) => ({ ...meta, id: u.id, version: ['v1', 'w1', 'v2'] }))
       .on('note.get', () => ({
         ...meta,
         id: 'n1',
         subjective: 'Theirs',
         plan: 'Their plan',
         amendments: [],
-        version: ['v2', 'w1'],
+        version: ['v1', 'w1', 'v2'],
       }))
       .on('conflict.list', () => [
         {
