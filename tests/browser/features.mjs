@@ -8,7 +8,7 @@ export const landed = {
   /** ui-notes: the note editor (autosave, sign, amend). */
   notes: true,
   /** ui-notes: the administration screen. */
-  administration: false,
+  administration: true,
   /** ui-notes: the printable summary. */
   printView: true,
 };

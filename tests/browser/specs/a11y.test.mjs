@@ -109,5 +109,25 @@ for (const scheme of ['light', 'dark']) {
       await page.getByRole('heading', { name: 'Locked' }).waitFor();
       await scan('locked');
     }));
+
+    for (const [tab, heading] of [['Users', 'Users and roles'], ['Practice', 'Idle lock'], ['Access log', 'Access log']]) {
+      test(`administration: ${tab}`, { todo: pendingUnless('administration', 'ui-notes') }, seen(() => page, async () => {
+        if (await page.getByRole('heading', { name: 'Locked' }).count()) {
+          await page.getByRole('button', { name: 'Switch user' }).click();
+          await logIn(page, app.server.url, demo.admin);
+        }
+        if (!(await page.getByRole('main', { name: 'Administration' }).count())) {
+          await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Administration' }).click();
+        }
+        const admin = page.getByRole('main', { name: 'Administration' });
+        await admin
+          .getByRole('navigation', { name: 'Administration sections' })
+          .getByRole('button', { name: new RegExp(`^${tab}`) })
+          .click();
+        await admin.getByRole('heading', { name: heading, exact: true }).waitFor();
+        await page.getByText(/Loading/).first().waitFor({ state: 'detached' }).catch(() => {});
+        await scan(`admin-${tab.toLowerCase().replace(/\s+/g, '-')}`);
+      }));
+    }
   });
 }

@@ -69,7 +69,10 @@ describe('roles', () => {
     seen(() => page, async () => {
       await logIn(page, app.server.url, demo.admin);
       await adminEntry(page).first().click();
-      await page.getByRole('heading', { name: /Administration/i }).first().waitFor();
+      const admin = page.getByRole('main', { name: 'Administration' });
+      await admin.getByRole('heading', { name: 'Users and roles' }).waitFor();
+      const users = admin.getByRole('row').filter({ hasText: demo.nurse });
+      await users.first().waitFor();
       await screenshot(page, 'administration');
     }),
   );
