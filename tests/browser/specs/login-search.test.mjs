@@ -83,6 +83,8 @@ describe('login and patient search', () => {
       await banner.waitFor();
       assert.equal(await bannerName(page), target.name);
       assert.ok((await banner.innerText()).includes(target.mrn), 'the banner shows the MRN');
+      await page.getByRole('main', { name: 'Summary' }).getByRole('region').first().waitFor();
+      await screenshot(page, 'chart-summary');
     }),
   );
 
