@@ -137,6 +137,21 @@ describe('Visits and notes', () => {
       expect.stringContaining('Cough for four days'),
       expect.stringContaining('Fever since yesterday'),
     ]);
+  }, 20_000); // a whole visit, through the shell: slow on a busy machine
+
+  it('locking right after typing still saves the draft before the screen locks', async () => {
+    const backend = practice().on('app.lock', () => ({}));
+    render(Shell, { backend });
+    await openNotes();
+    await fireEvent.click(screen.getByRole('button', { name: 'New note' }));
+    await fireEvent.input(screen.getByLabelText('Plan'), { target: { value: 'Rest' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Lock' }));
+    await screen.findByRole('heading', { name: 'Locked' });
+    const order = backend.calls
+      .map((c) => c.command)
+      .filter((c) => c === 'note.add' || c === 'app.lock');
+    expect(order).toEqual(['note.add', 'app.lock']);
+    expect(backend.callsOf('note.add')[0]).toMatchObject({ plan: 'Rest' });
   });
 
   it('a nurse writes drafts but has no Sign button', async () => {

@@ -67,6 +67,7 @@ export class NoteDraft {
   #version: string[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
   #chain: Promise<void> = Promise.resolve();
+  #busy = false;
 
   constructor(ctx: ServiceContext, patient: string, options: NoteDraftOptions = {}) {
     this.#ctx = ctx;
@@ -102,8 +103,19 @@ export class NoteDraft {
   /** Saves now (before signing, on leaving the editor); resolves when the ledger has it. */
   flush(): Promise<void> {
     this.#clearTimer();
-    this.#chain = this.#chain.then(() => this.#save());
+    // With no save in flight the call starts now, synchronously, so a save asked for as
+    // the screen locks reaches the engine before the lock does.
+    this.#chain = this.#busy ? this.#chain.then(() => this.#run()) : this.#run();
     return this.#chain;
+  }
+
+  async #run(): Promise<void> {
+    this.#busy = true;
+    try {
+      await this.#save();
+    } finally {
+      this.#busy = false;
+    }
   }
 
   /** Signs what the user sees; the engine refuses if the note changed meanwhile. */
