@@ -121,6 +121,8 @@ describe('notes', { todo: pendingUnless('notes', 'ui-notes') }, () => {
       const notes = await api(page, 'note.list', { patient: patient.id });
       const saved = notes.find((n) => n.title === 'Telephone call');
       assert.ok(saved, `the engine has no note "Telephone call"; it has: ${JSON.stringify(notes.map((n) => n.title))}`);
+      const copies = notes.filter((n) => n.title === 'Telephone call').length;
+      assert.equal(copies, 1, `the draft was saved as ${copies} notes (two saves racing at the lock?)`);
       await page.getByRole('button', { name: /Telephone call/ }).click();
       await editor().waitFor();
       assert.equal(await editor().getByLabel('Subjective').inputValue(), quick);
