@@ -15,13 +15,18 @@ export async function seriousViolations(page) {
   const result = await page.evaluate(async () => {
     const r = await window.axe.run(document, {
       resultTypes: ['violations'],
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      runOnly: {
+        type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'],
+      },
     });
     return r.violations.map((v) => ({
       id: v.id,
       impact: v.impact,
       help: v.help,
-      nodes: v.nodes.map((n) => `${n.target.join(' ')} — ${n.failureSummary?.split('\n').slice(1).join('; ')}`),
+      nodes: v.nodes.map(
+        (n) => `${n.target.join(' ')} — ${n.failureSummary?.split('\n').slice(1).join('; ')}`,
+      ),
     }));
   });
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');

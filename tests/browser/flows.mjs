@@ -24,7 +24,9 @@ export async function logIn(page, url, user, password = demo.password) {
 export async function openByKeyboard(page, query, expect = query) {
   // Focus somewhere that is not a field, so `/` is a command and not a character.
   await page.locator('body').press('Escape');
-  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.evaluate(
+    () => document.activeElement instanceof HTMLElement && document.activeElement.blur(),
+  );
   await page.keyboard.press('/');
   const search = page.getByLabel('Search patients');
   const focused = await search.evaluate((el) => el === document.activeElement);

@@ -66,10 +66,13 @@ export function makeDemoPractice(dir, { patients = 60, seed = 1 } = {}) {
 
 /** Runs one API command as a user through `chartkeep call`, for setup and checks. */
 export function callAs(dataDir, user, command, args = {}, secrets = demo) {
-  const out = chartkeep(['--data', dataDir, 'call', '--user', user, command, JSON.stringify(args)], {
-    CHARTKEEP_PASSWORD: secrets.password,
-    CHARTKEEP_PASSPHRASE: secrets.passphrase,
-  });
+  const out = chartkeep(
+    ['--data', dataDir, 'call', '--user', user, command, JSON.stringify(args)],
+    {
+      CHARTKEEP_PASSWORD: secrets.password,
+      CHARTKEEP_PASSPHRASE: secrets.passphrase,
+    },
+  );
   return JSON.parse(out);
 }
 
@@ -101,7 +104,9 @@ export function startServer(dataDir, passphrase = demo.passphrase) {
     child.stdout.on('data', onData);
     child.once('error', rej);
     exited.then(({ code, signal }) =>
-      rej(new Error(`chartkeep serve exited (${code ?? signal}) before printing its URL:\n${stderr}`)),
+      rej(
+        new Error(`chartkeep serve exited (${code ?? signal}) before printing its URL:\n${stderr}`),
+      ),
     );
   });
   return url.then((u) => {
@@ -143,7 +148,10 @@ export async function launchBrowser(profileDir) {
  * One running app for one test file: a copy of the demo practice, its server and a
  * browser. `stop()` tears everything down and is safe to call after a failure.
  */
-export async function startApp({ template = process.env.CHARTKEEP_TEST_TEMPLATE, name = 'app' } = {}) {
+export async function startApp({
+  template = process.env.CHARTKEEP_TEST_TEMPLATE,
+  name = 'app',
+} = {}) {
   const work = mkdtempSync(join(tmpdir(), `ck-browser-${name}-`));
   const data = join(work, 'practice');
   if (template) cpSync(template, data, { recursive: true });

@@ -12,7 +12,16 @@
 //   of copying the 11 GB again; it is kept afterwards.
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,7 +38,10 @@ import {
 
 const { values: opts } = parseArgs({
   options: {
-    practice: { type: 'string', default: join(repoRoot, 'target', 'bench-practice-100000-schema6') },
+    practice: {
+      type: 'string',
+      default: join(repoRoot, 'target', 'bench-practice-100000-schema6'),
+    },
     copy: { type: 'string' },
     queries: { type: 'string', default: '36' },
     charts: { type: 'string', default: '24' },
@@ -46,14 +58,18 @@ const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]
 
 /** The practice's own files: a copy of these is a whole practice. */
 function practiceFiles(dir) {
-  return readdirSync(dir).filter((f) => /^chartkeep(\.db(-wal|-shm)?|-access\.db(-wal|-shm)?|-device\.key|\.header)$/.test(f));
+  return readdirSync(dir).filter((f) =>
+    /^chartkeep(\.db(-wal|-shm)?|-access\.db(-wal|-shm)?|-device\.key|\.header)$/.test(f),
+  );
 }
 
 function preparedCopy() {
   if (opts.copy) {
     const dir = resolve(opts.copy);
     if (!existsSync(join(dir, '.measure-copy'))) {
-      throw new Error(`${dir} is not a copy made by measure.mjs (no .measure-copy marker); refusing to serve it`);
+      throw new Error(
+        `${dir} is not a copy made by measure.mjs (no .measure-copy marker); refusing to serve it`,
+      );
     }
     return { dir, keep: true };
   }
@@ -79,7 +95,11 @@ function bearer(server) {
   return async (command, args = {}) => {
     const r = await fetch(`${server.origin}/api/${command}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, origin: server.origin },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        origin: server.origin,
+      },
       body: JSON.stringify(args),
     });
     const body = await r.json();
@@ -90,8 +110,12 @@ function bearer(server) {
 
 function machine() {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  const os = readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="?([^"\n]+)/m)?.[1] ?? 'Linux';
-  const chromium = execFileSync(chromiumPath, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const os =
+    readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="?([^"\n]+)/m)?.[1] ?? 'Linux';
+  const chromium = execFileSync(chromiumPath, ['--version'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim();
   return `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${os}; ${chromium} headless`;
 }
 
@@ -147,10 +171,15 @@ try {
       CHARTKEEP_PASSWORD: secrets.adminPassword,
     }),
   );
-  log('staff accounts:', users.map((u) => `${u.name} (${u.role}${u.active ? '' : ', inactive'})`).join(', '));
+  log(
+    'staff accounts:',
+    users.map((u) => `${u.name} (${u.role}${u.active ? '' : ', inactive'})`).join(', '),
+  );
   const account = users.find((u) => u.name === opts.user && u.active);
   if (!account || !['clinician', 'nurse'].includes(account.role)) {
-    throw new Error(`no active clinician or nurse account "${opts.user}" in the practice to measure charts with`);
+    throw new Error(
+      `no active clinician or nurse account "${opts.user}" in the practice to measure charts with`,
+    );
   }
 
   log('starting chartkeep serve (opening a large practice takes a while)');
@@ -163,7 +192,24 @@ try {
   // Candidates for the largest charts: the oldest patients among broad searches, then
   // sized by their observations and encounters.
   const pool = new Map();
-  for (const q of ['a', 'e', 'i', 'o', 'n', 'r', 's', 'l', 'm', 'k', 'j', 'g', 'p', 'd', 'h', 'b']) {
+  for (const q of [
+    'a',
+    'e',
+    'i',
+    'o',
+    'n',
+    'r',
+    's',
+    'l',
+    'm',
+    'k',
+    'j',
+    'g',
+    'p',
+    'd',
+    'h',
+    'b',
+  ]) {
     for (const h of await call('patient.search', { query: q, limit: 200 })) pool.set(h.id, h);
   }
   const hits = [...pool.values()];
@@ -243,8 +289,14 @@ try {
     const ms = await page.evaluate(() => window.__measured);
     if (i === 0) continue;
     if (ms === null) {
-      const shown = await page.getByRole('option').first().innerText().catch(() => '(none)');
-      log(`search "${q}": expected first hit ${expected.mrn} ${expected.name}; the list showed ${shown.replace(/\s+/g, ' ')}`);
+      const shown = await page
+        .getByRole('option')
+        .first()
+        .innerText()
+        .catch(() => '(none)');
+      log(
+        `search "${q}": expected first hit ${expected.mrn} ${expected.name}; the list showed ${shown.replace(/\s+/g, ' ')}`,
+      );
       misses.push(q);
     } else {
       searchTimes.push(ms);
@@ -253,69 +305,75 @@ try {
   }
   searchTimes.sort((a, b) => a - b);
   perQuery.sort((a, b) => b[1] - a[1]);
-  log(`slowest queries: ${perQuery.slice(0, 5).map(([q, ms]) => `"${q}" ${ms.toFixed(0)} ms`).join(', ')}`);
+  log(
+    `slowest queries: ${perQuery
+      .slice(0, 5)
+      .map(([q, ms]) => `"${q}" ${ms.toFixed(0)} ms`)
+      .join(', ')}`,
+  );
   log(`search: ${searchTimes.length} queries, ${misses.length} without the expected first hit`);
 
   // --- chart: Enter on the hit → the summary's sections painted (no Loading left).
   const chartTimes = [];
   for (const [i, c] of [charts[0], ...charts].entries()) {
     await page.keyboard.press('Escape');
-    await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    await page.evaluate(
+      () => document.activeElement instanceof HTMLElement && document.activeElement.blur(),
+    );
     await page.keyboard.press('/');
     await search.fill(c.hit.mrn);
     await page.getByRole('option').filter({ hasText: c.hit.mrn }).first().waitFor();
-    await page.evaluate(
-      (mrn) => {
-        window.__measured = new Promise((resolve) => {
-          let t0 = null;
-          window.addEventListener(
-            'keydown',
-            (e) => {
-              if (e.key === 'Enter') t0 = performance.now();
-            },
-            { capture: true, once: true },
+    await page.evaluate((mrn) => {
+      window.__measured = new Promise((resolve) => {
+        let t0 = null;
+        window.addEventListener(
+          'keydown',
+          (e) => {
+            if (e.key === 'Enter') t0 = performance.now();
+          },
+          { capture: true, once: true },
+        );
+        const done = () => {
+          const banner = document.querySelector('[role="region"][aria-label="Patient banner"]');
+          const main = document.querySelector('main[aria-label="Summary"]');
+          return (
+            banner?.textContent.includes(mrn) &&
+            main &&
+            main.querySelector('section, [role="region"]') &&
+            !document.body.textContent.includes('Loading')
           );
-          const done = () => {
-            const banner = document.querySelector('[role="region"][aria-label="Patient banner"]');
-            const main = document.querySelector('main[aria-label="Summary"]');
-            return (
-              banner?.textContent.includes(mrn) &&
-              main &&
-              main.querySelector('section, [role="region"]') &&
-              !document.body.textContent.includes('Loading')
-            );
-          };
-          const obs = new MutationObserver(() => {
-            if (t0 !== null && done()) {
-              obs.disconnect();
-              requestAnimationFrame(() => resolve(performance.now() - t0));
-            }
-          });
-          obs.observe(document.body, { subtree: true, childList: true, characterData: true });
-          setTimeout(() => {
+        };
+        const obs = new MutationObserver(() => {
+          if (t0 !== null && done()) {
             obs.disconnect();
-            const banner = document.querySelector('[role="region"][aria-label="Patient banner"]');
-            const main = document.querySelector('main[aria-label="Summary"]');
-            resolve({
-              timeout: true,
-              t0,
-              banner: !!banner?.textContent.includes(mrn),
-              main: !!main,
-              sections: !!main?.querySelector('section, [role="region"]'),
-              loading: [...document.querySelectorAll('*')]
-                .filter((el) => el.children.length === 0 && el.textContent.includes('Loading'))
-                .map((el) => el.outerHTML.slice(0, 200)),
-            });
-          }, 20_000);
+            requestAnimationFrame(() => resolve(performance.now() - t0));
+          }
         });
-      },
-      c.hit.mrn,
-    );
+        obs.observe(document.body, { subtree: true, childList: true, characterData: true });
+        setTimeout(() => {
+          obs.disconnect();
+          const banner = document.querySelector('[role="region"][aria-label="Patient banner"]');
+          const main = document.querySelector('main[aria-label="Summary"]');
+          resolve({
+            timeout: true,
+            t0,
+            banner: !!banner?.textContent.includes(mrn),
+            main: !!main,
+            sections: !!main?.querySelector('section, [role="region"]'),
+            loading: [...document.querySelectorAll('*')]
+              .filter((el) => el.children.length === 0 && el.textContent.includes('Loading'))
+              .map((el) => el.outerHTML.slice(0, 200)),
+          });
+        }, 20_000);
+      });
+    }, c.hit.mrn);
     await page.keyboard.press('Enter');
     const ms = await page.evaluate(() => window.__measured);
     if (i === 0) continue;
     if (typeof ms !== 'number') {
-      throw new Error(`the summary of ${c.hit.mrn} did not finish painting in 20 s: ${JSON.stringify(ms)}`);
+      throw new Error(
+        `the summary of ${c.hit.mrn} did not finish painting in 20 s: ${JSON.stringify(ms)}`,
+      );
     }
     chartTimes.push(ms);
   }
@@ -328,7 +386,9 @@ try {
   const gz = js.reduce((s, f) => s + f.gz, 0);
   const raw = js.reduce((s, f) => s + f.raw, 0);
 
-  const commit = execFileSync('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const commit = execFileSync('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD'], {
+    encoding: 'utf8',
+  }).trim();
   const command = `CHARTKEEP_BIN=${process.env.CHARTKEEP_BIN ?? 'target/release/chartkeep'}${uiDir ? ` CHARTKEEP_UI_DIR=${process.env.CHARTKEEP_UI_DIR}` : ''} node tests/browser/measure.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
   const largest = `${charts.at(-1).size}–${charts[0].size} observations + encounters`;
   const lines = [

@@ -34,7 +34,9 @@ const work = mkdtempSync(join(tmpdir(), 'ck-browser-template-'));
 let status = 1;
 try {
   const template = join(work, 'practice');
-  console.log(`Demo practice (60 patients, seed 1) in ${template}; server ${chartkeepBin}${uiDir ? `, UI from ${uiDir}` : ''}`);
+  console.log(
+    `Demo practice (60 patients, seed 1) in ${template}; server ${chartkeepBin}${uiDir ? `, UI from ${uiDir}` : ''}`,
+  );
   makeDemoPractice(template);
   const r = spawnSync(
     process.execPath,
