@@ -1,19 +1,38 @@
 #!/usr/bin/env bash
-# Sets up what is missing, creates a demo practice (synthetic patients) and shows a chart.
-# The desktop app arrives with the next milestone; until then this prints a chart summary.
+# Sets up what is missing, builds the web UI and the desktop app, creates a demo practice of
+# synthetic patients on first run, and opens it in the desktop window. On a machine with no
+# display it says so and starts `chartkeep serve` instead, printing the URL to open.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
-cargo build --release --quiet
+export npm_config_cache="$PWD/target/npm-cache"
+echo "== building the web UI"
+(cd ui && npm ci --no-audit --no-fund --prefer-offline --loglevel=error && npm run build --silent)
+echo "== building chartkeep and the desktop app (the first build takes a few minutes)"
+cargo build --release --quiet -p chartkeep -p chartkeep-desktop
+
 data="${CHARTKEEP_DATA:-$PWD/target/demo-practice}"
-export CHARTKEEP_PASSWORD="${CHARTKEEP_PASSWORD:-chartkeep-demo}"
-export CHARTKEEP_PASSPHRASE="${CHARTKEEP_PASSPHRASE:-chartkeep-demo-passphrase}"
+passphrase="${CHARTKEEP_PASSPHRASE:-chartkeep-demo-passphrase}"
 if [ ! -f "$data/chartkeep.header" ]; then
-  # No keychain on a headless machine: the demo uses a passphrase and says so.
-  target/release/chartkeep --data "$data" init --admin admin --no-keychain
+  # The demo keeps its key under a passphrase (no keychain needed) and says so.
+  CHARTKEEP_PASSWORD=chartkeep-demo CHARTKEEP_PASSPHRASE="$passphrase" \
+    target/release/chartkeep --data "$data" init --admin admin --no-keychain >/dev/null
+  CHARTKEEP_PASSPHRASE="$passphrase" \
+    target/release/chartkeep --data "$data" demo --patients "${DEMO_PATIENTS:-200}" --seed 1
 fi
-target/release/chartkeep --data "$data" demo --patients "${DEMO_PATIENTS:-200}" --seed 1 --show
+cat <<MSG
+
+Demo practice in $data
+  key mode:   passphrase (no OS keychain); the passphrase is: $passphrase
+  staff:      drlee (clinician), nurse.kim (nurse), frontdesk, billing, admin (administrator)
+  password:   chartkeep-demo (every account)
+MSG
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+  echo "Opening the desktop app..."
+  exec target/release/chartkeep-desktop --data "$data"
+fi
 echo
-echo "Demo practice in $data (staff logins: drlee, nurse.kim, frontdesk, billing; password chartkeep-demo)."
-echo "Try: CHARTKEEP_USER=drlee target/release/chartkeep --data $data call patient.search '{\"query\": \"gar\"}'"
+echo "No display here (DISPLAY and WAYLAND_DISPLAY are unset), so the desktop window cannot open."
+echo "Starting chartkeep serve instead: open the URL on the next line in a browser on this computer."
+CHARTKEEP_PASSPHRASE="$passphrase" exec target/release/chartkeep --data "$data" serve

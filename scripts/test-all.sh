@@ -1,18 +1,31 @@
 #!/usr/bin/env bash
-# Sets up what is missing and runs every test: formatting, lints, unit and integration
-# tests (including the kill -9 crash harness), and the keychain test against a real
-# Secret Service (gnome-keyring inside a private D-Bus session).
+# Sets up what is missing and runs every test: the web UI's type checks, lints and unit
+# tests; Rust formatting, lints, unit and integration tests (including the kill -9 crash
+# harness); the keychain test against a real Secret Service (gnome-keyring inside a private
+# D-Bus session); end-to-end tests in Debian's Chromium against `chartkeep serve`; and the
+# real desktop window driven through WebKitWebDriver under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+# npm's download cache lives in the target folder, which CI keeps between runs.
+export npm_config_cache="$PWD/target/npm-cache"
 
+echo "== UI: install from the lockfile, svelte-check, ESLint + Prettier, Vitest, build"
+(
+  cd ui
+  npm ci --no-audit --no-fund --prefer-offline --loglevel=error
+  npm run --silent check
+  npm run --silent lint
+  npm run --silent test
+  npm run --silent build
+)
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
-cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
-cargo test --all-targets --quiet
+cargo test --workspace --all-targets --quiet
 echo "== doc tests"
 cargo test --doc --quiet
 
@@ -26,4 +39,9 @@ HOME="$keyhome" CHARTKEEP_TEST_KEYCHAIN=1 dbus-run-session -- sh -c '
   cargo test --quiet --test cli keychain
 '
 rm -rf "$keyhome"
+
+echo "== browser tests (Chromium against chartkeep serve)"
+scripts/test-browser.sh
+echo "== desktop window test (Xvfb + WebKitWebDriver)"
+scripts/test-desktop.sh
 echo "All tests passed."

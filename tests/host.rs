@@ -96,6 +96,17 @@ fn first_run_creates_a_practice_then_staff_log_in() {
         .unwrap()
         .contains(&json!("read_chart")));
     assert_eq!(h.call("session.info", json!({})).unwrap()["user"], "admin");
+    assert!(h.call("app.status", json!({})).unwrap()["practice_name"].is_null());
+    h.call(
+        "setting.set",
+        json!({"name": "practice_name", "value": "Riverside Family Practice"}),
+    )
+    .unwrap();
+    assert_eq!(
+        h.call("app.status", json!({})).unwrap()["practice_name"],
+        "Riverside Family Practice",
+        "printouts carry the practice's name"
+    );
     // Host commands do not pass through the API entry the shells use for everything else.
     assert_eq!(code(h.api("app.status", json!({}))), "unknown_command");
 }

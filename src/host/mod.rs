@@ -232,12 +232,19 @@ impl Host {
                 Err(_) => (PracticeState::None, None, None),
             },
         };
+        let practice_name = self.practice.as_ref().and_then(|p| {
+            crate::access::users::setting(p.reader(), "practice_name")
+                .ok()
+                .flatten()
+                .filter(|n| !n.trim().is_empty())
+        });
         Ok(AppStatus {
             folder: self.folder.display().to_string(),
             state,
             key_mode,
             keychain_available,
             practice_id,
+            practice_name,
             version: env!("CARGO_PKG_VERSION").to_string(),
             session: self.session.as_ref().map(|s| SessionStatus {
                 info: s.info(),

@@ -58,6 +58,8 @@ pub struct AppStatus {
     /// Whether an OS keychain answered on this machine (create offers it when it did).
     pub keychain_available: bool,
     pub practice_id: Option<String>,
+    /// The practice's name for printouts (the `practice_name` setting), once unlocked.
+    pub practice_name: Option<String>,
     /// This build's version.
     pub version: String,
     pub session: Option<SessionStatus>,

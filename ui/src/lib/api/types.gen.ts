@@ -103,6 +103,8 @@ export interface AppStatus {
   /** Whether an OS keychain answered on this machine (create offers it when it did). */
   keychain_available: boolean;
   practice_id?: string | null;
+  /** The practice's name for printouts (the `practice_name` setting), once unlocked. */
+  practice_name?: string | null;
   session?: SessionStatus | null;
   state: PracticeState;
   /** This build's version. */
