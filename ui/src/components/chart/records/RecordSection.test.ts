@@ -106,7 +106,7 @@ describe('a record section (problems)', () => {
         onset_date: '2020-01-02',
       },
     ]);
-  });
+  }, 20_000);
 
   it('edits only the changed field on the version read, then retracts with a reason, struck through', async () => {
     const backend = practice();
@@ -139,7 +139,7 @@ describe('a record section (problems)', () => {
     expect(backend.callsOf('problem.retract')).toEqual([
       { id: 'pr1', reason: 'wrong patient', version: ['v-pr1'] },
     ]);
-  });
+  }, 20_000);
 
   it('billing reads problems, encounters, demographics and insurance, and cannot add', async () => {
     render(Shell, { backend: practice(['demographics', 'billing']) });
@@ -151,5 +151,5 @@ describe('a record section (problems)', () => {
     ).toEqual(['Problems', 'Encounters', 'Demographics', 'Insurance']);
     expect(await screen.findByText('No problems recorded.')).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Add problem' })).toBeNull();
-  });
+  }, 20_000);
 });

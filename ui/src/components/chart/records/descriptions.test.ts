@@ -10,7 +10,7 @@ import { orderKind } from '../orders/description';
 import { problemKind } from '../problems/description';
 import { procedureKind } from '../procedures/description';
 import { socialHistoryKind } from '../social-history/description';
-import { labsKind, vitalsKind } from '../vitals/description';
+import { labsKind, rangeLabel, vitalsKind } from '../vitals/description';
 import { patientView } from '../../../lib/api/fixtures';
 import { COMMAND_PERMISSIONS } from '../../../lib/api/types.gen';
 import type { KindDescription } from './description';
@@ -127,5 +127,12 @@ describe('per-kind descriptions', () => {
     expect(rows.find((r) => r.label === 'Sex')?.value).toBe('Female');
     expect(rows.find((r) => r.label === 'Phones')?.value).toBe('555-0100, 555-0101');
     expect(rows.find((r) => r.label === 'Address')?.value).toBe('1 Main St, Springfield');
+  });
+
+  it('reads reference ranges with an open side as a bound', () => {
+    expect(rangeLabel(4, 5.6)).toBe('4–5.6');
+    expect(rangeLabel(null, 200)).toBe('< 200');
+    expect(rangeLabel(60, undefined)).toBe('> 60');
+    expect(rangeLabel(null, null)).toBe('');
   });
 });

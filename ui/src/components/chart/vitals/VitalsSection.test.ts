@@ -126,5 +126,5 @@ describe('the vitals section', () => {
     ]);
     await waitFor(() => expect(within(weights).getAllByRole('row')).toHaveLength(3));
     expect(weights.textContent).toContain('136.1');
-  });
+  }, 20_000);
 });

@@ -19,6 +19,19 @@ export function observationValue(
   return joined(' ', r.value_num ?? r.value_text ?? r.value_code, r.unit);
 }
 
+/** A reference range as read: "4–5.6", "< 200", "> 60", or nothing. */
+export function rangeLabel(
+  low: number | null | undefined,
+  high: number | null | undefined,
+): string {
+  const lo = low ?? null;
+  const hi = high ?? null;
+  if (lo !== null && hi !== null) return `${lo}–${hi}`;
+  if (hi !== null) return `< ${hi}`;
+  if (lo !== null) return `> ${lo}`;
+  return '';
+}
+
 export function flagLabel(flag: string | null | undefined): string {
   if (!flag || flag === 'N') return '';
   return flags.find((f) => f.value === flag)?.label ?? flag;
@@ -57,9 +70,8 @@ function observationKind(
       { label: 'Flag', value: (r) => flagLabel(r.flag) },
       {
         label: 'Reference',
-        value: (r) =>
-          r.ref_text ??
-          (r.ref_low != null || r.ref_high != null ? `${r.ref_low ?? ''}–${r.ref_high ?? ''}` : ''),
+        nowrap: true,
+        value: (r) => r.ref_text ?? rangeLabel(r.ref_low, r.ref_high),
       },
       { label: 'LOINC', nowrap: true, value: (r) => r.code ?? '' },
     ],
