@@ -10,7 +10,7 @@ export const encounterKind: KindDescription<EncounterRecord, FieldsOf<EncounterA
   title: 'Encounters',
   singular: 'encounter',
   empty: 'No encounters recorded.',
-  newestFirst: true,
+  newestBy: (r) => r.start ?? '',
   readCommand: 'encounter.list',
   writeCommand: 'encounter.add',
   name: (r) =>

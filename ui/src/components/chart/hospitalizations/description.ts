@@ -10,7 +10,7 @@ export const hospitalizationKind: KindDescription<
   title: 'Hospitalizations',
   singular: 'hospitalization',
   empty: 'No hospitalizations recorded.',
-  newestFirst: true,
+  newestBy: (r) => r.admit_date ?? '',
   readCommand: 'hospitalization.list',
   writeCommand: 'hospitalization.add',
   name: (r) => [r.reason ?? 'hospitalization', r.admit_date ?? ''].filter(Boolean).join(' '),

@@ -15,7 +15,7 @@ export const immunizationKind: KindDescription<ImmunizationRecord, FieldsOf<Immu
   title: 'Immunizations',
   singular: 'immunization',
   empty: 'No immunizations recorded.',
-  newestFirst: true,
+  newestBy: (r) => r.date ?? '',
   readCommand: 'immunization.list',
   writeCommand: 'immunization.add',
   name: (r) => r.vaccine ?? r.cvx ?? 'immunization',

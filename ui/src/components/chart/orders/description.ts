@@ -11,7 +11,7 @@ export const orderKind: KindDescription<OrderRecord, FieldsOf<OrderAdd>> = {
   title: 'Orders and results',
   singular: 'order',
   empty: 'No orders recorded.',
-  newestFirst: true,
+  newestBy: (r) => r.ordered_at ?? '',
   readCommand: 'order.list',
   writeCommand: 'order.add',
   name: (r) => r.description ?? 'order',

@@ -9,7 +9,7 @@ export const procedureKind: KindDescription<ProcedureRecord, FieldsOf<ProcedureA
   title: 'Procedures and surgical history',
   singular: 'procedure',
   empty: 'No procedures recorded.',
-  newestFirst: true,
+  newestBy: (r) => r.date ?? '',
   readCommand: 'procedure.list',
   writeCommand: 'procedure.add',
   name: (r) => r.description ?? r.code ?? 'procedure',

@@ -67,8 +67,8 @@ export interface KindDescription<R, Key extends string = string> {
   filter?: (record: R) => boolean;
   /** False when records are added elsewhere (the vitals and labs forms). */
   addable?: boolean;
-  /** Newest first instead of the engine's oldest first. */
-  newestFirst?: boolean;
+  /** Lists newest first by this date (the engine lists in the order entered). */
+  newestBy?: (record: R) => string;
 }
 
 /** The label of a select value (the value itself when not among the choices). */
@@ -94,4 +94,14 @@ export function text(v: unknown): string {
 
 export function joined(sep: string, ...parts: unknown[]): string {
   return parts.map(text).filter(Boolean).join(sep);
+}
+
+/** Newest first by a date (RFC 3339 or YYYY-MM-DD); undated entries last, in the order entered. */
+export function newestFirst<R>(records: readonly R[], by: (record: R) => string): R[] {
+  return records
+    .map((r, i) => ({ r, i, key: by(r) }))
+    .sort((a, b) =>
+      a.key === b.key ? a.i - b.i : !a.key ? 1 : !b.key ? -1 : a.key < b.key ? 1 : -1,
+    )
+    .map((x) => x.r);
 }

@@ -13,7 +13,7 @@ import { socialHistoryKind } from '../social-history/description';
 import { labsKind, rangeLabel, vitalsKind } from '../vitals/description';
 import { patientView } from '../../../lib/api/fixtures';
 import { COMMAND_PERMISSIONS } from '../../../lib/api/types.gen';
-import type { KindDescription } from './description';
+import { newestFirst, type KindDescription } from './description';
 import { addRequest, initialValues } from './form-values';
 
 const kinds: KindDescription<never>[] = [
@@ -134,5 +134,15 @@ describe('per-kind descriptions', () => {
     expect(rangeLabel(null, 200)).toBe('< 200');
     expect(rangeLabel(60, undefined)).toBe('> 60');
     expect(rangeLabel(null, null)).toBe('');
+  });
+
+  it('lists by date newest first, undated last, ties in the order entered', () => {
+    const list = [
+      { id: 'a', date: '2020-01-01' },
+      { id: 'b', date: '' },
+      { id: 'c', date: '2026-10-01' },
+      { id: 'd', date: '2020-01-01' },
+    ];
+    expect(newestFirst(list, (r) => r.date).map((r) => r.id)).toEqual(['c', 'a', 'd', 'b']);
   });
 });

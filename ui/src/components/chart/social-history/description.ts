@@ -17,7 +17,7 @@ export const socialHistoryKind: KindDescription<SocialHistoryRecord, FieldsOf<So
   title: 'Social history',
   singular: 'social history entry',
   empty: 'No social history recorded.',
-  newestFirst: true,
+  newestBy: (r) => r.recorded_date ?? '',
   readCommand: 'social_history.list',
   writeCommand: 'social_history.add',
   name: (r) => `social history ${r.recorded_date ?? ''}`.trim(),

@@ -59,7 +59,7 @@ function observationKind(
     readCommand: 'observation.list',
     writeCommand: 'observation.update',
     addable: false,
-    newestFirst: true,
+    newestBy: (r) => r.effective ?? '',
     filter: (r) => r.category === category,
     name: (r) =>
       `${r.display ?? r.code ?? 'observation'} ${r.effective ? r.effective.slice(0, 10) : ''}`.trim(),
