@@ -1,0 +1,246 @@
+// An axe-core scan of each main screen, in the light and the dark scheme, finds no
+// violation of impact serious or critical.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { demo, newPage, screenshot, seen, startApp } from '../harness.mjs';
+import { api, logIn, openByKeyboard, openSection } from '../flows.mjs';
+import { describeViolations, seriousViolations } from '../a11y.mjs';
+import { pendingUnless } from '../features.mjs';
+
+for (const scheme of ['light', 'dark']) {
+  describe(`accessibility scan (${scheme})`, () => {
+    let app;
+    let page;
+    let patient;
+    const scan = async (screen) => {
+      const found = await seriousViolations(page);
+      if (scheme === 'light') await screenshot(page, `a11y-${screen}`);
+      else await screenshot(page, `a11y-${screen}-dark`);
+      assert.deepEqual(
+        found.map((v) => v.id),
+        [],
+        `serious or critical violations on ${screen} (${scheme}):\n${describeViolations(found)}`,
+      );
+    };
+    before(async () => {
+      app = await startApp({ name: `a11y-${scheme}` });
+      page = await newPage(app.context);
+      await page.emulateMedia({ colorScheme: scheme });
+    });
+    after(async () => app?.stop());
+
+    test(
+      'login',
+      seen(
+        () => page,
+        async () => {
+          await page.goto(app.server.url);
+          await page.getByLabel('User name').waitFor();
+          await scan('login');
+        },
+      ),
+    );
+
+    test(
+      'patient list with results',
+      seen(
+        () => page,
+        async () => {
+          await logIn(page, app.server.url, demo.clinician);
+          [patient] = await api(page, 'patient.search', { query: 'Mehta Aisha' });
+          await page.getByLabel('Search patients').fill('a');
+          await page.getByRole('option').first().waitFor();
+          await scan('patient-list');
+        },
+      ),
+    );
+
+    test(
+      'chart summary',
+      seen(
+        () => page,
+        async () => {
+          await api(page, 'allergy.add', {
+            patient: patient.id,
+            substance: 'Peanut',
+            severity: 'severe',
+          });
+          await openByKeyboard(page, patient.mrn, patient.mrn);
+          await page.getByRole('main', { name: 'Summary' }).getByText('Peanut').waitFor();
+          await scan('chart-summary');
+        },
+      ),
+    );
+
+    test(
+      'allergies with the add form and a history open',
+      seen(
+        () => page,
+        async () => {
+          await openSection(page, 'Allergies');
+          await page.getByRole('button', { name: 'History of Peanut' }).click();
+          await page
+            .getByRole('region', { name: 'History of Peanut' })
+            .getByRole('table')
+            .waitFor();
+          await page.getByRole('button', { name: 'Add allergy' }).click();
+          await page.getByRole('form', { name: 'Add an allergy' }).waitFor();
+          await scan('allergies');
+        },
+      ),
+    );
+
+    test(
+      'vitals entry',
+      { todo: pendingUnless('vitals', 'ui-records') },
+      seen(
+        () => page,
+        async () => {
+          await openSection(page, 'Vitals');
+          await page.getByRole('form', { name: 'Record vitals' }).waitFor();
+          await scan('vitals');
+        },
+      ),
+    );
+
+    test(
+      'trends',
+      { todo: pendingUnless('vitals', 'ui-records') },
+      seen(
+        () => page,
+        async () => {
+          await openSection(page, 'Trends');
+          await page.locator('section.trend canvas').first().waitFor();
+          await scan('trends');
+        },
+      ),
+    );
+
+    test(
+      'note editor',
+      { todo: pendingUnless('notes', 'ui-notes') },
+      seen(
+        () => page,
+        async () => {
+          await openSection(page, 'Visits and notes');
+          await page.getByRole('button', { name: 'New note' }).click();
+          const editor = page.getByRole('form', { name: 'Draft note' });
+          await editor.getByLabel('Title').fill('Accessibility check');
+          await editor.getByLabel('Subjective').fill('Checked with axe-core.');
+          await editor
+            .getByRole('status')
+            .getByText(/^Saved /)
+            .waitFor();
+          await scan('note-editor');
+        },
+      ),
+    );
+
+    test(
+      'signed note',
+      { todo: pendingUnless('notes', 'ui-notes') },
+      seen(
+        () => page,
+        async () => {
+          const editor = page.getByRole('form', { name: 'Draft note' });
+          await editor.getByRole('button', { name: 'Sign note' }).click();
+          await page
+            .getByRole('article', { name: 'Note Accessibility check' })
+            .getByText(/Signed by/)
+            .waitFor();
+          await scan('signed-note');
+        },
+      ),
+    );
+
+    for (const [section, screen] of [
+      ['Timeline', 'timeline'],
+      ['Documents', 'documents'],
+      ['Print', 'print'],
+    ]) {
+      test(
+        section.toLowerCase(),
+        { todo: pendingUnless('notes', 'ui-notes') },
+        seen(
+          () => page,
+          async () => {
+            await openSection(page, section);
+            await page.getByRole('main', { name: section }).getByRole('heading').first().waitFor();
+            await page
+              .getByText(/Loading/)
+              .first()
+              .waitFor({ state: 'detached' })
+              .catch(() => {});
+            await scan(screen);
+          },
+        ),
+      );
+    }
+
+    test(
+      'register a patient',
+      seen(
+        () => page,
+        async () => {
+          await page
+            .getByRole('navigation', { name: 'Main' })
+            .getByRole('button', { name: 'Register patient' })
+            .click();
+          await page.getByRole('heading', { level: 1 }).first().waitFor();
+          await scan('register');
+        },
+      ),
+    );
+
+    test(
+      'lock screen',
+      seen(
+        () => page,
+        async () => {
+          await page.getByRole('button', { name: 'Lock', exact: true }).click();
+          await page.getByRole('heading', { name: 'Locked' }).waitFor();
+          await scan('locked');
+        },
+      ),
+    );
+
+    for (const [tab, heading] of [
+      ['Users', 'Users and roles'],
+      ['Practice', 'Idle lock'],
+      ['Access log', 'Access log'],
+    ]) {
+      test(
+        `administration: ${tab}`,
+        { todo: pendingUnless('administration', 'ui-notes') },
+        seen(
+          () => page,
+          async () => {
+            if (await page.getByRole('heading', { name: 'Locked' }).count()) {
+              await page.getByRole('button', { name: 'Switch user' }).click();
+              await logIn(page, app.server.url, demo.admin);
+            }
+            if (!(await page.getByRole('main', { name: 'Administration' }).count())) {
+              await page
+                .getByRole('navigation', { name: 'Main' })
+                .getByRole('button', { name: 'Administration' })
+                .click();
+            }
+            const admin = page.getByRole('main', { name: 'Administration' });
+            await admin
+              .getByRole('navigation', { name: 'Administration sections' })
+              .getByRole('button', { name: new RegExp(`^${tab}`) })
+              .click();
+            await admin.getByRole('heading', { name: heading, exact: true }).waitFor();
+            await page
+              .getByText(/Loading/)
+              .first()
+              .waitFor({ state: 'detached' })
+              .catch(() => {});
+            await scan(`admin-${tab.toLowerCase().replace(/\s+/g, '-')}`);
+          },
+        ),
+      );
+    }
+  });
+}
