@@ -147,6 +147,8 @@ describe('Visits and notes', () => {
     await fireEvent.input(screen.getByLabelText('Plan'), { target: { value: 'Rest' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Lock' }));
     await screen.findByRole('heading', { name: 'Locked' });
+    // The lock waits for the save it set off, so app.lock follows note.add's answer.
+    await waitFor(() => expect(backend.callsOf('app.lock')).toHaveLength(1));
     const order = backend.calls
       .map((c) => c.command)
       .filter((c) => c === 'note.add' || c === 'app.lock');

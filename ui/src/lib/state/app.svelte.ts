@@ -38,6 +38,8 @@ export class AppState {
   readonly #events: EventBus<AppEvents>;
   readonly #clock: IdleClock | undefined;
   #idle: IdleTimer | null = null;
+  // Not reactive state: nothing renders from it.
+  #beforeLock: Promise<unknown>[] = [];
 
   screen: Screen = $derived.by(() => {
     if (!this.status) return this.startError ? 'unreachable' : 'starting';
@@ -118,9 +120,16 @@ export class AppState {
     await this.refresh();
   }
 
-  /** Locks at once: the screen changes before the engine is even asked. */
+  /**
+   * Locks at once: the screen changes before the engine is even asked. Saves that the lock
+   * itself set off (a draft note's last words) finish first, so nothing typed is lost to a
+   * lock that would otherwise overtake them on the way to the engine.
+   */
   async lock(): Promise<void> {
     this.#showLock();
+    const pending = this.#beforeLock;
+    this.#beforeLock = [];
+    if (pending.length > 0) await Promise.allSettled(pending);
     try {
       await this.ctx.backend.call('app.lock', {});
     } catch {
@@ -147,6 +156,11 @@ export class AppState {
   }
 
   /** The user pressed a key or moved the pointer. */
+  /** A save that must reach the engine before the session locks (see `lock`). */
+  saveBeforeLock(save: Promise<unknown>): void {
+    this.#beforeLock.push(save);
+  }
+
   touch(): void {
     this.#idle?.touch();
   }

@@ -80,6 +80,23 @@ describe('AppState', () => {
     expect(app.place).toEqual({ view: 'chart', patient: 'p1', section: 'allergies' });
   });
 
+  it('sends app.lock only after the saves the lock set off have reached the engine', async () => {
+    const app = new AppState(backend, bus);
+    let finishSave: () => void = () => {};
+    backend.on('app.status', () => status({ session: session() })).on('app.lock', () => ({}));
+    await app.refresh();
+    bus.on('session-locked', () =>
+      app.saveBeforeLock(new Promise<void>((r) => (finishSave = () => r()))),
+    );
+    const pending = app.lock();
+    expect(app.screen).toBe('locked');
+    await Promise.resolve();
+    expect(backend.callsOf('app.lock')).toHaveLength(0);
+    finishSave();
+    await pending;
+    expect(backend.callsOf('app.lock')).toHaveLength(1);
+  });
+
   it('stays locked when resume is refused', async () => {
     const app = new AppState(backend, bus);
     backend
