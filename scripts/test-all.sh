@@ -41,7 +41,8 @@ HOME="$keyhome" CHARTKEEP_TEST_KEYCHAIN=1 dbus-run-session -- sh -c '
 rm -rf "$keyhome"
 
 echo "== browser tests (Chromium against chartkeep serve)"
-scripts/test-browser.sh
+# The debug build that cargo test made embeds the UI built above.
+CHARTKEEP_BIN=target/debug/chartkeep scripts/test-browser.sh
 echo "== desktop window test (Xvfb + WebKitWebDriver)"
 scripts/test-desktop.sh
 echo "All tests passed."
