@@ -430,12 +430,17 @@ impl Host {
     }
 
     fn login(&mut self, r: Login) -> Result<SessionStatus, ApiError> {
+        self.sign_in(r.user.trim().to_string(), &r.password)
+    }
+
+    /// Checks a password (after any wait the throttle asks for) and makes the session.
+    fn sign_in(&mut self, user: String, password: &str) -> Result<SessionStatus, ApiError> {
         self.throttled()?;
         let practice = self
             .practice
             .as_mut()
             .ok_or_else(|| not_open(&self.folder))?;
-        let out = api::login(practice, r.user.trim(), &r.password);
+        let out = api::login(practice, &user, password);
         self.count(&out);
         let session = out?;
         let info = session.info();
@@ -454,24 +459,11 @@ impl Host {
     }
 
     fn resume(&mut self, r: Resume) -> Result<SessionStatus, ApiError> {
-        self.throttled()?;
-        let practice = self
-            .practice
-            .as_mut()
-            .ok_or_else(|| not_open(&self.folder))?;
         let name = match &self.session {
             Some(s) => s.user.name.clone(),
             None => return Err(err(ErrorCode::NotLoggedIn, "No session to resume; log in.")),
         };
-        let out = api::login(practice, &name, &r.password);
-        self.count(&out);
-        let session = out?;
-        let info = session.info();
-        self.session = Some(session);
-        Ok(SessionStatus {
-            info,
-            locked: false,
-        })
+        self.sign_in(name, &r.password)
     }
 
     fn logout(&mut self, _: api::types::NoArgs) -> Result<Done, ApiError> {
