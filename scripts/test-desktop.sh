@@ -52,7 +52,10 @@ JS
 fi
 
 echo "== build chartkeep-desktop"
-cargo build --quiet -p chartkeep-desktop
+# The whole workspace with every target, as `cargo test --workspace --all-targets` builds it:
+# the same feature set, so after the tests this only links the binary (building the one
+# package alone unifies features differently and recompiles much of Tauri).
+cargo build --quiet --workspace --all-targets
 bin="$target/debug/chartkeep-desktop"
 
 tmp=$(mktemp -d)
