@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "app_resume",
     "app_logout",
     "app_backup",
+    "app_verify",
 ];
 
 fn main() {

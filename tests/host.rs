@@ -225,6 +225,11 @@ fn a_locked_session_answers_nothing_until_the_same_users_password_and_switch_use
         .unwrap();
     assert_eq!(nurse["role"], "nurse");
     assert_eq!(code(h.call("user.list", json!({}))), "forbidden");
+    assert_eq!(
+        code(h.call("app.verify", json!({}))),
+        "forbidden",
+        "administrators only"
+    );
 }
 
 #[test]
@@ -243,6 +248,9 @@ fn a_backup_restores_into_an_empty_folder_through_the_host() {
         .to_string();
     h.call("app.login", json!({"user": "admin", "password": PASSWORD}))
         .unwrap();
+    let checked = h.call("app.verify", json!({})).unwrap();
+    assert_eq!(checked["ok"], true, "{checked}");
+    assert!(checked["commits"].as_u64().unwrap() >= 1);
     let file = tmp.path().join("practice.ckbackup");
     let written = h
         .call("app.backup", json!({"file": file.display().to_string()}))

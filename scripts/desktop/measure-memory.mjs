@@ -71,12 +71,16 @@ try {
   await wd.fill(userField, user);
   await wd.fill(await wd.field('Password'), password);
   await wd.click(await wd.button('Log in'));
-  const search = await wd.waitFor(`//*[@id=//label[normalize-space()='Search patients']/@for]`, 120000);
+  const searchField = () =>
+    wd.waitFor(`//*[@id=//label[normalize-space()='Search patients']/@for]`, 120000);
+  await searchField();
   sample(0);
   const prefixes = ['gar', 'smi', 'joh', 'wil', 'bro', 'dav', 'mil', 'mar', 'lee', 'tho', 'and', 'nguy'];
   const sections = ['Vitals', 'Visits and notes', 'Summary'];
   const started = Date.now();
   for (let round = 1; round <= rounds; round++) {
+    // The patient list is drawn anew each time it is shown: find its field again.
+    const search = await searchField();
     await wd.fill(search, prefixes[round % prefixes.length]);
     await wd.waitFor(`//*[@role='option']`, 60000);
     await wd.type(search, DOWN + ENTER);

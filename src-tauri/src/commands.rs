@@ -79,4 +79,5 @@ host_commands! {
     app_resume => "app.resume",
     app_logout => "app.logout",
     app_backup => "app.backup",
+    app_verify => "app.verify",
 }

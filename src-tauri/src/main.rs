@@ -48,6 +48,7 @@ fn main() {
             commands::app_resume,
             commands::app_logout,
             commands::app_backup,
+            commands::app_verify,
         ])
         .run(context);
     if let Err(e) = result {

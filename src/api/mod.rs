@@ -159,6 +159,23 @@ pub fn anchor(
     )
 }
 
+/// The whole practice checked, as `chartkeep verify` does (integrity, every commit's
+/// signature and chain, the tables against a replay, signed notes, the access log), for an
+/// administrator; logged. It reads every commit, so it takes a while on a large practice.
+pub fn verify(
+    practice: &mut Practice,
+    session: &mut Session,
+) -> Result<crate::practice::VerifyReport, ApiError> {
+    as_administrator(
+        practice,
+        session,
+        "practice.verify",
+        "verify the practice",
+        "verify",
+        |p| Ok(p.verify()?),
+    )
+}
+
 /// A backup by whoever holds the recovery code (which opens every chart anyway), logged
 /// as such.
 pub fn backup_with_recovery_code(

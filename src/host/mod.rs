@@ -128,6 +128,8 @@ host_commands! {
         "End the session (switch user on a shared machine).";
     "app.backup" => backup(BackupTo) -> BackupWritten, [NotLoggedIn, FileExists, IoError],
         "Write a backup of the whole practice to a file (administrators); logged.";
+    "app.verify" => verify(crate::api::types::NoArgs) -> PracticeVerified, [NotLoggedIn],
+        "Check the whole practice as `chartkeep verify` does (administrators; it reads every commit, so it takes a while); logged.";
 }
 
 /// The host's commands as the reference and the UI's generated types describe them.
@@ -481,6 +483,20 @@ impl Host {
             })?;
         }
         Ok(Done {})
+    }
+
+    fn verify(&mut self, _: api::types::NoArgs) -> Result<PracticeVerified, ApiError> {
+        let practice = self
+            .practice
+            .as_mut()
+            .ok_or_else(|| not_open(&self.folder))?;
+        let session = self.session.as_mut().ok_or_else(|| {
+            err(
+                ErrorCode::NotLoggedIn,
+                "Log in as an administrator to verify.",
+            )
+        })?;
+        Ok(api::verify(practice, session)?.into())
     }
 
     fn backup(&mut self, r: BackupTo) -> Result<BackupWritten, ApiError> {

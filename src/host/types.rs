@@ -140,6 +140,58 @@ pub struct BackupWritten {
     pub bytes: u64,
 }
 
+/// `app.verify`: what a check of the whole practice found.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PracticeVerified {
+    /// Nothing wrong was found.
+    pub ok: bool,
+    pub commits: u64,
+    pub changes: u64,
+    pub workstations: u64,
+    pub access_log_entries: Option<u64>,
+    /// One sentence per problem; empty when `ok`.
+    pub problems: Vec<String>,
+}
+
+impl From<crate::practice::VerifyReport> for PracticeVerified {
+    fn from(r: crate::practice::VerifyReport) -> PracticeVerified {
+        let mut problems = Vec::new();
+        if r.sqlite_integrity != "ok" {
+            problems.push(format!("SQLite integrity check: {}", r.sqlite_integrity));
+        }
+        problems.extend(
+            r.cipher_integrity
+                .iter()
+                .map(|c| format!("SQLCipher page check: {c}")),
+        );
+        problems.extend(r.ledger.problems.iter().cloned());
+        if !r.projections.differences.is_empty() {
+            problems.push(format!(
+                "{} rows of the chart tables differ from a replay of the ledger; run 'chartkeep rebuild'",
+                r.projections.differences.len()
+            ));
+        }
+        problems.extend(
+            r.access_log_problem
+                .iter()
+                .map(|p| format!("Access log: {p}")),
+        );
+        problems.extend(
+            r.signed_notes
+                .iter()
+                .map(|n| format!("Signed note {n} differs from what was signed")),
+        );
+        PracticeVerified {
+            ok: problems.is_empty(),
+            commits: r.ledger.commits,
+            changes: r.ledger.changes,
+            workstations: r.ledger.devices,
+            access_log_entries: r.access_log_entries,
+            problems,
+        }
+    }
+}
+
 /// An answer with nothing to say.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Done {}

@@ -1405,6 +1405,18 @@ export interface PracticeCreated {
 /** Whether the data folder holds a practice, and whether it is unlocked. */
 export type PracticeState = "none" | "locked" | "open";
 
+/** `app.verify`: what a check of the whole practice found. */
+export interface PracticeVerified {
+  access_log_entries?: number | null;
+  changes: number;
+  commits: number;
+  /** Nothing wrong was found. */
+  ok: boolean;
+  /** One sentence per problem; empty when `ok`. */
+  problems: string[];
+  workstations: number;
+}
+
 /** `problem.add`: the patient, and the new record's fields; unknown fields are refused. */
 export interface ProblemAdd {
   /** ICD-10-CM; normalised (e11.9 → E11.9); fills display when that is empty. */
@@ -1840,6 +1852,8 @@ export interface Commands {
   "app.status": { request: NoArgs; response: AppStatus };
   /** Unlock the practice: from the OS keychain (no passphrase) or with its passphrase. */
   "app.unlock": { request: Unlock; response: AppStatus };
+  /** Check the whole practice as `chartkeep verify` does (administrators; it reads every commit, so it takes a while); logged. */
+  "app.verify": { request: NoArgs; response: PracticeVerified };
   /** The same entries as CSV, to save outside the practice; the export is itself logged. */
   "audit.export": { request: AuditReport; response: AuditExport };
   /** Access log entries between two dates, optionally for one user, patient or action. */
@@ -2077,6 +2091,7 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "app.resume": [],
   "app.status": [],
   "app.unlock": [],
+  "app.verify": [],
   "audit.export": ["administer"],
   "audit.report": ["administer"],
   "audit.verify": ["administer"],

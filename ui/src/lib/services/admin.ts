@@ -8,6 +8,7 @@ import type {
   UserCreate,
   UserInfo,
   UserUpdate,
+  PracticeVerified,
 } from '../api/types.gen';
 import type { ServiceContext } from './context';
 
@@ -77,6 +78,11 @@ export function auditReport(ctx: ServiceContext, q: AuditQuery): Promise<Entry[]
  */
 export function exportAudit(ctx: ServiceContext, q: AuditQuery): Promise<AuditExport> {
   return ctx.backend.call('audit.export', auditArgs(q));
+}
+
+/** The whole practice checked as `chartkeep verify` does; slow on a large practice. */
+export function verifyPractice(ctx: ServiceContext): Promise<PracticeVerified> {
+  return ctx.backend.call('app.verify', {});
 }
 
 export function verifyAuditLog(ctx: ServiceContext): Promise<AuditVerified> {
