@@ -67,7 +67,8 @@ const sample = (round) => {
 try {
   await wd.fill(await wd.field('Passphrase'), passphrase);
   await wd.click(await wd.button('Unlock'));
-  const userField = await wd.field('User name');
+  // Unlocking derives the key from the passphrase and opens the practice: allow for it.
+  const userField = await wd.waitFor(`//*[@id=//label[normalize-space()='User name']/@for]`, 120000);
   await wd.fill(userField, user);
   await wd.fill(await wd.field('Password'), password);
   await wd.click(await wd.button('Log in'));
