@@ -7,8 +7,12 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 export npm_config_cache="$PWD/target/npm-cache"
-echo "== building the web UI"
-(cd ui && npm ci --no-audit --no-fund --prefer-offline --loglevel=error && npm run build --silent)
+# The UI is rebuilt only when its sources changed: a fresh ui/dist makes cargo re-embed it.
+if [ ! -f ui/dist/index.html ] || [ ! -d ui/node_modules ] ||
+  [ -n "$(find ui/src ui/isolation ui/index.html ui/package-lock.json ui/vite.config.ts -newer ui/dist/index.html -print -quit)" ]; then
+  echo "== building the web UI"
+  (cd ui && npm ci --no-audit --no-fund --prefer-offline --loglevel=error && npm run build --silent)
+fi
 echo "== building chartkeep and the desktop app (the first build takes a few minutes)"
 cargo build --release --quiet -p chartkeep -p chartkeep-desktop
 
