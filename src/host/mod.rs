@@ -196,17 +196,22 @@ impl Host {
                 format!("'{command}' is not an API command; host commands have their own entry"),
             ));
         }
+        let (practice, session) =
+            self.signed_in("Nobody is logged in on this workstation; log in first.")?;
+        api::call(practice, session, command, args)
+    }
+
+    /// The open practice and the logged-in session, or why there are none.
+    fn signed_in(&mut self, nobody: &str) -> Result<(&mut Practice, &mut Session), ApiError> {
         let practice = self
             .practice
             .as_mut()
             .ok_or_else(|| not_open(&self.folder))?;
-        let session = self.session.as_mut().ok_or_else(|| {
-            err(
-                ErrorCode::NotLoggedIn,
-                "Nobody is logged in on this workstation; log in first.",
-            )
-        })?;
-        api::call(practice, session, command, args)
+        let session = self
+            .session
+            .as_mut()
+            .ok_or_else(|| err(ErrorCode::NotLoggedIn, nobody))?;
+        Ok((practice, session))
     }
 
     fn keychain_available(&mut self) -> bool {
@@ -486,16 +491,7 @@ impl Host {
     }
 
     fn verify(&mut self, _: api::types::NoArgs) -> Result<PracticeVerified, ApiError> {
-        let practice = self
-            .practice
-            .as_mut()
-            .ok_or_else(|| not_open(&self.folder))?;
-        let session = self.session.as_mut().ok_or_else(|| {
-            err(
-                ErrorCode::NotLoggedIn,
-                "Log in as an administrator to verify.",
-            )
-        })?;
+        let (practice, session) = self.signed_in("Log in as an administrator to verify.")?;
         Ok(api::verify(practice, session)?.into())
     }
 
