@@ -22,4 +22,5 @@ pub mod demo;
 pub mod host;
 pub mod ledger;
 pub mod practice;
+pub mod sync;
 pub mod vault;

@@ -458,6 +458,23 @@ impl Practice {
         self.ledger.device_hex()[..16].to_string()
     }
 
+    /// This workstation's device id (SHA-256 of its signing key's public half).
+    pub fn device_id(&self) -> [u8; 32] {
+        self.ledger.device()
+    }
+
+    /// This workstation's TLS certificate, made from its signing key.
+    pub fn tls_identity(
+        &self,
+    ) -> Result<crate::sync::identity::TlsIdentity, crate::sync::SyncError> {
+        crate::sync::identity::TlsIdentity::new(self.ledger.key())
+    }
+
+    /// This workstation's local sync bookkeeping (never part of the record).
+    pub fn sync_state(&self) -> crate::sync::state::SyncState<'_> {
+        crate::sync::state::SyncState::new(&self.write)
+    }
+
     pub fn chart_ctx(&self) -> chart::Ctx<'_> {
         chart::Ctx {
             conn: &self.read,

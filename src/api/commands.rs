@@ -33,6 +33,7 @@ use crate::chart::{self, record, ChartError, HistoryEntry};
 use crate::ledger::schema::EntityDef;
 use crate::ledger::Change;
 use crate::practice::Practice;
+use crate::sync::status::{DeviceInfo, SyncStatus};
 
 /// A command as the reference and the schema describe it.
 pub struct CommandSpec {
@@ -171,6 +172,16 @@ fixed_commands! {
         "Check the access log's hash chain.";
     "session.info" => session_info(NoArgs) -> SessionInfo, Demographics, [],
         "Who is logged in, with what role.";
+    "sync.status" => sync_status(NoArgs) -> SyncStatus, Demographics, [],
+        "This workstation's sync state: peers, last contact, commits pending each way, open conflicts and refused commits.";
+    "device.list" => device_list(NoArgs) -> Vec<DeviceInfo>, Demographics, [],
+        "The practice's member workstations, removed ones included.";
+    "device.remove" => device_remove(DeviceArg) -> DeviceInfo, Administer, [NotFound, LedgerNotAdministrator],
+        "Removes a workstation (a lost laptop): every peer that learns of it refuses its key; its past commits stay valid.";
+    "sync.invite" => sync_invite(NoArgs) -> Invite, Administer, [],
+        "Makes a one-time pairing code (10 minutes, three tries) for a new workstation; it replaces any earlier code.";
+    "sync.add_peer" => sync_add_peer(PeerAddress) -> PeerAddresses, Administer, [],
+        "Keeps an address (`host:port`) to dial besides what mDNS finds.";
 }
 
 fn record_permission(def: &EntityDef, verb: &str) -> &'static [Permission] {
@@ -1159,6 +1170,105 @@ fn audit_verify(
 ) -> Result<AuditVerified, ApiError> {
     let entries = access::audit::verify(practice.reader())?;
     Ok(AuditVerified { entries, ok: true })
+}
+
+fn sync_status(
+    practice: &mut Practice,
+    _session: &mut Session,
+    _: NoArgs,
+) -> Result<SyncStatus, ApiError> {
+    Ok(crate::sync::status::status(practice)?)
+}
+
+fn device_list(
+    practice: &mut Practice,
+    _session: &mut Session,
+    _: NoArgs,
+) -> Result<Vec<DeviceInfo>, ApiError> {
+    Ok(crate::sync::status::devices(practice)?)
+}
+
+fn device_remove(
+    practice: &mut Practice,
+    session: &mut Session,
+    req: DeviceArg,
+) -> Result<DeviceInfo, ApiError> {
+    let wanted = req.device.replace(' ', "").to_ascii_lowercase();
+    let member = practice
+        .members()?
+        .into_iter()
+        .find(|m| m.device == wanted)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NotFound,
+                format!("no member workstation has device id {}", req.device),
+            )
+        })?;
+    if member.device == hex::encode(practice.device_id()) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            "this is the workstation you are using; remove it from another one",
+        ));
+    }
+    let key: [u8; 32] =
+        member.public_key.as_slice().try_into().map_err(|_| {
+            ApiError::new(ErrorCode::InternalError, "a member without a public key")
+        })?;
+    practice.remove_member(session.user.id, key)?;
+    crate::sync::status::devices(practice)?
+        .into_iter()
+        .find(|d| d.device == wanted)
+        .ok_or_else(|| ApiError::new(ErrorCode::InternalError, "the removed workstation vanished"))
+}
+
+fn sync_invite(
+    practice: &mut Practice,
+    session: &mut Session,
+    _: NoArgs,
+) -> Result<Invite, ApiError> {
+    let code = crate::sync::pairing::new_code(&ring::rand::SystemRandom::new())?;
+    let now = practice.clock.now_ms();
+    let expires = now + crate::sync::pairing::CODE_MINUTES * 60_000;
+    practice
+        .sync_state()
+        .invite_create(&code, &session.user.id.to_string(), now, expires)
+        .map_err(crate::sync::SyncError::from)?;
+    let addresses = practice
+        .sync_state()
+        .listen()
+        .map_err(crate::sync::SyncError::from)?
+        .map(|(a, _)| vec![a])
+        .unwrap_or_default();
+    Ok(Invite {
+        code,
+        expires_at: crate::clock::rfc3339(expires),
+        addresses,
+    })
+}
+
+fn sync_add_peer(
+    practice: &mut Practice,
+    _session: &mut Session,
+    req: PeerAddress,
+) -> Result<PeerAddresses, ApiError> {
+    let a = req.address.trim();
+    let ok = a
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
+    if !ok {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!("address: '{a}' is not host:port (for example 192.168.1.20:8421)"),
+        ));
+    }
+    let now = practice.clock.now_ms();
+    let state = practice.sync_state();
+    state
+        .add_address(a, now)
+        .map_err(crate::sync::SyncError::from)?;
+    Ok(PeerAddresses {
+        addresses: state.addresses().map_err(crate::sync::SyncError::from)?,
+    })
 }
 
 fn session_info(

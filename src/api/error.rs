@@ -98,6 +98,18 @@ error_codes! {
     PracticeOpen = "practice_open": "A practice is already open in this app.",
     NotLoggedIn = "not_logged_in": "Nobody is logged in on this workstation (app.login).",
     LoginThrottled = "login_throttled": "Too many failed logins in a row; the message says how long to wait.",
+    SyncUnreachable = "sync_unreachable": "The peer's address did not answer; check that Chartkeep runs there and the address is right.",
+    SyncConnection = "sync_connection": "A sync connection failed part-way; it is retried.",
+    SyncTls = "sync_tls": "The secure connection failed: the peer is not a member, was removed, or is not the workstation expected.",
+    SyncFrameTooLarge = "sync_frame_too_large": "A peer sent a frame over the size limit; the connection was closed.",
+    SyncTooSlow = "sync_too_slow": "A peer was too slow to send a whole message; the connection was closed.",
+    SyncMalformed = "sync_malformed": "A peer sent a message this workstation cannot read.",
+    SyncProtocol = "sync_protocol": "The peer speaks another sync protocol version; update the older workstation.",
+    SyncOtherPractice = "sync_other_practice": "The peer belongs to another practice.",
+    SyncPeerMismatch = "sync_peer_mismatch": "The workstation reached is not the one that was paired.",
+    PairingCodeWrong = "pairing_code_wrong": "The pairing code is wrong; three wrong tries spend it.",
+    PairingNoInvite = "pairing_no_invite": "The member workstation has no pairing code open; make one there first.",
+    PairingCodeExpired = "pairing_code_expired": "The pairing code expired (they last 10 minutes); make a new one.",
     InternalError = "internal_error": "An engine error without an entry in this table; a bug to report.",
 }
 

@@ -71,7 +71,8 @@ from_engine_error!(
     ChartError,
     LedgerError,
     PracticeError,
-    crate::vault::VaultError
+    crate::vault::VaultError,
+    crate::sync::SyncError
 );
 
 /// Runs one command as the session's user.

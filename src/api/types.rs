@@ -292,3 +292,33 @@ pub struct SessionInfo {
     /// screens and buttons these allow; the API checks every command anyway.
     pub permissions: Vec<String>,
 }
+
+/// A member workstation, by its hex device id.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DeviceArg {
+    pub device: String,
+}
+
+/// A peer's address, `host:port`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PeerAddress {
+    pub address: String,
+}
+
+/// A one-time pairing code for a new workstation.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Invite {
+    /// Eight digits, `1234-5678`: read it out or type it on the new workstation.
+    pub code: String,
+    /// RFC 3339; the code is refused after this, or after three wrong tries.
+    pub expires_at: String,
+    /// Where the new workstation reaches this one (`host:port`); empty when no sync
+    /// listener runs here.
+    pub addresses: Vec<String>,
+}
+
+/// The addresses kept for dialing.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PeerAddresses {
+    pub addresses: Vec<String>,
+}

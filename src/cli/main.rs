@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use serde_json::{json, Value as Json};
 
 mod serve;
+mod sync;
 
 use chartkeep::api::{self, ApiError};
 use chartkeep::clock::{RandomIds, SystemClock};
@@ -131,6 +132,11 @@ enum Cmd {
     UiTypes,
     /// Show which practice is in the data folder and how its key is kept.
     Status,
+    /// Sync with the practice's other workstations: pair, serve, exchange, status.
+    Sync {
+        #[command(subcommand)]
+        cmd: sync::SyncCmd,
+    },
 }
 
 #[derive(Subcommand)]
@@ -386,6 +392,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Init { admin, no_keychain } => {
             init(&dir, admin, no_keychain)?;
         }
+        Cmd::Sync { cmd } => return sync::run(&dir, cmd),
         Cmd::Status => {
             let h = header::read(&dir).map_err(VaultError::from)?;
             say_mode(&dir, h.mode);

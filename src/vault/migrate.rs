@@ -42,11 +42,16 @@ pub const MIGRATIONS: &[Migration] = &[
         "20261201_0006_duplicates",
         include_str!("../../migrations/20261201_0006_duplicates.sql"),
     ),
+    (
+        7,
+        "20261201_0007_sync_state",
+        include_str!("../../migrations/20261201_0007_sync_state.sql"),
+    ),
 ];
 
 /// The chart schema version this binary writes, as signed into every commit. Equal to
 /// the last entry of [`MIGRATIONS`] (a test checks it).
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The access log database's migrations, oldest first. Append only.
 pub const ACCESS_MIGRATIONS: &[Migration] = &[

@@ -1,0 +1,347 @@
+//! One replication exchange over an authenticated stream.
+//!
+//! Both sides run the same steps at once: Hello (protocol, practice), their version
+//! vectors, then each streams what the other lacks in batches while applying what it
+//! receives, then `Sent`. Each side applies the batches in the order they came, in one
+//! transaction of whole commits each, so after the peer's `Sent` it holds everything the
+//! peer had for it. A last pair of vectors tells both whether they now hold the same
+//! commits, and `Bye` ends the connection.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+use super::frame::{self, Limits};
+use super::identity::{self, Roster};
+use super::message::{Message, Vector, PROTOCOL};
+use super::replica::{Local, Outcome, Replica};
+use super::SyncError;
+
+/// About how much commit data one batch frame carries before compression.
+pub const BATCH_BYTES: usize = 2 << 20;
+
+/// How long to wait for a TCP connection or a TLS handshake.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What one exchange did.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub peer: [u8; 32],
+    pub peer_name: String,
+    /// The port the peer's listener is on (0: it has none).
+    pub peer_listen_port: u16,
+    pub received: Outcome,
+    pub sent: usize,
+    /// Both sides held the same commits at the end.
+    pub converged: bool,
+    pub ours: Vector,
+    pub theirs: Vector,
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, SyncError> + Send + 'static,
+) -> Result<T, SyncError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| SyncError::Io(std::io::Error::other(e.to_string())))?
+}
+
+async fn send<W: AsyncWrite + Unpin>(w: &mut W, m: &Message) -> Result<(), SyncError> {
+    frame::write(w, &m.encode()).await
+}
+
+async fn next(rx: &mut mpsc::Receiver<Result<Message, SyncError>>) -> Result<Message, SyncError> {
+    match rx.recv().await {
+        Some(Ok(Message::Refused { code, message })) => Err(SyncError::Refused { code, message }),
+        Some(m) => m,
+        None => Err(SyncError::Io(std::io::ErrorKind::UnexpectedEof.into())),
+    }
+}
+
+fn unexpected(m: &Message) -> SyncError {
+    let what = match m {
+        Message::Hello { .. } => "Hello",
+        Message::Vectors { .. } => "Vectors",
+        Message::Commits(_) => "Commits",
+        Message::Log(_) => "Log",
+        Message::Sent => "Sent",
+        Message::Bye => "Bye",
+        Message::Refused { .. } => "Refused",
+    };
+    SyncError::Malformed(format!("a {what} message out of turn"))
+}
+
+/// Runs one exchange with the verified peer `peer` over `stream`.
+pub async fn run<S>(
+    stream: S,
+    peer: [u8; 32],
+    replica: Replica,
+    local: &Local,
+    listen_port: u16,
+    limits: Limits,
+) -> Result<Report, SyncError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut rd, mut wr) = tokio::io::split(stream);
+    let (tx, mut rx) = mpsc::channel::<Result<Message, SyncError>>(4);
+    let reader = tokio::spawn(async move {
+        loop {
+            match frame::read(&mut rd, &limits).await {
+                Ok(Some(b)) => {
+                    let m = Message::decode(&b);
+                    let bad = m.is_err();
+                    if tx.send(m).await.is_err() || bad {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    break;
+                }
+            }
+        }
+    });
+    let r = steps(&mut wr, &mut rx, peer, replica, local, listen_port).await;
+    if let Err(e) = &r {
+        if !matches!(e, SyncError::Refused { .. } | SyncError::Io(_)) {
+            let _ = send(
+                &mut wr,
+                &Message::Refused {
+                    code: e.code().to_string(),
+                    message: e.to_string(),
+                },
+            )
+            .await;
+        }
+    }
+    let _ = wr.shutdown().await;
+    reader.abort();
+    r
+}
+
+async fn steps<W>(
+    wr: &mut W,
+    rx: &mut mpsc::Receiver<Result<Message, SyncError>>,
+    peer: [u8; 32],
+    replica: Replica,
+    local: &Local,
+    listen_port: u16,
+) -> Result<Report, SyncError>
+where
+    W: AsyncWrite + Unpin + Send,
+{
+    send(
+        wr,
+        &Message::Hello {
+            protocol: PROTOCOL,
+            practice: local.practice,
+            name: local.name.clone(),
+            listen_port,
+        },
+    )
+    .await?;
+    let (peer_name, peer_listen_port) = match next(rx).await? {
+        Message::Hello { protocol, .. } if protocol != PROTOCOL => {
+            return Err(SyncError::Protocol {
+                ours: PROTOCOL,
+                theirs: protocol,
+            })
+        }
+        Message::Hello { practice, .. } if practice != local.practice => {
+            return Err(SyncError::OtherPractice(practice.to_string()))
+        }
+        Message::Hello {
+            name, listen_port, ..
+        } => (name, listen_port),
+        other => return Err(unexpected(&other)),
+    };
+    let r = replica.clone();
+    let (ours, log) = blocking(move || r.vectors()).await?;
+    send(wr, &Message::Vectors { ledger: ours, log }).await?;
+    let theirs = match next(rx).await? {
+        Message::Vectors { ledger, .. } => ledger,
+        other => return Err(unexpected(&other)),
+    };
+
+    // Send what they lack while applying what they send: the two directions run at once,
+    // so neither side waits for the other to finish before its own batches start.
+    let sending = async {
+        let r = replica.clone();
+        let have = theirs.clone();
+        let mut cursor = blocking(move || r.first_missing(&have)).await?;
+        let mut sent = 0usize;
+        while let Some(c) = cursor {
+            let r = replica.clone();
+            let have = theirs.clone();
+            let (page, next) = blocking(move || r.missing_page(&have, c, BATCH_BYTES)).await?;
+            if !page.is_empty() {
+                sent += page.len();
+                send(wr, &Message::Commits(page)).await?;
+            }
+            cursor = next;
+        }
+        send(wr, &Message::Sent).await?;
+        Ok::<usize, SyncError>(sent)
+    };
+    let receiving = async {
+        let mut got = Outcome::default();
+        loop {
+            match next(rx).await? {
+                Message::Commits(batch) => {
+                    let r = replica.clone();
+                    let o = blocking(move || r.apply(&peer, &batch)).await?;
+                    got.new += o.new;
+                    got.already += o.already;
+                    got.quarantined += o.quarantined;
+                    got.refused += o.refused;
+                }
+                // Access log entries: read-only copies, applied once the log replicates.
+                Message::Log(_) => {}
+                Message::Sent => return Ok::<Outcome, SyncError>(got),
+                other => return Err(unexpected(&other)),
+            }
+        }
+    };
+    let (sent, received) = tokio::try_join!(sending, receiving)?;
+
+    let r = replica.clone();
+    let (ours, log) = blocking(move || r.vectors()).await?;
+    send(
+        wr,
+        &Message::Vectors {
+            ledger: ours.clone(),
+            log,
+        },
+    )
+    .await?;
+    let theirs = match next(rx).await? {
+        Message::Vectors { ledger, .. } => ledger,
+        other => return Err(unexpected(&other)),
+    };
+    send(wr, &Message::Bye).await?;
+    match next(rx).await {
+        Ok(Message::Bye) | Err(SyncError::Io(_)) => {}
+        Ok(other) => return Err(unexpected(&other)),
+        Err(e) => return Err(e),
+    }
+    let converged = ours == theirs;
+    let r = replica.clone();
+    let (name, vector) = (peer_name.clone(), theirs.clone());
+    blocking(move || {
+        r.run(|p| {
+            let now = p.clock.now_ms();
+            p.sync_state()
+                .peer_contact(&peer, &name, None, &vector, now)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(Report {
+        peer,
+        peer_name,
+        peer_listen_port,
+        received,
+        sent,
+        converged,
+        ours,
+        theirs,
+    })
+}
+
+/// The device a TLS connection proved (its certificate was already checked against the
+/// roster by the verifier).
+fn proved(
+    certs: Option<&[rustls::pki_types::CertificateDer<'static>]>,
+) -> Result<[u8; 32], SyncError> {
+    let cert = certs
+        .and_then(|c| c.first())
+        .ok_or_else(|| SyncError::Tls("the peer sent no certificate".into()))?;
+    identity::cert_device(cert).map_err(|e| SyncError::Tls(e.to_string()))
+}
+
+/// Connects to `address`, proves this workstation, checks the peer is a member (and the
+/// one `expected`, if given) and runs one exchange.
+pub async fn connect(
+    address: &str,
+    replica: Replica,
+    local: &Local,
+    roster: Roster,
+    expected: Option<[u8; 32]>,
+    listen_port: u16,
+    limits: Limits,
+) -> Result<Report, SyncError> {
+    let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(address))
+        .await
+        .map_err(|_| SyncError::Unreachable {
+            address: address.to_string(),
+            reason: "no answer".into(),
+        })?
+        .map_err(|e| SyncError::Unreachable {
+            address: address.to_string(),
+            reason: e.to_string(),
+        })?;
+    tcp.set_nodelay(true)?;
+    let config = identity::client_config(&local.identity, roster, expected)?;
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tls = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        connector.connect(identity::server_name(), tcp),
+    )
+    .await
+    .map_err(|_| SyncError::TooSlow(CONNECT_TIMEOUT.as_secs()))?
+    .map_err(|e| SyncError::Tls(e.to_string()))?;
+    let peer = proved(tls.get_ref().1.peer_certificates())?;
+    let mut report = run(tls, peer, replica.clone(), local, listen_port, limits).await?;
+    // Where this peer listens is where it was reached.
+    let r = replica.clone();
+    let (name, addr) = (report.peer_name.clone(), address.to_string());
+    let theirs = report.theirs.clone();
+    blocking(move || {
+        r.run(|p| {
+            let now = p.clock.now_ms();
+            p.sync_state()
+                .peer_contact(&peer, &name, Some(&addr), &theirs, now)?;
+            Ok(())
+        })
+    })
+    .await?;
+    report.peer = peer;
+    Ok(report)
+}
+
+/// Serves one exchange on a TLS connection a peer opened.
+pub async fn serve<S>(
+    tls: tokio_rustls::server::TlsStream<S>,
+    replica: Replica,
+    local: &Local,
+    listen_port: u16,
+    limits: Limits,
+    peer_ip: Option<std::net::IpAddr>,
+) -> Result<Report, SyncError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let peer = proved(tls.get_ref().1.peer_certificates())?;
+    let report = run(tls, peer, replica.clone(), local, listen_port, limits).await?;
+    if let (Some(ip), port) = (peer_ip, report.peer_listen_port) {
+        if port != 0 {
+            let r = replica.clone();
+            let addr = std::net::SocketAddr::new(ip, port).to_string();
+            let (name, theirs) = (report.peer_name.clone(), report.theirs.clone());
+            blocking(move || {
+                r.run(|p| {
+                    let now = p.clock.now_ms();
+                    p.sync_state()
+                        .peer_contact(&peer, &name, Some(&addr), &theirs, now)?;
+                    Ok(())
+                })
+            })
+            .await?;
+        }
+    }
+    Ok(report)
+}
