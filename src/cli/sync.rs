@@ -14,7 +14,6 @@ use chartkeep::api;
 use chartkeep::clock::RandomIds;
 use chartkeep::practice::Practice;
 use chartkeep::sync::frame::Limits;
-use chartkeep::sync::identity::Roster;
 use chartkeep::sync::replica::Replica;
 use chartkeep::sync::{exchange, pairing, runner, status};
 use chartkeep::vault::{self, KeyPlan, VaultError};
@@ -56,7 +55,8 @@ pub enum SyncCmd {
         /// Seconds between syncs when nothing happens.
         #[arg(long, default_value_t = 60)]
         interval: u64,
-        /// Seconds a peer may take to send a whole frame before it is cut off.
+        /// Seconds a peer may take to send a whole frame (or its TLS handshake, at most 10)
+        /// before it is cut off.
         #[arg(long, default_value_t = 30, hide = true)]
         frame_deadline: u64,
     },
@@ -139,6 +139,7 @@ pub fn run(dir: &Path, cmd: SyncCmd) -> Result<ExitCode> {
                 mdns: !no_mdns,
                 limits: Limits {
                     frame_deadline: Duration::from_secs(frame_deadline),
+                    handshake: Duration::from_secs(frame_deadline.min(10)),
                     ..Limits::default()
                 },
                 interval: Duration::from_secs(interval.max(1)),
@@ -234,21 +235,12 @@ async fn once(replica: Replica, peer: &str) -> Result<exchange::Report> {
         let r = replica.clone();
         tokio::task::spawn_blocking(move || r.local()).await??
     };
-    let roster = Roster::default();
     let mut last = None;
     for _ in 0..3 {
-        let r = replica.clone();
-        roster.set(tokio::task::spawn_blocking(move || r.roster()).await??);
-        let report = exchange::connect(
-            peer,
-            replica.clone(),
-            &local,
-            roster.clone(),
-            None,
-            0,
-            Limits::default(),
-        )
-        .await?;
+        let (r, l) = (replica.clone(), local.clone());
+        tokio::task::spawn_blocking(move || r.refresh(&l)).await??;
+        let report =
+            exchange::connect(peer, replica.clone(), &local, None, 0, Limits::default()).await?;
         let done = report.converged;
         last = Some(report);
         if done {
@@ -360,14 +352,10 @@ fn join(
             let r = replica.clone();
             tokio::task::spawn_blocking(move || r.local()).await??
         };
-        let roster = Roster::default();
-        let r = replica.clone();
-        roster.set(tokio::task::spawn_blocking(move || r.roster()).await??);
         let report = exchange::connect(
             address,
             replica.clone(),
             &local,
-            roster,
             Some(joined.member_device),
             0,
             Limits::default(),

@@ -285,6 +285,7 @@ impl Ledger {
         if changes.is_empty() {
             return Err(LedgerError::Invalid("nothing to save".into()));
         }
+        self.catch_up(conn)?;
         add_dependencies(conn, self.catalogue, &mut changes)?;
         let body = CommitBody {
             layout: encoding::LAYOUT,
@@ -440,6 +441,40 @@ impl Ledger {
 
     /// Keeps the in-memory chain end and clocks in step with a commit made durable: an
     /// own commit coming back (from a peer or a backup) moves this device's chain on.
+    /// Another process on this folder (a `chartkeep call` beside a running `sync run`) may
+    /// have committed or applied since this writer last looked: continue from what the
+    /// database holds, so this commit follows the chain instead of colliding with it.
+    fn catch_up(&mut self, conn: &Connection) -> Result<(), LedgerError> {
+        let device = self.key.id();
+        let head: Option<(i64, Vec<u8>)> = conn
+            .prepare_cached("SELECT seq, hash FROM ledger_head WHERE device = ?1")?
+            .query_row([device.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((seq, hash)) = head else {
+            return Ok(());
+        };
+        if seq as u64 <= self.seq {
+            return Ok(());
+        }
+        let (hlc, lamport): (i64, i64) = conn
+            .prepare_cached(
+                "SELECT hlc, lamport FROM ledger_commit WHERE device = ?1 AND seq = ?2",
+            )?
+            .query_row(params![device.as_slice(), seq], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        if let Ok(h) = <[u8; 32]>::try_from(hash.as_slice()) {
+            self.landed(Landed {
+                device,
+                seq: seq as u64,
+                hash: h,
+                hlc: hlc as u64,
+                lamport: lamport as u64,
+            });
+        }
+        Ok(())
+    }
+
     fn landed(&mut self, l: Landed) {
         if l.device == self.key.id() && l.seq > self.seq {
             self.seq = l.seq;

@@ -7,14 +7,18 @@
 //! peer had for it. A last pair of vectors tells both whether they now hold the same
 //! commits, and `Bye` ends the connection.
 
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 use super::frame::{self, Limits};
-use super::identity::{self, Roster};
+use super::identity;
 use super::message::{Message, Vector, PROTOCOL};
 use super::replica::{Local, Outcome, Replica};
 use super::SyncError;
@@ -38,6 +42,65 @@ pub struct Report {
     pub converged: bool,
     pub ours: Vector,
     pub theirs: Vector,
+    /// Bytes on the wire each way (TLS records included), when this side dialed.
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+}
+
+/// A stream that counts the bytes through it, for the wire figures.
+pub struct Counted<S> {
+    inner: S,
+    read: Arc<AtomicU64>,
+    written: Arc<AtomicU64>,
+}
+
+impl<S> Counted<S> {
+    pub fn new(inner: S) -> (Counted<S>, Arc<AtomicU64>, Arc<AtomicU64>) {
+        let (read, written) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        (
+            Counted {
+                inner,
+                read: read.clone(),
+                written: written.clone(),
+            },
+            read,
+            written,
+        )
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let n = buf.filled().len() - before;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let r = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = &r {
+            self.written.fetch_add(*n as u64, Ordering::Relaxed);
+        }
+        r
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 async fn blocking<T: Send + 'static>(
@@ -50,6 +113,19 @@ async fn blocking<T: Send + 'static>(
 
 async fn send<W: AsyncWrite + Unpin>(w: &mut W, m: &Message) -> Result<(), SyncError> {
     frame::write(w, &m.encode()).await
+}
+
+/// Several messages in one write, so they travel in one TLS record.
+async fn send_all<W: AsyncWrite + Unpin>(w: &mut W, ms: &[Message]) -> Result<(), SyncError> {
+    let mut buf = Vec::new();
+    for m in ms {
+        let payload = m.encode();
+        buf.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+        buf.extend_from_slice(&payload);
+    }
+    w.write_all(&buf).await?;
+    w.flush().await?;
+    Ok(())
 }
 
 async fn next(rx: &mut mpsc::Receiver<Result<Message, SyncError>>) -> Result<Message, SyncError> {
@@ -134,14 +210,24 @@ async fn steps<W>(
 where
     W: AsyncWrite + Unpin + Send,
 {
-    send(
+    // Hello and the vectors go out together (one TLS record), since the vectors do not
+    // depend on the peer's Hello.
+    let r = replica.clone();
+    let (ours, log) = blocking(move || r.vectors()).await?;
+    send_all(
         wr,
-        &Message::Hello {
-            protocol: PROTOCOL,
-            practice: local.practice,
-            name: local.name.clone(),
-            listen_port,
-        },
+        &[
+            Message::Hello {
+                protocol: PROTOCOL,
+                practice: local.practice,
+                name: local.name.clone(),
+                listen_port,
+            },
+            Message::Vectors {
+                ledger: ours.clone(),
+                log,
+            },
+        ],
     )
     .await?;
     let (peer_name, peer_listen_port) = match next(rx).await? {
@@ -159,14 +245,36 @@ where
         } => (name, listen_port),
         other => return Err(unexpected(&other)),
     };
-    let r = replica.clone();
-    let (ours, log) = blocking(move || r.vectors()).await?;
-    send(wr, &Message::Vectors { ledger: ours, log }).await?;
     let theirs = match next(rx).await? {
         Message::Vectors { ledger, .. } => ledger,
         other => return Err(unexpected(&other)),
     };
 
+    let even_at_start = theirs == ours;
+    if even_at_start {
+        // Nothing to send either way: Sent and Bye together, and done.
+        send_all(wr, &[Message::Sent, Message::Bye]).await?;
+        match next(rx).await? {
+            Message::Sent => {}
+            other => return Err(unexpected(&other)),
+        }
+        match next(rx).await {
+            Ok(Message::Bye) | Err(SyncError::Io(_)) => {}
+            Ok(other) => return Err(unexpected(&other)),
+            Err(e) => return Err(e),
+        }
+        return finish(
+            &replica,
+            peer,
+            peer_name,
+            peer_listen_port,
+            Outcome::default(),
+            0,
+            ours,
+            theirs,
+        )
+        .await;
+    }
     // Send what they lack while applying what they send: the two directions run at once,
     // so neither side waits for the other to finish before its own batches start.
     let sending = async {
@@ -208,19 +316,25 @@ where
     };
     let (sent, received) = tokio::try_join!(sending, receiving)?;
 
-    let r = replica.clone();
-    let (ours, log) = blocking(move || r.vectors()).await?;
-    send(
-        wr,
-        &Message::Vectors {
-            ledger: ours.clone(),
-            log,
-        },
-    )
-    .await?;
-    let theirs = match next(rx).await? {
-        Message::Vectors { ledger, .. } => ledger,
-        other => return Err(unexpected(&other)),
+    // Both sides know whether the vectors were equal at the start; if they were, nothing
+    // moved and the last pair of vectors is skipped (an idle round stays small).
+    let (ours, theirs) = if even_at_start {
+        (ours, theirs)
+    } else {
+        let r = replica.clone();
+        let (ours, log) = blocking(move || r.vectors()).await?;
+        send(
+            wr,
+            &Message::Vectors {
+                ledger: ours.clone(),
+                log,
+            },
+        )
+        .await?;
+        match next(rx).await? {
+            Message::Vectors { ledger, .. } => (ours, ledger),
+            other => return Err(unexpected(&other)),
+        }
     };
     send(wr, &Message::Bye).await?;
     match next(rx).await {
@@ -228,6 +342,30 @@ where
         Ok(other) => return Err(unexpected(&other)),
         Err(e) => return Err(e),
     }
+    finish(
+        &replica,
+        peer,
+        peer_name,
+        peer_listen_port,
+        received,
+        sent,
+        ours,
+        theirs,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    replica: &Replica,
+    peer: [u8; 32],
+    peer_name: String,
+    peer_listen_port: u16,
+    received: Outcome,
+    sent: usize,
+    ours: Vector,
+    theirs: Vector,
+) -> Result<Report, SyncError> {
     let converged = ours == theirs;
     let r = replica.clone();
     let (name, vector) = (peer_name.clone(), theirs.clone());
@@ -249,6 +387,8 @@ where
         converged,
         ours,
         theirs,
+        bytes_in: 0,
+        bytes_out: 0,
     })
 }
 
@@ -269,7 +409,6 @@ pub async fn connect(
     address: &str,
     replica: Replica,
     local: &Local,
-    roster: Roster,
     expected: Option<[u8; 32]>,
     listen_port: u16,
     limits: Limits,
@@ -285,8 +424,8 @@ pub async fn connect(
             reason: e.to_string(),
         })?;
     tcp.set_nodelay(true)?;
-    let config = identity::client_config(&local.identity, roster, expected)?;
-    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let (tcp, bytes_in, bytes_out) = Counted::new(tcp);
+    let connector = tokio_rustls::TlsConnector::from(local.client.clone());
     let tls = tokio::time::timeout(
         CONNECT_TIMEOUT,
         connector.connect(identity::server_name(), tcp),
@@ -295,6 +434,7 @@ pub async fn connect(
     .map_err(|_| SyncError::TooSlow(CONNECT_TIMEOUT.as_secs()))?
     .map_err(|e| SyncError::Tls(e.to_string()))?;
     let peer = proved(tls.get_ref().1.peer_certificates())?;
+    identity::admit(&local.roster, expected, &peer)?;
     let mut report = run(tls, peer, replica.clone(), local, listen_port, limits).await?;
     // Where this peer listens is where it was reached.
     let r = replica.clone();
@@ -310,6 +450,8 @@ pub async fn connect(
     })
     .await?;
     report.peer = peer;
+    report.bytes_in = bytes_in.load(Ordering::Relaxed);
+    report.bytes_out = bytes_out.load(Ordering::Relaxed);
     Ok(report)
 }
 
@@ -326,6 +468,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let peer = proved(tls.get_ref().1.peer_certificates())?;
+    identity::admit(&local.roster, None, &peer)?;
     let report = run(tls, peer, replica.clone(), local, listen_port, limits).await?;
     if let (Some(ip), port) = (peer_ip, report.peer_listen_port) {
         if port != 0 {

@@ -20,6 +20,8 @@ pub struct Limits {
     pub frame_deadline: Duration,
     /// How long the connection may stay silent between frames.
     pub idle: Duration,
+    /// How long a connecting peer may take to start and finish its TLS handshake.
+    pub handshake: Duration,
 }
 
 /// The largest frame of a replication connection: a batch of commits, compressed.
@@ -31,6 +33,7 @@ impl Default for Limits {
             max_frame: MAX_FRAME,
             frame_deadline: Duration::from_secs(30),
             idle: Duration::from_secs(120),
+            handshake: Duration::from_secs(10),
         }
     }
 }

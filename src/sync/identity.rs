@@ -98,22 +98,19 @@ pub fn cert_device(cert: &CertificateDer<'_>) -> Result<[u8; 32], rustls::Error>
     Ok(device_id(&key))
 }
 
+/// ring, with one cipher suite and one key exchange: both ends are Chartkeep, so nothing
+/// needs negotiating, and a shorter handshake keeps an idle round small.
 fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    let ring = rustls::crypto::ring::default_provider();
+    Arc::new(CryptoProvider {
+        cipher_suites: vec![rustls::crypto::ring::cipher_suite::TLS13_AES_128_GCM_SHA256],
+        kx_groups: vec![rustls::crypto::ring::kx_group::X25519],
+        ..ring
+    })
 }
 
-fn check(
-    roster: &Roster,
-    expected: Option<[u8; 32]>,
-    cert: &CertificateDer<'_>,
-) -> Result<(), rustls::Error> {
+fn check(roster: &Roster, cert: &CertificateDer<'_>) -> Result<(), rustls::Error> {
     let device = cert_device(cert)?;
-    if expected.is_some_and(|e| e != device) {
-        return Err(rustls::Error::General(format!(
-            "this is workstation {}, not the one that was asked for",
-            hex::encode(&device[..8])
-        )));
-    }
     if !roster.admits(&device) {
         return Err(rustls::Error::InvalidCertificate(
             rustls::CertificateError::ApplicationVerificationFailure,
@@ -145,7 +142,6 @@ fn tls13_only(
 #[derive(Debug)]
 struct PinnedServer {
     roster: Roster,
-    expected: Option<[u8; 32]>,
     provider: Arc<CryptoProvider>,
 }
 
@@ -158,7 +154,7 @@ impl ServerCertVerifier for PinnedServer {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        check(&self.roster, self.expected, end_entity)?;
+        check(&self.roster, end_entity)?;
         Ok(ServerCertVerified::assertion())
     }
     fn verify_tls12_signature(
@@ -201,7 +197,7 @@ impl ClientCertVerifier for PinnedClient {
         _intermediates: &[CertificateDer<'_>],
         _now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        check(&self.roster, None, end_entity)?;
+        check(&self.roster, end_entity)?;
         Ok(ClientCertVerified::assertion())
     }
     fn verify_tls12_signature(
@@ -227,23 +223,17 @@ impl ClientCertVerifier for PinnedClient {
     }
 }
 
-/// TLS 1.3 client settings: present this workstation's certificate, accept only a member
-/// (and, when `expected` is given, only that device).
-pub fn client_config(
-    me: &TlsIdentity,
-    roster: Roster,
-    expected: Option<[u8; 32]>,
-) -> Result<rustls::ClientConfig, SyncError> {
+/// TLS 1.3 client settings: present this workstation's certificate, accept only a member.
+/// One is kept per workstation so sessions resume (an idle round then costs no
+/// certificates); a resumed session is checked against the roster after the handshake,
+/// by [`admit`], like every other.
+pub fn client_config(me: &TlsIdentity, roster: Roster) -> Result<rustls::ClientConfig, SyncError> {
     let provider = provider();
     rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(|e| SyncError::Tls(e.to_string()))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(PinnedServer {
-            roster,
-            expected,
-            provider,
-        }))
+        .with_custom_certificate_verifier(Arc::new(PinnedServer { roster, provider }))
         .with_client_auth_cert(vec![me.cert.clone()], me.private_key())
         .map_err(|e| SyncError::Tls(e.to_string()))
 }
@@ -251,12 +241,38 @@ pub fn client_config(
 /// TLS 1.3 server settings: a client certificate from a member is required.
 pub fn server_config(me: &TlsIdentity, roster: Roster) -> Result<rustls::ServerConfig, SyncError> {
     let provider = provider();
-    rustls::ServerConfig::builder_with_provider(provider.clone())
+    let mut c = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(|e| SyncError::Tls(e.to_string()))?
         .with_client_cert_verifier(Arc::new(PinnedClient { roster, provider }))
         .with_single_cert(vec![me.cert.clone()], me.private_key())
-        .map_err(|e| SyncError::Tls(e.to_string()))
+        .map_err(|e| SyncError::Tls(e.to_string()))?;
+    // One ticket per handshake is enough to resume the next one.
+    c.send_tls13_tickets = 1;
+    Ok(c)
+}
+
+/// Checks, after a handshake (full or resumed), that the peer is a member now and, when
+/// one was asked for, the device expected.
+pub fn admit(
+    roster: &Roster,
+    expected: Option<[u8; 32]>,
+    device: &[u8; 32],
+) -> Result<(), SyncError> {
+    if expected.is_some_and(|e| &e != device) {
+        return Err(SyncError::PeerMismatch(format!(
+            "workstation {} answered instead of {}",
+            hex::encode(&device[..8]),
+            hex::encode(&expected.unwrap_or_default()[..8])
+        )));
+    }
+    if !roster.admits(device) {
+        return Err(SyncError::Tls(format!(
+            "workstation {} is not a member of this practice (or was removed)",
+            hex::encode(&device[..8])
+        )));
+    }
+    Ok(())
 }
 
 /// The server name a client asks for; certificates are pinned by key, so it is a constant.

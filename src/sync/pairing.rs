@@ -48,6 +48,7 @@ fn limits() -> Limits {
         frame_deadline: Duration::from_secs(10),
         // The joiner may be creating its key (a keychain prompt) between steps.
         idle: Duration::from_secs(180),
+        handshake: Duration::from_secs(10),
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::params;
 use uuid::Uuid;
 
-use super::identity::TlsIdentity;
+use super::identity::{self, Roster, TlsIdentity};
 use super::message::Vector;
 use super::state::Rejected;
 use super::SyncError;
@@ -32,13 +32,17 @@ impl PracticeAccess for Mutex<Practice> {
     }
 }
 
-/// This workstation as a sync peer sees it.
+/// This workstation as a sync peer sees it, with its TLS settings (kept for the process,
+/// so sessions resume) and the roster they check peers against.
 #[derive(Clone)]
 pub struct Local {
     pub practice: Uuid,
     pub device: [u8; 32],
     pub name: String,
     pub identity: Arc<TlsIdentity>,
+    pub roster: Roster,
+    pub client: Arc<rustls::ClientConfig>,
+    pub server: Arc<rustls::ServerConfig>,
 }
 
 /// What applying one batch did.
@@ -82,14 +86,26 @@ impl Replica {
     }
 
     pub fn local(&self) -> Result<Local, SyncError> {
+        let roster = Roster::default();
+        roster.set(self.roster()?);
         self.run(|p| {
+            let identity = Arc::new(p.tls_identity()?);
             Ok(Local {
                 practice: p.practice_id(),
                 device: p.device_id(),
                 name: p.workstation(),
-                identity: Arc::new(p.tls_identity()?),
+                client: Arc::new(identity::client_config(&identity, roster.clone())?),
+                server: Arc::new(identity::server_config(&identity, roster.clone())?),
+                identity,
+                roster,
             })
         })
+    }
+
+    /// Reads the roster afresh (before every connection: a removal counts at once).
+    pub fn refresh(&self, local: &Local) -> Result<(), SyncError> {
+        local.roster.set(self.roster()?);
+        Ok(())
     }
 
     /// The devices to accept right now: members not removed, and workstations paired

@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, watch, Notify, Semaphore};
 use super::discovery::{Discovery, Found};
 use super::exchange::{self, Report};
 use super::frame::Limits;
-use super::identity::{self, Roster};
+use super::identity::Roster;
 use super::pairing;
 use super::replica::{Local, Replica};
 use super::SyncError;
@@ -110,7 +110,8 @@ pub async fn start(
             .await
             .map_err(|e| SyncError::Io(std::io::Error::other(e.to_string())))??
     };
-    let roster = Roster::default();
+    // The same roster the TLS settings in `local` check against.
+    let roster = local.roster.clone();
     let live = Arc::new(Mutex::new(Live::default()));
     let trigger = Arc::new(Notify::new());
     let (stop, stopped) = watch::channel(false);
@@ -205,14 +206,7 @@ async fn listen(
 ) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    let server = match identity::server_config(&local.identity, roster.clone()) {
-        Ok(c) => Arc::new(c),
-        Err(e) => {
-            tracing::error!("sync listener cannot start: {e}");
-            return;
-        }
-    };
-    let acceptor = tokio_rustls::TlsAcceptor::from(server);
+    let acceptor = tokio_rustls::TlsAcceptor::from(local.server.clone());
     loop {
         let (tcp, from) = tokio::select! {
             _ = stopped.changed() => break,
@@ -288,9 +282,9 @@ async fn serve_one(
 ) -> Result<Served, SyncError> {
     tcp.set_nodelay(true)?;
     let mut first = [0u8; 1];
-    let n = tokio::time::timeout(exchange::CONNECT_TIMEOUT, tcp.peek(&mut first))
+    let n = tokio::time::timeout(limits.handshake, tcp.peek(&mut first))
         .await
-        .map_err(|_| SyncError::TooSlow(exchange::CONNECT_TIMEOUT.as_secs()))??;
+        .map_err(|_| SyncError::TooSlow(limits.handshake.as_secs()))??;
     if n == 0 {
         return Err(SyncError::Io(std::io::ErrorKind::UnexpectedEof.into()));
     }
@@ -298,9 +292,9 @@ async fn serve_one(
         // A TLS handshake: a member syncing. The roster is read afresh for each one, so a
         // device removed a moment ago is refused now.
         refresh(replica, roster).await?;
-        let tls = tokio::time::timeout(exchange::CONNECT_TIMEOUT, acceptor.accept(tcp))
+        let tls = tokio::time::timeout(limits.handshake, acceptor.accept(tcp))
             .await
-            .map_err(|_| SyncError::TooSlow(exchange::CONNECT_TIMEOUT.as_secs()))?
+            .map_err(|_| SyncError::TooSlow(limits.handshake.as_secs()))?
             .map_err(|e| SyncError::Tls(e.to_string()))?;
         live.lock().unwrap_or_else(|e| e.into_inner()).syncing += 1;
         let r = exchange::serve(tls, replica.clone(), local, port, limits, Some(from.ip())).await;
@@ -309,9 +303,9 @@ async fn serve_one(
     }
     // Otherwise a workstation joining with a code.
     let mut len = [0u8; 4];
-    tokio::time::timeout(exchange::CONNECT_TIMEOUT, tcp.read_exact(&mut len))
+    tokio::time::timeout(limits.handshake, tcp.read_exact(&mut len))
         .await
-        .map_err(|_| SyncError::TooSlow(exchange::CONNECT_TIMEOUT.as_secs()))??;
+        .map_err(|_| SyncError::TooSlow(limits.handshake.as_secs()))??;
     let len = u32::from_be_bytes(len) as usize;
     if len > 256 {
         return Err(SyncError::FrameTooLarge {
@@ -320,9 +314,9 @@ async fn serve_one(
         });
     }
     let mut buf = vec![0u8; len];
-    tokio::time::timeout(exchange::CONNECT_TIMEOUT, tcp.read_exact(&mut buf))
+    tokio::time::timeout(limits.handshake, tcp.read_exact(&mut buf))
         .await
-        .map_err(|_| SyncError::TooSlow(exchange::CONNECT_TIMEOUT.as_secs()))??;
+        .map_err(|_| SyncError::TooSlow(limits.handshake.as_secs()))??;
     if !buf.starts_with(pairing::MAGIC) {
         return Err(SyncError::Malformed(
             "neither TLS nor a pairing request".into(),
@@ -447,7 +441,7 @@ async fn dial(
             }
             live.lock().unwrap_or_else(|e| e.into_inner()).syncing += 1;
             let result = tokio::select! {
-                r = exchange::connect(&t.address, replica.clone(), &local, roster.clone(), t.device, port, config.limits) => Some(r),
+                r = exchange::connect(&t.address, replica.clone(), &local, t.device, port, config.limits) => Some(r),
                 _ = stopped.changed() => None,
             };
             live.lock().unwrap_or_else(|e| e.into_inner()).syncing -= 1;

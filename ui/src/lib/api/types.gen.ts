@@ -316,6 +316,24 @@ export type Date = string;
 /** RFC 3339 (2026-03-01T09:30:00Z); a local YYYY-MM-DDTHH:MM[:SS] or a bare date is taken as UTC. Answers are RFC 3339 UTC. */
 export type DateTime = string;
 
+/** A member workstation, by its hex device id. */
+export interface DeviceArg {
+  device: string;
+}
+
+/** One member workstation, for the device list. */
+export interface DeviceInfo {
+  /** The administrator who added it (user id). */
+  added_by: string;
+  device: string;
+  device_grouped: string;
+  /** The member row's id. */
+  id: string;
+  name: string;
+  removed: boolean;
+  this_workstation: boolean;
+}
+
 /** `document.add`: the patient, and the new record's fields; unknown fields are refused. */
 export interface DocumentAdd {
   /** The file, base64: a PDF or an image; answers leave it out (document.content gives it). */
@@ -484,7 +502,7 @@ export interface Entry {
 }
 
 /** A stable, snake_case error code. */
-export type ErrorCode = "invalid_input" | "invalid_code" | "malformed_json" | "unknown_command" | "not_found" | "record_immutable" | "too_large" | "forbidden" | "wrong_password" | "account_disabled" | "session_locked" | "access_log_damaged" | "storage_error" | "ledger_out_of_order" | "ledger_broken_chain" | "ledger_bad_signature" | "ledger_missing_dependency" | "ledger_damaged" | "ledger_fork" | "ledger_wrong_practice" | "ledger_not_member" | "ledger_not_administrator" | "ledger_clock_ahead" | "header_altered" | "recovery_code_needed" | "duplicate_user_name" | "no_device_identity" | "practice_missing" | "device_key_missing" | "database_wrong_key_or_damaged" | "database_damaged" | "database_too_new" | "practice_exists" | "folder_not_empty" | "file_exists" | "migration_failed" | "key_not_in_keychain" | "keychain_key_mismatch" | "passphrase_needed" | "backup_damaged" | "io_error" | "header_missing" | "header_damaged" | "header_too_new" | "header_exists" | "header_io" | "keychain_unavailable" | "keychain_locked" | "keychain_entry_damaged" | "keychain_failed" | "wrong_secret" | "malformed_recovery_code" | "unsupported_kdf" | "random_failed" | "crypto_failed" | "practice_locked" | "practice_open" | "not_logged_in" | "login_throttled" | "internal_error";
+export type ErrorCode = "invalid_input" | "invalid_code" | "malformed_json" | "unknown_command" | "not_found" | "record_immutable" | "too_large" | "forbidden" | "wrong_password" | "account_disabled" | "session_locked" | "access_log_damaged" | "storage_error" | "ledger_out_of_order" | "ledger_broken_chain" | "ledger_bad_signature" | "ledger_missing_dependency" | "ledger_damaged" | "ledger_fork" | "ledger_wrong_practice" | "ledger_not_member" | "ledger_not_administrator" | "ledger_clock_ahead" | "header_altered" | "recovery_code_needed" | "duplicate_user_name" | "no_device_identity" | "practice_missing" | "device_key_missing" | "database_wrong_key_or_damaged" | "database_damaged" | "database_too_new" | "practice_exists" | "folder_not_empty" | "file_exists" | "migration_failed" | "key_not_in_keychain" | "keychain_key_mismatch" | "passphrase_needed" | "backup_damaged" | "io_error" | "header_missing" | "header_damaged" | "header_too_new" | "header_exists" | "header_io" | "keychain_unavailable" | "keychain_locked" | "keychain_entry_damaged" | "keychain_failed" | "wrong_secret" | "malformed_recovery_code" | "unsupported_kdf" | "random_failed" | "crypto_failed" | "practice_locked" | "practice_open" | "not_logged_in" | "login_throttled" | "sync_unreachable" | "sync_connection" | "sync_tls" | "sync_frame_too_large" | "sync_too_slow" | "sync_malformed" | "sync_protocol" | "sync_other_practice" | "sync_peer_mismatch" | "pairing_code_wrong" | "pairing_no_invite" | "pairing_code_expired" | "internal_error";
 
 /** One event of the timeline. */
 export interface Event {
@@ -720,6 +738,16 @@ export interface ImmunizationUpdate {
   vaccine?: string | null;
   /** The `version` from the read the edit was made on, so that an edit made meanwhile elsewhere is kept and flagged, not overwritten. */
   version: string[];
+}
+
+/** A one-time pairing code for a new workstation. */
+export interface Invite {
+  /** Where the new workstation reaches this one (`host:port`); empty when no sync listener runs here. */
+  addresses: string[];
+  /** Eight digits, `1234-5678`: read it out or type it on the new workstation. */
+  code: string;
+  /** RFC 3339; the code is refused after this, or after three wrong tries. */
+  expires_at: string;
 }
 
 /** How the practice's database key is kept day to day. */
@@ -1383,6 +1411,33 @@ export interface PatientView {
   version?: string[] | null;
 }
 
+/** A peer's address, `host:port`. */
+export interface PeerAddress {
+  address: string;
+}
+
+/** The addresses kept for dialing. */
+export interface PeerAddresses {
+  addresses: string[];
+}
+
+export interface PeerStatus {
+  address?: string | null;
+  connected: boolean;
+  /** Hex device id. */
+  device: string;
+  /** The device id in groups of four, for comparing by eye. */
+  device_grouped: string;
+  /** RFC 3339. */
+  last_contact?: string | null;
+  last_error?: string | null;
+  name: string;
+  /** Commits the peer held at the last contact that this workstation lacks. */
+  pending_in: number;
+  /** Commits this workstation holds that the peer lacked at the last contact. */
+  pending_out: number;
+}
+
 /** One point of an observation series. */
 export interface Point {
   /** RFC 3339. */
@@ -1565,6 +1620,15 @@ export interface RecordRetract {
   version?: string[];
 }
 
+export interface RejectedCommit {
+  at: string;
+  code: string;
+  /** The device whose commit was refused (hex). */
+  device: string;
+  message: string;
+  seq: number;
+}
+
 /** The record, in the answer shape of its kind. */
 export type ResolvedRecord = CoverageRecord | ProblemRecord | MedicationRecord | AllergyRecord | ImmunizationRecord | EncounterRecord | ObservationRecord | NoteRecord | OrderRecord | ProcedureRecord | HospitalizationRecord | FamilyHistoryRecord | SocialHistoryRecord | DocumentRecord | PatientRecord | UserInfo | SettingInfo;
 
@@ -1731,6 +1795,26 @@ export interface Summary {
   vitals: Latest[];
 }
 
+export type SyncState = "synced" | "syncing" | "offline" | "alone";
+
+export interface SyncStatus {
+  /** This workstation's device id (hex). */
+  device: string;
+  device_grouped: string;
+  duplicates: number;
+  last_sync?: string | null;
+  /** Where this workstation's sync listener is, if one runs. */
+  listening?: string | null;
+  name: string;
+  /** RFC 3339: the last contact with any peer, when offline. */
+  offline_since?: string | null;
+  open_conflicts: number;
+  peers: PeerStatus[];
+  /** Commits peers sent that were refused and are still missing here. */
+  rejected: RejectedCommit[];
+  state: SyncState;
+}
+
 export interface Timeline {
   /** Inclusive: a date or an RFC 3339 time. */
   from?: string | null;
@@ -1882,6 +1966,10 @@ export interface Commands {
   "coverage.retract": { request: RecordRetract; response: CoverageRecord };
   /** Change fields of a coverage; `version` from your read is required, so that concurrent edits are kept and flagged. */
   "coverage.update": { request: CoverageUpdate; response: CoverageRecord };
+  /** The practice's member workstations, removed ones included. */
+  "device.list": { request: NoArgs; response: DeviceInfo[] };
+  /** Removes a workstation (a lost laptop): every peer that learns of it refuses its key; its past commits stay valid. */
+  "device.remove": { request: DeviceArg; response: DeviceInfo };
   /** Add a document to a patient's chart. */
   "document.add": { request: DocumentAdd; response: DocumentRecord };
   /** A document's bytes (base64) and media type. */
@@ -2060,6 +2148,12 @@ export interface Commands {
   "social_history.retract": { request: RecordRetract; response: SocialHistoryRecord };
   /** Change fields of a social history; `version` from your read is required, so that concurrent edits are kept and flagged. */
   "social_history.update": { request: SocialHistoryUpdate; response: SocialHistoryRecord };
+  /** Keeps an address (`host:port`) to dial besides what mDNS finds. */
+  "sync.add_peer": { request: PeerAddress; response: PeerAddresses };
+  /** Makes a one-time pairing code (10 minutes, three tries) for a new workstation; it replaces any earlier code. */
+  "sync.invite": { request: NoArgs; response: Invite };
+  /** This workstation's sync state: peers, last contact, commits pending each way, open conflicts and refused commits. */
+  "sync.status": { request: NoArgs; response: SyncStatus };
   /** Create a staff account. */
   "user.create": { request: UserCreate; response: UserInfo };
   /** Staff accounts, each with its version. */
@@ -2106,6 +2200,8 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "coverage.list": ["demographics", "billing"],
   "coverage.retract": ["edit_demographics", "billing"],
   "coverage.update": ["edit_demographics", "billing"],
+  "device.list": ["demographics"],
+  "device.remove": ["administer"],
   "document.add": ["write_chart"],
   "document.content": ["read_chart"],
   "document.get": ["read_chart"],
@@ -2195,6 +2291,9 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "social_history.list": ["read_chart"],
   "social_history.retract": ["write_chart"],
   "social_history.update": ["write_chart"],
+  "sync.add_peer": ["administer"],
+  "sync.invite": ["administer"],
+  "sync.status": ["demographics"],
   "user.create": ["administer"],
   "user.list": ["administer"],
   "user.update": ["administer"],
