@@ -628,6 +628,36 @@ impl Practice {
     pub fn log_access(&self, a: &access::audit::Access) -> Result<(), AccessError> {
         access::audit::record(&self.write, self.ledger.key(), a)
     }
+
+    /// The access logs this workstation holds, its own and its copies of the others':
+    /// device → highest seq held (see [`access::replica::log_vector`]).
+    pub fn access_log_vector(
+        &self,
+    ) -> Result<std::collections::BTreeMap<[u8; 32], u64>, AccessError> {
+        access::replica::log_vector(&self.read)
+    }
+
+    /// At most `limit` access-log entries of `device` after `after_seq`, own or copied,
+    /// for a peer that lacks them (see [`access::replica::entries_after`]).
+    pub fn access_entries_after(
+        &self,
+        device: &[u8; 32],
+        after_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<access::replica::LogEntry>, AccessError> {
+        access::replica::entries_after(&self.read, device, after_seq, limit)
+    }
+
+    /// Adds a peer's access-log entries to this workstation's copies, each checked
+    /// against the ledger's keys; one result per entry (see
+    /// [`access::replica::apply_copies`]). Needs `&mut self` as every write does: a
+    /// practice has one writer.
+    pub fn apply_access_copies(
+        &mut self,
+        entries: &[access::replica::LogEntry],
+    ) -> Result<Vec<Result<bool, AccessError>>, AccessError> {
+        access::replica::apply_copies(&self.write, entries)
+    }
 }
 
 impl Practice {

@@ -60,6 +60,11 @@ pub const ACCESS_MIGRATIONS: &[Migration] = &[
         "20261201_0002_signed_entries",
         include_str!("../../migrations/access/20261201_0002_signed_entries.sql"),
     ),
+    (
+        3,
+        "20261201_0003_log_copies",
+        include_str!("../../migrations/access/20261201_0003_log_copies.sql"),
+    ),
 ];
 
 pub fn latest(list: &[Migration]) -> i64 {
