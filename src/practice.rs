@@ -436,14 +436,19 @@ impl Practice {
             )?;
             let admin = Uuid::parse_str(&admin).map_err(|e| LedgerError::Invalid(e.to_string()))?;
             let now = self.clock.now_ms();
-            let change = ledger::member::add_vouched(
-                self.ids.uuid_v7(now),
-                self.ids.uuid_v7(now),
-                self.ledger.public_key(),
-                "restored workstation",
-                admin,
-                r.vouched_by,
-                r.vouch,
+            // A new workstation, so a new MRN block: the one it was restored from may
+            // still be handing out numbers from its own.
+            let change = ledger::member::with_mrn_block(
+                ledger::member::add_vouched(
+                    self.ids.uuid_v7(now),
+                    self.ids.uuid_v7(now),
+                    self.ledger.public_key(),
+                    "restored workstation",
+                    admin,
+                    r.vouched_by,
+                    r.vouch,
+                ),
+                ledger::member::next_mrn_block(&self.read)?,
             );
             self.commit(admin, vec![change])?;
             let from = hex::encode(ledger::commit::device_id(&r.vouched_by));
@@ -495,8 +500,8 @@ impl Practice {
     }
 
     /// Makes the workstation with `public_key` a member of the practice, as administrator
-    /// `author` (refused with `ledger_not_administrator` otherwise). Returns the member
-    /// row's id.
+    /// `author` (refused with `ledger_not_administrator` otherwise), with an MRN block of
+    /// its own ([`ledger::member::next_mrn_block`]). Returns the member row's id.
     pub fn add_member(
         &mut self,
         author: Uuid,
@@ -512,7 +517,10 @@ impl Practice {
         }
         let now = self.clock.now_ms();
         let row = self.ids.uuid_v7(now);
-        let change = ledger::member::add(row, self.ids.uuid_v7(now), public_key, name, author);
+        let change = ledger::member::with_mrn_block(
+            ledger::member::add(row, self.ids.uuid_v7(now), public_key, name, author),
+            ledger::member::next_mrn_block(&self.read)?,
+        );
         self.commit(author, vec![change])?;
         Ok(row)
     }

@@ -32,6 +32,7 @@
 //! A member can as well keep back everything; the signatures make a copy incomplete at
 //! worst, never wrong.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -449,10 +450,11 @@ fn signed_by(
     keys: &mut HashMap<[u8; 32], Option<Vec<u8>>>,
     e: &LogEntry,
 ) -> Result<Result<(), AccessError>, AccessError> {
-    if !keys.contains_key(&e.device) {
-        keys.insert(e.device, audit::public_key(conn, &e.device)?);
-    }
-    let Some(key) = keys.get(&e.device).cloned().flatten() else {
+    let key = match keys.entry(e.device) {
+        Entry::Occupied(known) => known.get().clone(),
+        Entry::Vacant(slot) => slot.insert(audit::public_key(conn, &e.device)?).clone(),
+    };
+    let Some(key) = key else {
         return Ok(Err(AccessError::LogUnknownDevice {
             device: short(&e.device),
             seq: e.seq,
@@ -567,10 +569,11 @@ fn apply_one(
     if let Err(refused) = signed_by(conn, keys, e)? {
         return Ok(Err(refused));
     }
-    if !heads.contains_key(&e.device) {
-        heads.insert(e.device, head(conn, &e.device)?);
-    }
-    match heads.get(&e.device).cloned().flatten() {
+    let held = match heads.entry(e.device) {
+        Entry::Occupied(known) => known.get().clone(),
+        Entry::Vacant(slot) => slot.insert(head(conn, &e.device)?).clone(),
+    };
+    match held {
         Some((held, hash)) => {
             if e.seq != held + 1 {
                 return Ok(Err(AccessError::LogGap {

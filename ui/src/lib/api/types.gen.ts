@@ -476,7 +476,7 @@ export interface Entry {
   category: string;
   detail: string;
   patient?: string | null;
-  /** Position in the hash chain. */
+  /** Position in the hash chain of the log it was recorded in (the workstation's). */
   seq: number;
   /** The user name. */
   user: string;
@@ -484,7 +484,7 @@ export interface Entry {
 }
 
 /** A stable, snake_case error code. */
-export type ErrorCode = "invalid_input" | "invalid_code" | "malformed_json" | "unknown_command" | "not_found" | "record_immutable" | "too_large" | "forbidden" | "wrong_password" | "account_disabled" | "session_locked" | "access_log_damaged" | "storage_error" | "ledger_out_of_order" | "ledger_broken_chain" | "ledger_bad_signature" | "ledger_missing_dependency" | "ledger_damaged" | "ledger_fork" | "ledger_wrong_practice" | "ledger_not_member" | "ledger_not_administrator" | "ledger_clock_ahead" | "header_altered" | "recovery_code_needed" | "duplicate_user_name" | "no_device_identity" | "practice_missing" | "device_key_missing" | "database_wrong_key_or_damaged" | "database_damaged" | "database_too_new" | "practice_exists" | "folder_not_empty" | "file_exists" | "migration_failed" | "key_not_in_keychain" | "keychain_key_mismatch" | "passphrase_needed" | "backup_damaged" | "io_error" | "header_missing" | "header_damaged" | "header_too_new" | "header_exists" | "header_io" | "keychain_unavailable" | "keychain_locked" | "keychain_entry_damaged" | "keychain_failed" | "wrong_secret" | "malformed_recovery_code" | "unsupported_kdf" | "random_failed" | "crypto_failed" | "practice_locked" | "practice_open" | "not_logged_in" | "login_throttled" | "internal_error";
+export type ErrorCode = "invalid_input" | "invalid_code" | "malformed_json" | "unknown_command" | "not_found" | "record_immutable" | "too_large" | "forbidden" | "wrong_password" | "account_disabled" | "session_locked" | "access_log_damaged" | "access_log_gap" | "access_log_broken_chain" | "access_log_entry_altered" | "access_log_bad_signature" | "access_log_unknown_device" | "access_log_fork" | "access_log_entry_malformed" | "storage_error" | "ledger_out_of_order" | "ledger_broken_chain" | "ledger_bad_signature" | "ledger_missing_dependency" | "ledger_damaged" | "ledger_fork" | "ledger_wrong_practice" | "ledger_not_member" | "ledger_not_administrator" | "ledger_clock_ahead" | "header_altered" | "recovery_code_needed" | "duplicate_user_name" | "no_device_identity" | "practice_missing" | "device_key_missing" | "database_wrong_key_or_damaged" | "database_damaged" | "database_too_new" | "practice_exists" | "folder_not_empty" | "file_exists" | "migration_failed" | "key_not_in_keychain" | "keychain_key_mismatch" | "passphrase_needed" | "backup_damaged" | "io_error" | "header_missing" | "header_damaged" | "header_too_new" | "header_exists" | "header_io" | "keychain_unavailable" | "keychain_locked" | "keychain_entry_damaged" | "keychain_failed" | "wrong_secret" | "malformed_recovery_code" | "unsupported_kdf" | "random_failed" | "crypto_failed" | "practice_locked" | "practice_open" | "not_logged_in" | "login_throttled" | "internal_error";
 
 /** One event of the timeline. */
 export interface Event {
