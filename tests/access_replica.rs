@@ -353,3 +353,100 @@ fn a_copy_edited_in_the_database_fails_verify() {
     );
     assert!(e.message.contains("entry 2"), "{}", e.message);
 }
+
+/// A workstation restored from a backup is a new device whose log continues the log it
+/// was restored from: it serves both chains, the old device's entries and its own, and
+/// the old workstation's later entries continue its copy there.
+#[test]
+fn a_restored_workstation_serves_the_log_it_inherited_and_its_own() {
+    use chartkeep::vault::{self, backup, Secret};
+    use std::sync::Arc;
+
+    let mut a = practice(next_seed());
+    let mut b = join(&mut a.practice, ADMIN);
+    let mut admin_a = login(&mut a.practice, ADMIN, ADMIN_PW);
+    call(
+        &mut a.practice,
+        &mut admin_a,
+        "patient.search",
+        json!({"query": "before the backup"}),
+    );
+    let file = a.dir.path().join("a.ckbackup");
+    a.practice
+        .backup(&file, &ring::rand::SystemRandom::new())
+        .unwrap();
+    let contents = backup::read_backup(&file).unwrap();
+    let key = backup::unlock_backup(&contents, None, Some("test passphrase")).unwrap();
+    let rdir = tempfile::tempdir().unwrap();
+    backup::restore_into(&contents, &key, rdir.path()).unwrap();
+    let (key, header) = vault::unlock(rdir.path(), Secret::Passphrase("test passphrase")).unwrap();
+    let mut r = Practice::open(
+        rdir.path(),
+        key,
+        header,
+        Arc::new(chartkeep::clock::ManualClock::at(START)),
+        Arc::new(chartkeep::clock::SeededIds::new(next_seed())),
+    )
+    .unwrap();
+    assert!(r.restored_from().is_some());
+    // Both go on recording: A in its own log, R in the log it inherited.
+    let mut admin_r = login(&mut r, ADMIN, ADMIN_PW);
+    call(
+        &mut r,
+        &mut admin_r,
+        "patient.search",
+        json!({"query": "on r"}),
+    );
+    call(
+        &mut a.practice,
+        &mut admin_a,
+        "patient.search",
+        json!({"query": "after the backup"}),
+    );
+    exchange(&mut r, &mut a.practice);
+    exchange(&mut a.practice, &mut b.practice);
+
+    let (da, dr) = (device_of(&a.practice), device_of(&r));
+    let vector = r.access_log_vector().unwrap();
+    assert!(
+        vector.contains_key(&da) && vector.contains_key(&dr),
+        "both chains are served"
+    );
+    let first_of_r = r.access_entries_after(&dr, 0, 1).unwrap();
+    assert!(
+        first_of_r[0].seq > 1,
+        "R's chain starts after what it inherited"
+    );
+
+    // B hears of A's log from R first, then from A itself; R gets A's later entries.
+    send_log(&r, &mut b.practice);
+    assert!(send_log(&a.practice, &mut b.practice) > 0);
+    assert!(send_log(&a.practice, &mut r) > 0);
+    let (wa, wr) = (a.practice.workstation(), r.workstation());
+    for (who, p) in [("B", &mut b.practice), ("R", &mut r)] {
+        let searches_on = |entries: &[Json], w: &str| {
+            entries
+                .iter()
+                .filter(|e| e["action"] == json!("search") && s(e, "workstation") == w)
+                .count()
+        };
+        let entries = report(p);
+        assert_eq!(
+            searches_on(&entries, &wa),
+            2,
+            "{who}: A's, before and after the backup"
+        );
+        assert_eq!(searches_on(&entries, &wr), 1, "{who}: R's own");
+        let v = p.verify().unwrap();
+        assert!(v.ok(), "{who}: {v:?}");
+    }
+    // The reports just made were logged on R: B catches up with them.
+    send_log(&r, &mut b.practice);
+    let (vr, vb) = (
+        r.access_log_vector().unwrap(),
+        b.practice.access_log_vector().unwrap(),
+    );
+    for d in [da, dr] {
+        assert_eq!(vr[&d], vb[&d], "R and B hold the same of A's and R's logs");
+    }
+}

@@ -304,23 +304,88 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// One device's signed entries in this workstation's own log: seqs `first..=last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    device: [u8; 32],
+    first: u64,
+    last: u64,
+}
+
+/// The own log's signed entries, by device, newest first: the current device's, then
+/// those of the workstation(s) it was restored from. Found by looking rows up by seq, never
+/// by scanning, so that a sync round costs the same on a log of a million entries: the
+/// own log is one gapless chain, unsigned entries (if any) first, and each device's
+/// entries one run of it (a workstation changes device only when a backup is restored,
+/// and never back), so the start of each run is found by bisection.
+fn own_runs(conn: &Connection) -> Result<Vec<Run>, AccessError> {
+    let mut signer = conn.prepare_cached(
+        "SELECT device FROM access_log WHERE seq = ?1 AND layout = 2 AND device IS NOT NULL",
+    )?;
+    let mut device_at = |seq: u64| -> Result<Option<[u8; 32]>, AccessError> {
+        let d: Option<Vec<u8>> = signer.query_row([seq as i64], |r| r.get(0)).optional()?;
+        Ok(d.and_then(|d| <[u8; 32]>::try_from(d.as_slice()).ok()))
+    };
+    let last: Option<i64> = conn
+        .prepare_cached("SELECT max(seq) FROM access_log")?
+        .query_row([], |r| r.get(0))?;
+    let mut hi = last.unwrap_or(0).max(0) as u64;
+    let mut runs = Vec::new();
+    while hi >= 1 {
+        let Some(device) = device_at(hi)? else { break };
+        // `yes` is known to be the device's, `no` known not to be (0: before the log).
+        let (mut yes, mut no) = (hi, 0u64);
+        while yes - no > 1 {
+            let mid = no + (yes - no) / 2;
+            if device_at(mid)? == Some(device) {
+                yes = mid;
+            } else {
+                no = mid;
+            }
+        }
+        runs.push(Run {
+            device,
+            first: yes,
+            last: hi,
+        });
+        hi = yes - 1;
+    }
+    Ok(runs)
+}
+
+/// The devices the copies hold, each with its last seq: one index seek per device.
+fn copy_heads(conn: &Connection) -> Result<Vec<([u8; 32], u64)>, AccessError> {
+    let mut next = conn.prepare_cached(
+        "SELECT device FROM access_log_copy WHERE device > ?1 ORDER BY device LIMIT 1",
+    )?;
+    let mut last = conn.prepare_cached(
+        "SELECT seq FROM access_log_copy WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
+    )?;
+    let mut out = Vec::new();
+    let mut after: Vec<u8> = Vec::new();
+    while let Some(device) = next
+        .query_row([&after], |r| r.get::<_, Vec<u8>>(0))
+        .optional()?
+    {
+        let seq: i64 = last.query_row([&device], |r| r.get(0))?;
+        if let Ok(d) = <[u8; 32]>::try_from(device.as_slice()) {
+            out.push((d, seq as u64));
+        }
+        after = device;
+    }
+    Ok(out)
+}
+
 /// For every device whose log this workstation holds (its own and the copies): the highest
 /// seq held, everything of that device's signed chain up to it being here. Copies are only
 /// ever extended at their end and the own log is gapless, so the highest is contiguous.
 /// Unsigned (layout 1) entries do not count: they stay local (see the module doc).
 pub fn log_vector(conn: &Connection) -> Result<BTreeMap<[u8; 32], u64>, AccessError> {
     let mut out = BTreeMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT device, max(seq) FROM access_log WHERE layout = 2 AND device IS NOT NULL GROUP BY device
-         UNION ALL SELECT device, max(seq) FROM access_log_copy GROUP BY device",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))?;
-    for row in rows {
-        let (device, seq) = row?;
-        if let Ok(device) = <[u8; 32]>::try_from(device.as_slice()) {
-            let held = out.entry(device).or_insert(0);
-            *held = (*held).max(seq as u64);
-        }
+    let own = own_runs(conn)?.into_iter().map(|r| (r.device, r.last));
+    for (device, seq) in own.chain(copy_heads(conn)?) {
+        let held = out.entry(device).or_insert(0);
+        *held = (*held).max(seq);
     }
     Ok(out)
 }
@@ -369,49 +434,86 @@ pub fn entries_after(
     after_seq: u64,
     limit: usize,
 ) -> Result<Vec<LogEntry>, AccessError> {
-    let after = after_seq.min(i64::MAX as u64) as i64;
-    let sql = format!(
-        "SELECT {COLUMNS} FROM access_log WHERE seq > ?2 AND device = ?1 AND layout = 2
-         UNION ALL SELECT {COLUMNS} FROM access_log_copy WHERE device = ?1 AND seq > ?2
-         ORDER BY seq LIMIT ?3"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params![
-            device.as_slice(),
-            after,
-            limit.min(i64::MAX as usize) as i64
-        ],
-        entry_from_row,
-    )?;
-    let mut out = Vec::new();
-    for row in rows {
-        if let Some(e) = row? {
-            out.push(e);
+    let after = after_seq.min(i64::MAX as u64);
+    let limit = limit.min(i64::MAX as usize) as i64;
+    let mut found = Vec::new();
+    let mut own = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM access_log WHERE seq > ?1 AND seq <= ?2 AND layout = 2 ORDER BY seq LIMIT ?3"
+    ))?;
+    for run in own_runs(conn)?
+        .iter()
+        .filter(|r| &r.device == device && r.last > after)
+    {
+        let from = after.max(run.first - 1);
+        for row in own.query_map(params![from as i64, run.last as i64, limit], entry_from_row)? {
+            found.extend(row?);
         }
     }
-    Ok(out)
+    let mut copies = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM access_log_copy WHERE device = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+    ))?;
+    for row in copies.query_map(
+        params![device.as_slice(), after as i64, limit],
+        entry_from_row,
+    )? {
+        found.extend(row?);
+    }
+    found.retain(|e| &e.device == device);
+    found.sort_by_key(|e| e.seq);
+    found.truncate(limit as usize);
+    Ok(found)
 }
 
-/// The last entry held of `device`'s chain: `(seq, hash)`.
-fn head(conn: &Connection, device: &[u8; 32]) -> Result<Option<(u64, Vec<u8>)>, AccessError> {
-    let own: Option<(i64, Vec<u8>)> = conn
+/// The hash of `device`'s own-log entry `seq`.
+fn own_hash(
+    conn: &Connection,
+    device: &[u8; 32],
+    seq: u64,
+) -> Result<Option<Vec<u8>>, AccessError> {
+    Ok(conn
         .prepare_cached(
-            "SELECT seq, hash FROM access_log WHERE device = ?1 AND layout = 2 ORDER BY seq DESC LIMIT 1",
+            "SELECT hash FROM access_log WHERE seq = ?2 AND device = ?1 AND layout = 2",
         )?
-        .query_row([device.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let copy: Option<(i64, Vec<u8>)> = conn
+        .query_row(params![device.as_slice(), seq as i64], |r| r.get(0))
+        .optional()?)
+}
+
+/// The last entry of `device` in the own log: `(seq, hash)`, given the own log's runs.
+fn own_head(
+    conn: &Connection,
+    runs: &[Run],
+    device: &[u8; 32],
+) -> Result<Option<(u64, Vec<u8>)>, AccessError> {
+    let Some(last) = runs
+        .iter()
+        .filter(|r| &r.device == device)
+        .map(|r| r.last)
+        .max()
+    else {
+        return Ok(None);
+    };
+    Ok(own_hash(conn, device, last)?.map(|h| (last, h)))
+}
+
+/// The last entry held of `device`'s chain, own log or copies: `(seq, hash)`.
+fn head(
+    conn: &Connection,
+    runs: &[Run],
+    device: &[u8; 32],
+) -> Result<Option<(u64, Vec<u8>)>, AccessError> {
+    let own = own_head(conn, runs, device)?;
+    let copy: Option<(u64, Vec<u8>)> = conn
         .prepare_cached(
             "SELECT seq, hash FROM access_log_copy WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
         )?
-        .query_row([device.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([device.as_slice()], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+        })
         .optional()?;
     Ok(match (own, copy) {
         (Some(a), Some(b)) => Some(if a.0 >= b.0 { a } else { b }),
         (a, b) => a.or(b),
-    }
-    .map(|(s, h)| (s as u64, h)))
+    })
 }
 
 /// The hash of `device`'s entry `seq`, if held (own log or copies).
@@ -420,14 +522,8 @@ fn held_hash(
     device: &[u8; 32],
     seq: u64,
 ) -> Result<Option<Vec<u8>>, AccessError> {
-    let own: Option<Vec<u8>> = conn
-        .prepare_cached(
-            "SELECT hash FROM access_log WHERE seq = ?2 AND device = ?1 AND layout = 2",
-        )?
-        .query_row(params![device.as_slice(), seq as i64], |r| r.get(0))
-        .optional()?;
-    if own.is_some() {
-        return Ok(own);
+    if let Some(own) = own_hash(conn, device, seq)? {
+        return Ok(Some(own));
     }
     Ok(conn
         .prepare_cached("SELECT hash FROM access_log_copy WHERE device = ?1 AND seq = ?2")?
@@ -511,11 +607,12 @@ fn apply_in_savepoint(
     entries: &[LogEntry],
 ) -> Result<Vec<Result<bool, AccessError>>, AccessError> {
     let me = this_device(conn)?;
+    let runs = own_runs(conn)?;
     let mut heads: HashMap<[u8; 32], Option<(u64, Vec<u8>)>> = HashMap::new();
     let mut keys: HashMap<[u8; 32], Option<Vec<u8>>> = HashMap::new();
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
-        let result = apply_one(conn, me.as_ref(), &mut heads, &mut keys, e)?;
+        let result = apply_one(conn, me.as_ref(), &runs, &mut heads, &mut keys, e)?;
         if result.is_err() {
             // Device prefix and seq only: entries carry patient ids and user names.
             tracing::warn!(
@@ -533,6 +630,7 @@ fn apply_in_savepoint(
 fn apply_one(
     conn: &Connection,
     me: Option<&[u8; 32]>,
+    runs: &[Run],
     heads: &mut HashMap<[u8; 32], Option<(u64, Vec<u8>)>>,
     keys: &mut HashMap<[u8; 32], Option<Vec<u8>>>,
     e: &LogEntry,
@@ -571,7 +669,7 @@ fn apply_one(
     }
     let held = match heads.entry(e.device) {
         Entry::Occupied(known) => known.get().clone(),
-        Entry::Vacant(slot) => slot.insert(head(conn, &e.device)?).clone(),
+        Entry::Vacant(slot) => slot.insert(head(conn, runs, &e.device)?).clone(),
     };
     match held {
         Some((held, hash)) => {
@@ -625,6 +723,7 @@ pub fn verify_copies(conn: &Connection) -> Result<u64, AccessError> {
     ))?;
     let mut rows = stmt.query([])?;
     let mut keys: HashMap<[u8; 32], Option<Vec<u8>>> = HashMap::new();
+    let runs = own_runs(conn)?;
     let mut last: Option<([u8; 32], u64, [u8; 32])> = None;
     let mut n = 0u64;
     while let Some(r) = rows.next()? {
@@ -647,7 +746,7 @@ pub fn verify_copies(conn: &Connection) -> Result<u64, AccessError> {
         // entry of the device (a restored workstation's inherited log).
         let before = match last {
             Some((d, s, h)) if d == e.device => Some((s, h.to_vec())),
-            _ => own_head(conn, &e.device)?,
+            _ => own_head(conn, &runs, &e.device)?,
         };
         match before {
             Some((s, h)) => {
@@ -682,18 +781,6 @@ pub fn verify_copies(conn: &Connection) -> Result<u64, AccessError> {
         n += 1;
     }
     Ok(n)
-}
-
-/// The own log's last entry signed by `device`: `(seq, hash)`.
-fn own_head(conn: &Connection, device: &[u8; 32]) -> Result<Option<(u64, Vec<u8>)>, AccessError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT seq, hash FROM access_log WHERE device = ?1 AND layout = 2 ORDER BY seq DESC LIMIT 1",
-        )?
-        .query_row([device.as_slice()], |r| {
-            Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
-        })
-        .optional()?)
 }
 
 #[cfg(test)]
@@ -766,6 +853,64 @@ mod tests {
                 prop_assert_ne!(other, e);
             }
         }
+    }
+
+    /// An own log with unsigned entries first, then the entries of the device it was
+    /// restored from, then its own: each device's run is found, and served alone.
+    #[test]
+    fn the_own_log_is_read_as_runs_of_devices_after_its_unsigned_entries() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::vault::migrate::migrate(
+            &mut conn,
+            crate::vault::migrate::ACCESS_MIGRATIONS,
+            "2026-12-01T00:00:00Z",
+        )
+        .unwrap();
+        let (x, y) = ([1u8; 32], [2u8; 32]);
+        for seq in 1..=20i64 {
+            let (layout, device) = match seq {
+                1..=3 => (1, None),
+                4..=10 => (2, Some(x.to_vec())),
+                _ => (2, Some(y.to_vec())),
+            };
+            conn.execute(
+                "INSERT INTO access_log (seq, at, user_id, user_name, action, category, workstation, detail, prev, hash, layout, device, signature)
+                 VALUES (?1, 'at', 'u', 'n', 'read', 'chart', 'w', '', zeroblob(32), zeroblob(32), ?2, ?3, zeroblob(64))",
+                params![seq, layout, device],
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            own_runs(&conn).unwrap(),
+            [
+                Run {
+                    device: y,
+                    first: 11,
+                    last: 20
+                },
+                Run {
+                    device: x,
+                    first: 4,
+                    last: 10
+                },
+            ]
+        );
+        assert_eq!(
+            log_vector(&conn).unwrap(),
+            BTreeMap::from([(x, 10), (y, 20)])
+        );
+        let seqs = |d: &[u8; 32], after: u64, limit: usize| -> Vec<u64> {
+            entries_after(&conn, d, after, limit)
+                .unwrap()
+                .iter()
+                .map(|e| e.seq)
+                .collect()
+        };
+        assert_eq!(seqs(&x, 0, 100), (4..=10).collect::<Vec<_>>());
+        assert_eq!(seqs(&x, 8, 100), [9, 10]);
+        assert_eq!(seqs(&y, 0, 3), [11, 12, 13]);
+        assert_eq!(seqs(&y, 30, 3), Vec::<u64>::new());
+        assert!(seqs(&[3u8; 32], 0, 3).is_empty());
     }
 
     #[test]
