@@ -450,3 +450,71 @@ fn a_restored_workstation_serves_the_log_it_inherited_and_its_own() {
         assert_eq!(vr[&d], vb[&d], "R and B hold the same of A's and R's logs");
     }
 }
+
+mod any_arrival_order {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    /// A closed pair: A before any copy, and B's entries (more than one page's worth).
+    fn fixture() -> &'static (Template, Vec<LogEntry>) {
+        static PAIR: OnceLock<(Template, Vec<LogEntry>)> = OnceLock::new();
+        PAIR.get_or_init(|| {
+            let (a, mut b, _) = two_workstations();
+            let mut admin_b = login(&mut b.practice, ADMIN, ADMIN_PW);
+            for q in ["one", "two", "three", "four"] {
+                call(
+                    &mut b.practice,
+                    &mut admin_b,
+                    "patient.search",
+                    json!({"query": q}),
+                );
+            }
+            let entries = b
+                .practice
+                .access_entries_after(&device_of(&b.practice), 0, 100)
+                .unwrap();
+            (template(a), entries)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+        /// Entries arriving in any order, repeated, in batches of any size: each is taken
+        /// once, only when it continues the copy, and after enough rounds the copy is the
+        /// whole log, verified.
+        #[test]
+        fn the_copy_converges_to_the_whole_log(
+            order in Just((0..fixture().1.len()).collect::<Vec<usize>>()).prop_shuffle(),
+            repeats in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+            batch in 1..5usize,
+        ) {
+            let (t, entries) = fixture();
+            let mut a = reopen(t);
+            let mut arrivals: Vec<LogEntry> = order.iter().map(|&i| entries[i].clone()).collect();
+            for r in &repeats {
+                arrivals.push(entries[r.index(entries.len())].clone());
+            }
+            let mut taken = 0;
+            for _round in 0..entries.len() {
+                for chunk in arrivals.chunks(batch) {
+                    for r in a.practice.apply_access_copies(chunk).unwrap() {
+                        match r {
+                            Ok(true) => taken += 1,
+                            Ok(false) => {}
+                            Err(e) => prop_assert_eq!(e.code(), "access_log_gap"),
+                        }
+                    }
+                }
+            }
+            prop_assert_eq!(taken, entries.len(), "each entry taken exactly once");
+            let got = a
+                .practice
+                .access_entries_after(&entries[0].device, 0, 100)
+                .unwrap();
+            prop_assert_eq!(&got, entries);
+            prop_assert!(a.practice.verify().unwrap().ok());
+        }
+    }
+}

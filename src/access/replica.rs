@@ -26,11 +26,13 @@
 //!
 //! Trust at the start of a chain: a copy of a device whose first entry held has seq above 1
 //! is accepted as starting there (the entries before are unsigned ones, which stay local,
-//! or the log this device was restored from, a chain of its own). A member relaying a copy
-//! could so leave out the beginning of a third device's log, but not alter a single entry,
-//! and the device's own workstation, when it syncs, offers only entries after what is held.
-//! A member can as well keep back everything; the signatures make a copy incomplete at
-//! worst, never wrong.
+//! or the log this device was restored from, a chain of its own). An entry that arrives
+//! later for the seq just before a copy's first is added if its hash is the `prev` that
+//! first entry names, so the order entries arrive in does not matter. A member relaying a
+//! copy could still leave out the beginning of a third device's log, but not alter a
+//! single entry: the log vector says only how far a copy reaches, so what a relay left
+//! out at the start is not asked for again. A member can as well keep back everything;
+//! the signatures make a copy incomplete at worst, never wrong.
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
@@ -495,24 +497,65 @@ fn own_head(
     Ok(own_hash(conn, device, last)?.map(|h| (last, h)))
 }
 
-/// The last entry held of `device`'s chain, own log or copies: `(seq, hash)`.
-fn head(
-    conn: &Connection,
-    runs: &[Run],
-    device: &[u8; 32],
-) -> Result<Option<(u64, Vec<u8>)>, AccessError> {
-    let own = own_head(conn, runs, device)?;
-    let copy: Option<(u64, Vec<u8>)> = conn
-        .prepare_cached(
-            "SELECT seq, hash FROM access_log_copy WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
-        )?
-        .query_row([device.as_slice()], |r| {
-            Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
-        })
-        .optional()?;
-    Ok(match (own, copy) {
-        (Some(a), Some(b)) => Some(if a.0 >= b.0 { a } else { b }),
-        (a, b) => a.or(b),
+/// What this workstation holds of one device's chain: seqs `first..=last`, the first
+/// entry's `prev` and the last one's hash.
+#[derive(Debug, Clone)]
+struct Held {
+    first: u64,
+    first_prev: Vec<u8>,
+    last: u64,
+    last_hash: Vec<u8>,
+    /// Whether part of it is in the own log (inherited by a restore), which starts where
+    /// that device's signed log starts: then nothing comes before it.
+    in_own_log: bool,
+}
+
+/// What is held of `device`'s chain, own log and copies together.
+fn held(conn: &Connection, runs: &[Run], device: &[u8; 32]) -> Result<Option<Held>, AccessError> {
+    let end = |sql: &str| -> Result<Option<(u64, Vec<u8>)>, AccessError> {
+        Ok(conn
+            .prepare_cached(sql)?
+            .query_row([device.as_slice()], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+            })
+            .optional()?)
+    };
+    let copy_last =
+        end("SELECT seq, hash FROM access_log_copy WHERE device = ?1 ORDER BY seq DESC LIMIT 1")?;
+    let copy_first =
+        end("SELECT seq, prev FROM access_log_copy WHERE device = ?1 ORDER BY seq LIMIT 1")?;
+    let own_last = own_head(conn, runs, device)?;
+    let own_first = match runs
+        .iter()
+        .filter(|r| &r.device == device)
+        .map(|r| r.first)
+        .min()
+    {
+        Some(first) => conn
+            .prepare_cached("SELECT prev FROM access_log WHERE seq = ?1")?
+            .query_row([first as i64], |r| r.get::<_, Vec<u8>>(0))
+            .optional()?
+            .map(|prev| (first, prev)),
+        None => None,
+    };
+    let in_own_log = own_last.is_some();
+    let first = [own_first, copy_first]
+        .into_iter()
+        .flatten()
+        .min_by_key(|f| f.0);
+    let last = [own_last, copy_last]
+        .into_iter()
+        .flatten()
+        .max_by_key(|l| l.0);
+    Ok(match (first, last) {
+        (Some((first, first_prev)), Some((last, last_hash))) => Some(Held {
+            first,
+            first_prev,
+            last,
+            last_hash,
+            in_own_log,
+        }),
+        _ => None,
     })
 }
 
@@ -575,14 +618,16 @@ fn signed_by(
 /// held (the same entry again: re-applying a batch is harmless) or is of this
 /// workstation's own device (its log is the original, never a copy); otherwise the typed
 /// refusal, and the entries after it are still tried (a later entry of the same device
-/// then refuses too, as a gap). An entry is added only if its layout is the signed one,
-/// its hash recomputes from its fields, it continues its device's chain (seq one above
-/// the last held, `prev` that entry's hash; or seq 1 after 32 zero bytes, or the first
-/// signed entry of a log not held at all) and its signature verifies against the public
-/// key the ledger knows for the device: a member, removed ones included (their past
-/// entries stay valid), or a device whose commits the ledger holds. An entry for a device
-/// the ledger does not know yet is refused (`access_log_unknown_device`) and accepted on a
-/// later try, once the ledger has the device's membership.
+/// then refuses too, as a gap, and is taken when it arrives again after the missing one).
+/// An entry is added only if its layout is the signed one, its hash recomputes from its
+/// fields, it continues its device's chain (seq one above the last held and `prev` that
+/// entry's hash; or seq one below the first held of a copy and its hash that entry's
+/// `prev`; or any entry of a log not held at all, seq 1 only after 32 zero bytes) and its
+/// signature verifies against the public key the ledger knows for the device: a member,
+/// removed ones included (their past entries stay valid), or a device whose commits the
+/// ledger holds. An entry for a device the ledger does not know yet is refused
+/// (`access_log_unknown_device`) and accepted on a later try, once the ledger has the
+/// device's membership: sync the ledger before the access logs.
 ///
 /// The outer error is a storage failure: then nothing of the batch was kept.
 pub fn apply_copies(
@@ -608,7 +653,7 @@ fn apply_in_savepoint(
 ) -> Result<Vec<Result<bool, AccessError>>, AccessError> {
     let me = this_device(conn)?;
     let runs = own_runs(conn)?;
-    let mut heads: HashMap<[u8; 32], Option<(u64, Vec<u8>)>> = HashMap::new();
+    let mut heads: HashMap<[u8; 32], Option<Held>> = HashMap::new();
     let mut keys: HashMap<[u8; 32], Option<Vec<u8>>> = HashMap::new();
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
@@ -631,7 +676,7 @@ fn apply_one(
     conn: &Connection,
     me: Option<&[u8; 32]>,
     runs: &[Run],
-    heads: &mut HashMap<[u8; 32], Option<(u64, Vec<u8>)>>,
+    heads: &mut HashMap<[u8; 32], Option<Held>>,
     keys: &mut HashMap<[u8; 32], Option<Vec<u8>>>,
     e: &LogEntry,
 ) -> Result<Result<bool, AccessError>, AccessError> {
@@ -669,27 +714,50 @@ fn apply_one(
     }
     let held = match heads.entry(e.device) {
         Entry::Occupied(known) => known.get().clone(),
-        Entry::Vacant(slot) => slot.insert(head(conn, runs, &e.device)?).clone(),
+        Entry::Vacant(slot) => slot.insert(held(conn, runs, &e.device)?).clone(),
     };
-    match held {
-        Some((held, hash)) => {
-            if e.seq != held + 1 {
-                return Ok(Err(AccessError::LogGap {
-                    device,
-                    seq: e.seq,
-                    held,
-                }));
-            }
-            if e.prev.as_slice() != hash.as_slice() {
-                return Ok(Err(AccessError::LogChainBroken { device, seq: e.seq }));
-            }
-        }
-        None => {
-            if e.seq == 1 && e.prev != [0u8; 32] {
-                return Ok(Err(AccessError::LogChainBroken { device, seq: e.seq }));
-            }
-        }
+    if e.seq == 1 && e.prev != [0u8; 32] {
+        return Ok(Err(AccessError::LogChainBroken { device, seq: e.seq }));
     }
+    let updated = match held {
+        None => Held {
+            first: e.seq,
+            first_prev: e.prev.to_vec(),
+            last: e.seq,
+            last_hash: e.hash.to_vec(),
+            in_own_log: false,
+        },
+        // Continues the copy at its end.
+        Some(h) if e.seq == h.last + 1 => {
+            if e.prev.as_slice() != h.last_hash.as_slice() {
+                return Ok(Err(AccessError::LogChainBroken { device, seq: e.seq }));
+            }
+            Held {
+                last: e.seq,
+                last_hash: e.hash.to_vec(),
+                ..h
+            }
+        }
+        // Comes just before a copy that started later (entries arrived out of order):
+        // its hash is what the first entry held names as its predecessor.
+        Some(h) if e.seq + 1 == h.first && !h.in_own_log => {
+            if e.hash.as_slice() != h.first_prev.as_slice() {
+                return Ok(Err(AccessError::LogChainBroken { device, seq: e.seq }));
+            }
+            Held {
+                first: e.seq,
+                first_prev: e.prev.to_vec(),
+                ..h
+            }
+        }
+        Some(h) => {
+            return Ok(Err(AccessError::LogGap {
+                device,
+                seq: e.seq,
+                held: h.last,
+            }))
+        }
+    };
     conn.prepare_cached(
         "INSERT INTO access_log_copy (device, seq, at, user_id, user_name, patient, action, category, workstation, detail, prev, hash, layout, signature)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -710,7 +778,7 @@ fn apply_one(
         e.layout as i64,
         e.signature.as_slice(),
     ])?;
-    heads.insert(e.device, Some((e.seq, e.hash.to_vec())));
+    heads.insert(e.device, Some(updated));
     Ok(Ok(true))
 }
 
