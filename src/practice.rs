@@ -436,14 +436,19 @@ impl Practice {
             )?;
             let admin = Uuid::parse_str(&admin).map_err(|e| LedgerError::Invalid(e.to_string()))?;
             let now = self.clock.now_ms();
-            let change = ledger::member::add_vouched(
-                self.ids.uuid_v7(now),
-                self.ids.uuid_v7(now),
-                self.ledger.public_key(),
-                "restored workstation",
-                admin,
-                r.vouched_by,
-                r.vouch,
+            // A new workstation, so a new MRN block: the one it was restored from may
+            // still be handing out numbers from its own.
+            let change = ledger::member::with_mrn_block(
+                ledger::member::add_vouched(
+                    self.ids.uuid_v7(now),
+                    self.ids.uuid_v7(now),
+                    self.ledger.public_key(),
+                    "restored workstation",
+                    admin,
+                    r.vouched_by,
+                    r.vouch,
+                ),
+                ledger::member::next_mrn_block(&self.read)?,
             );
             self.commit(admin, vec![change])?;
             let from = hex::encode(ledger::commit::device_id(&r.vouched_by));
@@ -512,8 +517,8 @@ impl Practice {
     }
 
     /// Makes the workstation with `public_key` a member of the practice, as administrator
-    /// `author` (refused with `ledger_not_administrator` otherwise). Returns the member
-    /// row's id.
+    /// `author` (refused with `ledger_not_administrator` otherwise), with an MRN block of
+    /// its own ([`ledger::member::next_mrn_block`]). Returns the member row's id.
     pub fn add_member(
         &mut self,
         author: Uuid,
@@ -529,7 +534,10 @@ impl Practice {
         }
         let now = self.clock.now_ms();
         let row = self.ids.uuid_v7(now);
-        let change = ledger::member::add(row, self.ids.uuid_v7(now), public_key, name, author);
+        let change = ledger::member::with_mrn_block(
+            ledger::member::add(row, self.ids.uuid_v7(now), public_key, name, author),
+            ledger::member::next_mrn_block(&self.read)?,
+        );
         self.commit(author, vec![change])?;
         Ok(row)
     }
@@ -644,6 +652,36 @@ impl Practice {
     /// read it records is answered. Each entry is signed with this workstation's key.
     pub fn log_access(&self, a: &access::audit::Access) -> Result<(), AccessError> {
         access::audit::record(&self.write, self.ledger.key(), a)
+    }
+
+    /// The access logs this workstation holds, its own and its copies of the others':
+    /// device → highest seq held (see [`access::replica::log_vector`]).
+    pub fn access_log_vector(
+        &self,
+    ) -> Result<std::collections::BTreeMap<[u8; 32], u64>, AccessError> {
+        access::replica::log_vector(&self.read)
+    }
+
+    /// At most `limit` access-log entries of `device` after `after_seq`, own or copied,
+    /// for a peer that lacks them (see [`access::replica::entries_after`]).
+    pub fn access_entries_after(
+        &self,
+        device: &[u8; 32],
+        after_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<access::replica::LogEntry>, AccessError> {
+        access::replica::entries_after(&self.read, device, after_seq, limit)
+    }
+
+    /// Adds a peer's access-log entries to this workstation's copies, each checked
+    /// against the ledger's keys; one result per entry (see
+    /// [`access::replica::apply_copies`]). Needs `&mut self` as every write does: a
+    /// practice has one writer.
+    pub fn apply_access_copies(
+        &mut self,
+        entries: &[access::replica::LogEntry],
+    ) -> Result<Vec<Result<bool, AccessError>>, AccessError> {
+        access::replica::apply_copies(&self.write, entries)
     }
 }
 

@@ -55,7 +55,7 @@ fn entry_hash(prev: &[u8], a: &Access) -> Vec<u8> {
 /// The signed bytes of a layout-2 entry: a domain tag, the previous entry's hash, the
 /// entry's seq and signing device, then each field length-prefixed, the patient with a
 /// presence byte first. Hashed with SHA-256; the hash is what the device signs.
-fn signed_hash(prev: &[u8], seq: i64, device: &[u8], a: &Access) -> Vec<u8> {
+pub(super) fn signed_hash(prev: &[u8], seq: i64, device: &[u8], a: &Access) -> Vec<u8> {
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
     ctx.update(b"chartkeep access log entry v2\0");
     let field = |ctx: &mut ring::digest::Context, bytes: &[u8]| {
@@ -117,7 +117,7 @@ pub fn record(conn: &Connection, signer: &DeviceKey, a: &Access) -> Result<(), A
 
 /// The public key of a workstation the ledger knows: a member (added, even if since
 /// removed: its old entries stay valid), or one whose commits it holds.
-fn public_key(conn: &Connection, device: &[u8]) -> Result<Option<Vec<u8>>, AccessError> {
+pub(super) fn public_key(conn: &Connection, device: &[u8]) -> Result<Option<Vec<u8>>, AccessError> {
     Ok(conn
         .prepare_cached(
             "SELECT public_key FROM main.ledger_device WHERE device = ?1 AND retracted = 0
@@ -127,8 +127,15 @@ fn public_key(conn: &Connection, device: &[u8]) -> Result<Option<Vec<u8>>, Acces
         .optional()?)
 }
 
-/// Checks the whole chain; returns the number of entries.
+/// Checks this workstation's whole chain, then the copies of the other workstations'
+/// logs ([`super::replica::verify_copies`]); returns the number of entries, own and copied.
 pub fn verify(conn: &Connection) -> Result<u64, AccessError> {
+    let own = verify_own(conn)?;
+    Ok(own + super::replica::verify_copies(conn)?)
+}
+
+/// Checks this workstation's own chain; returns its number of entries.
+fn verify_own(conn: &Connection) -> Result<u64, AccessError> {
     let mut stmt = conn.prepare(
         "SELECT seq, at, user_id, user_name, patient, action, category, workstation, detail, prev, hash, layout, device, signature FROM access_log ORDER BY seq",
     )?;
@@ -239,7 +246,7 @@ pub fn verify(conn: &Connection) -> Result<u64, AccessError> {
 /// One access log entry as `audit.report` shows it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Entry {
-    /// Position in the hash chain.
+    /// Position in the hash chain of the log it was recorded in (the workstation's).
     pub seq: i64,
     /// RFC 3339.
     pub at: String,
@@ -287,7 +294,9 @@ pub fn to_csv(entries: &[Entry]) -> String {
     out
 }
 
-/// Entries between two dates (inclusive, `YYYY-MM-DD`), optionally for one user or patient.
+/// Entries between two dates (inclusive, `YYYY-MM-DD`), optionally for one user or patient:
+/// this workstation's own and the copies of the other workstations' logs, in time order
+/// (the `workstation` column says where each access happened).
 pub fn report(
     conn: &Connection,
     from: &str,
@@ -296,11 +305,15 @@ pub fn report(
     patient: Option<&str>,
 ) -> Result<Vec<Entry>, AccessError> {
     let mut stmt = conn.prepare(
-        "SELECT seq, at, user_name, patient, action, category, workstation, detail FROM access_log
+        "SELECT seq, at, user_name, patient, action, category, workstation, detail FROM (
+             SELECT seq, at, user_name, patient, action, category, workstation, detail FROM access_log
+             UNION ALL
+             SELECT seq, at, user_name, patient, action, category, workstation, detail FROM access_log_copy
+         )
          WHERE at >= ?1 AND substr(at, 1, 10) <= ?2
            AND (?3 IS NULL OR user_name = ?3)
            AND (?4 IS NULL OR patient = ?4 OR (action = 'search' AND instr(detail, ?4) > 0))
-         ORDER BY seq",
+         ORDER BY at, workstation, seq",
     )?;
     let rows = stmt.query_map(params![from, to, user, patient], |r| {
         Ok(Entry {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod entities;
 pub mod password;
+pub mod replica;
 pub mod roles;
 pub mod users;
 
@@ -25,6 +26,26 @@ pub enum AccessError {
     Forbidden { role: String, what: String },
     #[error("the access log is damaged at entry {0}: {1}")]
     LogDamaged(i64, String),
+    #[error("the copy of workstation {workstation}'s access log is damaged at entry {seq}: {why}")]
+    CopyDamaged {
+        workstation: String,
+        seq: u64,
+        why: String,
+    },
+    #[error("access log entry {seq} of workstation {device} does not continue the copy held here (held up to entry {held}); sync again to receive the entries before it")]
+    LogGap { device: String, seq: u64, held: u64 },
+    #[error("access log entry {seq} of workstation {device} does not follow the entry before it: that workstation's log was rewritten or started anew")]
+    LogChainBroken { device: String, seq: u64 },
+    #[error("access log entry {seq} of workstation {device} does not match its hash: it was altered after it was written")]
+    LogEntryAltered { device: String, seq: u64 },
+    #[error("access log entry {seq} of workstation {device} does not carry that workstation's valid signature: it was altered or forged")]
+    LogBadSignature { device: String, seq: u64 },
+    #[error("access log entry {seq} comes from workstation {device}, which this workstation's ledger does not know; it is accepted once the ledger has that workstation's membership (sync again)")]
+    LogUnknownDevice { device: String, seq: u64 },
+    #[error("two different access log entries {seq} of workstation {device} exist: that workstation's log was rewritten or started anew; keep both copies and ask the practice administrator")]
+    LogFork { device: String, seq: u64 },
+    #[error("malformed access log entry: {0}")]
+    LogEntryMalformed(String),
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
 }
@@ -38,7 +59,14 @@ impl AccessError {
             AccessError::DuplicateName(_) => "duplicate_user_name",
             AccessError::Locked(_) => "session_locked",
             AccessError::Forbidden { .. } => "forbidden",
-            AccessError::LogDamaged(..) => "access_log_damaged",
+            AccessError::LogDamaged(..) | AccessError::CopyDamaged { .. } => "access_log_damaged",
+            AccessError::LogGap { .. } => "access_log_gap",
+            AccessError::LogChainBroken { .. } => "access_log_broken_chain",
+            AccessError::LogEntryAltered { .. } => "access_log_entry_altered",
+            AccessError::LogBadSignature { .. } => "access_log_bad_signature",
+            AccessError::LogUnknownDevice { .. } => "access_log_unknown_device",
+            AccessError::LogFork { .. } => "access_log_fork",
+            AccessError::LogEntryMalformed(_) => "access_log_entry_malformed",
             AccessError::Storage(_) => "storage_error",
         }
     }

@@ -7,14 +7,44 @@ use super::entities::PATIENT;
 use super::{validate, ChartError, Ctx};
 use crate::ledger::{Change, Op, Value};
 
-/// The next free medical record number on this workstation: seven digits, sequential.
+/// The digits of a medical record number's serial part.
+const SERIAL_DIGITS: usize = 7;
+
+/// The next free medical record number on this workstation, sequential within its block.
+///
+/// Workstations hand out MRNs while apart, so each has numbers of its own: the founding
+/// workstation's are seven digits (`0000042`), as they always were; every workstation
+/// added since has a block number, given in the signed change that added it
+/// ([`crate::ledger::member::next_mrn_block`]), and its MRNs are that number followed by
+/// seven digits (block 2: `20000042`). The lengths and the leading digits keep blocks
+/// apart for the first ten million patients each workstation registers, and the front desk
+/// still reads and types digits only.
+///
+/// A collision can still happen when two administrators added workstations on two
+/// machines that were apart (both may give the same block), when a member was added by an
+/// older version (no block: it numbers like the founding workstation), or with a number
+/// typed by hand; the ledger's duplicate detection (`duplicate.list`) lists every such MRN
+/// for a person to settle.
 pub fn next_mrn(ctx: &Ctx) -> Result<String, ChartError> {
-    let mut n: i64 = ctx
-        .conn
-        .query_row("SELECT count(*) FROM patient", [], |r| r.get(0))?;
+    let block = match crate::ledger::Ledger::identity(ctx.conn)? {
+        Some(device) => crate::ledger::member::mrn_block(ctx.conn, &device)?,
+        None => None,
+    };
+    let prefix = block.map(|b| b.to_string()).unwrap_or_default();
+    // Counting only this block's numbers keeps them dense whatever the others hand out.
+    let mut n: i64 = ctx.conn.query_row(
+        "SELECT count(*) FROM patient WHERE length(mrn) = ?1 AND substr(mrn, 1, ?2) = ?3
+         AND mrn NOT GLOB '*[^0-9]*'",
+        rusqlite::params![
+            (prefix.len() + SERIAL_DIGITS) as i64,
+            prefix.len() as i64,
+            prefix
+        ],
+        |r| r.get(0),
+    )?;
     loop {
         n += 1;
-        let mrn = format!("{n:07}");
+        let mrn = format!("{prefix}{n:0width$}", width = SERIAL_DIGITS);
         let taken: i64 =
             ctx.conn
                 .query_row("SELECT count(*) FROM patient WHERE mrn = ?1", [&mrn], |r| {

@@ -57,6 +57,10 @@ pub static DEVICE: EntityDef = EntityDef {
             name: "vouch",
             kind: FieldKind::Bytes,
         },
+        FieldDef {
+            name: "mrn_block",
+            kind: FieldKind::Int,
+        },
     ],
 };
 
@@ -150,6 +154,43 @@ pub fn add(row: Uuid, change: Uuid, public_key: [u8; 32], name: &str, added_by: 
         ],
         vec![],
     )
+}
+
+/// `c` (a change adding a member) giving the new workstation its MRN block: the number
+/// its medical record numbers carry (see [`crate::chart::patient::next_mrn`]). It is part
+/// of the signed change that adds the member, so every workstation reads the same number,
+/// and nothing changes it afterwards.
+pub fn with_mrn_block(mut c: Change, block: u32) -> Change {
+    c.fields
+        .push(("mrn_block".into(), Value::Int(i64::from(block))));
+    // Signed changes keep their fields in name order.
+    c.fields.sort_by(|a, b| a.0.cmp(&b.0));
+    c
+}
+
+/// The MRN block for the next member added here: one above every block this workstation
+/// knows of, removed members' included, so a block is never given twice by one
+/// administrator's workstation. Two workstations adding members while apart can choose
+/// the same block: their MRNs may then collide, and the practice's duplicate detection
+/// (`duplicate.list`) lists each collision for a person to settle.
+pub fn next_mrn_block(conn: &Connection) -> Result<u32, LedgerError> {
+    let max: i64 = conn
+        .prepare_cached("SELECT coalesce(max(mrn_block), 0) FROM ledger_device")?
+        .query_row([], |r| r.get(0))?;
+    u32::try_from(max.max(0) + 1)
+        .map_err(|_| LedgerError::Invalid("no MRN block is left for a new workstation".into()))
+}
+
+/// The MRN block of `device`, if it has one (the founding workstation and members added
+/// before blocks existed have none). A device added twice (by two administrators apart)
+/// keeps the lowest of its blocks, the same on every workstation once both adds arrived.
+pub fn mrn_block(conn: &Connection, device: &[u8; 32]) -> Result<Option<u32>, LedgerError> {
+    let block: Option<i64> = conn
+        .prepare_cached(
+            "SELECT min(mrn_block) FROM ledger_device WHERE device = ?1 AND retracted = 0",
+        )?
+        .query_row([hex::encode(device)], |r| r.get(0))?;
+    Ok(block.and_then(|b| u32::try_from(b).ok()).filter(|b| *b > 0))
 }
 
 /// The member rows (removed or not) of one device.

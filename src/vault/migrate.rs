@@ -47,11 +47,16 @@ pub const MIGRATIONS: &[Migration] = &[
         "20261201_0007_sync_state",
         include_str!("../../migrations/20261201_0007_sync_state.sql"),
     ),
+    (
+        8,
+        "20261201_0008_mrn_block",
+        include_str!("../../migrations/20261201_0008_mrn_block.sql"),
+    ),
 ];
 
 /// The chart schema version this binary writes, as signed into every commit. Equal to
 /// the last entry of [`MIGRATIONS`] (a test checks it).
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The access log database's migrations, oldest first. Append only.
 pub const ACCESS_MIGRATIONS: &[Migration] = &[
@@ -64,6 +69,11 @@ pub const ACCESS_MIGRATIONS: &[Migration] = &[
         2,
         "20261201_0002_signed_entries",
         include_str!("../../migrations/access/20261201_0002_signed_entries.sql"),
+    ),
+    (
+        3,
+        "20261201_0003_log_copies",
+        include_str!("../../migrations/access/20261201_0003_log_copies.sql"),
     ),
 ];
 
