@@ -104,8 +104,9 @@ describe('Needs review', () => {
   it('the navigation badge counts conflicts and duplicates together', async () => {
     render(Shell, { backend: practice().backend, pollEvery: noTicks });
     const nav = await screen.findByRole('navigation', { name: 'Main' });
-    const button = await within(nav).findByRole('button', { name: 'Needs review, 3 waiting' });
-    expect(button.textContent).toBe('Needs review3');
+    // The count is read aloud as part of the button's name, not only shown in the badge.
+    const button = await within(nav).findByRole('button', { name: 'Needs review 3 waiting' });
+    expect(button.querySelector('.badge')?.textContent).toBe('3');
     expect(screen.getByRole('button', { name: /Synced · 3 to review/ })).toBeTruthy();
   });
 
@@ -257,5 +258,17 @@ describe('Needs review', () => {
     expect(within(page).queryByRole('region', { name: 'Sample, Bob' })).toBeNull();
     expect(backend.callsOf('conflict.list')).toContainEqual({ patient: 'p1' });
     expect(page.textContent).toContain('This chart only');
+  });
+
+  it('says how many more wait on records this role cannot open', async () => {
+    const { backend } = practice();
+    // An administrator reads no chart entries: the engine lists only the duplicate MRN.
+    backend.on('conflict.list', () => []);
+    render(Shell, { backend, pollEvery: noTicks });
+    const page = await openReview();
+    await within(page).findByText(/MRN 0000042 is given to 2 patients/);
+    expect(page.textContent?.replace(/\s+/g, ' ')).toContain(
+      '2 more are on records your role cannot open',
+    );
   });
 });
