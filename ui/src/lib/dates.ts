@@ -38,3 +38,25 @@ export function dateLabel(at: string | null | undefined): string {
   if (!at) return '';
   return at.slice(0, 10);
 }
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/**
+ * A moment as the status bar says it: "14:05" (local time) when it is today, "2026-11-30
+ * 14:05" on another day, so "offline since" a weekend still reads right on Monday.
+ */
+export function clockLabel(at: string | null | undefined, now: Date = new Date()): string {
+  if (!at) return '';
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return String(at);
+  const time = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  const sameDay =
+    d.getFullYear() === now.getFullYear() &&
+    d.getMonth() === now.getMonth() &&
+    d.getDate() === now.getDate();
+  return sameDay
+    ? time
+    : `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${time}`;
+}

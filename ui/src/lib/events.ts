@@ -8,6 +8,11 @@ export interface AppEvents {
   'record-saved': { kind: string; patient: string; id: string };
   /** A patient's demographics were registered or changed. */
   'patient-saved': { patient: string };
+  /**
+   * A conflict was settled (kept value or merged value). The review list, the status line
+   * and the chart's banner count follow it; `patient` is null for users and settings.
+   */
+  'conflict-resolved': { row: string; field: string; entity: string; patient: string | null };
   /** The session locked (idle, by hand, or the engine said `session_locked`). */
   'session-locked': Record<string, never>;
 }

@@ -2,6 +2,7 @@ import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBackend } from '../../lib/api/fake-backend';
 import { status } from '../../lib/api/fixtures';
+import { onSync } from '../../lib/api/sync-fixtures';
 import Shell from './Shell.svelte';
 
 describe('first run', () => {
@@ -53,5 +54,55 @@ describe('first run', () => {
     const keychain = (await screen.findByLabelText(/OS keychain/)) as HTMLInputElement;
     expect(keychain.disabled).toBe(true);
     expect(screen.getByLabelText('Passphrase')).toBeTruthy();
+  });
+
+  it('joins a practice with a code and an address, then asks for a login', async () => {
+    let joined = false;
+    const backend = new FakeBackend().on('app.status', () =>
+      joined ? status() : status({ state: 'none', key_mode: null, practice_id: null }),
+    );
+    onSync(backend, 'app.join', () => {
+      joined = true;
+      return status();
+    });
+    render(Shell, { backend });
+    await fireEvent.click(await screen.findByRole('radio', { name: 'Join a practice' }));
+    await fireEvent.input(screen.getByLabelText('Pairing code'), {
+      target: { value: '4829-1736' },
+    });
+    const address = screen.getByLabelText('Address of the workstation (host:port)');
+    await fireEvent.input(address, { target: { value: 'front desk' } });
+    expect(screen.getByRole('alert').textContent).toContain('host:port');
+    await fireEvent.input(address, { target: { value: '192.168.1.20:8421' } });
+    await fireEvent.input(screen.getByLabelText('Passphrase'), { target: { value: 'ph' } });
+    await fireEvent.input(screen.getByLabelText('Passphrase again'), { target: { value: 'ph' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Join the practice' }));
+    expect(await screen.findByLabelText('User name')).toBeTruthy();
+    expect(backend.callsOf('app.join' as never)).toEqual([
+      { code: '4829-1736', address: '192.168.1.20:8421', passphrase: 'ph' },
+    ]);
+  });
+
+  it('shows why a join failed (a wrong code) and keeps what was typed', async () => {
+    const backend = new FakeBackend()
+      .on('app.status', () => status({ state: 'none', key_mode: null, practice_id: null }))
+      .fail(
+        'app.join' as never,
+        'invalid_input',
+        'The pairing code is wrong (2 tries left). Check it with the administrator.',
+      );
+    render(Shell, { backend });
+    await fireEvent.click(await screen.findByRole('radio', { name: 'Join a practice' }));
+    await fireEvent.input(screen.getByLabelText('Pairing code'), {
+      target: { value: '1111-2222' },
+    });
+    await fireEvent.input(screen.getByLabelText('Address of the workstation (host:port)'), {
+      target: { value: '192.168.1.20:8421' },
+    });
+    await fireEvent.input(screen.getByLabelText('Passphrase'), { target: { value: 'ph' } });
+    await fireEvent.input(screen.getByLabelText('Passphrase again'), { target: { value: 'ph' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Join the practice' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('2 tries left');
+    expect((screen.getByLabelText('Pairing code') as HTMLInputElement).value).toBe('1111-2222');
   });
 });

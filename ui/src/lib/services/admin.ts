@@ -28,7 +28,7 @@ export function createUser(ctx: ServiceContext, args: UserCreate): Promise<UserI
 export function updateUser(
   ctx: ServiceContext,
   user: UserInfo,
-  change: Pick<UserUpdate, 'role' | 'display_name' | 'active' | 'password'>,
+  change: Pick<UserUpdate, 'role' | 'display_name' | 'active' | 'password' | 'new_name'>,
 ): Promise<UserInfo> {
   return ctx.backend.call('user.update', { id: user.id, version: user.version, ...change });
 }

@@ -117,6 +117,7 @@ export async function keepValue(
   change: string,
 ): Promise<void> {
   await ctx.backend.call('conflict.resolve', { row, field, choose: change });
+  ctx.events.emit('conflict-resolved', { row, field, entity: 'note', patient });
   ctx.events.emit('record-saved', { kind: 'note', patient, id: row });
 }
 

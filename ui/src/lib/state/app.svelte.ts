@@ -1,6 +1,7 @@
 import type { Backend } from '../api/backend';
 import { ApiError, toApiError } from '../api/errors';
 import { LockWatchingBackend } from '../api/locking';
+import { syncCall } from '../api/sync-types';
 import type { AppStatus, PracticeCreated, SessionStatus } from '../api/types.gen';
 import type { AppEvents, EventBus } from '../events';
 import type { ServiceContext } from '../services/context';
@@ -19,7 +20,12 @@ export type Place =
   | { view: 'patients' }
   | { view: 'register' }
   | { view: 'chart'; patient: string; section: string }
-  | { view: 'admin' };
+  | { view: 'admin' }
+  /** "Needs review": every open conflict and duplicate, or one chart's (`patient`). */
+  | { view: 'review'; patient: string | null }
+  /** One conflict's review screen; `patient` is the list's filter to return to. */
+  | { view: 'conflict'; row: string; field: string; patient: string | null }
+  | { view: 'sync' };
 
 /**
  * The app's session state: what the host says (`app.status`), who is logged in, whether
@@ -89,6 +95,15 @@ export class AppState {
       admin_password: adminPassword,
       passphrase,
     });
+  }
+
+  /**
+   * Joins a practice through a member workstation's one-time code: this workstation gets
+   * its own key (keychain or passphrase, as at create) and an empty store that sync fills,
+   * then logs in as usual with a password staff already have.
+   */
+  async join(code: string, address: string, passphrase: string | null): Promise<void> {
+    this.#apply(await syncCall(this.ctx.backend, 'app.join', { code, address, passphrase }));
   }
 
   async unlock(passphrase: string | null): Promise<void> {

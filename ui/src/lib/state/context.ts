@@ -3,6 +3,7 @@ import type { AppState } from './app.svelte';
 import type { ChartState } from './chart.svelte';
 import type { PatientSearch } from './patient-search.svelte';
 import type { RecentCharts } from './recent-charts.svelte';
+import type { SyncStatusState } from './sync-status.svelte';
 import type { ThemeState } from './theme.svelte';
 
 /** The app-wide state every screen reads, handed down through Svelte context. */
@@ -12,6 +13,7 @@ export interface AppContext {
   search: PatientSearch;
   recent: RecentCharts;
   theme: ThemeState;
+  sync: SyncStatusState;
 }
 
 const key = Symbol('chartkeep-app');
