@@ -463,6 +463,12 @@ impl Practice {
         self.ledger.device_hex()[..16].to_string()
     }
 
+    /// The seq of this workstation's newest own commit (0: none yet): the background sync
+    /// watches it to sync soon after a commit.
+    pub fn own_seq(&self) -> u64 {
+        self.ledger.seq()
+    }
+
     /// This workstation's device id (SHA-256 of its signing key's public half).
     pub fn device_id(&self) -> [u8; 32] {
         self.ledger.device()

@@ -12,10 +12,9 @@ use serde_json::json;
 
 use chartkeep::api;
 use chartkeep::clock::RandomIds;
-use chartkeep::practice::Practice;
 use chartkeep::sync::frame::Limits;
 use chartkeep::sync::replica::Replica;
-use chartkeep::sync::{exchange, pairing, runner, status};
+use chartkeep::sync::{exchange, runner, status};
 use chartkeep::vault::{self, KeyPlan, VaultError};
 
 #[derive(Subcommand)]
@@ -303,99 +302,47 @@ fn join(
     }
     // Key questions first, so nothing waits on a prompt while connected.
     let (store, pass) = super::keychain_or_passphrase(no_keychain)?;
-    let name = name.unwrap_or_else(host_name);
-    let rng = ring::rand::SystemRandom::new();
-    let rt = runtime()?;
-    let mut created: Option<(Practice, chartkeep::vault::keys::RecoveryCode)> = None;
-    let paired = rt.block_on(async {
-        let mut tcp = tokio::time::timeout(exchange::CONNECT_TIMEOUT, tokio::net::TcpStream::connect(address))
-            .await
-            .map_err(|_| anyhow!("could not reach {address}: no answer. Check that `chartkeep sync run` or the desktop app runs there"))?
-            .map_err(|e| anyhow!("could not reach {address}: {e}. Check that `chartkeep sync run` or the desktop app runs there"))?;
-        let joined = pairing::join(&mut tcp, code, &rng, |practice_id| {
-            let plan = match (&store, &pass) {
-                (Some(k), _) => KeyPlan::Keychain(k),
-                (None, Some(p)) => KeyPlan::Passphrase(p.clone()),
-                (None, None) => unreachable!("keychain_or_passphrase gives one or the other"),
-            };
-            let (p, recovery) = Practice::join(dir, practice_id, plan, super::clock(), Arc::new(RandomIds), &rng)?;
-            let key = p.public_key();
-            created = Some((p, recovery));
-            Ok((key, name.clone()))
-        })
-        .await?;
-        Ok::<_, anyhow::Error>(joined)
-    });
-    let joined = match paired {
-        Ok(j) => j,
-        Err(e) => {
-            if let Some((p, _)) = created.take() {
-                drop(p);
-                remove_practice_files(dir);
-            }
-            return Err(e);
-        }
+    let plan = match (&store, pass) {
+        (Some(k), _) => KeyPlan::Keychain(k),
+        (None, Some(p)) => KeyPlan::Passphrase(p),
+        (None, None) => unreachable!("keychain_or_passphrase gives one or the other"),
     };
-    let (practice, recovery) =
-        created.ok_or_else(|| anyhow!("the pairing ended before this workstation was created"))?;
-    let now = practice.clock.now_ms();
-    practice.sync_state().peer_paired(
-        &joined.member_device,
-        &joined.member_name,
-        Some(address),
-        now,
+    let name = name.unwrap_or_else(host_name);
+    let joined = chartkeep::sync::join::join(
+        dir,
+        code,
+        address,
+        plan,
+        &name,
+        super::clock(),
+        Arc::new(RandomIds),
+        &ring::rand::SystemRandom::new(),
     )?;
-    super::say_mode(dir, practice.header().mode);
-    let replica = Replica::new(Arc::new(Mutex::new(practice)));
-    let report = rt.block_on(async {
-        let local = {
-            let r = replica.clone();
-            tokio::task::spawn_blocking(move || r.local()).await??
-        };
-        let report = exchange::connect(
-            address,
-            replica.clone(),
-            &local,
-            Some(joined.member_device),
-            0,
-            Limits::default(),
-        )
-        .await?;
-        Ok::<_, anyhow::Error>(report)
-    });
+    super::say_mode(dir, joined.practice.header().mode);
     println!(
         "Joined practice {} through workstation {} ({}).",
-        joined.practice,
-        joined.member_name,
-        chartkeep::sync::grouped(&joined.member_device)
+        joined.paired.practice,
+        joined.paired.member_name,
+        chartkeep::sync::grouped(&joined.paired.member_device)
     );
     println!();
     println!(
         "RECOVERY CODE for this workstation (shown once; print it and keep it somewhere safe):"
     );
     println!();
-    println!("    {}", recovery.as_str());
+    println!("    {}", joined.recovery.as_str());
     println!();
-    match report {
-        Ok(r) => {
+    match joined.sync_error {
+        None => {
             println!(
                 "Received {} commits; staff log in here with the passwords they already have.",
-                r.received.new
+                joined.received
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => {
+        Some(e) => {
             eprintln!("Joined, but the first sync failed: {e}. It is retried by `chartkeep sync run` or the desktop app.");
             Ok(ExitCode::from(1))
         }
-    }
-}
-
-fn remove_practice_files(dir: &Path) {
-    for f in chartkeep::vault::db::PRACTICE_FILES
-        .iter()
-        .chain([chartkeep::vault::header::HEADER_FILE].iter())
-    {
-        let _ = std::fs::remove_file(dir.join(f));
     }
 }

@@ -114,6 +114,8 @@ host_commands! {
         "Work on another data folder; only while no practice is unlocked.";
     "app.create" => create(CreatePractice) -> PracticeCreated, [PracticeExists, KeychainUnavailable, PracticeOpen],
         "Create a practice in the folder with its first administrator; answers the recovery code, shown once.";
+    "app.join" => join(JoinPractice) -> PracticeJoined, [PracticeExists, KeychainUnavailable, PracticeOpen, PairingCodeWrong, PairingNoInvite, PairingCodeExpired, SyncUnreachable],
+        "Make this folder a new workstation of a practice with a member's pairing code, and receive the practice; answers this workstation's recovery code, shown once.";
     "app.unlock" => unlock(Unlock) -> AppStatus, [PracticeMissing, WrongSecret, PassphraseNeeded, KeyNotInKeychain, KeychainUnavailable, DeviceKeyMissing, DatabaseWrongKeyOrDamaged],
         "Unlock the practice: from the OS keychain (no passphrase) or with its passphrase.";
     "app.restore" => restore(Restore) -> AppStatus, [FolderNotEmpty, BackupDamaged, WrongSecret, MalformedRecoveryCode, PassphraseNeeded, KeychainUnavailable, PracticeOpen],
@@ -273,6 +275,66 @@ impl Host {
         }
         self.folder = folder;
         self.status(api::types::NoArgs {})
+    }
+
+    fn join(&mut self, r: JoinPractice) -> Result<PracticeJoined, ApiError> {
+        if self.practice.is_some() {
+            return Err(practice_open());
+        }
+        if header::path_in(&self.folder).exists() || vault::db_path(&self.folder).exists() {
+            return Err(err(
+                ErrorCode::PracticeExists,
+                format!(
+                    "{} already holds a practice; choose an empty folder to join from",
+                    self.folder.display()
+                ),
+            ));
+        }
+        let store;
+        let plan = match r.passphrase {
+            Some(p) => {
+                if p.chars().count() < MIN_PASSPHRASE_CHARS {
+                    return Err(err(
+                        ErrorCode::InvalidInput,
+                        format!("passphrase: use at least {MIN_PASSPHRASE_CHARS} characters; nothing was created"),
+                    ));
+                }
+                KeyPlan::Passphrase(p)
+            }
+            None => {
+                store = self.keychains.open().map_err(|e| {
+                    err(
+                        ErrorCode::KeychainUnavailable,
+                        format!(
+                            "{e}. Protect the key with a passphrase instead; nothing was created."
+                        ),
+                    )
+                })?;
+                KeyPlan::Keychain(store.as_ref())
+            }
+        };
+        vault::make_private_dir(&self.folder)?;
+        let joined = crate::sync::join::join(
+            &self.folder,
+            &r.code,
+            &r.address,
+            plan,
+            r.name.as_deref().unwrap_or("workstation"),
+            self.clock.clone(),
+            self.ids.clone(),
+            &self.rng,
+        )?;
+        let key_mode = joined.practice.header().mode.into();
+        let practice_id = joined.practice.practice_id().to_string();
+        self.practice = Some(joined.practice);
+        self.session = None;
+        Ok(PracticeJoined {
+            recovery_code: joined.recovery.as_str().to_string(),
+            key_mode,
+            practice_id,
+            received: joined.received,
+            sync_error: joined.sync_error,
+        })
     }
 
     fn create(&mut self, r: CreatePractice) -> Result<PracticeCreated, ApiError> {

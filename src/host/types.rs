@@ -214,3 +214,32 @@ secret_debug! {
     Login => [user];
     Resume => [];
 }
+
+/// `app.join`: make this folder a new workstation of a practice, with a pairing code from
+/// a member workstation.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct JoinPractice {
+    /// The eight-digit code the member workstation shows (`1234-5678`).
+    pub code: String,
+    /// The member workstation's sync address, `host:port`.
+    pub address: String,
+    /// Protect this workstation's key with this passphrase; `null` keeps it in the OS
+    /// keychain.
+    #[serde(default)]
+    pub passphrase: Option<String>,
+    /// This workstation's name on the Sync screen.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The workstation joined; its own recovery code is shown once and never again.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PracticeJoined {
+    pub recovery_code: String,
+    pub key_mode: KeyModeName,
+    pub practice_id: String,
+    /// Commits received in the first sync (users and roles among them).
+    pub received: u64,
+    /// Why the first sync failed, if it did (it is retried in the background).
+    pub sync_error: Option<String>,
+}

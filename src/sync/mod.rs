@@ -22,6 +22,7 @@ pub mod discovery;
 pub mod exchange;
 pub mod frame;
 pub mod identity;
+pub mod join;
 pub mod message;
 pub mod pairing;
 pub mod replica;
