@@ -41,7 +41,7 @@ struct SimTemplate {
     replicas: Vec<Template>,
     docs: Vec<Session>,
     /// A chart every workstation holds from the start (a patient with an allergy, a
-    /// problem and vitals), so that edits can meet from the first step.
+    /// problem, a draft note and vitals), so that edits can meet from the first step.
     shared: Vec<(Kind, String, Json)>,
 }
 
@@ -80,6 +80,7 @@ fn sim_template() -> &'static SimTemplate {
         for (kind, command, args) in [
             (Kind::Allergy, "allergy.add", json!({"patient": pid, "substance": "penicillin"})),
             (Kind::Problem, "problem.add", json!({"patient": pid, "code": "I10"})),
+            (Kind::Note, "note.add", json!({"patient": pid, "kind": "soap", "subjective": "draft", "plan": "rest"})),
             (Kind::Observation, "vitals.record", json!({"patient": pid, "heart_rate": 72, "spo2": 97})),
         ] {
             match call(pa, &mut doc, command, args) {
@@ -322,6 +323,7 @@ enum Kind {
     Allergy,
     Problem,
     Observation,
+    Note,
 }
 
 impl Kind {
@@ -331,6 +333,7 @@ impl Kind {
             Kind::Allergy => "allergy",
             Kind::Problem => "problem",
             Kind::Observation => "observation",
+            Kind::Note => "note",
         }
     }
 
@@ -355,6 +358,8 @@ impl Kind {
             ),
             (Kind::Problem, _) => ("note", Json::from(format!("problem note {v}"))),
             (Kind::Observation, 0) => ("value_num", json!(50.5 + (v % 60) as f64)),
+            (Kind::Note, 0) => ("subjective", Json::from(format!("feels better {v}"))),
+            (Kind::Note, _) => ("plan", Json::from(format!("review in {} weeks", v % 9 + 1))),
             (Kind::Observation, _) => (
                 "status",
                 pick(&["preliminary", "final", "amended", "cancelled"]),
@@ -375,6 +380,10 @@ enum Local {
     /// The same, on the version the record had when it was created (a form left open).
     StaleEdit(u8, u8, u8),
     Retract(u8),
+    /// Signs a draft note.
+    Sign(u8),
+    /// Starts a draft note.
+    AddNote(u8, u8),
     /// Settles the first open conflict with one of its values.
     Resolve(u8),
 }
@@ -414,6 +423,8 @@ fn local() -> impl Strategy<Value = Local> {
         8 => (any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(r, f, v)| Local::Edit(r, f, v)),
         1 => (any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(r, f, v)| Local::StaleEdit(r, f, v)),
         1 => any::<u8>().prop_map(Local::Retract),
+        1 => any::<u8>().prop_map(Local::Sign),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(p, t)| Local::AddNote(p, t)),
         2 => any::<u8>().prop_map(Local::Resolve),
     ]
 }
@@ -509,6 +520,10 @@ struct Exercised {
     refused_early: u32,
     already_had: u32,
     partitioned_sends_refused: u32,
+    /// MRNs given twice on workstations that were apart (listed by duplicate.list).
+    duplicate_mrns: u32,
+    /// Conflicts on a signed note (a draft edited elsewhere while it was signed).
+    signed_conflicts: u32,
 }
 
 struct World {
@@ -721,30 +736,31 @@ impl World {
         Ok(())
     }
 
+    /// The first record from `rec` on that workstation `r` holds and `wanted` picks.
+    fn held(&self, r: usize, rec: u8, wanted: impl Fn(&Record) -> bool) -> Option<usize> {
+        let count = self.records.len();
+        let conn = self.reps[r].env.practice.reader();
+        (0..count)
+            .map(|k| (rec as usize + k) % count.max(1))
+            .filter(|&k| wanted(&self.records[k]))
+            .find(|&k| {
+                let x = &self.records[k];
+                conn.query_row(
+                    &format!("SELECT count(*) FROM \"{}\" WHERE id = ?1", x.kind.table()),
+                    [&x.id],
+                    |row| row.get::<_, i64>(0),
+                )
+                .is_ok_and(|n| n > 0)
+            })
+    }
+
     /// Edits `field` of record `rec` on workstation `r`, on `version` (or what `r` holds
     /// now). An accepted fresh edit must answer the value written.
     fn edit(&mut self, r: usize, rec: u8, f: u8, v: u8, stale: bool) -> Result<(), TestCaseError> {
         if self.records.is_empty() {
             return Ok(());
         }
-        // The first record from `rec` on that this workstation holds.
-        let held = |x: &Record| {
-            self.reps[r]
-                .env
-                .practice
-                .reader()
-                .query_row(
-                    &format!("SELECT count(*) FROM \"{}\" WHERE id = ?1", x.kind.table()),
-                    [&x.id],
-                    |row| row.get::<_, i64>(0),
-                )
-                .is_ok_and(|n| n > 0)
-        };
-        let count = self.records.len();
-        let Some(i) = (0..count)
-            .map(|k| (rec as usize + k) % count)
-            .find(|&k| held(&self.records[k]))
-        else {
+        let Some(i) = self.held(r, rec, |_| true) else {
             return Ok(());
         };
         let (kind, id) = (self.records[i].kind, self.records[i].id.clone());
@@ -838,6 +854,28 @@ impl World {
                     &format!("{}.retract", kind.name()),
                     json!({"id": id, "version": version, "reason": "entered in error"}),
                 )?;
+                Ok(())
+            }
+            Local::AddNote(p, t) => {
+                let Some(p) = self.patient(p) else {
+                    return Ok(());
+                };
+                self.add(
+                    r,
+                    Kind::Note,
+                    "note.add",
+                    json!({"patient": p, "kind": "soap", "subjective": format!("visit {t}"), "plan": "rest"}),
+                )
+            }
+            Local::Sign(rec) => {
+                let Some(i) = self.held(r, rec, |x| x.kind == Kind::Note) else {
+                    return Ok(());
+                };
+                let id = self.records[i].id.clone();
+                let Some(version) = self.version(r, Kind::Note, &id) else {
+                    return Ok(());
+                };
+                self.attempt(r, "note.sign", json!({"id": id, "version": version}))?;
                 Ok(())
             }
             Local::Resolve(k) => {
@@ -1088,6 +1126,26 @@ fn seen(
     out
 }
 
+/// Whether `c` wrote its values as a signature: the change that signs a note, or a
+/// resolution made on top of one (which keeps the signed value). An edit of a signed note
+/// is refused, so no edit is ever made on top of a signature and a signature is
+/// superseded only by a resolution.
+fn sealed(c: &Accepted, kind: Kind, field: &str, by_id: &HashMap<Uuid, &Accepted>) -> bool {
+    // Retraction stays possible on a signed note: its fields are never sealed.
+    if kind != Kind::Note || ["retracted", "retract_reason"].contains(&field) {
+        return false;
+    }
+    match c.op {
+        LedgerOp::Set => field_of(c, "status").is_some_and(|v| *v == Value::from("signed")),
+        LedgerOp::Resolve => c
+            .base
+            .iter()
+            .filter_map(|b| by_id.get(b))
+            .any(|b| sealed(b, kind, field, by_id)),
+        _ => false,
+    }
+}
+
 fn field_of<'a>(a: &'a Accepted, field: &str) -> Option<&'a Value> {
     a.fields.iter().find(|(k, _)| k == field).map(|(_, v)| v)
 }
@@ -1131,6 +1189,9 @@ fn check_fields(w: &mut World) -> Result<(), TestCaseError> {
     .map_err(|e| fail(e.message))?;
     let mut conflicts: BTreeMap<(String, String), (BTreeSet<String>, Json)> = BTreeMap::new();
     for c in arr(&listed) {
+        if c["signed"] == json!(true) {
+            w.stats.signed_conflicts += 1;
+        }
         let ids = arr(&c["values"])
             .iter()
             .map(|v| v["change"].as_str().unwrap_or_default().to_string())
@@ -1163,15 +1224,17 @@ fn check_fields(w: &mut World) -> Result<(), TestCaseError> {
             .filter(|c| !superseded.contains(&c.id))
             .collect();
         let head_ids: BTreeSet<String> = heads.iter().map(|h| h.id.to_string()).collect();
-        // The ledger's winner: the greatest Lamport counter, then device, then change id;
-        // a creation counts as Lamport 0 from no device.
+        // The ledger's winner: a value a signature wrote (so a signed note shows what
+        // was signed), then the greatest Lamport counter, then device, then change id; a
+        // creation counts as Lamport 0 from no device.
         let winner = heads
             .iter()
             .max_by_key(|h| {
+                let sealed = sealed(h, kind, field, &by_id);
                 if h.op == LedgerOp::Create {
-                    (0, [0u8; 32], h.id.to_string())
+                    (sealed, 0, [0u8; 32], h.id.to_string())
                 } else {
-                    (h.lamport, h.device, h.id.to_string())
+                    (sealed, h.lamport, h.device, h.id.to_string())
                 }
             })
             .expect("a field has a head");
@@ -1251,6 +1314,15 @@ fn check_fields(w: &mut World) -> Result<(), TestCaseError> {
         "conflicts where no field was edited concurrently"
     );
     w.stats.conflicts_after_healing += expected_conflicts as u32;
+    let rep = &mut w.reps[0];
+    let duplicates = api::call(
+        &mut rep.env.practice,
+        &mut rep.doc,
+        "duplicate.list",
+        json!({}),
+    )
+    .map_err(|e| fail(e.message))?;
+    w.stats.duplicate_mrns += arr(&duplicates).len() as u32;
     w.stats.accepted_edits += w
         .accepted
         .iter()
@@ -1336,6 +1408,8 @@ fn run_case(t: &SimTemplate, c: &Case, stats: &mut Exercised) -> Result<(), Test
     stats.refused_early += s.refused_early;
     stats.already_had += s.already_had;
     stats.partitioned_sends_refused += s.partitioned_sends_refused;
+    stats.duplicate_mrns += s.duplicate_mrns;
+    stats.signed_conflicts += s.signed_conflicts;
     Ok(())
 }
 
@@ -1343,7 +1417,7 @@ fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(24)
+        .unwrap_or(16)
 }
 
 #[test]
