@@ -1451,13 +1451,15 @@ fn prop_workstations_converge_and_keep_every_value_through_an_unreliable_network
     }
     let s = stats.get();
     eprintln!("exercised: {s:?}");
-    // Over the whole run (not every case): concurrent edits that became conflicts,
-    // commits that arrived too early or twice, messages a partition held back.
+    // Over the whole run (not every case): concurrent edits that became conflicts, some
+    // on signed notes, commits that arrived too early or twice, messages a partition held
+    // back.
     assert!(
         s.conflicts_after_healing > 0
             && s.refused_early > 0
             && s.already_had > 0
             && s.partitioned_sends_refused > 0
+            && s.signed_conflicts > 0
             && s.accepted_edits > s.cases,
         "the schedules exercised too little: {s:?}"
     );
