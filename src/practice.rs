@@ -703,6 +703,12 @@ impl Practice {
     pub fn version_vector(&self) -> Result<std::collections::BTreeMap<[u8; 32], u64>, LedgerError> {
         ledger::version_vector(&self.read)
     }
+
+    /// A SHA-256 digest of everything the ledger projects here (see [`ledger::digest`]):
+    /// equal on workstations that hold the same commits, whatever order they arrived in.
+    pub fn digest(&self) -> Result<[u8; 32], PracticeError> {
+        Ok(ledger::digest::digest(&self.read, &CATALOGUE)?)
+    }
 }
 
 /// What `chartkeep verify` found.

@@ -729,3 +729,66 @@ fn keychain_mode_opens_without_a_passphrase() {
     let info: Json = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(info["role"], "administrator");
 }
+
+/// The hex digest `verify --digest` prints on its last stdout line, after checking that
+/// verify succeeded.
+fn verified_digest(cli: &Cli, data: &Path) -> String {
+    let out = cli.cmd(data).args(["verify", "--digest"]).output().unwrap();
+    assert_success(&out, "verify --digest");
+    let stdout = text(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    let hex = last
+        .strip_prefix("digest: ")
+        .unwrap_or_else(|| panic!("the last line is not `digest: HEX`: {}", describe(&out)));
+    assert!(
+        hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()),
+        "not a SHA-256 in hex: {last}"
+    );
+    hex.to_string()
+}
+
+#[test]
+fn verify_digest_prints_the_same_digest_for_the_same_chart() {
+    let cli = Cli::new();
+    cli.init();
+    cli.staff();
+    let id = cli.create_patient("Okonkwo", "Chidi");
+    let first = verified_digest(&cli, &cli.data);
+    // Reading a chart writes the access log, not the chart: the digest stays.
+    cli.call_ok(
+        "drlee",
+        CLINICIAN_PASSWORD,
+        "patient.get",
+        json!({ "id": id }),
+    );
+    assert_eq!(verified_digest(&cli, &cli.data), first);
+
+    // A copy of the folder holds the same commits, so it shows the same digest, until
+    // one of them gets a commit the other lacks.
+    let copy = cli.path("copy");
+    std::fs::create_dir(&copy).unwrap();
+    for entry in std::fs::read_dir(&cli.data).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+    }
+    assert_eq!(verified_digest(&cli, &copy), first);
+    let out = cli
+        .cmd(&copy)
+        .env("CHARTKEEP_USER", "drlee")
+        .env("CHARTKEEP_PASSWORD", CLINICIAN_PASSWORD)
+        .args([
+            "call",
+            "problem.add",
+            &json!({"patient": id, "code": "I10"}).to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out, "problem.add on the copy");
+    assert_ne!(verified_digest(&cli, &copy), first);
+    assert_eq!(verified_digest(&cli, &cli.data), first);
+
+    // Plain verify prints no digest.
+    let out = cli.run(&["verify"]);
+    assert_success(&out, "verify");
+    assert!(!text(&out.stdout).contains("digest:"), "{}", describe(&out));
+}

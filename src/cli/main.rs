@@ -72,6 +72,10 @@ enum Cmd {
         /// it saw may have changed.
         #[arg(long)]
         against: Option<PathBuf>,
+        /// Also print `digest: HEX` last: a digest of every projection, the same on
+        /// workstations that hold the same commits whatever order they arrived in.
+        #[arg(long)]
+        digest: bool,
     },
     /// Replay the ledger into fresh projections and report differences from the live tables.
     Rebuild {
@@ -526,7 +530,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 );
             }
         }
-        Cmd::Verify { against } => {
+        Cmd::Verify { against, digest } => {
             let anchor: Option<chartkeep::ledger::anchor::Anchor> = match &against {
                 Some(f) => Some(
                     serde_json::from_slice(
@@ -552,8 +556,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for p in &contradicted {
                 eprintln!("anchor: {p}");
             }
+            // Last on stdout whatever verify found, so a script can compare workstations.
+            let digest_line = || -> anyhow::Result<()> {
+                if digest {
+                    println!("digest: {}", hex::encode(practice.digest()?));
+                }
+                Ok(())
+            };
             if !report.ok() || !contradicted.is_empty() {
                 eprintln!("error: the practice did not verify (see the problems above)");
+                digest_line()?;
                 return Ok(ExitCode::from(1));
             }
             if let Some(a) = &anchor {
@@ -569,6 +581,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 report.ledger.changes,
                 report.access_log_entries.unwrap_or(0)
             );
+            digest_line()?;
         }
         Cmd::Rebuild { check } => {
             let (mut practice, _) = open(&dir)?;

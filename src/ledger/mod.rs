@@ -17,6 +17,7 @@
 pub mod anchor;
 pub mod commit;
 pub mod device;
+pub mod digest;
 pub mod encoding;
 pub mod history;
 pub mod hlc;
