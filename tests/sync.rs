@@ -203,6 +203,11 @@ fn conflicts(s: &Station) -> Vec<(String, String)> {
     out
 }
 
+fn chrono_today() -> String {
+    let out = Command::new("date").args(["-u", "+%Y-%m-%d"]).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -231,6 +236,18 @@ fn three_workstations_pair_write_on_each_and_converge_to_one_digest() {
     for s in [&a, &b, &c] {
         s.ok(&["verify"]);
     }
+    // The access logs replicate too: an audit report on a covers what happened on c.
+    let c_name = c.status()["name"].as_str().unwrap().to_string();
+    let today = chrono_today();
+    let report = a.call("audit.report", json!({"from": today, "to": today}));
+    assert!(
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["workstation"] == c_name.as_str() && e["action"] == "login"),
+        "a's audit report lacks c's logins: {report}"
+    );
     let st = b.status();
     assert_eq!(st["state"], "synced", "{st}");
     assert_eq!(st["peers"][0]["pending_in"], 0);

@@ -213,7 +213,7 @@ where
     // Hello and the vectors go out together (one TLS record), since the vectors do not
     // depend on the peer's Hello.
     let r = replica.clone();
-    let (ours, log) = blocking(move || r.vectors()).await?;
+    let (ours, ours_log) = blocking(move || r.vectors()).await?;
     send_all(
         wr,
         &[
@@ -225,7 +225,7 @@ where
             },
             Message::Vectors {
                 ledger: ours.clone(),
-                log,
+                log: ours_log.clone(),
             },
         ],
     )
@@ -245,12 +245,12 @@ where
         } => (name, listen_port),
         other => return Err(unexpected(&other)),
     };
-    let theirs = match next(rx).await? {
-        Message::Vectors { ledger, .. } => ledger,
+    let (theirs, theirs_log) = match next(rx).await? {
+        Message::Vectors { ledger, log } => (ledger, log),
         other => return Err(unexpected(&other)),
     };
 
-    let even_at_start = theirs == ours;
+    let even_at_start = theirs == ours && theirs_log == ours_log;
     if even_at_start {
         // Nothing to send either way: Sent and Bye together, and done.
         send_all(wr, &[Message::Sent, Message::Bye]).await?;
@@ -292,6 +292,18 @@ where
             }
             cursor = next;
         }
+        // Then the access log entries they lack, after the commits (which may make the
+        // devices that wrote them known there).
+        for (device, held) in &ours_log {
+            let mut after = theirs_log.get(device).copied().unwrap_or(0);
+            while after < *held {
+                let (r, d) = (replica.clone(), *device);
+                let page = blocking(move || r.log_page(&d, after, 2000)).await?;
+                let Some(last) = page.last() else { break };
+                after = last.0;
+                send(wr, &Message::Log(page.into_iter().map(|(_, b)| b).collect())).await?;
+            }
+        }
         send(wr, &Message::Sent).await?;
         Ok::<usize, SyncError>(sent)
     };
@@ -307,8 +319,11 @@ where
                     got.quarantined += o.quarantined;
                     got.refused += o.refused;
                 }
-                // Access log entries: read-only copies, applied once the log replicates.
-                Message::Log(_) => {}
+                // Other workstations' access log entries, kept as read-only copies.
+                Message::Log(entries) => {
+                    let r = replica.clone();
+                    blocking(move || r.apply_log(&entries)).await?;
+                }
                 Message::Sent => return Ok::<Outcome, SyncError>(got),
                 other => return Err(unexpected(&other)),
             }

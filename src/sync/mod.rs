@@ -65,6 +65,8 @@ pub enum SyncError {
     Ledger(#[from] crate::ledger::LedgerError),
     #[error(transparent)]
     Practice(#[from] crate::practice::PracticeError),
+    #[error(transparent)]
+    Access(#[from] crate::access::AccessError),
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
 }
@@ -96,6 +98,7 @@ impl SyncError {
             SyncError::NotOpen => "practice_locked",
             SyncError::Ledger(e) => e.code(),
             SyncError::Practice(e) => e.code(),
+            SyncError::Access(e) => e.code(),
             SyncError::Storage(_) => "storage_error",
         }
     }

@@ -139,8 +139,48 @@ impl Replica {
         })
     }
 
+    /// What this workstation holds: commits, and access log entries, per device.
     pub fn vectors(&self) -> Result<(Vector, Vector), SyncError> {
-        self.run(|p| Ok((p.version_vector()?, Vector::new())))
+        self.run(|p| Ok((p.version_vector()?, p.access_log_vector()?)))
+    }
+
+    /// Up to `limit` access log entries of `device` after `after`, encoded, with their seq.
+    pub fn log_page(
+        &self,
+        device: &[u8; 32],
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Vec<u8>)>, SyncError> {
+        self.run(|p| {
+            Ok(p.access_entries_after(device, after, limit)?
+                .into_iter()
+                .map(|e| (e.seq, e.to_bytes()))
+                .collect())
+        })
+    }
+
+    /// Keeps a peer's access log entries as read-only copies; each is checked against its
+    /// device's key and chain, and one refused (an unknown device, a gap) is asked for again
+    /// next time. Returns how many were new.
+    pub fn apply_log(&self, entries: &[Vec<u8>]) -> Result<usize, SyncError> {
+        let mut decoded = Vec::with_capacity(entries.len());
+        for e in entries {
+            decoded.push(
+                crate::access::replica::LogEntry::from_bytes(e)
+                    .map_err(|e| SyncError::Malformed(e.to_string()))?,
+            );
+        }
+        self.run(|p| {
+            let mut new = 0;
+            for r in p.apply_access_copies(&decoded)? {
+                match r {
+                    Ok(true) => new += 1,
+                    Ok(false) => {}
+                    Err(e) => tracing::info!(code = e.code(), "an access log entry was not kept: {e}"),
+                }
+            }
+            Ok(new)
+        })
     }
 
     /// Where the commits a peer holding `have` lacks start: `None` when it lacks nothing.
