@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "call",
     "app_status",
     "app_create",
+    "app_join",
     "app_unlock",
     "app_restore",
     "app_open_folder",

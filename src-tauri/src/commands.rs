@@ -71,6 +71,7 @@ macro_rules! host_commands {
 host_commands! {
     app_status => "app.status",
     app_create => "app.create",
+    app_join => "app.join",
     app_unlock => "app.unlock",
     app_restore => "app.restore",
     app_open_folder => "app.open_folder",

@@ -27,6 +27,26 @@ fn main() {
         Box::new(OsKeychains),
     );
     let shared: commands::SharedHost = Arc::new(Mutex::new(host));
+    // Sync with the practice's other workstations while a practice is open. It listens on
+    // CHARTKEEP_SYNC_LISTEN (default 0.0.0.0:8421; "off" to only dial).
+    let listen = match std::env::var("CHARTKEEP_SYNC_LISTEN").as_deref() {
+        Ok("off") => None,
+        Ok(a) => a.parse().ok(),
+        Err(_) => Some(std::net::SocketAddr::from(([0, 0, 0, 0], 8421))),
+    };
+    let _sync = match chartkeep::host::background::BackgroundSync::start(
+        shared.clone(),
+        chartkeep::sync::runner::Config {
+            listen,
+            ..Default::default()
+        },
+    ) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("chartkeep-desktop: sync is off: {e}");
+            None
+        }
+    };
     let mut context = tauri::generate_context!();
     csp::allow_isolation_frame(&mut context);
     let result = tauri::Builder::default()
@@ -40,6 +60,7 @@ fn main() {
             commands::call,
             commands::app_status,
             commands::app_create,
+            commands::app_join,
             commands::app_unlock,
             commands::app_restore,
             commands::app_open_folder,

@@ -8,6 +8,7 @@
 //! log out, back up) and hands every other command to [`crate::api::call`] with the
 //! current session. It knows nothing of Tauri or HTTP.
 
+pub mod background;
 mod throttle;
 pub mod types;
 

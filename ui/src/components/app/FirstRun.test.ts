@@ -63,7 +63,13 @@ describe('first run', () => {
     );
     onSync(backend, 'app.join', () => {
       joined = true;
-      return status();
+      return {
+        recovery_code: 'DDDD-EEEE-FFFF',
+        key_mode: 'passphrase',
+        practice_id: 'p1',
+        received: 12,
+        sync_error: null,
+      };
     });
     render(Shell, { backend });
     await fireEvent.click(await screen.findByRole('radio', { name: 'Join a practice' }));
@@ -77,8 +83,12 @@ describe('first run', () => {
     await fireEvent.input(screen.getByLabelText('Passphrase'), { target: { value: 'ph' } });
     await fireEvent.input(screen.getByLabelText('Passphrase again'), { target: { value: 'ph' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Join the practice' }));
+    // The new workstation's own recovery code, shown once, before anything else.
+    expect((await screen.findByLabelText('Recovery code')).textContent).toBe('DDDD-EEEE-FFFF');
+    await fireEvent.click(screen.getByLabelText('I have printed or saved it'));
+    await fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
     expect(await screen.findByLabelText('User name')).toBeTruthy();
-    expect(backend.callsOf('app.join' as never)).toEqual([
+    expect(backend.callsOf('app.join')).toEqual([
       { code: '4829-1736', address: '192.168.1.20:8421', passphrase: 'ph' },
     ]);
   });
@@ -87,7 +97,7 @@ describe('first run', () => {
     const backend = new FakeBackend()
       .on('app.status', () => status({ state: 'none', key_mode: null, practice_id: null }))
       .fail(
-        'app.join' as never,
+        'app.join',
         'invalid_input',
         'The pairing code is wrong (2 tries left). Check it with the administrator.',
       );

@@ -1,18 +1,18 @@
 import type { FakeBackend } from './fake-backend';
-import type { DeviceInfo, PeerStatus, SyncCommand, SyncCommands, SyncStatus } from './sync-types';
-import type { CompetingValue, Conflict } from './types.gen';
+import type { DeviceInfo, PeerStatus, SyncCommand, SyncStatus } from './sync-types';
+import type { Commands, CompetingValue, Conflict } from './types.gen';
 
 /** Small made-up sync and conflict answers for unit tests (no real patient or workstation). */
 
-/** Answers a sync command on the fake (its generated command map does not list them yet). */
+/** Answers a sync command on the fake. */
 export function onSync<C extends SyncCommand>(
   fake: FakeBackend,
   command: C,
   handler: (
-    args: SyncCommands[C]['request'],
-  ) => SyncCommands[C]['response'] | Promise<SyncCommands[C]['response']>,
+    args: Commands[C]['request'],
+  ) => Commands[C]['response'] | Promise<Commands[C]['response']>,
 ): FakeBackend {
-  return (fake as unknown as { on: (c: string, h: unknown) => FakeBackend }).on(command, handler);
+  return fake.on(command, handler);
 }
 
 export function syncStatus(over: Partial<SyncStatus> = {}): SyncStatus {

@@ -750,6 +750,18 @@ export interface Invite {
   expires_at: string;
 }
 
+/** `app.join`: make this folder a new workstation of a practice, with a pairing code from a member workstation. */
+export interface JoinPractice {
+  /** The member workstation's sync address, `host:port`. */
+  address: string;
+  /** The eight-digit code the member workstation shows (`1234-5678`). */
+  code: string;
+  /** This workstation's name on the Sync screen. */
+  name?: string | null;
+  /** Protect this workstation's key with this passphrase; `null` keeps it in the OS keychain. */
+  passphrase?: string | null;
+}
+
 /** How the practice's database key is kept day to day. */
 export type KeyModeName = "keychain" | "passphrase";
 
@@ -1457,6 +1469,17 @@ export interface PracticeCreated {
   recovery_code: string;
 }
 
+/** The workstation joined; its own recovery code is shown once and never again. */
+export interface PracticeJoined {
+  key_mode: KeyModeName;
+  practice_id: string;
+  /** Commits received in the first sync (users and roles among them). */
+  received: number;
+  recovery_code: string;
+  /** Why the first sync failed, if it did (it is retried in the background). */
+  sync_error?: string | null;
+}
+
 /** Whether the data folder holds a practice, and whether it is unlocked. */
 export type PracticeState = "none" | "locked" | "open";
 
@@ -1920,6 +1943,8 @@ export interface Commands {
   "app.backup": { request: BackupTo; response: BackupWritten };
   /** Create a practice in the folder with its first administrator; answers the recovery code, shown once. */
   "app.create": { request: CreatePractice; response: PracticeCreated };
+  /** Make this folder a new workstation of a practice with a member's pairing code, and receive the practice; answers this workstation's recovery code, shown once. */
+  "app.join": { request: JoinPractice; response: PracticeJoined };
   /** Lock the session (idle or by hand): nothing more is answered until app.resume. */
   "app.lock": { request: NoArgs; response: Done };
   /** Log in a staff member; after five failures in a row each attempt waits, longer each time. */
@@ -2177,6 +2202,7 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "allergy.update": ["write_chart"],
   "app.backup": [],
   "app.create": [],
+  "app.join": [],
   "app.lock": [],
   "app.login": [],
   "app.logout": [],

@@ -2,7 +2,7 @@ import type { Backend } from '../api/backend';
 import { ApiError, toApiError } from '../api/errors';
 import { LockWatchingBackend } from '../api/locking';
 import { syncCall } from '../api/sync-types';
-import type { AppStatus, PracticeCreated, SessionStatus } from '../api/types.gen';
+import type { AppStatus, PracticeCreated, PracticeJoined, SessionStatus } from '../api/types.gen';
 import type { AppEvents, EventBus } from '../events';
 import type { ServiceContext } from '../services/context';
 import { IdleTimer, type IdleClock } from './idle';
@@ -102,8 +102,9 @@ export class AppState {
    * its own key (keychain or passphrase, as at create) and an empty store that sync fills,
    * then logs in as usual with a password staff already have.
    */
-  async join(code: string, address: string, passphrase: string | null): Promise<void> {
-    this.#apply(await syncCall(this.ctx.backend, 'app.join', { code, address, passphrase }));
+  async join(code: string, address: string, passphrase: string | null): Promise<PracticeJoined> {
+    // Like create: the status is refreshed once the new recovery code is kept.
+    return syncCall(this.ctx.backend, 'app.join', { code, address, passphrase });
   }
 
   async unlock(passphrase: string | null): Promise<void> {
