@@ -165,6 +165,8 @@ async fn listen(replica: Replica) -> Listening {
             listen: Some("127.0.0.1:0".parse().expect("address")),
             mdns: false,
             interval: Duration::from_secs(3600),
+            // Only the timed dials sync, so each figure is one exchange.
+            dial: false,
             ..runner::Config::default()
         },
         Arc::new(ring::rand::SystemRandom::new()),
@@ -221,7 +223,14 @@ fn cpu_seconds() -> f64 {
 
 fn main() {
     let bench = bench_mode();
-    let one_way = if bench { 10_000 } else { 60 };
+    let one_way = if bench {
+        std::env::var("SYNC_BENCH_N")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(10_000)
+    } else {
+        60
+    };
     let each_side = if bench { 3_000 } else { 30 };
     let runs: usize = if bench {
         std::env::var("SYNC_BENCH_RUNS")
@@ -281,6 +290,31 @@ fn main() {
     let b_empty = close(b, b_dir);
     let c_empty = close(c, c_dir);
     eprintln!("set up in {:.1} s", t.elapsed().as_secs_f64());
+
+    // 0. The floor: applying the same commits to an empty B straight from memory, in
+    // batches of the size the exchange sends, with no network and no reading on A.
+    let mut floor = Vec::new();
+    for _ in 0..runs {
+        let all = {
+            let (a, _ad) = open(&a_full);
+            a.missing_for(&Default::default()).expect("all")
+        };
+        let (mut b, _bd) = open(&b_empty);
+        let t = Instant::now();
+        for chunk in all.chunks(780) {
+            b.apply_batch(chunk).expect("apply");
+        }
+        floor.push(t.elapsed().as_secs_f64());
+        eprintln!(
+            "floor: {} commits applied in {:.3} s",
+            all.len(),
+            floor.last().unwrap()
+        );
+    }
+
+    if std::env::var("SYNC_BENCH_ONLY_FLOOR").is_ok() {
+        return;
+    }
 
     // 1. 10,000 commits from A to an empty B.
     let mut times = Vec::new();

@@ -204,7 +204,10 @@ fn conflicts(s: &Station) -> Vec<(String, String)> {
 }
 
 fn chrono_today() -> String {
-    let out = Command::new("date").args(["-u", "+%Y-%m-%d"]).output().unwrap();
+    let out = Command::new("date")
+        .args(["-u", "+%Y-%m-%d"])
+        .output()
+        .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -271,7 +274,33 @@ fn a_partition_heals_with_conflicts_exactly_where_fields_were_edited_concurrentl
         "patient.update",
         json!({"id": id, "version": version, "preferred": "Dee", "language": "fr"}),
     );
+    // The same new patient registered at both front desks while apart.
+    let twin_a = patient(&a, "Registered-twice");
+    let twin_b = patient(&b, "Registered-twice");
     b.once_ok(&srv.address);
+    for s in [&a, &b] {
+        let dups = s.call("duplicate.list", json!({}));
+        let flagged = dups
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["field"] == "name_and_birth_date")
+            .unwrap_or_else(|| panic!("the patient registered twice is not flagged: {dups}"));
+        let mut rows: Vec<&str> = flagged["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        rows.sort();
+        let mut expected = vec![twin_a.as_str(), twin_b.as_str()];
+        expected.sort();
+        assert_eq!(rows, expected);
+        // Their MRNs differ: each workstation numbers in its own block.
+        let ma = s.call("patient.get", json!({"id": twin_a}))["mrn"].clone();
+        let mb = s.call("patient.get", json!({"id": twin_b}))["mrn"].clone();
+        assert_ne!(ma, mb);
+    }
     assert_eq!(a.digest(), b.digest());
     let expected = vec![(id.clone(), "preferred".to_string())];
     assert_eq!(conflicts(&a), expected);

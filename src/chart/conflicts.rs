@@ -194,12 +194,16 @@ pub enum Choice<'a> {
     Value(&'a Json),
 }
 
-/// A value that must be unique but was given twice, on workstations that were apart.
+/// A value that must be unique but was given twice, on workstations that were apart; or
+/// records that look like one entered twice (a patient registered on two workstations, the
+/// same allergy added on two), flagged for a person and never merged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Duplicate {
-    /// The kind of record: `patient` (an MRN) or `user` (a user name).
+    /// The kind of record: `patient` (an MRN, or a name and birth date), `user` (a user
+    /// name) or `allergy` (a substance).
     pub entity: String,
-    /// The field that must be unique: `mrn` or `name`.
+    /// What they share: `mrn`, `name` (user), `name_and_birth_date` (patient: retract the
+    /// one registered in error, or correct it), `substance` (allergy: retract one).
     pub field: String,
     /// The value given twice.
     pub value: String,
@@ -225,6 +229,44 @@ pub fn duplicates(
                 field,
                 value,
                 rows,
+            });
+        }
+    }
+    // Records that look entered twice. Computed from the projection as it is, so every
+    // workstation holding the same commits lists the same ones.
+    let lookalikes: [(&str, &str, &str); 2] = [
+        (
+            "patient",
+            "name_and_birth_date",
+            "SELECT lower(trim(family)) || ' ' || lower(coalesce(given, '')) || ' ' || birth_date, group_concat(id, ' ')
+             FROM (SELECT * FROM patient WHERE retracted = 0 AND family IS NOT NULL AND birth_date IS NOT NULL ORDER BY id)
+             GROUP BY lower(trim(family)), lower(coalesce(given, '')), birth_date HAVING count(*) > 1",
+        ),
+        (
+            "allergy",
+            "substance",
+            "SELECT patient || ' ' || lower(coalesce(code, trim(substance))), group_concat(id, ' ')
+             FROM (SELECT * FROM allergy WHERE retracted = 0 AND coalesce(no_known, 0) = 0
+                     AND coalesce(status, 'active') = 'active' AND coalesce(code, substance) IS NOT NULL ORDER BY id)
+             GROUP BY patient, lower(coalesce(code, trim(substance))) HAVING count(*) > 1",
+        ),
+    ];
+    for (entity, field, sql) in lookalikes {
+        let Some(def) = CATALOGUE.entity(entity) else {
+            continue;
+        };
+        if !may_read(def) {
+            continue;
+        }
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for r in rows {
+            let (value, ids) = r?;
+            out.push(Duplicate {
+                entity: entity.to_string(),
+                field: field.to_string(),
+                value,
+                rows: ids.split(' ').map(str::to_string).collect(),
             });
         }
     }

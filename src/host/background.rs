@@ -78,11 +78,18 @@ fn look(host: &Mutex<Host>) -> Option<(Uuid, u64)> {
     h.practice.as_ref().map(|p| (p.practice_id(), p.own_seq()))
 }
 
-async fn follow(host: Arc<Mutex<Host>>, config: runner::Config, mut stopped: watch::Receiver<bool>) {
+async fn follow(
+    host: Arc<Mutex<Host>>,
+    config: runner::Config,
+    mut stopped: watch::Receiver<bool>,
+) {
     let mut running: Option<(Uuid, u64, runner::Handle)> = None;
     loop {
         let h = host.clone();
-        let seen = tokio::task::spawn_blocking(move || look(&h)).await.ok().flatten();
+        let seen = tokio::task::spawn_blocking(move || look(&h))
+            .await
+            .ok()
+            .flatten();
         running = match (running, seen) {
             (Some((id, seq, handle)), Some((now_id, now_seq))) if id == now_id => {
                 if now_seq > seq {
@@ -97,18 +104,22 @@ async fn follow(host: Arc<Mutex<Host>>, config: runner::Config, mut stopped: wat
             (None, Some((id, seq))) => {
                 let replica = Replica::new(host.clone());
                 let rng = Arc::new(ring::rand::SystemRandom::new());
-                let started = match runner::start(replica.clone(), config.clone(), rng.clone()).await {
-                    Ok(h) => Ok(h),
-                    Err(e) if config.listen.is_some() => {
-                        tracing::warn!(code = e.code(), "sync cannot listen ({e}); dialing peers only");
-                        let dial_only = runner::Config {
-                            listen: None,
-                            ..config.clone()
-                        };
-                        runner::start(replica, dial_only, rng).await
-                    }
-                    Err(e) => Err(e),
-                };
+                let started =
+                    match runner::start(replica.clone(), config.clone(), rng.clone()).await {
+                        Ok(h) => Ok(h),
+                        Err(e) if config.listen.is_some() => {
+                            tracing::warn!(
+                                code = e.code(),
+                                "sync cannot listen ({e}); dialing peers only"
+                            );
+                            let dial_only = runner::Config {
+                                listen: None,
+                                ..config.clone()
+                            };
+                            runner::start(replica, dial_only, rng).await
+                        }
+                        Err(e) => Err(e),
+                    };
                 match started {
                     Ok(handle) => Some((id, seq, handle)),
                     Err(e) => {

@@ -301,7 +301,11 @@ where
                 let page = blocking(move || r.log_page(&d, after, 2000)).await?;
                 let Some(last) = page.last() else { break };
                 after = last.0;
-                send(wr, &Message::Log(page.into_iter().map(|(_, b)| b).collect())).await?;
+                send(
+                    wr,
+                    &Message::Log(page.into_iter().map(|(_, b)| b).collect()),
+                )
+                .await?;
             }
         }
         send(wr, &Message::Sent).await?;

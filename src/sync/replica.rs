@@ -176,7 +176,9 @@ impl Replica {
                 match r {
                     Ok(true) => new += 1,
                     Ok(false) => {}
-                    Err(e) => tracing::info!(code = e.code(), "an access log entry was not kept: {e}"),
+                    Err(e) => {
+                        tracing::info!(code = e.code(), "an access log entry was not kept: {e}")
+                    }
                 }
             }
             Ok(new)

@@ -36,6 +36,8 @@ pub struct Config {
     pub interval: Duration,
     /// How long after a local commit to sync (more commits in that time go along).
     pub debounce: Duration,
+    /// Dial peers (off: only answer those that call, as a benchmark's listener does).
+    pub dial: bool,
 }
 
 impl Default for Config {
@@ -47,6 +49,7 @@ impl Default for Config {
             limits: Limits::default(),
             interval: Duration::from_secs(60),
             debounce: Duration::from_millis(300),
+            dial: true,
         }
     }
 }
@@ -153,6 +156,15 @@ pub async fn start(
     } else {
         None
     };
+    if !config.dial {
+        drop(discovery);
+        return Ok(Handle {
+            trigger,
+            stop,
+            tasks,
+            live,
+        });
+    }
     tasks.push(tokio::spawn(dial(
         replica,
         local,
@@ -395,6 +407,7 @@ async fn dial(
     let mut found: HashMap<String, Found> = HashMap::new();
     let mut backoff: HashMap<String, (Instant, Duration)> = HashMap::new();
     let mut tick = tokio::time::interval(config.interval);
+    let mut discovering = true;
     loop {
         tokio::select! {
             _ = stopped.changed() => break,
@@ -408,11 +421,19 @@ async fn dial(
                 // A commit is news for every peer: retry those in backoff too.
                 backoff.clear();
             }
-            f = found_rx.recv() => {
-                if let Some(f) = f {
-                    if found.insert(f.device.clone(), f).is_none() {
-                        backoff.clear();
-                    } else {
+            f = found_rx.recv(), if discovering => {
+                match f {
+                    Some(f) => {
+                        if found.insert(f.device.clone(), f).is_none() {
+                            backoff.clear();
+                        } else {
+                            continue;
+                        }
+                    }
+                    // No discovery (off, or it stopped): stop listening to it, or this
+                    // branch would be ready forever and spin.
+                    None => {
+                        discovering = false;
                         continue;
                     }
                 }

@@ -408,11 +408,11 @@ export interface DocumentUpdate {
 /** An answer with nothing to say. */
 export type Done = Record<string, unknown>;
 
-/** A value that must be unique but was given twice, on workstations that were apart. */
+/** A value that must be unique but was given twice, on workstations that were apart; or records that look like one entered twice (a patient registered on two workstations, the same allergy added on two), flagged for a person and never merged. */
 export interface Duplicate {
-  /** The kind of record: `patient` (an MRN) or `user` (a user name). */
+  /** The kind of record: `patient` (an MRN, or a name and birth date), `user` (a user name) or `allergy` (a substance). */
   entity: string;
-  /** The field that must be unique: `mrn` or `name`. */
+  /** What they share: `mrn`, `name` (user), `name_and_birth_date` (patient: retract the one registered in error, or correct it), `substance` (allergy: retract one). */
   field: string;
   /** The ids of the records that share it; change all but one to settle it. */
   rows: string[];
