@@ -62,6 +62,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/home" "$tmp/data" "$target/test-artifacts/desktop"
 export CHARTKEEP_DESKTOP_BIN="$bin"
+export CHARTKEEP_BIN="$target/debug/chartkeep"
 if [ -f ui/dist/placeholder.js ]; then placeholder=1; else placeholder=0; fi
 export CHARTKEEP_UI_PLACEHOLDER=$placeholder
 export CHARTKEEP_TEST_DATA="$tmp/data/practice"

@@ -16,5 +16,5 @@ for _ in $(seq 100); do
 done
 tests=(shell.test.mjs)
 # The UI's own flows need the real UI; the placeholder page only proves the shell.
-[ "${CHARTKEEP_UI_PLACEHOLDER:-0}" = 1 ] || tests+=(first-run.test.mjs)
+[ "${CHARTKEEP_UI_PLACEHOLDER:-0}" = 1 ] || tests+=(first-run.test.mjs join.test.mjs)
 node --test --test-concurrency=1 "${tests[@]}"
