@@ -278,6 +278,19 @@ impl Host {
         self.status(api::types::NoArgs {})
     }
 
+    /// The OS keychain for a new practice's key, when it is to be kept there.
+    fn new_key_store(&self, keychain: bool) -> Result<Option<Box<dyn KeyStore>>, ApiError> {
+        if !keychain {
+            return Ok(None);
+        }
+        self.keychains.open().map(Some).map_err(|e| {
+            err(
+                ErrorCode::KeychainUnavailable,
+                format!("{e}. Protect the key with a passphrase instead; nothing was created."),
+            )
+        })
+    }
+
     fn join(&mut self, r: JoinPractice) -> Result<PracticeJoined, ApiError> {
         if self.practice.is_some() {
             return Err(practice_open());
@@ -291,29 +304,8 @@ impl Host {
                 ),
             ));
         }
-        let store;
-        let plan = match r.passphrase {
-            Some(p) => {
-                if p.chars().count() < MIN_PASSPHRASE_CHARS {
-                    return Err(err(
-                        ErrorCode::InvalidInput,
-                        format!("passphrase: use at least {MIN_PASSPHRASE_CHARS} characters; nothing was created"),
-                    ));
-                }
-                KeyPlan::Passphrase(p)
-            }
-            None => {
-                store = self.keychains.open().map_err(|e| {
-                    err(
-                        ErrorCode::KeychainUnavailable,
-                        format!(
-                            "{e}. Protect the key with a passphrase instead; nothing was created."
-                        ),
-                    )
-                })?;
-                KeyPlan::Keychain(store.as_ref())
-            }
-        };
+        let store = self.new_key_store(r.passphrase.is_none())?;
+        let plan = key_plan(r.passphrase, store.as_deref())?;
         vault::make_private_dir(&self.folder)?;
         let joined = crate::sync::join::join(
             &self.folder,
@@ -349,29 +341,8 @@ impl Host {
                 "admin_name: give the administrator's user name",
             ));
         }
-        let store;
-        let plan = match r.passphrase {
-            Some(p) => {
-                if p.chars().count() < MIN_PASSPHRASE_CHARS {
-                    return Err(err(
-                        ErrorCode::InvalidInput,
-                        format!("passphrase: use at least {MIN_PASSPHRASE_CHARS} characters; nothing was created"),
-                    ));
-                }
-                KeyPlan::Passphrase(p)
-            }
-            None => {
-                store = self.keychains.open().map_err(|e| {
-                    err(
-                        ErrorCode::KeychainUnavailable,
-                        format!(
-                            "{e}. Protect the key with a passphrase instead; nothing was created."
-                        ),
-                    )
-                })?;
-                KeyPlan::Keychain(store.as_ref())
-            }
-        };
+        let store = self.new_key_store(r.passphrase.is_none())?;
+        let plan = key_plan(r.passphrase, store.as_deref())?;
         vault::make_private_dir(&self.folder)?;
         let (practice, recovery) = Practice::init(
             &self.folder,
@@ -603,6 +574,27 @@ fn keychain_refused(e: &KeychainError, what_to_do: &str) -> ApiError {
     };
     let code = ErrorCode::parse(e.code()).unwrap_or(ErrorCode::KeychainUnavailable);
     err(code, format!("{what} {what_to_do}"))
+}
+
+/// How a new practice's key is kept: the passphrase given (long enough), or the keychain.
+fn key_plan(
+    passphrase: Option<String>,
+    store: Option<&dyn KeyStore>,
+) -> Result<KeyPlan<'_>, ApiError> {
+    match (passphrase, store) {
+        (Some(p), _) if p.chars().count() < MIN_PASSPHRASE_CHARS => Err(err(
+            ErrorCode::InvalidInput,
+            format!(
+                "passphrase: use at least {MIN_PASSPHRASE_CHARS} characters; nothing was created"
+            ),
+        )),
+        (Some(p), _) => Ok(KeyPlan::Passphrase(p)),
+        (None, Some(k)) => Ok(KeyPlan::Keychain(k)),
+        (None, None) => Err(err(
+            ErrorCode::KeychainUnavailable,
+            "no keychain was opened for this key; protect it with a passphrase instead",
+        )),
+    }
 }
 
 fn practice_open() -> ApiError {
