@@ -482,8 +482,8 @@ impl Practice {
     }
 
     /// This workstation's local sync bookkeeping (never part of the record).
-    pub fn sync_state(&self) -> crate::sync::state::SyncState<'_> {
-        crate::sync::state::SyncState::new(&self.write)
+    pub fn sync_state(&self) -> crate::sync::state::Bookkeeping<'_> {
+        crate::sync::state::Bookkeeping::new(&self.write)
     }
 
     pub fn chart_ctx(&self) -> chart::Ctx<'_> {

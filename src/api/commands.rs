@@ -1226,7 +1226,7 @@ fn sync_invite(
     session: &mut Session,
     _: NoArgs,
 ) -> Result<Invite, ApiError> {
-    let code = crate::sync::pairing::new_code(&ring::rand::SystemRandom::new())?;
+    let code = crate::sync::pairing::new_code(practice.ids.as_ref());
     let now = practice.clock.now_ms();
     let expires = now + crate::sync::pairing::CODE_MINUTES * 60_000;
     practice

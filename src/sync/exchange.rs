@@ -422,6 +422,26 @@ fn proved(
     identity::cert_device(cert).map_err(|e| SyncError::Tls(e.to_string()))
 }
 
+/// A TCP connection to a peer's listener, or why not in words a person can act on.
+pub async fn dial_tcp(address: &str) -> Result<TcpStream, SyncError> {
+    let unreachable = |reason: String| SyncError::Unreachable {
+        address: address.to_string(),
+        reason,
+    };
+    tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(address))
+        .await
+        .map_err(|_| unreachable("no answer".into()))?
+        .map_err(|e| unreachable(e.to_string()))
+}
+
+/// A failed TLS handshake, said so that whoever sits at the workstation knows what to do:
+/// nearly always one side is not (or no longer) a member the other knows.
+fn handshake_failed(e: std::io::Error) -> SyncError {
+    SyncError::Tls(format!(
+        "{e}. The other workstation did not accept this one, or is not one of this practice's members: check that both belong to the same practice and that neither was removed (Sync screen → Workstations)"
+    ))
+}
+
 /// Connects to `address`, proves this workstation, checks the peer is a member (and the
 /// one `expected`, if given) and runs one exchange.
 pub async fn connect(
@@ -432,16 +452,7 @@ pub async fn connect(
     listen_port: u16,
     limits: Limits,
 ) -> Result<Report, SyncError> {
-    let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(address))
-        .await
-        .map_err(|_| SyncError::Unreachable {
-            address: address.to_string(),
-            reason: "no answer".into(),
-        })?
-        .map_err(|e| SyncError::Unreachable {
-            address: address.to_string(),
-            reason: e.to_string(),
-        })?;
+    let tcp = dial_tcp(address).await?;
     tcp.set_nodelay(true)?;
     let (tcp, bytes_in, bytes_out) = Counted::new(tcp);
     let connector = tokio_rustls::TlsConnector::from(local.client.clone());
@@ -451,7 +462,7 @@ pub async fn connect(
     )
     .await
     .map_err(|_| SyncError::TooSlow(CONNECT_TIMEOUT.as_secs()))?
-    .map_err(|e| SyncError::Tls(e.to_string()))?;
+    .map_err(handshake_failed)?;
     let peer = proved(tls.get_ref().1.peer_certificates())?;
     identity::admit(&local.roster, expected, &peer)?;
     let mut report = run(tls, peer, replica.clone(), local, listen_port, limits).await?;

@@ -53,19 +53,7 @@ pub fn join(
     let mut created: Option<(Practice, RecoveryCode)> = None;
     let mut plan = Some(plan);
     let paired = rt.block_on(async {
-        let mut tcp = tokio::time::timeout(
-            exchange::CONNECT_TIMEOUT,
-            tokio::net::TcpStream::connect(address),
-        )
-        .await
-        .map_err(|_| SyncError::Unreachable {
-            address: address.to_string(),
-            reason: "no answer".into(),
-        })?
-        .map_err(|e| SyncError::Unreachable {
-            address: address.to_string(),
-            reason: e.to_string(),
-        })?;
+        let mut tcp = exchange::dial_tcp(address).await?;
         pairing::join(&mut tcp, code, rng, |practice_id| {
             let plan = plan.take().ok_or(SyncError::NotOpen)?;
             let (p, recovery) = Practice::join(dir, practice_id, plan, clock, ids, rng)?;

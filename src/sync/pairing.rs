@@ -41,6 +41,8 @@ const ID_JOINER: &[u8] = b"chartkeep joining workstation";
 const ID_MEMBER: &[u8] = b"chartkeep member workstation";
 const TAG_SEALED: u8 = 0x21;
 const TAG_SPAKE: u8 = 0x20;
+/// The member's answer to a wrong code: the tag, then the tries left (one byte).
+const TAG_WRONG_CODE: u8 = 0x22;
 
 fn limits() -> Limits {
     Limits {
@@ -52,13 +54,13 @@ fn limits() -> Limits {
     }
 }
 
-/// A new pairing code: eight digits, grouped `1234-5678`, uniformly random.
-pub fn new_code(rng: &dyn ring::rand::SecureRandom) -> Result<String, SyncError> {
+/// A new pairing code: eight digits, grouped `1234-5678`, uniformly random from the
+/// practice's passed-in id source (the operating system's randomness in the apps).
+pub fn new_code(ids: &dyn crate::clock::IdSource) -> String {
     let mut n: u32;
     loop {
         let mut b = [0u8; 4];
-        rng.fill(&mut b)
-            .map_err(|_| SyncError::Tls("no randomness".into()))?;
+        ids.fill(&mut b);
         n = u32::from_be_bytes(b);
         // Rejection sampling: no value is likelier than another.
         if n < 4_200_000_000 {
@@ -66,7 +68,7 @@ pub fn new_code(rng: &dyn ring::rand::SecureRandom) -> Result<String, SyncError>
         }
     }
     let n = n % 100_000_000;
-    Ok(format!("{:04}-{:04}", n / 10_000, n % 10_000))
+    format!("{:04}-{:04}", n / 10_000, n % 10_000)
 }
 
 /// A code as typed, reduced to its digits (spaces, dashes and the like don't matter).
@@ -146,28 +148,23 @@ async fn send<W: AsyncWrite + Unpin>(w: &mut W, b: &[u8]) -> Result<(), SyncErro
 
 async fn recv<R: AsyncRead + Unpin>(r: &mut R) -> Result<Vec<u8>, SyncError> {
     match frame::read(r, &limits()).await? {
-        Some(b) => {
-            if b.first() == Some(&7) {
-                if let Ok(Message::Refused { code, message }) = Message::decode(&b) {
-                    return Err(refused(code, message));
-                }
-            }
-            Ok(b)
-        }
+        Some(b) => match b.as_slice() {
+            [TAG_WRONG_CODE, left] => Err(SyncError::WrongCode {
+                tries_left: u32::from(*left),
+            }),
+            _ if b.first() == Some(&7) => match Message::decode(&b) {
+                Ok(Message::Refused { code, message }) => Err(refused(code, message)),
+                _ => Ok(b),
+            },
+            _ => Ok(b),
+        },
         None => Err(SyncError::Io(std::io::ErrorKind::UnexpectedEof.into())),
     }
 }
 
-/// Turns the member's refusal back into the error it was.
+/// Turns the member's refusal back into the error it was, by its code.
 fn refused(code: String, message: String) -> SyncError {
     match code.as_str() {
-        "pairing_code_wrong" => {
-            let left = message
-                .split_whitespace()
-                .find_map(|w| w.trim_start_matches('(').parse::<u32>().ok())
-                .unwrap_or(0);
-            SyncError::WrongCode { tries_left: left }
-        }
         "pairing_no_invite" => SyncError::NoInvite,
         "pairing_code_expired" => SyncError::InviteExpired,
         _ => SyncError::Refused { code, message },
@@ -175,6 +172,11 @@ fn refused(code: String, message: String) -> SyncError {
 }
 
 async fn refuse<W: AsyncWrite + Unpin>(w: &mut W, e: &SyncError) {
+    if let SyncError::WrongCode { tries_left } = e {
+        let left = u8::try_from(*tries_left).unwrap_or(u8::MAX);
+        let _ = frame::write(w, &[TAG_WRONG_CODE, left]).await;
+        return;
+    }
     let m = Message::Refused {
         code: e.code().to_string(),
         message: e.to_string(),
@@ -380,9 +382,9 @@ mod tests {
 
     #[test]
     fn codes_are_eight_digits_grouped_and_typed_forms_normalize_alike() {
-        let rng = ring::rand::SystemRandom::new();
+        let ids = crate::clock::SeededIds::new(3);
         for _ in 0..50 {
-            let c = new_code(&rng).unwrap();
+            let c = new_code(&ids);
             assert_eq!(c.len(), 9);
             assert_eq!(&c[4..5], "-");
             assert_eq!(normalize(&c).len(), 8);

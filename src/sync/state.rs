@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::message::Vector;
 
 /// Access to the sync tables through the practice's writer connection, and nothing else.
-pub struct SyncState<'a> {
+pub struct Bookkeeping<'a> {
     conn: &'a Connection,
 }
 
@@ -72,9 +72,9 @@ fn device_of(b: Vec<u8>) -> [u8; 32] {
     b.try_into().unwrap_or([0; 32])
 }
 
-impl<'a> SyncState<'a> {
-    pub(crate) fn new(conn: &'a Connection) -> SyncState<'a> {
-        SyncState { conn }
+impl<'a> Bookkeeping<'a> {
+    pub(crate) fn new(conn: &'a Connection) -> Bookkeeping<'a> {
+        Bookkeeping { conn }
     }
 
     /// Makes `code` the one pairing code this workstation answers, until `expires_at`.
