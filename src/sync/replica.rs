@@ -93,7 +93,13 @@ impl Replica {
             Ok(Local {
                 practice: p.practice_id(),
                 device: p.device_id(),
-                name: p.workstation(),
+                // The name its membership record gives it, as the other side shows it.
+                name: p
+                    .members()?
+                    .into_iter()
+                    .find(|m| m.device == hex::encode(p.device_id()) && !m.name.is_empty())
+                    .map(|m| m.name)
+                    .unwrap_or_else(|| p.workstation()),
                 client: Arc::new(identity::client_config(&identity, roster.clone())?),
                 server: Arc::new(identity::server_config(&identity, roster.clone())?),
                 identity,

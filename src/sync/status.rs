@@ -80,6 +80,8 @@ pub struct DeviceInfo {
     pub name: String,
     /// The administrator who added it (user id).
     pub added_by: String,
+    /// Their user name, for people to read.
+    pub added_by_name: String,
     pub removed: bool,
     pub this_workstation: bool,
 }
@@ -97,9 +99,11 @@ fn device_bytes(hex_id: &str) -> Option<[u8; 32]> {
 /// The member workstations, removed ones included.
 pub fn devices(p: &Practice) -> Result<Vec<DeviceInfo>, SyncError> {
     let me = hex::encode(p.device_id());
+    let names = crate::access::users::names(p.reader())?;
     Ok(p.members()?
         .into_iter()
         .map(|m| DeviceInfo {
+            added_by_name: names.get(&m.added_by).cloned().unwrap_or_default(),
             id: m.id.to_string(),
             device_grouped: device_bytes(&m.device)
                 .map(|d| grouped(&d))
@@ -130,6 +134,12 @@ pub fn status(p: &Practice) -> Result<SyncStatus, SyncError> {
         .filter(|m| m.removed)
         .filter_map(|m| device_bytes(&m.device))
         .collect();
+    let name_of = |d: &[u8; 32]| {
+        members
+            .iter()
+            .find(|m| m.device == hex::encode(d) && !m.name.is_empty())
+            .map(|m| m.name.clone())
+    };
     let mut peers = Vec::new();
     let mut last_sync: Option<i64> = None;
     let mut any_connected = false;
@@ -155,7 +165,7 @@ pub fn status(p: &Practice) -> Result<SyncStatus, SyncError> {
         peers.push(PeerStatus {
             device: hex::encode(peer.device),
             device_grouped: grouped(&peer.device),
-            name: peer.name,
+            name: name_of(&peer.device).unwrap_or(peer.name),
             address: peer.address,
             connected,
             last_contact: peer.last_contact.map(crate::clock::rfc3339),
@@ -184,7 +194,7 @@ pub fn status(p: &Practice) -> Result<SyncStatus, SyncError> {
     Ok(SyncStatus {
         device: hex::encode(me),
         device_grouped: grouped(&me),
-        name: p.workstation(),
+        name: name_of(&me).unwrap_or_else(|| p.workstation()),
         listening,
         offline_since: match sync_state {
             SyncState::Offline => last_sync.map(crate::clock::rfc3339),

@@ -325,6 +325,8 @@ export interface DeviceArg {
 export interface DeviceInfo {
   /** The administrator who added it (user id). */
   added_by: string;
+  /** Their user name, for people to read. */
+  added_by_name: string;
   device: string;
   device_grouped: string;
   /** The member row's id. */
