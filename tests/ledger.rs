@@ -2277,6 +2277,40 @@ fn commits_after_reads_one_device_page_by_page() {
 }
 
 #[test]
+fn a_forged_signature_in_a_batch_is_refused_in_its_place_and_the_rest_apply() {
+    // Signatures are checked for the whole batch at once; the one that fails must still be
+    // found, refused on its own, and everything that does not depend on it applied.
+    let (mut w, t) = open_pair();
+    for i in 0..3 {
+        w.on_b(
+            "vitals.record",
+            json!({"patient": t.patient, "heart_rate": 70 + i}),
+        );
+    }
+    let mut batch =
+        w.b.practice
+            .missing_for(&w.a.practice.version_vector().unwrap())
+            .unwrap();
+    let n = batch.len();
+    assert_eq!(n, 3, "the three vitals forms");
+    // The last vitals form, forged: its signature no longer matches.
+    batch[n - 1].signature[10] ^= 0x40;
+    let before = commits(&w.a.practice);
+    let results = w.a.practice.apply_batch(&batch).unwrap();
+    let codes: Vec<&str> = results
+        .iter()
+        .map(|r| match r {
+            Ok(_) => "ok",
+            Err(e) => e.code(),
+        })
+        .collect();
+    let mut expected = vec!["ok"; n - 1];
+    expected.push("ledger_bad_signature");
+    assert_eq!(codes, expected);
+    assert_eq!(commits(&w.a.practice), before + n as i64 - 1);
+}
+
+#[test]
 fn a_bad_commit_in_a_batch_is_rolled_back_alone() {
     let (mut w, t) = open_pair();
     let kb = device_key(&w.b.practice);
