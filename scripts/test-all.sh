@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up what is missing and runs every test: the web UI's type checks, lints and unit
 # tests; Rust formatting, lints, unit and integration tests (including the kill -9 crash
-# harness); the keychain test against a real Secret Service (gnome-keyring inside a private
-# D-Bus session); end-to-end tests in Debian's Chromium against `chartkeep serve`; and the
-# real desktop window driven through WebKitWebDriver under Xvfb.
+# harness); FHIR exports against two independent validators; the keychain test against a
+# real Secret Service (gnome-keyring inside a private D-Bus session); end-to-end tests in
+# Debian's Chromium against `chartkeep serve`; and the real desktop window driven through
+# WebKitWebDriver under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -25,7 +26,12 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
-cargo test --workspace --all-targets --quiet
+# tests/fhir_export.rs also writes the Bundles it exports here, for the FHIR validators.
+rm -rf target/fhir-export
+CHARTKEEP_FHIR_OUT="$PWD/target/fhir-export" cargo test --workspace --all-targets --quiet
+echo "== FHIR exports against two independent validators (npm fhir, PyPI fhir.resources) and our own checks"
+tests/fhir/selftest.sh
+scripts/test-fhir.sh target/fhir-export
 echo "== doc tests"
 cargo test --doc --quiet
 

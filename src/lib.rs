@@ -20,6 +20,7 @@ pub mod clock;
 pub mod codes;
 pub mod demo;
 pub mod host;
+pub mod interop;
 pub mod ledger;
 pub mod practice;
 pub mod sync;

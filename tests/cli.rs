@@ -792,3 +792,78 @@ fn verify_digest_prints_the_same_digest_for_the_same_chart() {
     assert_success(&out, "verify");
     assert!(!text(&out.stdout).contains("digest:"), "{}", describe(&out));
 }
+
+#[test]
+fn export_fhir_writes_a_patients_bundle_by_mrn_or_id_and_never_overwrites() {
+    let cli = Cli::new();
+    cli.init();
+    cli.staff();
+    let id = cli.create_patient("Garcia", "Ana");
+    cli.call_ok(
+        "drlee",
+        CLINICIAN_PASSWORD,
+        "problem.add",
+        json!({"patient": id, "code": "E11.9"}),
+    );
+    let patient = cli.call_ok(
+        "drlee",
+        CLINICIAN_PASSWORD,
+        "patient.get",
+        json!({"id": id}),
+    );
+    let mrn = patient["mrn"].as_str().expect("an MRN").to_string();
+    let export = |who: &str, password: &str, patient: &str, out: &Path| {
+        cli.cmd(&cli.data)
+            .env("CHARTKEEP_USER", who)
+            .env("CHARTKEEP_PASSWORD", password)
+            .args(["export", "fhir", "--patient", patient, "--out"])
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+
+    let file = cli.path("garcia.json");
+    let out = export("drlee", CLINICIAN_PASSWORD, &mrn, &file);
+    assert_success(&out, "export fhir by MRN");
+    let bundle: Json = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(bundle["resourceType"], "Bundle");
+    let kinds: Vec<&str> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["resource"]["resourceType"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"Patient") && kinds.contains(&"Condition"),
+        "{kinds:?}"
+    );
+    let said: Json = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(said["resources"].as_u64().unwrap() as usize, kinds.len());
+
+    // The same file again is refused and left as it was; by id it works elsewhere.
+    let before = std::fs::read(&file).unwrap();
+    let out = export("drlee", CLINICIAN_PASSWORD, &id, &file);
+    assert_failure(&out, "export onto an existing file");
+    assert!(text(&out.stderr).contains("exists"), "{}", describe(&out));
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    let by_id = cli.path("by-id.json");
+    assert_success(&export("drlee", CLINICIAN_PASSWORD, &id, &by_id), "by id");
+
+    // Front desk staff may not export a chart; an unknown MRN says how to find one.
+    let desk = cli.path("desk.json");
+    let out = export("desk", DESK_PASSWORD, &id, &desk);
+    assert_failure(&out, "front desk export");
+    assert!(!desk.exists());
+    let out = export(
+        "drlee",
+        CLINICIAN_PASSWORD,
+        "9999999",
+        &cli.path("none.json"),
+    );
+    assert_failure(&out, "unknown MRN");
+    assert!(
+        text(&out.stderr).contains("patient.search"),
+        "{}",
+        describe(&out)
+    );
+}

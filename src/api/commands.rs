@@ -168,6 +168,8 @@ fixed_commands! {
         "Access log entries between two dates, optionally for one user, patient or action.";
     "audit.export" => audit_export(AuditReport) -> AuditExport, Administer, [],
         "The same entries as CSV, to save outside the practice; the export is itself logged.";
+    "export.fhir_patient" => export_fhir_patient(PatientArg) -> FhirExport, ReadChart, [NotFound],
+        "A patient's whole chart as one FHIR R4 Bundle: every record, retracted ones as entered-in-error, signed notes with their amendments, and a Provenance for each. Logged as an export.";
     "audit.verify" => audit_verify(NoArgs) -> AuditVerified, Administer, [AccessLogDamaged],
         "Check the access log's hash chain.";
     "session.info" => session_info(NoArgs) -> SessionInfo, Demographics, [],
@@ -1160,6 +1162,27 @@ fn audit_export(
     Ok(AuditExport {
         rows: entries.len() as u64,
         csv,
+    })
+}
+
+fn export_fhir_patient(
+    practice: &mut Practice,
+    session: &mut Session,
+    PatientArg { patient }: PatientArg,
+) -> Result<FhirExport, ApiError> {
+    let now = practice.clock.now_ms();
+    let out = crate::interop::fhir::export::patient_bundle(practice.reader(), &patient, now)?;
+    log(
+        practice,
+        session,
+        Some(&patient.to_string()),
+        "export",
+        "chart",
+        &format!("FHIR R4 Bundle, {} resources", out.resources),
+    )?;
+    Ok(FhirExport {
+        resources: out.resources as u64,
+        bundle: out.bundle,
     })
 }
 

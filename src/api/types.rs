@@ -273,6 +273,15 @@ pub struct AuditExport {
     pub rows: u64,
 }
 
+/// A patient's whole chart as a FHIR R4 Bundle (type `collection`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct FhirExport {
+    /// Resources in the Bundle, Provenance included.
+    pub resources: u64,
+    /// The Bundle, as FHIR JSON.
+    pub bundle: serde_json::Value,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct AuditVerified {
     /// Entries checked.

@@ -141,6 +141,26 @@ enum Cmd {
         #[command(subcommand)]
         cmd: sync::SyncCmd,
     },
+    /// Export records in a standard format, for another system or the patient.
+    Export {
+        #[command(subcommand)]
+        cmd: ExportCmd,
+        #[arg(long, env = "CHARTKEEP_USER", global = true)]
+        user: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCmd {
+    /// One patient's whole chart as a FHIR R4 Bundle (JSON).
+    Fhir {
+        /// The patient's id or MRN.
+        #[arg(long)]
+        patient: String,
+        /// The file to write; it must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -387,6 +407,32 @@ fn login(practice: &mut Practice, user: Option<String>) -> Result<api::Session> 
     Ok(api::login(practice, &user, &password)?)
 }
 
+/// A patient named on the command line by record id or by MRN.
+fn patient_id(practice: &mut Practice, session: &mut api::Session, given: &str) -> Result<String> {
+    if uuid::Uuid::parse_str(given).is_ok() {
+        return Ok(given.to_string());
+    }
+    let hits = api::call(
+        practice,
+        session,
+        "patient.search",
+        json!({ "query": given }),
+    )?;
+    let same: Vec<&serde_json::Value> = hits
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|h| h["mrn"].as_str() == Some(given))
+        .collect();
+    match same.as_slice() {
+        [one] => Ok(one["id"].as_str().unwrap_or_default().to_string()),
+        [] => Err(anyhow!(
+            "no patient has the id or MRN {given}; find it with `chartkeep call patient.search '{{\"query\": \"...\"}}'`"
+        )),
+        _ => Err(anyhow!("more than one patient has the MRN {given}; give the patient's id")),
+    }
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     let dir = match cli.data {
         Some(d) => d,
@@ -601,6 +647,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     return Ok(ExitCode::from(1));
                 }
             }
+        }
+        Cmd::Export { cmd, user } => {
+            let ExportCmd::Fhir { patient, out } = cmd;
+            if out.exists() {
+                return Err(anyhow!(
+                    "{} exists; choose a new file for the export",
+                    out.display()
+                ));
+            }
+            let (mut practice, _) = open(&dir)?;
+            let mut session = login(&mut practice, user)?;
+            let id = patient_id(&mut practice, &mut session, &patient)?;
+            let exported = api::call(
+                &mut practice,
+                &mut session,
+                "export.fhir_patient",
+                json!({ "patient": id }),
+            )?;
+            std::fs::write(&out, serde_json::to_string_pretty(&exported["bundle"])?)
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &json!({"out": out, "resources": exported["resources"]})
+                )?
+            );
         }
         Cmd::Audit { cmd, user_login } => {
             let (mut practice, _) = open(&dir)?;

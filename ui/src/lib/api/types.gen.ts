@@ -583,6 +583,14 @@ export interface FamilyHistoryUpdate {
   version: string[];
 }
 
+/** A patient's whole chart as a FHIR R4 Bundle (type `collection`). */
+export interface FhirExport {
+  /** The Bundle, as FHIR JSON. */
+  bundle: unknown;
+  /** Resources in the Bundle, Provenance included. */
+  resources: number;
+}
+
 /** One change in a record's history. */
 export interface HistoryEntry {
   /** RFC 3339. */
@@ -2025,6 +2033,8 @@ export interface Commands {
   "encounter.retract": { request: RecordRetract; response: EncounterRecord };
   /** Change fields of an encounter; `version` from your read is required, so that concurrent edits are kept and flagged. */
   "encounter.update": { request: EncounterUpdate; response: EncounterRecord };
+  /** A patient's whole chart as one FHIR R4 Bundle: every record, retracted ones as entered-in-error, signed notes with their amendments, and a Provenance for each. Logged as an export. */
+  "export.fhir_patient": { request: PatientArg; response: FhirExport };
   /** Add a family history to a patient's chart. */
   "family_history.add": { request: FamilyHistoryAdd; response: FamilyHistoryRecord };
   /** One family history. */
@@ -2244,6 +2254,7 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "encounter.list": ["read_chart", "billing"],
   "encounter.retract": ["write_chart"],
   "encounter.update": ["write_chart"],
+  "export.fhir_patient": ["read_chart"],
   "family_history.add": ["write_chart"],
   "family_history.get": ["read_chart"],
   "family_history.history": ["read_chart"],

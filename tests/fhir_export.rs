@@ -1,0 +1,336 @@
+//! FHIR R4 export of a patient's chart: everything in the chart leaves in one Bundle,
+//! retracted records as `entered-in-error`, signed notes with their amendments, a
+//! Provenance for each record, references that resolve, times with a zone; the export is
+//! access-logged and needs the right to read charts.
+//!
+//! With `CHARTKEEP_FHIR_OUT=DIR` the Bundles are also written to DIR, where
+//! `scripts/test-fhir.sh` checks them with two independent FHIR validators (CI does).
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use chartkeep::api::{self, Session};
+use chartkeep::chart::{entities, record};
+use chartkeep::clock::{ManualClock, SeededIds};
+use chartkeep::demo::{self, DEMO_PASSWORD};
+use chartkeep::ledger::schema::EntityDef;
+use chartkeep::practice::{Admin, Practice};
+use chartkeep::vault::KeyPlan;
+use serde_json::{json, Value as Json};
+use uuid::Uuid;
+
+const NOW: &str = "2026-11-01T12:00:00Z";
+
+fn practice(dir: &std::path::Path) -> Practice {
+    let (p, _) = Practice::init(
+        dir,
+        KeyPlan::Passphrase("fhir test passphrase".into()),
+        Admin {
+            name: "admin",
+            password: "admin-password-1",
+        },
+        Arc::new(ManualClock::at(NOW)),
+        Arc::new(SeededIds::new(9)),
+        &ring::rand::SystemRandom::new(),
+    )
+    .expect("init");
+    p
+}
+
+fn call(p: &mut Practice, s: &mut Session, command: &str, args: Json) -> Json {
+    api::call(p, s, command, args).unwrap_or_else(|e| panic!("{command}: {e:?}"))
+}
+
+fn patients(p: &Practice) -> Vec<Uuid> {
+    let mut stmt = p
+        .reader()
+        .prepare("SELECT id FROM patient ORDER BY mrn")
+        .unwrap();
+    stmt.query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|r| Uuid::parse_str(&r.unwrap()).unwrap())
+        .collect()
+}
+
+fn rows_of(p: &Practice, def: &EntityDef, patient: &Uuid) -> usize {
+    record::list_for_patient(p.reader(), def, patient, true)
+        .unwrap()
+        .len()
+}
+
+/// Every `reference` value anywhere under `v`.
+fn references(v: &Json, out: &mut Vec<String>) {
+    match v {
+        Json::Object(m) => {
+            for (k, c) in m {
+                match (k.as_str(), c) {
+                    ("reference", Json::String(s)) => out.push(s.clone()),
+                    _ => references(c, out),
+                }
+            }
+        }
+        Json::Array(a) => a.iter().for_each(|c| references(c, out)),
+        _ => {}
+    }
+}
+
+/// Every string under `v` that is a date with a time of day.
+fn times(v: &Json, out: &mut Vec<String>) {
+    match v {
+        Json::Object(m) => m.values().for_each(|c| times(c, out)),
+        Json::Array(a) => a.iter().for_each(|c| times(c, out)),
+        Json::String(s) => {
+            let b = s.as_bytes();
+            if b.len() >= 11 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' {
+                out.push(s.clone());
+            }
+        }
+        _ => {}
+    }
+}
+
+fn of_type<'a>(bundle: &'a Json, kind: &str) -> Vec<&'a Json> {
+    bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .filter(|r| r["resourceType"] == kind)
+        .collect()
+}
+
+#[test]
+fn a_patients_whole_chart_leaves_as_one_bundle_that_resolves() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = practice(dir.path());
+    demo::populate(&mut p, 8, 3, &mut |_| {}).expect("demo");
+    let mut doc = api::login(&mut p, "drlee", DEMO_PASSWORD).expect("login");
+    let ids = patients(&p);
+    let first = ids[0].to_string();
+
+    // Entries in error, a signed note with an amendment and an addendum.
+    let wrong = call(
+        &mut p,
+        &mut doc,
+        "problem.add",
+        json!({"patient": first, "code": "J45.909"}),
+    );
+    call(
+        &mut p,
+        &mut doc,
+        "problem.retract",
+        json!({"id": wrong["id"], "version": wrong["version"], "reason": "wrong patient"}),
+    );
+    let note = call(
+        &mut p,
+        &mut doc,
+        "note.add",
+        json!({"patient": first, "kind": "soap", "subjective": "ear pain <3 days> & fever", "assessment": "otitis media"}),
+    );
+    call(
+        &mut p,
+        &mut doc,
+        "note.sign",
+        json!({"id": note["id"], "version": note["version"]}),
+    );
+    call(
+        &mut p,
+        &mut doc,
+        "note.amend",
+        json!({"id": note["id"], "text": "left ear, not right", "reason": "wrong side documented"}),
+    );
+    call(
+        &mut p,
+        &mut doc,
+        "note.addendum",
+        json!({"id": note["id"], "text": "culture pending"}),
+    );
+
+    let out_dir = std::env::var_os("CHARTKEEP_FHIR_OUT").map(std::path::PathBuf::from);
+    if let Some(d) = &out_dir {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for patient in &ids {
+        let out = call(
+            &mut p,
+            &mut doc,
+            "export.fhir_patient",
+            json!({"patient": patient}),
+        );
+        let bundle = &out["bundle"];
+        assert_eq!(bundle["resourceType"], "Bundle");
+        assert_eq!(bundle["type"], "collection");
+        let entries = bundle["entry"].as_array().unwrap();
+        assert_eq!(out["resources"].as_u64().unwrap() as usize, entries.len());
+
+        // Every entry is named by its own id, and every reference inside resolves.
+        let mut urls = HashSet::new();
+        for e in entries {
+            let id = e["resource"]["id"].as_str().expect("id");
+            assert_eq!(e["fullUrl"], format!("urn:uuid:{id}"));
+            assert!(
+                urls.insert(e["fullUrl"].as_str().unwrap().to_string()),
+                "{id} twice"
+            );
+            *kinds
+                .entry(e["resource"]["resourceType"].as_str().unwrap().into())
+                .or_default() += 1;
+        }
+        let mut refs = Vec::new();
+        references(bundle, &mut refs);
+        assert!(!refs.is_empty());
+        for r in &refs {
+            assert!(urls.contains(r), "{r} does not resolve in the bundle");
+        }
+        // FHIR requires a zone on every time of day.
+        let mut stamps = Vec::new();
+        times(bundle, &mut stamps);
+        for t in &stamps {
+            assert!(
+                t.ends_with('Z') || t[19..].contains(['+', '-']),
+                "{t} has no time zone"
+            );
+        }
+
+        // Everything in the chart is there, retracted records included.
+        let patients_found = of_type(bundle, "Patient");
+        assert_eq!(patients_found.len(), 1);
+        assert_eq!(patients_found[0]["id"], patient.to_string());
+        for (def, kind) in [
+            (&entities::PROBLEM, "Condition"),
+            (&entities::ALLERGY, "AllergyIntolerance"),
+            (&entities::MEDICATION, "MedicationStatement"),
+            (&entities::IMMUNIZATION, "Immunization"),
+            (&entities::PROCEDURE, "Procedure"),
+            (&entities::FAMILY_HISTORY, "FamilyMemberHistory"),
+            (&entities::COVERAGE, "Coverage"),
+            (&entities::ORDER, "ServiceRequest"),
+        ] {
+            assert_eq!(
+                of_type(bundle, kind).len(),
+                rows_of(&p, def, patient),
+                "{kind} for {patient}"
+            );
+        }
+        assert_eq!(
+            of_type(bundle, "Encounter").len(),
+            rows_of(&p, &entities::ENCOUNTER, patient)
+                + rows_of(&p, &entities::HOSPITALIZATION, patient)
+        );
+        let observations = of_type(bundle, "Observation").len();
+        assert!(observations >= rows_of(&p, &entities::OBSERVATION, patient));
+        // One Provenance for every record exported (amendments are the note's).
+        let provenance = of_type(bundle, "Provenance").len();
+        let amendments = of_type(bundle, "DocumentReference")
+            .iter()
+            .filter(|d| d.get("relatesTo").is_some())
+            .count();
+        assert_eq!(provenance * 2 + amendments, entries.len());
+
+        if let Some(d) = &out_dir {
+            std::fs::write(
+                d.join(format!("patient-{patient}.json")),
+                serde_json::to_string_pretty(bundle).unwrap(),
+            )
+            .unwrap();
+        }
+    }
+    assert!(kinds["Observation"] > 50, "{kinds:?}");
+    assert!(kinds["Encounter"] > 8, "{kinds:?}");
+
+    // The first patient's chart in detail.
+    let out = call(
+        &mut p,
+        &mut doc,
+        "export.fhir_patient",
+        json!({"patient": first}),
+    );
+    let bundle = &out["bundle"];
+    let retracted: Vec<&Json> = of_type(bundle, "Condition")
+        .into_iter()
+        .filter(|c| c["id"] == wrong["id"])
+        .collect();
+    assert_eq!(retracted.len(), 1);
+    assert_eq!(
+        retracted[0]["verificationStatus"]["coding"][0]["code"],
+        "entered-in-error"
+    );
+    assert!(retracted[0].get("clinicalStatus").is_none());
+    assert_eq!(retracted[0]["code"]["coding"][0]["code"], "J45.909");
+    let docs = of_type(bundle, "DocumentReference");
+    let signed = docs.iter().find(|d| d["id"] == note["id"]).expect("note");
+    assert_eq!(signed["docStatus"], "final");
+    let text = {
+        use base64::Engine;
+        let data = signed["content"][0]["attachment"]["data"].as_str().unwrap();
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    assert!(text.contains("ear pain <3 days> & fever"), "{text}");
+    assert!(text.contains("Assessment\notitis media"), "{text}");
+    let appended: Vec<&&Json> = docs
+        .iter()
+        .filter(|d| {
+            d["relatesTo"][0]["target"]["reference"]
+                == format!("urn:uuid:{}", note["id"].as_str().unwrap())
+        })
+        .collect();
+    let codes: Vec<&str> = appended
+        .iter()
+        .map(|d| d["relatesTo"][0]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["replaces", "appends"]);
+    // Who wrote the note, and where.
+    let prov = of_type(bundle, "Provenance")
+        .into_iter()
+        .find(|pr| {
+            pr["target"][0]["reference"] == format!("urn:uuid:{}", note["id"].as_str().unwrap())
+        })
+        .expect("provenance of the note");
+    let agents: Vec<&str> = prov["agent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["who"]["display"].as_str().unwrap())
+        .collect();
+    assert_eq!(agents[0], "Dr. Lee");
+    assert!(
+        agents.last().unwrap().starts_with("workstation "),
+        "{agents:?}"
+    );
+
+    // The export is in the access log, as an export of that patient's chart.
+    let mut admin = api::login(&mut p, "admin", "admin-password-1").unwrap();
+    let log = call(
+        &mut p,
+        &mut admin,
+        "audit.report",
+        json!({"from": "2026-11-01", "to": "2026-11-01", "patient": first, "action": "export"}),
+    );
+    assert!(!log.as_array().unwrap().is_empty(), "{log}");
+
+    // Front desk staff may not read charts, so may not export them; an unknown patient is
+    // not found.
+    let mut desk = api::login(&mut p, "frontdesk", DEMO_PASSWORD).unwrap();
+    let e = api::call(
+        &mut p,
+        &mut desk,
+        "export.fhir_patient",
+        json!({"patient": first}),
+    )
+    .unwrap_err();
+    assert_eq!(e.code.as_str(), "forbidden", "{e:?}");
+    let e = api::call(
+        &mut p,
+        &mut doc,
+        "export.fhir_patient",
+        json!({"patient": Uuid::nil()}),
+    )
+    .unwrap_err();
+    assert_eq!(e.code.as_str(), "not_found", "{e:?}");
+}
