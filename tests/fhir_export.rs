@@ -334,3 +334,77 @@ fn a_patients_whole_chart_leaves_as_one_bundle_that_resolves() {
     .unwrap_err();
     assert_eq!(e.code.as_str(), "not_found", "{e:?}");
 }
+
+#[test]
+fn the_whole_practice_leaves_as_bulk_ndjson_with_a_manifest_for_an_administrator_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = practice(dir.path());
+    demo::populate(&mut p, 5, 4, &mut |_| {}).expect("demo");
+    let mut admin = api::login(&mut p, "admin", "admin-password-1").unwrap();
+    let mut doc = api::login(&mut p, "drlee", DEMO_PASSWORD).unwrap();
+
+    // The sum of the single-patient exports is what the practice export must hold.
+    let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+    for patient in patients(&p) {
+        let out = call(
+            &mut p,
+            &mut doc,
+            "export.fhir_patient",
+            json!({"patient": patient}),
+        );
+        for e in out["bundle"]["entry"].as_array().unwrap() {
+            *expected
+                .entry(e["resource"]["resourceType"].as_str().unwrap().into())
+                .or_default() += 1;
+        }
+    }
+
+    let out = match std::env::var_os("CHARTKEEP_FHIR_OUT") {
+        Some(d) => {
+            let d = std::path::PathBuf::from(d).join("bulk");
+            let _ = std::fs::remove_dir_all(&d);
+            d
+        }
+        None => dir.path().join("bulk"),
+    };
+    let e = api::export_fhir_all(&mut p, &mut doc, &out).unwrap_err();
+    assert_eq!(e.code.as_str(), "forbidden", "{e:?}");
+    assert!(!out.exists(), "a refused export writes nothing");
+
+    let done = api::export_fhir_all(&mut p, &mut admin, &out).expect("export");
+    assert_eq!(done.patients, 5);
+    let manifest: Json =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["requiresAccessToken"], false);
+    let mut found: BTreeMap<String, u64> = BTreeMap::new();
+    for f in manifest["output"].as_array().unwrap() {
+        let kind = f["type"].as_str().unwrap();
+        let text = std::fs::read_to_string(out.join(f["url"].as_str().unwrap())).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len() as u64, f["count"].as_u64().unwrap(), "{kind}");
+        for l in &lines {
+            let r: Json = serde_json::from_str(l).unwrap();
+            assert_eq!(r["resourceType"], kind);
+        }
+        found.insert(kind.into(), lines.len() as u64);
+    }
+    assert_eq!(found, expected);
+    assert_eq!(done.resources, expected.values().sum::<u64>());
+
+    // Never over an earlier export; logged as a practice export.
+    let e = api::export_fhir_all(&mut p, &mut admin, &out).unwrap_err();
+    assert_eq!(e.code.as_str(), "invalid_input", "{e:?}");
+    let log = call(
+        &mut p,
+        &mut admin,
+        "audit.report",
+        json!({"from": "2026-11-01", "to": "2026-11-01", "action": "export"}),
+    );
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["detail"].as_str().is_some_and(|d| d.contains("NDJSON"))),
+        "{log}"
+    );
+}

@@ -72,7 +72,8 @@ from_engine_error!(
     LedgerError,
     PracticeError,
     crate::vault::VaultError,
-    crate::sync::SyncError
+    crate::sync::SyncError,
+    crate::interop::InteropError
 );
 
 /// Runs one command as the session's user.
@@ -141,6 +142,31 @@ pub fn backup(
         "back up the practice",
         &detail,
         |p| Ok(p.backup(file, rng)?),
+    )
+}
+
+/// Every chart in the practice as FHIR R4 NDJSON under `dir`, with a manifest: the
+/// practice's way out to another system, so only an administrator may; logged.
+pub fn export_fhir_all(
+    practice: &mut Practice,
+    session: &mut Session,
+    dir: &std::path::Path,
+) -> Result<crate::interop::fhir::bulk::BulkExport, ApiError> {
+    let detail = format!("FHIR R4 NDJSON of every patient to {}", dir.display());
+    as_administrator(
+        practice,
+        session,
+        "export.fhir_all",
+        "export every chart",
+        &detail,
+        |p| {
+            let now = p.clock.now_ms();
+            Ok(crate::interop::fhir::bulk::practice_ndjson(
+                p.reader(),
+                dir,
+                now,
+            )?)
+        },
     )
 }
 

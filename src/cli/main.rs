@@ -152,12 +152,16 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum ExportCmd {
-    /// One patient's whole chart as a FHIR R4 Bundle (JSON).
+    /// One patient's whole chart as a FHIR R4 Bundle (JSON), or with --all every chart as
+    /// FHIR Bulk Data NDJSON in a folder (an administrator's export).
     Fhir {
         /// The patient's id or MRN.
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        patient: Option<String>,
+        /// Every patient of the practice.
         #[arg(long)]
-        patient: String,
-        /// The file to write; it must not exist yet.
+        all: bool,
+        /// The file to write (must not exist yet), or with --all a new or empty folder.
         #[arg(long)]
         out: PathBuf,
     },
@@ -649,7 +653,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Cmd::Export { cmd, user } => {
-            let ExportCmd::Fhir { patient, out } = cmd;
+            let ExportCmd::Fhir { patient, all, out } = cmd;
+            if all {
+                let (mut practice, _) = open(&dir)?;
+                let mut session = login(&mut practice, user)?;
+                let done = api::export_fhir_all(&mut practice, &mut session, &out)?;
+                println!("{}", serde_json::to_string_pretty(&done)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let patient = patient.unwrap_or_default();
             if out.exists() {
                 return Err(anyhow!(
                     "{} exists; choose a new file for the export",

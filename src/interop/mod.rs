@@ -1,6 +1,47 @@
 //! Records in and out of the practice in other systems' formats: FHIR R4 first.
 //!
 //! Everything here reads the chart through the same projection tables as the screens, and
-//! (for imports, later) writes through the ledger like any other write.
+//! (for imports) writes through the ledger like any other write.
+
+use std::path::PathBuf;
+
+use crate::chart::ChartError;
 
 pub mod fhir;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InteropError {
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// An export never writes over files that are already there.
+    #[error("{0} already holds files; choose a new or empty folder for the export")]
+    NotEmpty(PathBuf),
+}
+
+impl InteropError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            InteropError::Chart(e) => e.code(),
+            InteropError::Io { .. } => "io_error",
+            InteropError::NotEmpty(_) => "invalid_input",
+        }
+    }
+
+    pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> InteropError + '_ {
+        move |source| InteropError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for InteropError {
+    fn from(e: rusqlite::Error) -> InteropError {
+        InteropError::Chart(e.into())
+    }
+}

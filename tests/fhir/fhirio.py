@@ -22,6 +22,9 @@ def files(path):
         if os.path.isdir(child):
             if name != "node_modules" and not name.startswith("."):
                 yield from files(child)
+        elif name == "manifest.json":
+            # A Bulk Data export's manifest describes the files; it is not a resource.
+            continue
         elif name.endswith(".json") or name.endswith(".ndjson"):
             yield child, None
 

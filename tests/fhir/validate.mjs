@@ -69,6 +69,9 @@ function* files(path) {
     const s = statSync(child);
     if (s.isDirectory()) {
       if (name !== 'node_modules' && !name.startsWith('.')) yield* files(child);
+    } else if (name === 'manifest.json') {
+      // A Bulk Data export's manifest describes the files; it is not a resource.
+      continue;
     } else if (name.endsWith('.json') || name.endsWith('.ndjson')) {
       yield { path: child };
     }

@@ -6,6 +6,7 @@
 //! exported with that status rather than left out, so a receiving system knows to
 //! disregard what it may have received earlier.
 
+pub mod bulk;
 pub mod export;
 mod resources;
 
