@@ -408,3 +408,91 @@ fn the_whole_practice_leaves_as_bulk_ndjson_with_a_manifest_for_an_administrator
         "{log}"
     );
 }
+
+#[test]
+fn an_ips_summary_is_a_document_with_the_required_sections_and_only_current_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = practice(dir.path());
+    demo::populate(&mut p, 6, 5, &mut |_| {}).expect("demo");
+    let mut doc = api::login(&mut p, "drlee", DEMO_PASSWORD).unwrap();
+    let ids = patients(&p);
+    let first = ids[0].to_string();
+    let wrong = call(
+        &mut p,
+        &mut doc,
+        "problem.add",
+        json!({"patient": first, "code": "J45.909"}),
+    );
+    call(
+        &mut p,
+        &mut doc,
+        "problem.retract",
+        json!({"id": wrong["id"], "version": wrong["version"], "reason": "wrong patient"}),
+    );
+    let out_dir =
+        std::env::var_os("CHARTKEEP_FHIR_OUT").map(|d| std::path::PathBuf::from(d).join("ips"));
+    if let Some(d) = &out_dir {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    for patient in &ids {
+        let out = call(&mut p, &mut doc, "export.ips", json!({"patient": patient}));
+        let b = &out["bundle"];
+        assert_eq!(b["type"], "document");
+        assert!(b["identifier"]["value"].as_str().is_some());
+        assert!(b["timestamp"].as_str().is_some());
+        let entries = b["entry"].as_array().unwrap();
+        let comp = &entries[0]["resource"];
+        assert_eq!(
+            comp["resourceType"], "Composition",
+            "the Composition comes first"
+        );
+        assert_eq!(comp["type"]["coding"][0]["code"], "60591-5");
+        assert_eq!(comp["subject"]["reference"], format!("urn:uuid:{patient}"));
+        let urls: HashSet<&str> = entries
+            .iter()
+            .map(|e| e["fullUrl"].as_str().unwrap())
+            .collect();
+        assert!(urls.contains(comp["author"][0]["reference"].as_str().unwrap()));
+        let codes: Vec<&str> = comp["section"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["code"]["coding"][0]["code"].as_str().unwrap())
+            .collect();
+        for required in ["11450-4", "10160-0", "48765-2"] {
+            assert!(codes.contains(&required), "{required} in {codes:?}");
+        }
+        for s in comp["section"].as_array().unwrap() {
+            let div = s["text"]["div"].as_str().unwrap();
+            assert!(div.starts_with("<div xmlns=\"http://www.w3.org/1999/xhtml\">"));
+            match s["entry"].as_array() {
+                Some(list) => {
+                    // One narrative line per entry, and every entry resolves.
+                    assert_eq!(div.matches("<li>").count(), list.len(), "{div}");
+                    for e in list {
+                        assert!(urls.contains(e["reference"].as_str().unwrap()));
+                    }
+                }
+                None => assert!(s["emptyReason"].is_object(), "{s}"),
+            }
+        }
+        for e in entries {
+            let r = &e["resource"];
+            assert_ne!(r["status"], "entered-in-error", "{r}");
+            assert_ne!(
+                r["verificationStatus"]["coding"][0]["code"], "entered-in-error",
+                "{r}"
+            );
+        }
+        if patient.to_string() == first {
+            assert!(!entries.iter().any(|e| e["resource"]["id"] == wrong["id"]));
+        }
+        if let Some(d) = &out_dir {
+            std::fs::write(
+                d.join(format!("ips-{patient}.json")),
+                serde_json::to_string_pretty(b).unwrap(),
+            )
+            .unwrap();
+        }
+    }
+}

@@ -170,6 +170,8 @@ fixed_commands! {
         "The same entries as CSV, to save outside the practice; the export is itself logged.";
     "export.fhir_patient" => export_fhir_patient(PatientArg) -> FhirExport, ReadChart, [NotFound],
         "A patient's whole chart as one FHIR R4 Bundle: every record, retracted ones as entered-in-error, signed notes with their amendments, and a Provenance for each. Logged as an export.";
+    "export.ips" => export_ips(PatientArg) -> IpsExport, ReadChart, [NotFound],
+        "The patient's International Patient Summary (IPS 2.0): a FHIR document Bundle with problems, medications, allergies and, where the chart has them, immunizations, results, vital signs and procedures; for the patient to take along. Logged as an export.";
     "audit.verify" => audit_verify(NoArgs) -> AuditVerified, Administer, [AccessLogDamaged],
         "Check the access log's hash chain.";
     "session.info" => session_info(NoArgs) -> SessionInfo, Demographics, [],
@@ -1184,6 +1186,29 @@ fn export_fhir_patient(
         resources: out.resources as u64,
         bundle: out.bundle,
     })
+}
+
+fn export_ips(
+    practice: &mut Practice,
+    session: &mut Session,
+    PatientArg { patient }: PatientArg,
+) -> Result<IpsExport, ApiError> {
+    let now = practice.clock.now_ms();
+    let name = access::users::setting(practice.reader(), "practice_name")
+        .map_err(crate::chart::ChartError::from)?
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "The practice".to_string());
+    let bundle =
+        crate::interop::fhir::ips::patient_summary(practice.reader(), &patient, &name, now)?;
+    log(
+        practice,
+        session,
+        Some(&patient.to_string()),
+        "export",
+        "chart",
+        "International Patient Summary",
+    )?;
+    Ok(IpsExport { bundle })
 }
 
 fn audit_verify(

@@ -282,6 +282,13 @@ pub struct FhirExport {
     pub bundle: serde_json::Value,
 }
 
+/// An International Patient Summary (IPS 2.0) document Bundle.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct IpsExport {
+    /// The Bundle (type `document`, the Composition first), as FHIR JSON.
+    pub bundle: serde_json::Value,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct AuditVerified {
     /// Entries checked.

@@ -152,6 +152,15 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum ExportCmd {
+    /// A patient's International Patient Summary (IPS 2.0 FHIR document), to take along.
+    Ips {
+        /// The patient's id or MRN.
+        #[arg(long)]
+        patient: String,
+        /// The file to write; it must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// One patient's whole chart as a FHIR R4 Bundle (JSON), or with --all every chart as
     /// FHIR Bulk Data NDJSON in a folder (an administrator's export).
     Fhir {
@@ -653,7 +662,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Cmd::Export { cmd, user } => {
-            let ExportCmd::Fhir { patient, all, out } = cmd;
+            let (command, patient, all, out) = match cmd {
+                ExportCmd::Fhir { patient, all, out } => ("export.fhir_patient", patient, all, out),
+                ExportCmd::Ips { patient, out } => ("export.ips", Some(patient), false, out),
+            };
             if all {
                 let (mut practice, _) = open(&dir)?;
                 let mut session = login(&mut practice, user)?;
@@ -674,16 +686,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let exported = api::call(
                 &mut practice,
                 &mut session,
-                "export.fhir_patient",
+                command,
                 json!({ "patient": id }),
             )?;
-            std::fs::write(&out, serde_json::to_string_pretty(&exported["bundle"])?)
+            let bundle = &exported["bundle"];
+            std::fs::write(&out, serde_json::to_string_pretty(bundle)?)
                 .with_context(|| format!("writing {}", out.display()))?;
+            let entries = bundle["entry"].as_array().map_or(0, Vec::len);
             println!(
                 "{}",
-                serde_json::to_string_pretty(
-                    &json!({"out": out, "resources": exported["resources"]})
-                )?
+                serde_json::to_string_pretty(&json!({"out": out, "resources": entries}))?
             );
         }
         Cmd::Audit { cmd, user_login } => {

@@ -110,19 +110,17 @@ pub fn patient_bundle(
         out.add(&d, r)?;
     }
     let resources = out.entries.len();
-    let bundle = json!({
-        "resourceType": "Bundle",
-        "id": Uuid::new_v5(patient, format!("bundle {now_ms}").as_bytes()).to_string(),
-        "type": "collection",
-        "timestamp": instant(now_ms),
-        "total": Json::Null,
-        "entry": out.entries,
-    });
-    let mut bundle = bundle;
-    // `total` belongs to searchset and history Bundles only.
-    if let Some(m) = bundle.as_object_mut() {
-        m.remove("total");
-    }
+    // Built by hand: `json!` would copy every entry once more.
+    let mut bundle = Map::new();
+    bundle.insert("resourceType".into(), json!("Bundle"));
+    bundle.insert(
+        "id".into(),
+        json!(Uuid::new_v5(patient, format!("bundle {now_ms}").as_bytes()).to_string()),
+    );
+    bundle.insert("type".into(), json!("collection"));
+    bundle.insert("timestamp".into(), json!(instant(now_ms)));
+    bundle.insert("entry".into(), Json::Array(out.entries));
+    let bundle = Json::Object(bundle);
     Ok(Exported { bundle, resources })
 }
 
@@ -145,8 +143,7 @@ impl Writer<'_> {
             .unwrap_or_default()
             .to_string();
         let url = format!("urn:uuid:{id}");
-        self.entries
-            .push(json!({"fullUrl": url, "resource": resource}));
+        self.entries.push(entry(url.clone(), resource));
         let station = self.workstation(text(row, "created_change"))?;
         let who = |key: &str| {
             let id = text(row, key);
@@ -264,16 +261,13 @@ impl Writer<'_> {
                 }],
                 "content": [{"attachment": text_attachment(&body, kind)}],
             });
-            self.entries.push(json!({
-                "fullUrl": format!("urn:uuid:{id}"),
-                "resource": resource,
-            }));
+            self.entries.push(entry(format!("urn:uuid:{id}"), resource));
         }
         Ok(())
     }
 }
 
-fn list(
+pub(super) fn list(
     conn: &Connection,
     def: &EntityDef,
     patient: &Uuid,

@@ -8,6 +8,7 @@
 
 pub mod bulk;
 pub mod export;
+pub mod ips;
 mod resources;
 
 pub const LOINC: &str = "http://loinc.org";

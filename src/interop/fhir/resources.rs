@@ -62,31 +62,43 @@ pub(super) fn reference(to: &str) -> Json {
 }
 
 /// Drops keys whose value is null, an empty string, array or object, so optional fields
-/// the chart leaves empty are absent rather than invalid.
+/// the chart leaves empty are absent rather than invalid. In place: an export of a large
+/// practice builds millions of these maps.
 pub(super) fn prune(mut v: Json) -> Json {
-    if let Json::Object(m) = &mut v {
-        let keys: Vec<String> = m.keys().cloned().collect();
-        for k in keys {
-            let child = prune(m.remove(&k).unwrap_or(Json::Null));
-            let empty = match &child {
-                Json::Null => true,
-                Json::String(s) => s.is_empty(),
-                Json::Array(a) => a.is_empty(),
-                Json::Object(o) => o.is_empty(),
-                _ => false,
-            };
-            if !empty {
-                m.insert(k, child);
-            }
-        }
-    } else if let Json::Array(a) = &mut v {
-        let items: Vec<Json> = std::mem::take(a).into_iter().map(prune).collect();
-        *a = items
-            .into_iter()
-            .filter(|c| !matches!(c, Json::Null) && c != &json!({}))
-            .collect();
-    }
+    prune_in_place(&mut v);
     v
+}
+
+fn prune_in_place(v: &mut Json) {
+    match v {
+        Json::Object(m) => m.retain(|_, c| {
+            prune_in_place(c);
+            !is_empty(c)
+        }),
+        Json::Array(a) => a.retain_mut(|c| {
+            prune_in_place(c);
+            !is_empty(c)
+        }),
+        _ => {}
+    }
+}
+
+fn is_empty(v: &Json) -> bool {
+    match v {
+        Json::Null => true,
+        Json::String(s) => s.is_empty(),
+        Json::Array(a) => a.is_empty(),
+        Json::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// `{"fullUrl": …, "resource": …}`, built without copying the resource (`json!` would).
+pub(super) fn entry(url: String, resource: Json) -> Json {
+    let mut m = Map::new();
+    m.insert("fullUrl".into(), Json::String(url));
+    m.insert("resource".into(), resource);
+    Json::Object(m)
 }
 
 pub(super) fn note_of(row: &Map<String, Json>) -> Json {
