@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "app_resume",
     "app_logout",
     "app_backup",
+    "app_save_export",
     "app_verify",
 ];
 

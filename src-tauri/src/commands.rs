@@ -80,5 +80,6 @@ host_commands! {
     app_resume => "app.resume",
     app_logout => "app.logout",
     app_backup => "app.backup",
+    app_save_export => "app.save_export",
     app_verify => "app.verify",
 }

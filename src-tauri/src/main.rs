@@ -69,6 +69,7 @@ fn main() {
             commands::app_resume,
             commands::app_logout,
             commands::app_backup,
+            commands::app_save_export,
             commands::app_verify,
         ])
         .run(context);

@@ -131,6 +131,8 @@ host_commands! {
         "End the session (switch user on a shared machine).";
     "app.backup" => backup(BackupTo) -> BackupWritten, [NotLoggedIn, FileExists, IoError],
         "Write a backup of the whole practice to a file (administrators); logged.";
+    "app.save_export" => save_export(SaveExport) -> ExportWritten, [NotLoggedIn, NotFound, FileExists, IoError],
+        "Save a patient's chart to a file on this computer, as a full FHIR R4 record (`fhir`) or an International Patient Summary (`ips`); never over an existing file; logged.";
     "app.verify" => verify(crate::api::types::NoArgs) -> PracticeVerified, [NotLoggedIn],
         "Check the whole practice as `chartkeep verify` does (administrators; it reads every commit, so it takes a while); logged.";
 }
@@ -527,6 +529,53 @@ impl Host {
     fn verify(&mut self, _: api::types::NoArgs) -> Result<PracticeVerified, ApiError> {
         let (practice, session) = self.signed_in("Log in as an administrator to verify.")?;
         Ok(api::verify(practice, session)?.into())
+    }
+
+    fn save_export(&mut self, r: SaveExport) -> Result<ExportWritten, ApiError> {
+        let file = PathBuf::from(r.file.trim());
+        if file.as_os_str().is_empty() {
+            return Err(err(ErrorCode::InvalidInput, "Choose a file to save to."));
+        }
+        if file.exists() {
+            return Err(err(
+                ErrorCode::FileExists,
+                format!("{} exists; choose a new file name.", file.display()),
+            ));
+        }
+        let (practice, session) = self.signed_in("Log in to export a chart.")?;
+        let command = match r.format {
+            ExportFormat::Fhir => "export.fhir_patient",
+            ExportFormat::Ips => "export.ips",
+        };
+        let out = api::call(
+            practice,
+            session,
+            command,
+            serde_json::json!({ "patient": r.patient }),
+        )?;
+        let bundle = &out["bundle"];
+        let text = serde_json::to_string_pretty(bundle)
+            .map_err(|e| err(ErrorCode::InternalError, e.to_string()))?;
+        // create_new: a file that appeared since the check above is not overwritten either.
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&file)
+            .and_then(|mut f| {
+                use std::io::Write;
+                f.write_all(text.as_bytes())?;
+                f.sync_all()
+            });
+        written.map_err(|e| {
+            err(
+                ErrorCode::IoError,
+                format!("Could not write {}: {e}", file.display()),
+            )
+        })?;
+        Ok(ExportWritten {
+            file: file.display().to_string(),
+            resources: bundle["entry"].as_array().map_or(0, Vec::len) as u64,
+        })
     }
 
     fn backup(&mut self, r: BackupTo) -> Result<BackupWritten, ApiError> {

@@ -134,6 +134,31 @@ pub struct BackupTo {
     pub file: String,
 }
 
+/// The standard a chart is saved in.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// The whole chart as a FHIR R4 Bundle, for another system.
+    Fhir,
+    /// An International Patient Summary, for the patient to take along.
+    Ips,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SaveExport {
+    pub patient: uuid::Uuid,
+    pub format: ExportFormat,
+    /// A new file on this computer.
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ExportWritten {
+    pub file: String,
+    /// Resources in the saved Bundle.
+    pub resources: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct BackupWritten {
     pub file: String,

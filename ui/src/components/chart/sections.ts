@@ -21,6 +21,7 @@ import NotesSection from '../notes/NotesSection.svelte';
 import TimelineSection from './timeline/TimelineSection.svelte';
 import DocumentsSection from './documents/DocumentsSection.svelte';
 import PrintSection from '../print/PrintSection.svelte';
+import ExportSection from './export/ExportSection.svelte';
 
 /** What every chart section component receives. */
 export interface SectionProps {
@@ -114,4 +115,11 @@ export const chartSections: ChartSection[] = [
   { id: 'timeline', label: 'Timeline', permission: 'read_chart', component: TimelineSection },
   { id: 'documents', label: 'Documents', permission: 'read_chart', component: DocumentsSection },
   { id: 'print', label: 'Print', permission: 'read_chart', component: PrintSection },
+  {
+    id: 'export',
+    label: 'Export',
+    permission: 'read_chart',
+    command: 'export.fhir_patient',
+    component: ExportSection,
+  },
 ];

@@ -22,6 +22,7 @@ export interface Dialogs {
 }
 
 const BACKUP_FILES = [{ name: 'Chartkeep backup', extensions: ['ckbackup'] }];
+const FHIR_FILES = [{ name: 'FHIR JSON', extensions: ['json'] }];
 
 /** The shape of `@tauri-apps/api/event`'s `listen`, so tests can pass a fake. */
 export type Listen = (
@@ -52,6 +53,9 @@ export class TauriBackend implements Backend {
   async pickPath(purpose: PathPurpose): Promise<string | null> {
     const d = this.#dialogs;
     if (!d) return null;
+    if (purpose === 'export-save') {
+      return d.save({ title: 'Save the chart as FHIR', filters: FHIR_FILES });
+    }
     if (purpose === 'backup-save') {
       const today = new Date().toISOString().slice(0, 10);
       return d.save({

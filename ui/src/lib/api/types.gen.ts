@@ -518,6 +518,15 @@ export interface Event {
   title?: string | null;
 }
 
+/** The standard a chart is saved in. */
+export type ExportFormat = "fhir" | "ips";
+
+export interface ExportWritten {
+  file: string;
+  /** Resources in the saved Bundle. */
+  resources: number;
+}
+
 /** `family_history.add`: the patient, and the new record's fields; unknown fields are refused. */
 export interface FamilyHistoryAdd {
   /** ICD-10-CM, optional. */
@@ -758,6 +767,12 @@ export interface Invite {
   code: string;
   /** RFC 3339; the code is refused after this, or after three wrong tries. */
   expires_at: string;
+}
+
+/** An International Patient Summary (IPS 2.0) document Bundle. */
+export interface IpsExport {
+  /** The Bundle (type `document`, the Composition first), as FHIR JSON. */
+  bundle: unknown;
 }
 
 /** `app.join`: make this folder a new workstation of a practice, with a pairing code from a member workstation. */
@@ -1679,6 +1694,13 @@ export interface Resume {
   password: string;
 }
 
+export interface SaveExport {
+  /** A new file on this computer. */
+  file: string;
+  format: ExportFormat;
+  patient: string;
+}
+
 export interface Series {
   /** A LOINC code. */
   code: string;
@@ -1967,6 +1989,8 @@ export interface Commands {
   "app.restore": { request: Restore; response: AppStatus };
   /** Unlock a locked session with the same user's password. */
   "app.resume": { request: Resume; response: SessionStatus };
+  /** Save a patient's chart to a file on this computer, as a full FHIR R4 record (`fhir`) or an International Patient Summary (`ips`); never over an existing file; logged. */
+  "app.save_export": { request: SaveExport; response: ExportWritten };
   /** What the app shows first: is there a practice in the folder, is it unlocked, how is its key kept, who is logged in. */
   "app.status": { request: NoArgs; response: AppStatus };
   /** Unlock the practice: from the OS keychain (no passphrase) or with its passphrase. */
@@ -2035,6 +2059,8 @@ export interface Commands {
   "encounter.update": { request: EncounterUpdate; response: EncounterRecord };
   /** A patient's whole chart as one FHIR R4 Bundle: every record, retracted ones as entered-in-error, signed notes with their amendments, and a Provenance for each. Logged as an export. */
   "export.fhir_patient": { request: PatientArg; response: FhirExport };
+  /** The patient's International Patient Summary (IPS 2.0): a FHIR document Bundle with problems, medications, allergies and, where the chart has them, immunizations, results, vital signs and procedures; for the patient to take along. Logged as an export. */
+  "export.ips": { request: PatientArg; response: IpsExport };
   /** Add a family history to a patient's chart. */
   "family_history.add": { request: FamilyHistoryAdd; response: FamilyHistoryRecord };
   /** One family history. */
@@ -2221,6 +2247,7 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "app.open_folder": [],
   "app.restore": [],
   "app.resume": [],
+  "app.save_export": [],
   "app.status": [],
   "app.unlock": [],
   "app.verify": [],
@@ -2255,6 +2282,7 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "encounter.retract": ["write_chart"],
   "encounter.update": ["write_chart"],
   "export.fhir_patient": ["read_chart"],
+  "export.ips": ["read_chart"],
   "family_history.add": ["write_chart"],
   "family_history.get": ["read_chart"],
   "family_history.history": ["read_chart"],
