@@ -4,3 +4,4 @@
 //! (for imports, later) writes through the ledger like any other write.
 
 pub mod fhir;
+pub mod hl7v2;
