@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use crate::chart::ChartError;
 
 pub mod fhir;
+pub mod hl7v2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InteropError {
