@@ -13,6 +13,9 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 packages=(build-essential pkg-config libssl-dev libdbus-1-dev dbus gnome-keyring libsecret-tools
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev file
   xvfb xauth webkit2gtk-driver chromium poppler-utils imagemagick xdotool fonts-dejavu-core)
+# Python with venv, for the independent validators the tests install from PyPI (FHIR:
+# fhir.resources; HL7 v2: python-hl7): keep one that can make a venv; else Debian's.
+if ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then packages+=(python3 python3-venv); fi
 # Node.js: keep one that is already installed (it may come with its own npm); else Debian's.
 if ! command -v node >/dev/null 2>&1; then packages+=(nodejs npm); fi
 missing=()

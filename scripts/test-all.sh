@@ -26,6 +26,9 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
+# python-hl7, the independent parser tests/hl7v2.rs compares ours against; required here.
+scripts/hl7-venv.sh
+export CHARTKEEP_REQUIRE_HL7_PY=1
 # tests/fhir_export.rs also writes the Bundles it exports here, for the FHIR validators.
 rm -rf target/fhir-export
 CHARTKEEP_FHIR_OUT="$PWD/target/fhir-export" cargo test --workspace --all-targets --quiet

@@ -1,4 +1,5 @@
-//! Records in and out of the practice in other systems' formats: FHIR R4 first.
+//! Records in and out of the practice in other systems' formats: FHIR R4 (a chart, the
+//! practice, the International Patient Summary) and HL7 v2 lab results.
 //!
 //! Everything here reads the chart through the same projection tables as the screens, and
 //! (for imports) writes through the ledger like any other write.
