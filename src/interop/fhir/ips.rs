@@ -182,17 +182,17 @@ pub fn patient_summary(
         });
         if refs.is_empty() {
             // A required section with nothing recorded says so (IPS: emptyReason).
-            section["text"] = xhtml("<p>No information recorded.</p>");
+            section["text"] = xhtml("generated", "<p>No information recorded.</p>");
             section["emptyReason"] = json!({
                 "coding": [coding(&format!("{THO}list-empty-reason"), "unavailable", Some("Unavailable"))]
             });
         } else {
-            section["text"] = xhtml(&format!("<ul>{items}</ul>"));
+            section["text"] = xhtml("generated", &format!("<ul>{items}</ul>"));
             section["entry"] = Json::Array(refs);
         }
         section_json.push(section);
     }
-    let name = escape(&crate::chart::patient::display_name(&p));
+    let name = crate::chart::patient::display_name(&p);
     let composition = json!({
         "resourceType": "Composition",
         "id": composition_id.to_string(),
@@ -223,17 +223,4 @@ pub fn patient_summary(
         "timestamp": instant(now_ms),
         "entry": all,
     }))
-}
-
-fn escape(t: &str) -> String {
-    t.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn xhtml(inner: &str) -> Json {
-    json!({
-        "status": "generated",
-        "div": format!("<div xmlns=\"http://www.w3.org/1999/xhtml\">{inner}</div>"),
-    })
 }

@@ -739,16 +739,24 @@ pub(super) fn coverage(patient: &str, c: &Map<String, Json>) -> Json {
     }))
 }
 
-/// Text as a resource's narrative (XHTML, escaped).
-pub(super) fn narrative(t: &str) -> Json {
-    let escaped = t
-        .replace('&', "&amp;")
+/// Text made safe inside XHTML narrative.
+pub(super) fn escape(t: &str) -> String {
+    t.replace('&', "&amp;")
         .replace('<', "&lt;")
-        .replace('>', "&gt;");
+        .replace('>', "&gt;")
+}
+
+/// A narrative: `inner` (already XHTML) in the namespaced div FHIR requires.
+pub(super) fn xhtml(status: &str, inner: &str) -> Json {
     json!({
-        "status": "additional",
-        "div": format!("<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>{escaped}</p></div>"),
+        "status": status,
+        "div": format!("<div xmlns=\"http://www.w3.org/1999/xhtml\">{inner}</div>"),
     })
+}
+
+/// Text as a resource's narrative, in addition to its structured fields.
+pub(super) fn narrative(t: &str) -> Json {
+    xhtml("additional", &format!("<p>{}</p>", escape(t)))
 }
 
 pub(super) fn text_attachment(body: &str, title: &str) -> Json {
