@@ -23,7 +23,8 @@ pub enum AckCode {
 }
 
 impl AckCode {
-    pub fn code(&self) -> &'static str {
+    /// The MSA-1 value (HL7 table 0008), not an engine error code.
+    pub fn as_str(&self) -> &'static str {
         match self {
             AckCode::Accept => "AA",
             AckCode::Error => "AE",
@@ -115,7 +116,7 @@ pub fn build_ack(original: &Message, reply: &AckReply<'_>) -> String {
     ];
     out.push_str(&header.join(&f));
     out.push('\r');
-    let msa = ["MSA", reply.code.code(), raw(10), &d.escape(reply.text)];
+    let msa = ["MSA", reply.code.as_str(), raw(10), &d.escape(reply.text)];
     out.push_str(msa.join(&f).trim_end_matches(d.field));
     out.push('\r');
     if let (Some(error), AckCode::Error | AckCode::Reject) = (reply.error, reply.code) {
