@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebDriver } from './webdriver.mjs';
 
@@ -105,6 +105,20 @@ step('register a patient and open the chart', async () => {
   assert.equal(title, 'Chartkeep', 'no patient data in the page title');
 });
 
+step('saving an export reaches the engine through its own command; an administrator may not', async () => {
+  // The capability must allow app_save_export (a refusal there says "not allowed"); the
+  // engine then refuses it, because an administrator does not read charts.
+  const file = `${dataDir}-export.json`;
+  const r = await wd.run(`try {
+      return { ok: await window.__TAURI_INTERNALS__.invoke('app_save_export', {
+        args: { patient: '00000000-0000-0000-0000-000000000000', format: 'ips', file: ${JSON.stringify(file)} },
+      }) };
+    } catch (e) { return { err: e }; }`);
+  assert.ok(r.err, `an administrator saved a chart export: ${JSON.stringify(r.ok)}`);
+  assert.equal(r.err.code, 'forbidden', JSON.stringify(r.err));
+  assert.ok(!existsSync(file), 'a refused export writes no file');
+});
+
 step('lock hides every patient detail', async () => {
   await wd.click(await wd.button('Lock'));
   await wd.waitFor(`//h1[normalize-space()='Locked'] | //h2[normalize-space()='Locked']`);
@@ -117,4 +131,29 @@ step('lock hides every patient detail', async () => {
     idb: (await indexedDB.databases()).length,
   }`);
   assert.deepEqual(stored, { local: 0, session: 0, idb: 0 }, 'nothing in the webview storage');
+});
+
+step('a clinician saves the patient summary to a file from the window', async () => {
+  // Through the same Tauri commands the Export section uses: the save lands on disk as an
+  // IPS document, and the same file is never written over.
+  const file = `${dataDir}-summary.json`;
+  const out = await wd.run(`const inv = window.__TAURI_INTERNALS__.invoke;
+    await inv('app_resume', { args: { password: ${JSON.stringify(admin.password)} } });
+    await inv('call', { command: 'user.create', args: { name: 'drdesk', role: 'clinician', password: 'desktop-clinician-pw-1' } });
+    await inv('app_logout', { args: {} });
+    await inv('app_login', { args: { user: 'drdesk', password: 'desktop-clinician-pw-1' } });
+    const [hit] = await inv('call', { command: 'patient.search', args: { query: ${JSON.stringify(patient.family)} } });
+    const saved = await inv('app_save_export', { args: { patient: hit.id, format: 'ips', file: ${JSON.stringify(file)} } });
+    let again = null;
+    try { await inv('app_save_export', { args: { patient: hit.id, format: 'ips', file: ${JSON.stringify(file)} } }); }
+    catch (e) { again = e; }
+    return { saved, again };`);
+  assert.equal(out.saved.file, file);
+  assert.ok(out.saved.resources >= 3, JSON.stringify(out.saved));
+  const bundle = JSON.parse(readFileSync(file, 'utf8'));
+  assert.equal(bundle.type, 'document');
+  assert.equal(bundle.entry[0].resource.resourceType, 'Composition');
+  const names = JSON.stringify(bundle.entry[1].resource.name);
+  assert.ok(names.includes(patient.family), names);
+  assert.equal(out.again?.code, 'file_exists', JSON.stringify(out.again));
 });
