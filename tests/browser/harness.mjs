@@ -3,62 +3,53 @@
 // downloaded: the binary comes from CHARTKEEP_BIN, the UI from the binary (or
 // CHARTKEEP_UI_DIR), the browser from /usr/bin/chromium.
 
-import { spawn, execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { spawn, execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root: relative paths in the environment are taken from there. */
-export const repoRoot = resolve(here, "..", "..");
-export const artifactsDir = join(
-  repoRoot,
-  "target",
-  "test-artifacts",
-  "browser",
-);
+export const repoRoot = resolve(here, '..', '..');
+export const artifactsDir = join(repoRoot, 'target', 'test-artifacts', 'browser');
 
 function fromRoot(p) {
   return isAbsolute(p) ? p : join(repoRoot, p);
 }
 
-export const chartkeepBin = fromRoot(
-  process.env.CHARTKEEP_BIN ?? "target/release/chartkeep",
-);
-export const uiDir = process.env.CHARTKEEP_UI_DIR
-  ? fromRoot(process.env.CHARTKEEP_UI_DIR)
-  : null;
-export const chromiumPath = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+export const chartkeepBin = fromRoot(process.env.CHARTKEEP_BIN ?? 'target/release/chartkeep');
+export const uiDir = process.env.CHARTKEEP_UI_DIR ? fromRoot(process.env.CHARTKEEP_UI_DIR) : null;
+export const chromiumPath = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 
 /** The demo practice's secrets (see scripts/run-demo.sh): synthetic data only. */
 export const demo = {
-  passphrase: "chartkeep-demo-passphrase",
-  password: "chartkeep-demo",
-  admin: "admin",
-  clinician: "drlee",
-  nurse: "nurse.kim",
-  frontDesk: "frontdesk",
+  passphrase: 'chartkeep-demo-passphrase',
+  password: 'chartkeep-demo',
+  admin: 'admin',
+  clinician: 'drlee',
+  nurse: 'nurse.kim',
+  frontDesk: 'frontdesk',
 };
 
 /** The flags from PLATFORM.md: no GPU, no network chatter, no first-run screens. */
 export const chromiumArgs = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 /** Runs the chartkeep CLI to completion and returns its stdout. */
 export function chartkeep(args, env = {}) {
   return execFileSync(chartkeepBin, args, {
     env: { ...process.env, ...env },
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
   });
 }
@@ -68,32 +59,15 @@ export function chartkeep(args, env = {}) {
  * the folder every test file copies, so that one file's writes never leak into another's.
  */
 export function makeDemoPractice(dir, { patients = 60, seed = 1 } = {}) {
-  const env = {
-    CHARTKEEP_PASSWORD: demo.password,
-    CHARTKEEP_PASSPHRASE: demo.passphrase,
-  };
-  chartkeep(
-    ["--data", dir, "init", "--no-keychain", "--admin", demo.admin],
-    env,
-  );
-  chartkeep(
-    [
-      "--data",
-      dir,
-      "demo",
-      "--patients",
-      String(patients),
-      "--seed",
-      String(seed),
-    ],
-    env,
-  );
+  const env = { CHARTKEEP_PASSWORD: demo.password, CHARTKEEP_PASSPHRASE: demo.passphrase };
+  chartkeep(['--data', dir, 'init', '--no-keychain', '--admin', demo.admin], env);
+  chartkeep(['--data', dir, 'demo', '--patients', String(patients), '--seed', String(seed)], env);
 }
 
 /** Runs one API command as a user through `chartkeep call`, for setup and checks. */
 export function callAs(dataDir, user, command, args = {}, secrets = demo) {
   const out = chartkeep(
-    ["--data", dataDir, "call", "--user", user, command, JSON.stringify(args)],
+    ['--data', dataDir, 'call', '--user', user, command, JSON.stringify(args)],
     {
       CHARTKEEP_PASSWORD: secrets.password,
       CHARTKEEP_PASSPHRASE: secrets.passphrase,
@@ -107,44 +81,38 @@ export function callAs(dataDir, user, command, args = {}, secrets = demo) {
  * with the URL from its first stdout line. stderr is kept for failure messages.
  */
 export function startServer(dataDir, passphrase = demo.passphrase) {
-  const args = ["--data", dataDir, "serve", "--port", "0"];
-  if (uiDir) args.push("--ui-dir", uiDir);
+  const args = ['--data', dataDir, 'serve', '--port', '0'];
+  if (uiDir) args.push('--ui-dir', uiDir);
   const child = spawn(chartkeepBin, args, {
     env: { ...process.env, CHARTKEEP_PASSPHRASE: passphrase },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = "";
-  child.stderr.on("data", (c) => (stderr += c));
-  const exited = new Promise((res) =>
-    child.once("exit", (code, signal) => res({ code, signal })),
-  );
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
   const url = new Promise((res, rej) => {
-    let out = "";
+    let out = '';
     const onData = (chunk) => {
       out += chunk;
-      const nl = out.indexOf("\n");
+      const nl = out.indexOf('\n');
       if (nl >= 0) {
-        child.stdout.off("data", onData);
+        child.stdout.off('data', onData);
         child.stdout.resume();
         res(out.slice(0, nl).trim());
       }
     };
-    child.stdout.on("data", onData);
-    child.once("error", rej);
+    child.stdout.on('data', onData);
+    child.once('error', rej);
     exited.then(({ code, signal }) =>
       rej(
-        new Error(
-          `chartkeep serve exited (${code ?? signal}) before printing its URL:\n${stderr}`,
-        ),
+        new Error(`chartkeep serve exited (${code ?? signal}) before printing its URL:\n${stderr}`),
       ),
     );
   });
   return url.then((u) => {
     if (!/^http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/.test(u)) {
-      child.kill("SIGTERM");
-      throw new Error(
-        `chartkeep serve printed an unexpected first line: ${JSON.stringify(u)}`,
-      );
+      child.kill('SIGTERM');
+      throw new Error(`chartkeep serve printed an unexpected first line: ${JSON.stringify(u)}`);
     }
     return {
       url: u,
@@ -152,8 +120,8 @@ export function startServer(dataDir, passphrase = demo.passphrase) {
       stderr: () => stderr,
       async stop() {
         if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
         await exited;
         clearTimeout(timer);
       },
@@ -184,14 +152,14 @@ export async function launchBrowser(profileDir, { downloads = false } = {}) {
  */
 export async function startApp({
   template = process.env.CHARTKEEP_TEST_TEMPLATE,
-  name = "app",
+  name = 'app',
   downloads = false,
 } = {}) {
   const work = mkdtempSync(join(tmpdir(), `ck-browser-${name}-`));
-  const data = join(work, "practice");
+  const data = join(work, 'practice');
   if (template) cpSync(template, data, { recursive: true });
   else makeDemoPractice(data);
-  const profile = join(work, "profile");
+  const profile = join(work, 'profile');
   mkdirSync(profile);
   let server = null;
   let context = null;
@@ -222,20 +190,16 @@ export async function newPage(context) {
   const page = await context.newPage();
   page.setDefaultTimeout(Number(process.env.BROWSER_TEST_TIMEOUT_MS ?? 10_000));
   page.errors = [];
-  page.on("pageerror", (e) => page.errors.push(`pageerror: ${e}`));
+  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e}`));
   // An API error answer (401 for a wrong password, 409 for a stale version) is the app's
   // business and Chromium logs it as a console error; a 5xx or a script error is not.
-  page.on("console", (m) => {
-    if (
-      m.type() === "error" &&
-      !m.text().startsWith("Failed to load resource")
-    ) {
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
       page.errors.push(`console: ${m.text()}`);
     }
   });
-  page.on("response", (r) => {
-    if (r.status() >= 500)
-      page.errors.push(`HTTP ${r.status()} from ${new URL(r.url()).pathname}`);
+  page.on('response', (r) => {
+    if (r.status() >= 500) page.errors.push(`HTTP ${r.status()} from ${new URL(r.url()).pathname}`);
   });
   return page;
 }
@@ -243,10 +207,7 @@ export async function newPage(context) {
 /** Screenshots of the main screens, for people to look at; never committed. */
 export async function screenshot(page, name) {
   mkdirSync(artifactsDir, { recursive: true });
-  await page.screenshot({
-    path: join(artifactsDir, `${name}.png`),
-    fullPage: false,
-  });
+  await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: false });
 }
 
 /**
@@ -257,18 +218,17 @@ export async function describePage(page, label) {
   const parts = [];
   try {
     parts.push(`url: ${page.url()}`);
-    const text = await page.locator("body").innerText({ timeout: 2000 });
+    const text = await page.locator('body').innerText({ timeout: 2000 });
     parts.push(`visible text:\n${text.slice(0, 3000)}`);
-    if (page.errors?.length)
-      parts.push(`page errors:\n${page.errors.join("\n")}`);
-    const safe = label.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+    if (page.errors?.length) parts.push(`page errors:\n${page.errors.join('\n')}`);
+    const safe = label.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
     mkdirSync(artifactsDir, { recursive: true });
     await page.screenshot({ path: join(artifactsDir, `FAILED-${safe}.png`) });
     parts.push(`screenshot: target/test-artifacts/browser/FAILED-${safe}.png`);
   } catch (e) {
     parts.push(`(could not read the page: ${e.message})`);
   }
-  return parts.join("\n");
+  return parts.join('\n');
 }
 
 /**
@@ -285,7 +245,7 @@ export function seen(getPage, body) {
         // The runner prints the stack, which was fixed when the error was made.
         const extra = `\n--- what the page showed ---\n${await describePage(page, t.name)}`;
         e.message += extra;
-        if (typeof e.stack === "string") e.stack += extra;
+        if (typeof e.stack === 'string') e.stack += extra;
       }
       throw e;
     }
