@@ -690,8 +690,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 json!({ "patient": id }),
             )?;
             let bundle = &exported["bundle"];
-            std::fs::write(&out, serde_json::to_string_pretty(bundle)?)
-                .with_context(|| format!("writing {}", out.display()))?;
+            chartkeep::interop::write_new_file(
+                &out,
+                serde_json::to_string_pretty(bundle)?.as_bytes(),
+            )?;
             let entries = bundle["entry"].as_array().map_or(0, Vec::len);
             println!(
                 "{}",

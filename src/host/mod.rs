@@ -536,11 +536,9 @@ impl Host {
         if file.as_os_str().is_empty() {
             return Err(err(ErrorCode::InvalidInput, "Choose a file to save to."));
         }
+        // Checked before the export too, so a clash costs no work and no access-log entry.
         if file.exists() {
-            return Err(err(
-                ErrorCode::FileExists,
-                format!("{} exists; choose a new file name.", file.display()),
-            ));
+            return Err(crate::interop::InteropError::Exists(file).into());
         }
         let (practice, session) = self.signed_in("Log in to export a chart.")?;
         let command = match r.format {
@@ -556,22 +554,7 @@ impl Host {
         let bundle = &out["bundle"];
         let text = serde_json::to_string_pretty(bundle)
             .map_err(|e| err(ErrorCode::InternalError, e.to_string()))?;
-        // create_new: a file that appeared since the check above is not overwritten either.
-        let written = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&file)
-            .and_then(|mut f| {
-                use std::io::Write;
-                f.write_all(text.as_bytes())?;
-                f.sync_all()
-            });
-        written.map_err(|e| {
-            err(
-                ErrorCode::IoError,
-                format!("Could not write {}: {e}", file.display()),
-            )
-        })?;
+        crate::interop::write_new_file(&file, text.as_bytes())?;
         Ok(ExportWritten {
             file: file.display().to_string(),
             resources: bundle["entry"].as_array().map_or(0, Vec::len) as u64,

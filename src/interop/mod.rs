@@ -23,6 +23,8 @@ pub enum InteropError {
     /// An export never writes over files that are already there.
     #[error("{0} already holds files; choose a new or empty folder for the export")]
     NotEmpty(PathBuf),
+    #[error("{0} exists; choose a new file name for the export")]
+    Exists(PathBuf),
 }
 
 impl InteropError {
@@ -31,6 +33,7 @@ impl InteropError {
             InteropError::Chart(e) => e.code(),
             InteropError::Io { .. } => "io_error",
             InteropError::NotEmpty(_) => "invalid_input",
+            InteropError::Exists(_) => "file_exists",
         }
     }
 
@@ -40,6 +43,30 @@ impl InteropError {
             source,
         }
     }
+}
+
+/// Writes `bytes` to a file that must not exist yet, and makes it durable. A file that
+/// cannot be written whole is removed, so an export is either all there or not there.
+pub fn write_new_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), InteropError> {
+    use std::io::Write;
+    let mut file = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(InteropError::Exists(path.to_path_buf()))
+        }
+        Err(e) => return Err(InteropError::io(path)(e)),
+    };
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if let Err(e) = written {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+        return Err(InteropError::io(path)(e));
+    }
+    Ok(())
 }
 
 impl From<rusqlite::Error> for InteropError {

@@ -39,19 +39,35 @@ pub struct BulkExport {
 }
 
 /// Writes every patient's chart under `dir` (created if missing; refused if it holds
-/// anything). `now_ms` is the export's transaction time.
+/// anything). `now_ms` is the export's transaction time. An export that fails part way
+/// (a full disk) removes what it wrote, so a folder never holds half an export.
 pub fn practice_ndjson(
     conn: &Connection,
     dir: &Path,
     now_ms: i64,
 ) -> Result<BulkExport, InteropError> {
-    if dir.exists() {
+    let created = !dir.exists();
+    if !created {
         let mut entries = std::fs::read_dir(dir).map_err(InteropError::io(dir))?;
         if entries.next().is_some() {
             return Err(InteropError::NotEmpty(dir.to_path_buf()));
         }
     }
     std::fs::create_dir_all(dir).map_err(InteropError::io(dir))?;
+    let out = write_export(conn, dir, now_ms);
+    if out.is_err() {
+        // The folder was empty: everything in it now is this export's.
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+        if created {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+    out
+}
+
+fn write_export(conn: &Connection, dir: &Path, now_ms: i64) -> Result<BulkExport, InteropError> {
     let ids: Vec<String> = conn
         .prepare("SELECT id FROM patient ORDER BY created_at, id")?
         .query_map([], |r| r.get(0))?
@@ -100,9 +116,8 @@ pub fn practice_ndjson(
         "output": out,
         "error": [],
     });
-    let path = dir.join("manifest.json");
     let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
-    std::fs::write(&path, text).map_err(InteropError::io(&path))?;
+    crate::interop::write_new_file(&dir.join("manifest.json"), text.as_bytes())?;
     Ok(BulkExport {
         patients: ids.len() as u64,
         resources,

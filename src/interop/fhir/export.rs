@@ -128,7 +128,7 @@ struct Writer<'a> {
     conn: &'a Connection,
     /// User id → the name shown for them.
     people: HashMap<String, String>,
-    /// Creating change → the workstation that wrote it, as shown.
+    /// Device id (hex) → the workstation as shown: a practice has a handful.
     workstations: HashMap<String, String>,
     entries: Vec<Json>,
     patient: String,
@@ -184,10 +184,8 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// The workstation whose commit holds `change`, as shown.
     fn workstation(&mut self, change: &str) -> Result<String, ChartError> {
-        if let Some(w) = self.workstations.get(change) {
-            return Ok(w.clone());
-        }
         let device: Option<String> = self
             .conn
             .prepare_cached(
@@ -196,24 +194,25 @@ impl Writer<'_> {
             )?
             .query_row([change], |r| r.get(0))
             .optional()?;
-        let shown = match device {
-            None => "a workstation of the practice".to_string(),
-            Some(d) => {
-                let name: Option<String> = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT name FROM ledger_device WHERE device = ?1 AND name IS NOT NULL LIMIT 1",
-                    )?
-                    .query_row([&d], |r| r.get(0))
-                    .optional()?;
-                let short = &d[..d.len().min(16)];
-                match name {
-                    Some(n) => format!("workstation {n} ({short})"),
-                    None => format!("workstation {short}"),
-                }
-            }
+        let Some(d) = device else {
+            return Ok("a workstation of the practice".to_string());
         };
-        self.workstations.insert(change.to_string(), shown.clone());
+        if let Some(w) = self.workstations.get(&d) {
+            return Ok(w.clone());
+        }
+        let name: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT name FROM ledger_device WHERE device = ?1 AND name IS NOT NULL LIMIT 1",
+            )?
+            .query_row([&d], |r| r.get(0))
+            .optional()?;
+        let short = &d[..d.len().min(16)];
+        let shown = match name {
+            Some(n) => format!("workstation {n} ({short})"),
+            None => format!("workstation {short}"),
+        };
+        self.workstations.insert(d, shown.clone());
         Ok(shown)
     }
 
