@@ -58,6 +58,23 @@ fn rows_of(p: &Practice, def: &EntityDef, patient: &Uuid) -> usize {
         .len()
 }
 
+/// A problem added and then retracted as entered in error; the record as added.
+fn problem_entered_in_error(p: &mut Practice, s: &mut Session, patient: &str) -> Json {
+    let wrong = call(
+        p,
+        s,
+        "problem.add",
+        json!({"patient": patient, "code": "J45.909"}),
+    );
+    call(
+        p,
+        s,
+        "problem.retract",
+        json!({"id": wrong["id"], "version": wrong["version"], "reason": "wrong patient"}),
+    );
+    wrong
+}
+
 /// Every `reference` value anywhere under `v`.
 fn references(v: &Json, out: &mut Vec<String>) {
     match v {
@@ -109,18 +126,7 @@ fn a_patients_whole_chart_leaves_as_one_bundle_that_resolves() {
     let first = ids[0].to_string();
 
     // Entries in error, a signed note with an amendment and an addendum.
-    let wrong = call(
-        &mut p,
-        &mut doc,
-        "problem.add",
-        json!({"patient": first, "code": "J45.909"}),
-    );
-    call(
-        &mut p,
-        &mut doc,
-        "problem.retract",
-        json!({"id": wrong["id"], "version": wrong["version"], "reason": "wrong patient"}),
-    );
+    let wrong = problem_entered_in_error(&mut p, &mut doc, &first);
     let note = call(
         &mut p,
         &mut doc,
@@ -417,18 +423,7 @@ fn an_ips_summary_is_a_document_with_the_required_sections_and_only_current_reco
     let mut doc = api::login(&mut p, "drlee", DEMO_PASSWORD).unwrap();
     let ids = patients(&p);
     let first = ids[0].to_string();
-    let wrong = call(
-        &mut p,
-        &mut doc,
-        "problem.add",
-        json!({"patient": first, "code": "J45.909"}),
-    );
-    call(
-        &mut p,
-        &mut doc,
-        "problem.retract",
-        json!({"id": wrong["id"], "version": wrong["version"], "reason": "wrong patient"}),
-    );
+    let wrong = problem_entered_in_error(&mut p, &mut doc, &first);
     let out_dir =
         std::env::var_os("CHARTKEEP_FHIR_OUT").map(|d| std::path::PathBuf::from(d).join("ips"));
     if let Some(d) = &out_dir {

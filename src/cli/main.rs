@@ -674,11 +674,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let patient = patient.unwrap_or_default();
+            // Checked first too, so a clash asks for no password and costs no export.
             if out.exists() {
-                return Err(anyhow!(
-                    "{} exists; choose a new file for the export",
-                    out.display()
-                ));
+                return Err(chartkeep::interop::InteropError::Exists(out).into());
             }
             let (mut practice, _) = open(&dir)?;
             let mut session = login(&mut practice, user)?;
