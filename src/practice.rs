@@ -39,6 +39,8 @@ pub static CATALOGUE: Catalogue = Catalogue {
         &chart_entities::FAMILY_HISTORY,
         &chart_entities::SOCIAL_HISTORY,
         &chart_entities::DOCUMENT,
+        &chart_entities::IMPORTED_RESOURCE,
+        &chart_entities::IMPORT_BATCH,
         &ledger::member::DEVICE,
     ],
     derived_tables: &["patient_fts", "ledger_duplicate"],

@@ -30,6 +30,7 @@ use crate::chart::summary::Summary;
 use crate::chart::timeline::{Event, Point};
 use crate::chart::vitals::{LabsForm, VitalsForm};
 use crate::chart::{self, record, ChartError, HistoryEntry};
+use crate::interop::fhir::import::ImportReport;
 use crate::ledger::schema::EntityDef;
 use crate::ledger::Change;
 use crate::practice::Practice;
@@ -172,6 +173,8 @@ fixed_commands! {
         "A patient's whole chart as one FHIR R4 Bundle: every record, retracted ones as entered-in-error, signed notes with their amendments, and a Provenance for each. Logged as an export.";
     "export.ips" => export_ips(PatientArg) -> IpsExport, ReadChart, [NotFound],
         "The patient's International Patient Summary (IPS 2.0): a FHIR document Bundle with problems, medications, allergies and, where the chart has them, immunizations, results, vital signs and procedures; for the patient to take along. Logged as an export.";
+    "import.fhir" => import_fhir(FhirImport) -> ImportReport, WriteChart, [],
+        "Import FHIR R4 records (a Bundle of any kind that carries records, a resource, or NDJSON): one commit per patient, mapped onto the chart where it has a place and kept verbatim where not; the same data imported again writes nothing twice; a patient who may already be here waits in `waiting` for a decision (`decisions`, or `on_match`). Needs write_chart, edit_demographics and sign (imported final notes stay signed). Logged.";
     "audit.verify" => audit_verify(NoArgs) -> AuditVerified, Administer, [AccessLogDamaged],
         "Check the access log's hash chain.";
     "session.info" => session_info(NoArgs) -> SessionInfo, Demographics, [],
@@ -1209,6 +1212,30 @@ fn export_ips(
         "International Patient Summary",
     )?;
     Ok(IpsExport { bundle })
+}
+
+fn import_fhir(
+    practice: &mut Practice,
+    session: &mut Session,
+    req: FhirImport,
+) -> Result<ImportReport, ApiError> {
+    let FhirImport {
+        file,
+        content,
+        on_match,
+        decisions,
+    } = req;
+    super::import_fhir(
+        practice,
+        session,
+        vec![crate::interop::fhir::import::Input::Bytes {
+            name: file,
+            bytes: content.into_bytes(),
+        }],
+        on_match,
+        &decisions,
+        &mut |_| {},
+    )
 }
 
 fn audit_verify(

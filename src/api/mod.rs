@@ -170,6 +170,71 @@ pub fn export_fhir_all(
     )
 }
 
+/// Imports FHIR R4 files or bytes (see [`crate::interop::fhir::import`]) as the session's
+/// user, who needs to write charts, register patients and sign (imported final notes stay
+/// signed, vouched for by the importer). Logged with what was imported; the report says
+/// what became of every resource.
+pub fn import_fhir(
+    practice: &mut Practice,
+    session: &mut Session,
+    inputs: Vec<crate::interop::fhir::import::Input>,
+    on_match: crate::interop::fhir::import::OnMatch,
+    decisions: &[types::ImportDecision],
+    progress: &mut dyn FnMut(&crate::interop::fhir::import::Progress),
+) -> Result<crate::interop::fhir::import::ImportReport, ApiError> {
+    use crate::access::Permission::{EditDemographics, Sign, WriteChart};
+    session.touch(practice.clock.now_ms())?;
+    session.refresh(practice)?;
+    if let Some(missing) = [WriteChart, EditDemographics, Sign]
+        .into_iter()
+        .find(|p| !session.user.role.may(*p))
+    {
+        let e: ApiError = AccessError::Forbidden {
+            role: session.user.role.name().to_string(),
+            what: format!(
+                "import charts (it needs the {} permission); ask a clinician",
+                missing.name()
+            ),
+        }
+        .into();
+        log_refusal(practice, session, "import.fhir", &serde_json::json!({}), &e);
+        return Err(e);
+    }
+    let files: Vec<String> = inputs
+        .iter()
+        .map(|i| match i {
+            crate::interop::fhir::import::Input::Path(p) => p.display().to_string(),
+            crate::interop::fhir::import::Input::Bytes { name, .. } => name.clone(),
+        })
+        .collect();
+    let opts = crate::interop::fhir::import::Options {
+        on_match,
+        decisions: decisions
+            .iter()
+            .map(|d| (d.source.clone(), d.decision()))
+            .collect(),
+        ..Default::default()
+    };
+    let author = session.user.id;
+    let report = crate::interop::fhir::import::run(practice, author, inputs, &opts, progress);
+    for p in &report.patients {
+        commands::log(
+            practice,
+            session,
+            Some(&p.patient.to_string()),
+            "import",
+            "chart",
+            &format!("FHIR import: {} records", p.records),
+        )?;
+    }
+    let detail = match files.as_slice() {
+        [one] => format!("FHIR import of {one}"),
+        many => format!("FHIR import of {} files", many.len()),
+    };
+    commands::log(practice, session, None, "import", "practice", &detail)?;
+    Ok(report)
+}
+
 /// A signed anchor of the ledger's and the access log's heads, for an administrator to
 /// keep outside the practice (`chartkeep audit anchor FILE`); logged.
 pub fn anchor(

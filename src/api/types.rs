@@ -289,6 +289,40 @@ pub struct IpsExport {
     pub bundle: serde_json::Value,
 }
 
+/// FHIR R4 records to import: a Bundle, a resource or NDJSON, as text.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct FhirImport {
+    /// The file's name, kept as where the records came from.
+    pub file: String,
+    /// The file's content (UTF-8 JSON or NDJSON).
+    pub content: String,
+    /// What to do with a patient who may already be here; `ask` (the default) lists them
+    /// in `waiting` for a person to decide.
+    #[serde(default)]
+    pub on_match: crate::interop::fhir::import::OnMatch,
+    /// Decisions for patients an earlier import of the same file left waiting.
+    #[serde(default)]
+    pub decisions: Vec<ImportDecision>,
+}
+
+/// A person's decision for one waiting patient.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ImportDecision {
+    /// The waiting patient's `source`.
+    pub source: String,
+    /// The patient here who is the same person; absent to register them as new.
+    pub patient: Option<Uuid>,
+}
+
+impl ImportDecision {
+    pub fn decision(&self) -> crate::interop::fhir::import::Decision {
+        match self.patient {
+            Some(p) => crate::interop::fhir::import::Decision::Link(p),
+            None => crate::interop::fhir::import::Decision::New,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct AuditVerified {
     /// Entries checked.

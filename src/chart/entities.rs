@@ -60,8 +60,12 @@ record_kinds! {
     PROBLEM: "problem" in "problem", ProblemFields, ProblemRecord,
     patient: Ref,
     {
-        /// ICD-10-CM; normalised (e11.9 → E11.9); fills display when that is empty.
+        /// ICD-10-CM (normalised, e11.9 → E11.9, fills display when that is empty), or a
+        /// code of `code_system`.
         code: Text,
+        /// Empty for ICD-10-CM; otherwise the system's name or URI (SNOMED CT from an
+        /// import), whose codes are kept as given and need a display.
+        code_system: Text,
         /// Required when there is no code.
         display: Text,
         /// Not in the future, not before birth.
@@ -291,5 +295,39 @@ record_kinds! {
         /// The file, base64: a PDF or an image; answers leave it out (document.content gives it).
         content: Bytes,
         date: Date,
+    }
+
+    /// A resource an import could not map onto the chart, kept verbatim and exported again
+    /// unchanged (a Claim, an ImagingStudy, a CarePlan).
+    IMPORTED_RESOURCE: "imported_resource" in "imported_resource", ImportedResourceFields, ImportedResourceRecord,
+    patient: Ref,
+    {
+        /// The FHIR resource type, e.g. Claim.
+        resource_type: Text,
+        /// Where it came from: its fullUrl, or type/id.
+        source: Text,
+        /// Its main date, when it has one, for listing.
+        date: Text,
+        /// A line to show in the chart.
+        summary: Text,
+        /// The resource as it arrived.
+        resource: Json,
+    }
+
+    /// One import of one patient's records: the file, the format, and which record each
+    /// source resource became, so importing the same data again writes nothing twice.
+    IMPORT_BATCH: "import_batch" in "import_batch", ImportBatchFields, ImportBatchRecord,
+    patient: Ref,
+    {
+        /// The file's name.
+        file: Text,
+        /// fhir, ccda or hl7v2.
+        format: Text,
+        /// The source key of the patient's own resource.
+        patient_source: Text,
+        /// Source key → record id.
+        sources: Json,
+        /// Per resource type: mapped, verbatim, duplicate.
+        counts: Json,
     }
 }

@@ -186,6 +186,33 @@ pub fn add(
     ))
 }
 
+/// A new record for a patient who may not be in the tables yet (an import registers the
+/// patient and adds their records in one commit): the same defaults and checks as [`add`],
+/// against `patient` as it will stand, under the id the caller chose (the source's own,
+/// so that importing the same data again finds it).
+pub fn add_for(
+    ctx: &Ctx,
+    def: &EntityDef,
+    id: Uuid,
+    patient_id: &Uuid,
+    patient: &Map<String, Json>,
+    mut fields: Vec<(String, Value)>,
+) -> Result<Change, ChartError> {
+    fields.retain(|(k, _)| k != "patient");
+    fields.push(("patient".into(), Value::Text(patient_id.to_string())));
+    validate::defaults(def, &mut fields, ctx);
+    let merged = merged_view(&Map::new(), &fields);
+    validate::check(ctx, def, &mut fields, &merged, Some(patient))?;
+    Ok(Change::new(
+        ctx.new_id(),
+        def.name,
+        id,
+        Op::Create,
+        fields,
+        vec![],
+    ))
+}
+
 /// "No known allergies", refused while an active allergy is on file.
 pub fn allergy_none(ctx: &Ctx, patient: &Uuid) -> Result<(Uuid, Change), ChartError> {
     let active = record::list_for_patient(ctx.conn, &entities::ALLERGY, patient, false)?;

@@ -112,6 +112,32 @@ pub fn sign(
     ))
 }
 
+/// Signs a note an import creates in the same commit (a final note from another system):
+/// the content as `create` writes it, signed at the source's time by the importing user,
+/// who vouches for the import. Based on `create`, so it is the note's second version.
+pub fn sign_imported(ctx: &Ctx, create: &Change, signer: &Uuid, at: &str) -> Change {
+    let note = record::created_row(create);
+    let mut fields = vec![
+        ("status".to_string(), Value::from("signed")),
+        ("signed_at".to_string(), Value::Text(at.to_string())),
+        ("signed_by".to_string(), Value::Text(signer.to_string())),
+        ("signed_digest".to_string(), Value::Text(digest(&note))),
+    ];
+    for (k, v) in &create.fields {
+        if SIGNED_FIELDS.contains(&k.as_str()) && k != "patient" {
+            fields.push((k.clone(), v.clone()));
+        }
+    }
+    Change::new(
+        ctx.new_id(),
+        "note",
+        create.row,
+        Op::Set,
+        fields,
+        vec![create.id],
+    )
+}
+
 /// An amendment (corrects, needs a reason) or an addendum (adds), appended to a signed note.
 pub fn append(
     ctx: &Ctx,

@@ -57,7 +57,17 @@ pub fn next_mrn(ctx: &Ctx) -> Result<String, ChartError> {
 }
 
 /// A new patient from the typed `PatientFields`' values.
-pub fn create(ctx: &Ctx, mut fields: Vec<(String, Value)>) -> Result<(Uuid, Change), ChartError> {
+pub fn create(ctx: &Ctx, fields: Vec<(String, Value)>) -> Result<(Uuid, Change), ChartError> {
+    let id = ctx.new_id();
+    Ok((id, create_as(ctx, id, fields)?))
+}
+
+/// A new patient under an id the caller chose (an import keeps the source's own).
+pub fn create_as(
+    ctx: &Ctx,
+    id: Uuid,
+    mut fields: Vec<(String, Value)>,
+) -> Result<Change, ChartError> {
     if fields.iter().all(|(k, v)| k != "status" || v.is_null()) {
         fields.retain(|(k, _)| k != "status");
         fields.push(("status".into(), Value::from("active")));
@@ -86,10 +96,13 @@ pub fn create(ctx: &Ctx, mut fields: Vec<(String, Value)>) -> Result<(Uuid, Chan
         .map(|(k, v)| (k.clone(), v.to_json()))
         .collect();
     validate::check(ctx, &PATIENT, &mut fields, &merged, None)?;
-    let id = ctx.new_id();
-    Ok((
+    Ok(Change::new(
+        ctx.new_id(),
+        "patient",
         id,
-        Change::new(ctx.new_id(), "patient", id, Op::Create, fields, vec![]),
+        Op::Create,
+        fields,
+        vec![],
     ))
 }
 

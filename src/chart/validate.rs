@@ -284,7 +284,21 @@ pub fn check(
             ordered(m, "start_date", "end_date")?;
         }
         "problem" => {
+            let icd10 = m
+                .get("code_system")
+                .and_then(Json::as_str)
+                .is_none_or(|s| s.trim().is_empty() || codes::icd10::is_system(s));
             match get(fields, "code").cloned() {
+                // A code from another system (SNOMED CT from an import) is kept as given;
+                // the problem list shows its display.
+                Some(Value::Text(code)) if !code.is_empty() && !icd10 => {
+                    required(m, "display").map_err(|_| {
+                        ChartError::invalid(
+                            "display",
+                            "a code from a system other than ICD-10-CM needs a display",
+                        )
+                    })?;
+                }
                 Some(Value::Text(code)) if !code.is_empty() => {
                     let found = codes::icd10::lookup(&code).ok_or_else(|| {
                         ChartError::invalid_code(

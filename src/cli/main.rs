@@ -141,6 +141,20 @@ enum Cmd {
         #[command(subcommand)]
         cmd: sync::SyncCmd,
     },
+    /// Import records from another system: FHIR R4 Bundles or NDJSON (files or folders).
+    /// One commit per patient; the same data imported again writes nothing twice; a
+    /// patient who may already be here waits for a decision (--on-match, --decide).
+    #[command(args_conflicts_with_subcommands = true)]
+    Import {
+        #[command(subcommand)]
+        cmd: Option<ImportCmd>,
+        /// FHIR R4 files or folders (searched for .json and .ndjson files).
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        how: ImportHow,
+        #[arg(long, env = "CHARTKEEP_USER", global = true)]
+        user: Option<String>,
+    },
     /// Export records in a standard format, for another system or the patient.
     Export {
         #[command(subcommand)]
@@ -148,6 +162,34 @@ enum Cmd {
         #[arg(long, env = "CHARTKEEP_USER", global = true)]
         user: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum ImportCmd {
+    /// FHIR R4: Bundles (transaction, batch, collection, searchset, document), single
+    /// resources or NDJSON, told apart by content.
+    Fhir {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        how: ImportHow,
+    },
+}
+
+#[derive(clap::Args, Default)]
+struct ImportHow {
+    /// A patient who may already be here (same identifier, or same name and birth
+    /// date): ask (list them and import nothing of theirs), link (add to the one patient
+    /// who matches), or new (register as a new patient).
+    #[arg(long, default_value = "ask", value_parser = ["ask", "link", "new"])]
+    on_match: String,
+    /// A decision for a patient listed as waiting: SOURCE=PATIENT_ID to link, or
+    /// SOURCE=new to register as new. May be repeated.
+    #[arg(long = "decide", value_name = "SOURCE=PATIENT|new")]
+    decide: Vec<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -661,6 +703,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Cmd::Import {
+            cmd,
+            paths,
+            how,
+            user,
+        } => {
+            let (paths, how) = match cmd {
+                Some(ImportCmd::Fhir { paths, how }) => (paths, how),
+                None => (paths, how),
+            };
+            if paths.is_empty() {
+                return Err(anyhow!(
+                    "name the files or folders to import, e.g. chartkeep import records/"
+                ));
+            }
+            return import_fhir(&dir, paths, how, user);
+        }
         Cmd::Export { cmd, user } => {
             let (command, patient, all, out) = match cmd {
                 ExportCmd::Fhir { patient, all, out } => ("export.fhir_patient", patient, all, out),
@@ -846,4 +905,143 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `chartkeep import`: reads the files, imports them with a progress line on stderr, and
+/// prints what became of every resource; exits 1 unless everything was imported.
+fn import_fhir(
+    dir: &std::path::Path,
+    paths: Vec<PathBuf>,
+    how: ImportHow,
+    user: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    use chartkeep::interop::fhir::import::{expand, Input, OnMatch};
+    let files = expand(&paths)?;
+    if files.is_empty() {
+        return Err(anyhow!("no .json or .ndjson files found in what was named"));
+    }
+    let on_match = match how.on_match.as_str() {
+        "link" => OnMatch::Link,
+        "new" => OnMatch::New,
+        _ => OnMatch::Ask,
+    };
+    let mut decisions = Vec::new();
+    for d in &how.decide {
+        let (source, to) = d
+            .rsplit_once('=')
+            .ok_or_else(|| anyhow!("--decide takes SOURCE=PATIENT_ID or SOURCE=new, not '{d}'"))?;
+        let patient = match to {
+            "new" => None,
+            id => Some(uuid::Uuid::parse_str(id).map_err(|_| {
+                anyhow!("--decide {d}: '{id}' is not a patient id; use the id a waiting patient's candidate shows, or 'new'")
+            })?),
+        };
+        decisions.push(chartkeep::api::types::ImportDecision {
+            source: source.to_string(),
+            patient,
+        });
+    }
+    let (mut practice, _) = open(dir)?;
+    let mut session = login(&mut practice, user)?;
+    let started = std::time::Instant::now();
+    let interactive = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut last = started;
+    let report = api::import_fhir(
+        &mut practice,
+        &mut session,
+        files.into_iter().map(Input::Path).collect(),
+        on_match,
+        &decisions,
+        &mut |p| {
+            let now = std::time::Instant::now();
+            if interactive && (now - last).as_millis() >= 200 || p.files_done == p.files_total {
+                last = now;
+                let secs = (now - started).as_secs_f64().max(1e-3);
+                eprint!(
+                    "\r{} of {} files, {} resources, {} patients, {:.0} resources/s ",
+                    p.files_done,
+                    p.files_total,
+                    p.resources,
+                    p.patients,
+                    p.resources as f64 / secs
+                );
+                if p.files_done == p.files_total {
+                    eprintln!();
+                }
+            }
+        },
+    )?;
+    if how.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_import(&report);
+    }
+    Ok(if report.complete {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_import(r: &chartkeep::interop::fhir::import::ImportReport) {
+    let added = r.patients.iter().filter(|p| p.new).count();
+    println!(
+        "{} files, {} resources: {} patients registered, {} charts added to, {} unchanged, {} waiting, {} problems",
+        r.files,
+        r.resources,
+        added,
+        r.patients.len() - added,
+        r.unchanged,
+        r.waiting.len(),
+        r.problems.len()
+    );
+    println!(
+        "{:<28} {:>8} {:>9} {:>10} {:>8} {:>8}",
+        "resource type", "mapped", "verbatim", "duplicate", "refused", "skipped"
+    );
+    for (k, c) in &r.types {
+        println!(
+            "{:<28} {:>8} {:>9} {:>10} {:>8} {:>8}",
+            k, c.mapped, c.verbatim, c.duplicate, c.refused, c.skipped
+        );
+    }
+    for n in &r.notes {
+        println!("note: {n}");
+    }
+    for p in &r.problems {
+        let at = [p.resource.as_str(), p.path.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" at ");
+        println!(
+            "problem: {}{}{}: {}",
+            p.file,
+            if at.is_empty() { "" } else { ": " },
+            at,
+            p.message
+        );
+    }
+    for w in &r.waiting {
+        println!(
+            "waiting: {} (born {}), {} resources from {}; may already be here as:",
+            w.name,
+            w.birth_date.as_deref().unwrap_or("?"),
+            w.resources,
+            w.file
+        );
+        for c in &w.candidates {
+            println!(
+                "    {} {} MRN {} ({}): --decide '{}={}'",
+                c.name,
+                c.birth_date.as_deref().unwrap_or("?"),
+                c.mrn.as_deref().unwrap_or("-"),
+                c.reason,
+                w.source,
+                c.patient
+            );
+        }
+        println!("    or register as new: --decide '{}=new'", w.source);
+    }
 }

@@ -55,6 +55,22 @@ fn parse_row(line: &'static str) -> Icd10 {
     }
 }
 
+/// Whether a problem's `code_system` names ICD-10-CM: its FHIR URI, its OID, or its name
+/// as people write it.
+pub fn is_system(system: &str) -> bool {
+    let s = system.trim().to_ascii_lowercase();
+    matches!(
+        s.as_str(),
+        "icd-10-cm"
+            | "icd10cm"
+            | "icd10"
+            | "icd-10"
+            | "http://hl7.org/fhir/sid/icd-10-cm"
+            | "urn:oid:2.16.840.1.113883.6.90"
+            | "2.16.840.1.113883.6.90"
+    )
+}
+
 /// Number of codes in the embedded table (categories, subcategories and
 /// billable codes together).
 pub fn count() -> usize {

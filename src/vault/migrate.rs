@@ -52,11 +52,16 @@ pub const MIGRATIONS: &[Migration] = &[
         "20261201_0008_mrn_block",
         include_str!("../../migrations/20261201_0008_mrn_block.sql"),
     ),
+    (
+        9,
+        "20261202_0009_fhir_import",
+        include_str!("../../migrations/20261202_0009_fhir_import.sql"),
+    ),
 ];
 
 /// The chart schema version this binary writes, as signed into every commit. Equal to
 /// the last entry of [`MIGRATIONS`] (a test checks it).
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// The access log database's migrations, oldest first. Append only.
 pub const ACCESS_MIGRATIONS: &[Migration] = &[

@@ -175,6 +175,7 @@ impl Writer<'_> {
             "resource": {
                 "resourceType": "Provenance",
                 "id": provenance_id.to_string(),
+                "meta": {"tag": [{"system": super::OWN_TAG_SYSTEM, "code": "ledger", "display": "Made from the Chartkeep ledger"}]},
                 "target": [{"reference": url}],
                 "occurredDateTime": instant(int(row, "created_at")),
                 "recorded": instant(int(row, "updated_at")),

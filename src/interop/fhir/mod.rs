@@ -8,6 +8,7 @@
 
 pub mod bulk;
 pub mod export;
+pub mod import;
 pub mod ips;
 mod resources;
 
@@ -21,3 +22,9 @@ pub const CPT: &str = "http://www.ama-assn.org/go/cpt";
 pub const BCP47: &str = "urn:ietf:bcp:47";
 /// The HL7 terminology code systems, e.g. `condition-clinical`.
 pub const THO: &str = "http://terminology.hl7.org/CodeSystem/";
+
+/// The identifier system of the chart's medical record numbers in exports.
+pub const MRN_SYSTEM: &str = "urn:chartkeep:mrn";
+/// Tags what Chartkeep itself derives on export (the Provenance made from its ledger), so
+/// an import of its own export does not keep it twice.
+pub const OWN_TAG_SYSTEM: &str = "urn:chartkeep:tag";

@@ -122,7 +122,7 @@ pub(super) fn patient_resource(p: &Map<String, Json>) -> Json {
         identifiers.push(json!({
             "use": "usual",
             "type": concept(&format!("{THO}v2-0203"), "MR", "Medical record number"),
-            "system": "urn:chartkeep:mrn",
+            "system": super::MRN_SYSTEM,
             "value": mrn,
         }));
     }
@@ -248,11 +248,37 @@ pub(super) fn hospitalization(patient: &str, h: &Map<String, Json>) -> Json {
     }))
 }
 
+/// A code system's FHIR URI from what the chart holds: the URI itself (as an import keeps
+/// it), or a name a person typed (CPT, SNOMED CT). None when it is neither, and the code
+/// is then shown as text.
+pub(super) fn system_uri(system: &str) -> Option<&str> {
+    let s = system.trim();
+    if s.starts_with("http://") || s.starts_with("https://") || s.starts_with("urn:") {
+        return Some(s);
+    }
+    match s.to_ascii_lowercase().as_str() {
+        "cpt" => Some(CPT),
+        "snomed" | "snomed ct" | "snomed-ct" | "sct" => Some(SNOMED),
+        "icd-10-cm" | "icd10cm" => Some(ICD10CM),
+        l if l.contains("icd-10-pcs") || l == "icd10pcs" => {
+            Some("http://www.cms.gov/Medicare/Coding/ICD10")
+        }
+        _ => None,
+    }
+}
+
 pub(super) fn condition(patient: &str, c: &Map<String, Json>) -> Json {
     let display = opt(c, "display");
-    let code = opt(c, "code").map(
-        |code| json!({"coding": [coding(ICD10CM, code, display)], "text": display.unwrap_or(code)}),
-    );
+    let system = match opt(c, "code_system") {
+        Some(s) if !crate::codes::icd10::is_system(s) => system_uri(s),
+        _ => Some(ICD10CM),
+    };
+    let code = opt(c, "code").map(|code| match system {
+        Some(system) => {
+            json!({"coding": [coding(system, code, display)], "text": display.unwrap_or(code)})
+        }
+        None => json!({"text": display.map(|d| format!("{d} ({code})")).unwrap_or_else(|| code.to_string())}),
+    });
     let code = code.or_else(|| display.map(|d| json!({"text": d})));
     let (clinical, verification) = if retracted(c) {
         // A condition entered in error has no clinical status (con-5).
@@ -630,14 +656,7 @@ pub(super) fn procedure(patient: &str, p: &Map<String, Json>) -> Json {
         }
     };
     let description = opt(p, "description");
-    let system = match text(p, "code_system").to_ascii_lowercase().as_str() {
-        "cpt" => Some(CPT),
-        "snomed" | "snomed ct" | "snomed-ct" | "sct" => Some(SNOMED),
-        s if s.contains("icd-10-pcs") || s == "icd10pcs" => {
-            Some("http://www.cms.gov/Medicare/Coding/ICD10")
-        }
-        _ => None,
-    };
+    let system = system_uri(text(p, "code_system"));
     let code = match (opt(p, "code"), system) {
         (Some(c), Some(sys)) => {
             json!({"coding": [coding(sys, c, description)], "text": description.unwrap_or(c)})

@@ -148,6 +148,16 @@ export interface BackupWritten {
 
 export type Base64 = string;
 
+/** A patient here who may be the same person as an imported one. */
+export interface Candidate {
+  birth_date?: string | null;
+  mrn?: string | null;
+  name: string;
+  patient: string;
+  /** Why: same identifier, or same name and birth date. */
+  reason: string;
+}
+
 /** One code found; which optional fields are present depends on the system. */
 export interface CodeHit {
   /** ICD-10-CM: whether the code may be billed. */
@@ -229,6 +239,20 @@ export interface Content {
   /** The media type found in the bytes (application/pdf, image/png…). */
   mime?: string | null;
   title?: string | null;
+}
+
+/** Per resource type, what became of them. */
+export interface Counts {
+  /** Already here from an earlier import. */
+  duplicate: number;
+  /** Written as chart records (or read as names, or as a panel of results). */
+  mapped: number;
+  /** Not written: a problem, or a patient who waits for a decision. */
+  refused: number;
+  /** Not written by rule, with the reason in `skipped` (Chartkeep's own Provenance). */
+  skipped: number;
+  /** Kept as they arrived, listed as other imported records. */
+  verbatim: number;
 }
 
 /** `coverage.add`: the patient, and the new record's fields; unknown fields are refused. */
@@ -600,6 +624,18 @@ export interface FhirExport {
   resources: number;
 }
 
+/** FHIR R4 records to import: a Bundle, a resource or NDJSON, as text. */
+export interface FhirImport {
+  /** The file's content (UTF-8 JSON or NDJSON). */
+  content: string;
+  /** Decisions for patients an earlier import of the same file left waiting. */
+  decisions?: ImportDecision[];
+  /** The file's name, kept as where the records came from. */
+  file: string;
+  /** What to do with a patient who may already be here; `ask` (the default) lists them in `waiting` for a person to decide. */
+  on_match?: OnMatch;
+}
+
 /** One change in a record's history. */
 export interface HistoryEntry {
   /** RFC 3339. */
@@ -757,6 +793,42 @@ export interface ImmunizationUpdate {
   vaccine?: string | null;
   /** The `version` from the read the edit was made on, so that an edit made meanwhile elsewhere is kept and flagged, not overwritten. */
   version: string[];
+}
+
+/** A person's decision for one waiting patient. */
+export interface ImportDecision {
+  /** The patient here who is the same person; absent to register them as new. */
+  patient?: string | null;
+  /** The waiting patient's `source`. */
+  source: string;
+}
+
+/** What an import did. */
+export interface ImportReport {
+  /** Everything was imported: no problem, nobody waiting. */
+  complete: boolean;
+  files: number;
+  /** Why resources were skipped or kept verbatim rather than mapped, one line per reason and type, with how many. */
+  notes: string[];
+  patients: ImportedPatient[];
+  /** What could not be imported; nothing of a patient with a problem was written. */
+  problems: Problem[];
+  resources: number;
+  /** By resource type. */
+  types: Record<string, Counts>;
+  /** Patients whose resources were all here already. */
+  unchanged: number;
+  waiting: Waiting[];
+}
+
+/** One patient the import wrote to. */
+export interface ImportedPatient {
+  name: string;
+  /** Registered by this import (not an existing chart). */
+  new: boolean;
+  patient: string;
+  /** Records written (chart records and verbatim ones). */
+  records: number;
 }
 
 /** A one-time pairing code for a new workstation. */
@@ -1175,6 +1247,9 @@ export interface ObservationUpdate {
   version: string[];
 }
 
+/** What to do with a patient who may already be here (same identifier, or same name and birth date) but is not known to be the same person. */
+export type OnMatch = "ask" | "link" | "new";
+
 /** `app.open_folder`: work on another data folder (only while no practice is unlocked). */
 export interface OpenFolder {
   folder: string;
@@ -1520,10 +1595,22 @@ export interface PracticeVerified {
   workstations: number;
 }
 
+/** Something wrong with the input, where a person can find it. */
+export interface Problem {
+  file: string;
+  message: string;
+  /** Where inside the file (`entry[3].resource.effectiveDateTime`, `line 12`). */
+  path: string;
+  /** `Type/id` of the resource, empty for the file as a whole. */
+  resource: string;
+}
+
 /** `problem.add`: the patient, and the new record's fields; unknown fields are refused. */
 export interface ProblemAdd {
-  /** ICD-10-CM; normalised (e11.9 → E11.9); fills display when that is empty. */
+  /** ICD-10-CM (normalised, e11.9 → E11.9, fills display when that is empty), or a code of `code_system`. */
   code?: string | null;
+  /** Empty for ICD-10-CM; otherwise the system's name or URI (SNOMED CT from an import), whose codes are kept as given and need a display. */
+  code_system?: string | null;
   /** Required when there is no code. */
   display?: string | null;
   note?: string | null;
@@ -1537,8 +1624,10 @@ export interface ProblemAdd {
 
 /** A record of kind `problem` as answers carry it. */
 export interface ProblemRecord {
-  /** ICD-10-CM; normalised (e11.9 → E11.9); fills display when that is empty. */
+  /** ICD-10-CM (normalised, e11.9 → E11.9, fills display when that is empty), or a code of `code_system`. */
   code?: string | null;
+  /** Empty for ICD-10-CM; otherwise the system's name or URI (SNOMED CT from an import), whose codes are kept as given and need a display. */
+  code_system?: string | null;
   /** Milliseconds since 1970 (the commit's hybrid logical clock). */
   created_at: number;
   /** The user id of the author. */
@@ -1567,8 +1656,10 @@ export interface ProblemRecord {
 
 /** `problem.update`: the record, the version read, and the fields to change (`null` clears one); unknown fields are refused. */
 export interface ProblemUpdate {
-  /** ICD-10-CM; normalised (e11.9 → E11.9); fills display when that is empty. */
+  /** ICD-10-CM (normalised, e11.9 → E11.9, fills display when that is empty), or a code of `code_system`. */
   code?: string | null;
+  /** Empty for ICD-10-CM; otherwise the system's name or URI (SNOMED CT from an import), whose codes are kept as given and need a display. */
+  code_system?: string | null;
   /** Required when there is no code. */
   display?: string | null;
   /** The record to change. */
@@ -1953,6 +2044,17 @@ export interface VitalsForm {
   weight?: number | null;
 }
 
+/** An imported patient who waits for a person's decision. */
+export interface Waiting {
+  birth_date?: string | null;
+  candidates: Candidate[];
+  file: string;
+  name: string;
+  resources: number;
+  /** Pass this with a decision to import them. */
+  source: string;
+}
+
 export type Withheld = never;
 
 /** Every command with its request and response. */
@@ -2097,6 +2199,8 @@ export interface Commands {
   "immunization.retract": { request: RecordRetract; response: ImmunizationRecord };
   /** Change fields of an immunization; `version` from your read is required, so that concurrent edits are kept and flagged. */
   "immunization.update": { request: ImmunizationUpdate; response: ImmunizationRecord };
+  /** Import FHIR R4 records (a Bundle of any kind that carries records, a resource, or NDJSON): one commit per patient, mapped onto the chart where it has a place and kept verbatim where not; the same data imported again writes nothing twice; a patient who may already be here waits in `waiting` for a decision (`decisions`, or `on_match`). Needs write_chart, edit_demographics and sign (imported final notes stay signed). Logged. */
+  "import.fhir": { request: FhirImport; response: ImportReport };
   /** Save lab results (a panel or single tests) as one commit; flags come from the reference range when not given. */
   "labs.record": { request: LabsForm; response: ObservationRecord[] };
   /** Add a medication to a patient's chart. */
@@ -2301,6 +2405,7 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "immunization.list": ["read_chart"],
   "immunization.retract": ["write_chart"],
   "immunization.update": ["write_chart"],
+  "import.fhir": ["write_chart"],
   "labs.record": ["write_chart"],
   "medication.add": ["write_chart"],
   "medication.get": ["read_chart"],
