@@ -232,7 +232,20 @@ fn a_patients_whole_chart_leaves_as_one_bundle_that_resolves() {
             .iter()
             .filter(|d| d.get("relatesTo").is_some())
             .count();
-        assert_eq!(provenance * 2 + amendments, entries.len());
+        // Results saved together leave as one DiagnosticReport per panel, listing them.
+        let reports = of_type(bundle, "DiagnosticReport");
+        let panels: HashSet<String> =
+            record::list_for_patient(p.reader(), &entities::OBSERVATION, patient, true)
+                .unwrap()
+                .iter()
+                .filter_map(|o| o.get("panel_id").and_then(Json::as_str).map(str::to_string))
+                .collect();
+        assert_eq!(reports.len(), panels.len());
+        for r in &reports {
+            assert!(panels.contains(r["id"].as_str().unwrap()), "{r}");
+            assert!(!r["result"].as_array().unwrap().is_empty(), "{r}");
+        }
+        assert_eq!(provenance * 2 + amendments + reports.len(), entries.len());
 
         if let Some(d) = &out_dir {
             std::fs::write(

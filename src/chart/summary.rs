@@ -144,7 +144,7 @@ pub fn summary(conn: &Connection, patient: &Uuid) -> Result<Summary, ChartError>
         immunizations: rows(
             conn,
             &entities::IMMUNIZATION,
-            "ORDER BY date DESC LIMIT 30",
+            "ORDER BY date DESC, id DESC LIMIT 30",
             &id,
         )?,
         vitals: latest("vital")?,
@@ -152,13 +152,15 @@ pub fn summary(conn: &Connection, patient: &Uuid) -> Result<Summary, ChartError>
         encounters: rows(
             conn,
             &entities::ENCOUNTER,
-            "ORDER BY start DESC LIMIT 5",
+            "ORDER BY start DESC, id DESC LIMIT 5",
             &id,
         )?,
         notes: rows(
             conn,
             &entities::NOTE,
-            "ORDER BY created_at DESC LIMIT 5",
+            // By when they were signed (or, for drafts, written): an imported note keeps
+            // its signing time, and the import's time says nothing of the visit.
+            "ORDER BY coalesce(signed_at, strftime('%Y-%m-%dT%H:%M:%SZ', created_at / 1000, 'unixepoch')) DESC, id DESC LIMIT 5",
             &id,
         )?,
         orders: rows(
@@ -177,7 +179,7 @@ pub fn summary(conn: &Connection, patient: &Uuid) -> Result<Summary, ChartError>
         social_history: rows(
             conn,
             &entities::SOCIAL_HISTORY,
-            "ORDER BY recorded_date DESC LIMIT 1",
+            "ORDER BY recorded_date DESC, id DESC LIMIT 1",
             &id,
         )?,
         surgical_history: rows(

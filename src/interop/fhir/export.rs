@@ -74,9 +74,27 @@ pub fn patient_bundle(
         let r = immunization(&out.patient, &i);
         out.add(&i, r)?;
     }
-    for o in list(conn, &entities::OBSERVATION, patient)? {
-        let r = observation(&out.patient, &known, &o);
-        out.add(&o, r)?;
+    let observations = list(conn, &entities::OBSERVATION, patient)?;
+    for o in &observations {
+        let r = observation(&out.patient, &known, o);
+        out.add(o, r)?;
+    }
+    // Results saved together (a panel, one form) as a DiagnosticReport listing them, under
+    // the panel's own id, so an import puts the same results back together.
+    let mut panels: Vec<(String, Vec<&Map<String, Json>>)> = Vec::new();
+    for o in &observations {
+        if let Some(id) = opt(o, "panel_id") {
+            match panels.iter_mut().find(|(p, _)| p == id) {
+                Some((_, members)) => members.push(o),
+                None => panels.push((id.to_string(), vec![o])),
+            }
+        }
+    }
+    for (id, members) in panels {
+        out.entries.push(entry(
+            format!("urn:uuid:{id}"),
+            panel_report(&out.patient, &known, &id, &members),
+        ));
     }
     for s in list(conn, &entities::SOCIAL_HISTORY, patient)? {
         for r in social_history(&out.patient, &s) {
@@ -108,6 +126,32 @@ pub fn patient_bundle(
         let content = document_content(conn, text(&d, "id"))?;
         let r = document(&out.patient, &known, &d, &content);
         out.add(&d, r)?;
+    }
+    // What an import kept verbatim goes out as it came in (no Provenance of ours: the
+    // resource is the other system's, unchanged).
+    for r in list(conn, &entities::IMPORTED_RESOURCE, patient)? {
+        if retracted(&r) {
+            continue;
+        }
+        let resource = match r.get("resource") {
+            Some(Json::String(t)) => serde_json::from_str::<Json>(t).unwrap_or(Json::Null),
+            Some(v) => v.clone(),
+            None => Json::Null,
+        };
+        if !resource.is_object() {
+            continue;
+        }
+        let url = match opt(&r, "source") {
+            Some(s) if s.starts_with("urn:") || s.contains("://") => s.to_string(),
+            _ => match resource["id"]
+                .as_str()
+                .and_then(|i| Uuid::parse_str(i).ok())
+            {
+                Some(id) => urn(&id),
+                None => format!("urn:uuid:{}", text(&r, "id")),
+            },
+        };
+        out.entries.push(entry(url, resource));
     }
     let resources = out.entries.len();
     // Built by hand: `json!` would copy every entry once more.

@@ -28,3 +28,7 @@ pub const MRN_SYSTEM: &str = "urn:chartkeep:mrn";
 /// Tags what Chartkeep itself derives on export (the Provenance made from its ledger), so
 /// an import of its own export does not keep it twice.
 pub const OWN_TAG_SYSTEM: &str = "urn:chartkeep:tag";
+/// The identifier system of a chart record's own id, where one record leaves as several
+/// resources (a social history entry as its smoking and alcohol Observations), so an
+/// import puts them back together.
+pub const RECORD_SYSTEM: &str = "urn:chartkeep:record";

@@ -404,7 +404,18 @@ pub(super) fn medication(patient: &str, m: &Map<String, Json>) -> Json {
     let dosage = if dosage_text.is_empty() {
         Json::Null
     } else {
-        json!([{"text": dosage_text.join(" "), "route": opt(m, "route").map(|r| json!({"text": r}))}])
+        // The parts also travel structured, so that an import gives back the same fields.
+        let dose = opt(m, "dose").and_then(|d| {
+            let (n, unit) = d.split_once(' ')?;
+            let n: f64 = n.parse().ok()?;
+            Some(json!([{"doseQuantity": {"value": n, "unit": unit.trim()}}]))
+        });
+        json!([{
+            "text": dosage_text.join(" "),
+            "timing": opt(m, "frequency").map(|f| json!({"code": {"text": f}})),
+            "route": opt(m, "route").map(|r| json!({"text": r})),
+            "doseAndRate": dose,
+        }])
     };
     prune(json!({
         "resourceType": "MedicationStatement",
@@ -539,6 +550,47 @@ pub(super) fn observation(patient: &str, encounters: &[String], o: &Map<String, 
     prune(r)
 }
 
+/// Results saved together as one DiagnosticReport (its id the panel's), listing them.
+pub(super) fn panel_report(
+    patient: &str,
+    encounters: &[String],
+    id: &str,
+    members: &[&Map<String, Json>],
+) -> Json {
+    let first = members[0];
+    let code = opt(first, "panel");
+    let lab = members.iter().any(|m| text(m, "category") == "lab");
+    let status = if members.iter().all(|m| retracted(m)) {
+        "entered-in-error"
+    } else if members.iter().any(|m| text(m, "status") == "preliminary") {
+        "preliminary"
+    } else if members.iter().any(|m| text(m, "status") == "amended") {
+        "amended"
+    } else {
+        "final"
+    };
+    let name = code
+        .and_then(|c| crate::codes::loinc::lookup(c).map(|l| l.display.to_string()))
+        .or_else(|| code.map(str::to_string))
+        .unwrap_or_else(|| "Results".to_string());
+    prune(json!({
+        "resourceType": "DiagnosticReport",
+        "id": id,
+        "status": status,
+        "category": if lab { json!([concept(&format!("{THO}v2-0074"), "LAB", "Laboratory")]) } else { Json::Null },
+        "code": match code {
+            Some(c) => json!({"coding": [coding(LOINC, c, Some(&name))], "text": name}),
+            None => json!({"text": name}),
+        },
+        "subject": reference(patient),
+        "encounter": opt(first, "encounter")
+            .filter(|e| encounters.iter().any(|k| k == e))
+            .map(|e| reference(&format!("urn:uuid:{e}"))),
+        "effectiveDateTime": opt(first, "effective"),
+        "result": members.iter().map(|m| reference(&format!("urn:uuid:{}", text(m, "id")))).collect::<Vec<_>>(),
+    }))
+}
+
 /// Tobacco and alcohol use as social-history Observations: smoking status (LOINC
 /// 72166-2, SNOMED CT answers) and alcohol use (LOINC 11331-6).
 pub(super) fn social_history(patient: &str, s: &Map<String, Json>) -> Vec<Json> {
@@ -567,6 +619,7 @@ pub(super) fn social_history(patient: &str, s: &Map<String, Json>) -> Vec<Json> 
         out.push(prune(json!({
             "resourceType": "Observation",
             "id": Uuid::new_v5(&id, b"tobacco").to_string(),
+            "identifier": [{"system": super::RECORD_SYSTEM, "value": id.to_string()}],
             "status": status,
             "category": category,
             "code": {"coding": [coding(LOINC, "72166-2", Some("Tobacco smoking status"))], "text": "Tobacco smoking status"},
@@ -585,6 +638,7 @@ pub(super) fn social_history(patient: &str, s: &Map<String, Json>) -> Vec<Json> 
         out.push(prune(json!({
             "resourceType": "Observation",
             "id": Uuid::new_v5(&id, b"alcohol").to_string(),
+            "identifier": [{"system": super::RECORD_SYSTEM, "value": id.to_string()}],
             "status": status,
             "category": category,
             "code": {"coding": [coding(LOINC, "11331-6", Some("History of Alcohol use"))], "text": "Alcohol use"},

@@ -6,6 +6,7 @@
 
 use base64::Engine as _;
 use serde_json::{json, Map, Value as Json};
+use uuid::Uuid;
 
 use super::read::Resource;
 use super::Scope;
@@ -24,6 +25,8 @@ pub struct Planned {
     pub fields: Vec<(String, Value)>,
     /// Written as entered in error, with this reason.
     pub retract: Option<String>,
+    /// The chart id the source gave the record (several resources made from one record).
+    pub record_id: Option<Uuid>,
     /// Sign it (a final clinical note), at this time.
     pub sign_at: Option<String>,
 }
@@ -58,6 +61,17 @@ fn code_in<'a>(cc: &'a Json, system: &str) -> Option<(&'a str, Option<&'a str>)>
             .then(|| s(c, "code").map(|code| (code, s(c, "display"))))
             .flatten()
     })
+}
+
+/// A code system as the chart names it: CPT and SNOMED CT by name (as people type them),
+/// anything else by its URI.
+fn system_name(uri: &str) -> &str {
+    match uri {
+        "http://www.ama-assn.org/go/cpt" => "CPT",
+        SNOMED => "SNOMED CT",
+        "http://www.cms.gov/Medicare/Coding/ICD10" => "ICD-10-PCS",
+        other => other,
+    }
 }
 
 /// The first coding of any system: (system, code, display).
@@ -154,9 +168,14 @@ fn one(def: &'static EntityDef, fields: Vec<(String, Value)>, retract: Option<St
         part: "",
         fields,
         retract,
+        record_id: None,
         sign_at: None,
     }])
 }
+
+/// Why Chartkeep's own Provenance is not imported.
+pub const OWN_PROVENANCE: &str =
+    "Chartkeep's own record of who wrote what; the import's provenance replaces it";
 
 const ERROR: &str = "entered in error (as imported)";
 
@@ -181,11 +200,9 @@ pub fn resource(r: &Resource, idx: usize, scope: &Scope) -> Mapped {
         "Procedure" => procedure(j, scope),
         "FamilyMemberHistory" => family_history(j),
         "Coverage" => coverage(j, scope),
-        "DocumentReference" => document(j),
+        "DocumentReference" => document(j, scope),
         "ServiceRequest" => order(j),
-        "Provenance" if is_own_provenance(j) => Mapped::Skipped(
-            "Chartkeep's own record of who wrote what; the import's provenance replaces it".into(),
-        ),
+        "Provenance" if is_own_provenance(j) => Mapped::Skipped(OWN_PROVENANCE.into()),
         _ => verbatim(j),
     }
     .or_verbatim(j)
@@ -203,7 +220,7 @@ impl Mapped {
 
 /// A Provenance written by Chartkeep's export (tagged so): the chart's ledger says the
 /// same, and the import's own provenance records where the records came from.
-fn is_own_provenance(j: &Json) -> bool {
+pub fn is_own_provenance(j: &Json) -> bool {
     j["meta"]["tag"].as_array().is_some_and(|tags| {
         tags.iter()
             .any(|t| t["system"] == super::super::OWN_TAG_SYSTEM && t["code"] == "ledger")
@@ -325,7 +342,7 @@ fn condition(j: &Json) -> Mapped {
     let clinical = j["clinicalStatus"]["coding"][0]["code"].as_str();
     let (code, system, display) = match (code_in(&j["code"], ICD10CM), first_code(&j["code"])) {
         (Some((c, d)), _) => (Some(c), None, d),
-        (None, Some((sys, c, d))) => (Some(c), Some(sys), d),
+        (None, Some((sys, c, d))) => (Some(c), Some(system_name(sys)), d),
         _ => (None, None, None),
     };
     let display = cc_text(&j["code"]).or(display.map(str::to_string));
@@ -460,7 +477,29 @@ fn observation(j: &Json, scope: &Scope, idx: usize) -> Mapped {
     let effective = datetime(when(j, "effective").or(s(j, "issued")));
     let cat = category(j);
     if cat == Some("social") && matches!(code, "72166-2" | "11331-6") {
-        return social(j, code, retract);
+        // Smoking and alcohol Observations made from one social history entry go back
+        // into one entry, written with the first.
+        let partners = scope.same_record(idx);
+        if partners.first().is_some_and(|&first| first < idx) {
+            return Mapped::Folded;
+        }
+        let mut f = Fields::new();
+        for &i in partners.iter().filter(|&&i| i != idx) {
+            let other = &scope.resource(i).json;
+            if let Some((c, _)) = code_in(&other["code"], LOINC) {
+                social(&mut f, other, c);
+            }
+        }
+        social(&mut f, j, code);
+        let record_id = scope.record_id(idx);
+        return Mapped::Records(vec![Planned {
+            def: &entities::SOCIAL_HISTORY,
+            part: "",
+            fields: f.done(),
+            retract,
+            record_id,
+            sign_at: None,
+        }]);
     }
     let encounter = scope.encounter_of(&j["encounter"]);
     let (panel, panel_id) = scope.panel_of(idx);
@@ -518,6 +557,7 @@ fn observation(j: &Json, scope: &Scope, idx: usize) -> Mapped {
             part: PARTS[n],
             fields: f.done(),
             retract: retract.clone(),
+            record_id: None,
             sign_at: None,
         });
     }
@@ -527,12 +567,14 @@ fn observation(j: &Json, scope: &Scope, idx: usize) -> Mapped {
 /// Suffixes of the records one resource becomes, after the first.
 const PARTS: [&str; 8] = ["", "/1", "/2", "/3", "/4", "/5", "/6", "/7"];
 
-fn social(j: &Json, code: &str, retract: Option<String>) -> Mapped {
-    let mut f = Fields::new();
-    f.text(
-        "recorded_date",
-        date(when(j, "effective").or(s(j, "issued"))),
-    );
+/// A smoking status (72166-2) or alcohol use (11331-6) Observation's fields.
+fn social(f: &mut Fields, j: &Json, code: &str) {
+    if f.0.iter().all(|(k, _)| k != "recorded_date") {
+        f.text(
+            "recorded_date",
+            date(when(j, "effective").or(s(j, "issued"))),
+        );
+    }
     if code == "72166-2" {
         let answer = first_code(&j["valueCodeableConcept"]).map(|(_, c, _)| c);
         let status = match answer {
@@ -565,7 +607,6 @@ fn social(j: &Json, code: &str, retract: Option<String>) -> Mapped {
             .real("alcohol_drinks_per_week", per_week)
             .text("note", notes(j));
     }
-    one(&entities::SOCIAL_HISTORY, f.done(), retract)
 }
 
 fn medication(j: &Json, scope: &Scope) -> Mapped {
@@ -593,15 +634,18 @@ fn medication(j: &Json, scope: &Scope) -> Mapped {
             .map(|v| format!("{v} {}", s(q, "unit").or(s(q, "code")).unwrap_or_default()))
     });
     let frequency = dosage.and_then(|d| {
-        s(d, "text").map(str::to_string).or_else(|| {
-            let r = &d["timing"]["repeat"];
-            let n = r["frequency"].as_i64()?;
-            let p = r["period"].as_f64()?;
-            Some(format!(
-                "{n} times every {p} {}",
-                s(r, "periodUnit").unwrap_or("d")
-            ))
-        })
+        let structured = dose.is_some() || d["timing"]["code"].is_object();
+        cc_text(&d["timing"]["code"])
+            .or_else(|| s(d, "text").filter(|_| !structured).map(str::to_string))
+            .or_else(|| {
+                let r = &d["timing"]["repeat"];
+                let n = r["frequency"].as_i64()?;
+                let p = r["period"].as_f64()?;
+                Some(format!(
+                    "{n} times every {p} {}",
+                    s(r, "periodUnit").unwrap_or("d")
+                ))
+            })
     });
     let (start, stop) = if statement {
         (when(j, "effective"), s(&j["effectivePeriod"], "end"))
@@ -658,9 +702,8 @@ fn allergy(j: &Json) -> Mapped {
         .map(Json::String)
         .collect();
     let mut f = Fields::new();
-    if no_known {
-        f.bool("no_known", Some(true));
-    } else {
+    f.bool("no_known", Some(no_known));
+    if !no_known {
         f.text("substance", cc_text(&j["code"]))
             .text("code", code.map(|(_, c, _)| c));
     }
@@ -751,7 +794,7 @@ fn procedure(j: &Json, scope: &Scope) -> Mapped {
     let surgical = code_in(&j["category"], SNOMED).is_some_and(|(c, _)| c == "387713003");
     let mut f = Fields::new();
     f.text("code", code.map(|(_, c, _)| c))
-        .text("code_system", code.map(|(sys, _, _)| sys))
+        .text("code_system", code.map(|(sys, _, _)| system_name(sys)))
         .text("description", cc_text(&j["code"]))
         .text("date", date(when(j, "performed")))
         .bool("surgical", surgical.then_some(true))
@@ -800,6 +843,7 @@ fn family_history(j: &Json) -> Mapped {
             part: PARTS[n],
             fields: f.done(),
             retract: in_error(status),
+            record_id: None,
             sign_at: None,
         });
     }
@@ -852,7 +896,7 @@ fn coverage(j: &Json, scope: &Scope) -> Mapped {
 
 /// A clinical note (plain text) becomes a note, signed when the source says final; a PDF
 /// or an image becomes a document; anything else is kept verbatim.
-fn document(j: &Json) -> Mapped {
+fn document(j: &Json, scope: &Scope) -> Mapped {
     if j["relatesTo"].as_array().is_some_and(|r| !r.is_empty()) {
         // An amendment or addendum of a note: kept as it is, beside the note.
         return verbatim(j);
@@ -891,7 +935,12 @@ fn document(j: &Json) -> Mapped {
                 f.text("kind", Some("free")).text("text", Some(text));
             }
         }
-        f.text("title", title);
+        f.text("title", title).text(
+            "encounter",
+            j["context"]["encounter"]
+                .as_array()
+                .and_then(|e| e.iter().find_map(|r| scope.encounter_of(r))),
+        );
         let sign_at = (s(j, "docStatus") == Some("final"))
             .then(|| datetime(s(j, "date")))
             .flatten();
@@ -900,6 +949,7 @@ fn document(j: &Json) -> Mapped {
             part: "",
             fields: f.done(),
             retract,
+            record_id: None,
             sign_at,
         }]);
     }

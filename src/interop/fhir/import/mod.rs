@@ -315,6 +315,8 @@ pub struct Scope<'a> {
     panels: HashMap<usize, (String, Uuid)>,
     /// Chart ids of the resources of the patient being imported.
     rows: HashMap<usize, Uuid>,
+    /// Resources that name the chart record they were made from, by that record's id.
+    records: HashMap<Uuid, Vec<usize>>,
 }
 
 impl<'a> Scope<'a> {
@@ -327,9 +329,24 @@ impl<'a> Scope<'a> {
             if let Some(l) = r.local_ref() {
                 index.entry(l).or_insert(i);
             }
+            // NDJSON has no fullUrls, but its references may still be `urn:uuid:` ids.
+            if let Some(id) = r.id().filter(|id| Uuid::parse_str(id).is_ok()) {
+                index.entry(format!("urn:uuid:{id}")).or_insert(i);
+            }
+        }
+        let mut records: HashMap<Uuid, Vec<usize>> = HashMap::new();
+        for (i, r) in resources.iter().enumerate() {
+            for id in r.json["identifier"].as_array().into_iter().flatten() {
+                if id["system"] == super::RECORD_SYSTEM {
+                    if let Some(u) = id["value"].as_str().and_then(|v| Uuid::parse_str(v).ok()) {
+                        records.entry(u).or_default().push(i);
+                    }
+                }
+            }
         }
         Scope {
             resources,
+            records,
             index,
             encounters: HashMap::new(),
             panels: HashMap::new(),
@@ -370,6 +387,26 @@ impl<'a> Scope<'a> {
         let r = reference["reference"].as_str()?;
         let i = self.find(r)?;
         self.encounters.get(&i).map(Uuid::to_string)
+    }
+
+    pub fn resource(&self, idx: usize) -> &'a Resource {
+        &self.resources[idx]
+    }
+
+    /// The chart record id a resource names as the one it was made from.
+    pub fn record_id(&self, idx: usize) -> Option<Uuid> {
+        self.records
+            .iter()
+            .find(|(_, v)| v.contains(&idx))
+            .map(|(k, _)| *k)
+    }
+
+    /// The resources made from the same chart record as this one (itself included), in
+    /// order; empty when it names none.
+    pub fn same_record(&self, idx: usize) -> Vec<usize> {
+        self.record_id(idx)
+            .and_then(|id| self.records.get(&id).cloned())
+            .unwrap_or_default()
     }
 
     /// The panel an observation is a result of.
@@ -503,6 +540,13 @@ fn import_scope(
                 format!("a {kind} defines rather than records care; an import of charts does not take it"),
             ));
             count(report, kind).refused += 1;
+            continue;
+        }
+        if kind == "Provenance" && map::is_own_provenance(&r.json) {
+            count(report, kind).skipped += 1;
+            *notes
+                .entry(format!("{kind} skipped: {}", map::OWN_PROVENANCE))
+                .or_default() += 1;
             continue;
         }
         if read::shared(kind) && patient_ref(r).is_none() {
@@ -841,7 +885,7 @@ fn import_patient(
                 .and_then(|c| c["code"].as_str())
                 .unwrap_or_default()
                 .to_string();
-            let panel = Uuid::new_v5(&patient_id, r.source_key().as_bytes());
+            let panel = panel_id(r, &patient_id);
             for res in r.json["result"].as_array().into_iter().flatten() {
                 if let Some(o) = res["reference"].as_str().and_then(|s| scope.find(s)) {
                     scope.panels.insert(o, (code.clone(), panel));
@@ -865,7 +909,14 @@ fn import_patient(
         let mut duplicate = false;
         if let Mapped::Records(plans) = &mapped {
             let base_def = plans[0].def;
-            let (base, dup) = row_id(i, base_def);
+            let (base, dup) = match plans[0].record_id {
+                Some(id) => match owner_of(practice, base_def, &id) {
+                    None => (id, false),
+                    Some(p) if p == patient_id.to_string() => (id, true),
+                    Some(_) => row_id(i, base_def),
+                },
+                None => row_id(i, base_def),
+            };
             scope.rows.insert(i, base);
             duplicate = dup;
             if !dup {
@@ -909,7 +960,7 @@ fn import_patient(
                     c.duplicate += 1;
                 } else {
                     c.mapped += 1;
-                    let panel = Uuid::new_v5(&patient_id, key.as_bytes());
+                    let panel = panel_id(r, &patient_id);
                     sources.insert(key, Json::from(panel.to_string()));
                 }
             }
@@ -948,6 +999,71 @@ fn import_patient(
                     Err(e) => problems.push(r.problem("", e.to_string())),
                 }
             }
+        }
+    }
+    // The people, places and medications that resources kept verbatim point at are kept
+    // with them, so the references still resolve when they are exported again.
+    let verbatim_refs: Vec<usize> = {
+        let mut out = Vec::new();
+        for ch in &changes {
+            if ch.entity != entities::IMPORTED_RESOURCE.name {
+                continue;
+            }
+            let Some(text) = ch
+                .fields
+                .iter()
+                .find(|(k, _)| k == "resource")
+                .and_then(|(_, v)| v.as_str())
+            else {
+                continue;
+            };
+            for to in references_in(text) {
+                if let Some(i) = scope.find(&to) {
+                    if read::shared(resources[i].kind()) && !out.contains(&i) {
+                        out.push(i);
+                    }
+                }
+            }
+        }
+        out
+    };
+    for i in verbatim_refs {
+        let r = &resources[i];
+        let key = r.source_key();
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let (id, dup) = row_id(i, &entities::IMPORTED_RESOURCE);
+        if dup {
+            continue;
+        }
+        let Mapped::Verbatim { date, summary } = map::verbatim(&r.json) else {
+            continue;
+        };
+        let ctx = practice.chart_ctx();
+        let fields = vec![
+            (
+                "resource_type".to_string(),
+                Value::Text(r.kind().to_string()),
+            ),
+            ("source".to_string(), Value::Text(key.clone())),
+            ("date".to_string(), date.map_or(Value::Null, Value::Text)),
+            ("summary".to_string(), Value::Text(summary)),
+            ("resource".to_string(), Value::Text(r.json.to_string())),
+        ];
+        match chart::add_for(
+            &ctx,
+            &entities::IMPORTED_RESOURCE,
+            id,
+            &patient_id,
+            &patient_row,
+            fields,
+        ) {
+            Ok(ch) => {
+                sources.insert(key, Json::from(id.to_string()));
+                changes.push(ch);
+            }
+            Err(e) => problems.push(r.problem("", e.to_string())),
         }
     }
     let name = chart::patient::display_name(&parsed(&patient_row));
@@ -1020,6 +1136,38 @@ fn import_patient(
             refuse_all(report, &mut problems);
         }
     }
+}
+
+/// The chart panel id a DiagnosticReport's results share: the report's own id when it is a
+/// UUID (as Chartkeep exports it), else one derived from the patient and the source.
+fn panel_id(r: &Resource, patient: &Uuid) -> Uuid {
+    r.id()
+        .and_then(|i| Uuid::parse_str(i).ok())
+        .unwrap_or_else(|| Uuid::new_v5(patient, r.source_key().as_bytes()))
+}
+
+/// Every `"reference": "…"` value in a resource's JSON text.
+fn references_in(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(v) = serde_json::from_str::<Json>(text) else {
+        return out;
+    };
+    fn walk(v: &Json, out: &mut Vec<String>) {
+        match v {
+            Json::Object(m) => {
+                for (k, c) in m {
+                    match (k.as_str(), c) {
+                        ("reference", Json::String(s)) => out.push(s.clone()),
+                        _ => walk(c, out),
+                    }
+                }
+            }
+            Json::Array(a) => a.iter().for_each(|c| walk(c, out)),
+            _ => {}
+        }
+    }
+    walk(&v, &mut out);
+    out
 }
 
 fn merge(report: &mut ImportReport, counts: BTreeMap<String, Counts>) {

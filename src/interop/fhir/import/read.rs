@@ -54,10 +54,10 @@ impl Resource {
             resource: self
                 .local_ref()
                 .unwrap_or_else(|| format!("{} (no id)", self.kind())),
-            path: if at.is_empty() {
-                self.path.clone()
-            } else {
-                format!("{}.{at}", self.path)
+            path: match (self.path.is_empty(), at.is_empty()) {
+                (_, true) => self.path.clone(),
+                (true, false) => at.to_string(),
+                (false, false) => format!("{}.{at}", self.path),
             },
             message: message.into(),
         }
@@ -143,6 +143,13 @@ pub fn parse(name: &str, bytes: &[u8], max_bytes: usize) -> Result<Vec<Resource>
     };
     if r.kind() == "Bundle" {
         bundle_entries(r)
+    } else if r.kind().is_empty()
+        && r.json["output"].is_array()
+        && r.json.get("transactionTime").is_some()
+    {
+        // A Bulk Data export's manifest: it lists the NDJSON files beside it, which are read
+        // in their own right.
+        Ok(Vec::new())
     } else {
         let mut r = r;
         r.path = r.kind().to_string();
