@@ -29,6 +29,9 @@ echo "== cargo test"
 # python-hl7, the independent parser tests/hl7v2.rs compares ours against; required here.
 scripts/hl7-venv.sh
 export CHARTKEEP_REQUIRE_HL7_PY=1
+# The IPS 2.0 guide's examples (npm), which tests/fhir_import.rs imports; required here.
+CHARTKEEP_IPS_EXAMPLES="$(scripts/ips-examples.sh)"
+export CHARTKEEP_IPS_EXAMPLES CHARTKEEP_REQUIRE_IPS=1
 # tests/fhir_export.rs also writes the Bundles it exports here, for the FHIR validators.
 rm -rf target/fhir-export
 CHARTKEEP_FHIR_OUT="$PWD/target/fhir-export" cargo test --workspace --all-targets --quiet

@@ -580,3 +580,157 @@ fn importing_needs_a_role_that_writes_charts() {
     assert_eq!(e.code, api::ErrorCode::Forbidden);
     assert_eq!(count(&p, "SELECT count(*) FROM patient"), 0);
 }
+
+/// The IPS 2.0 examples' folder (`scripts/ips-examples.sh` fetches it), or None with a
+/// message; CI sets CHARTKEEP_REQUIRE_IPS=1 so that a missing folder fails instead.
+fn ips_examples() -> Option<PathBuf> {
+    let dir = std::env::var_os("CHARTKEEP_IPS_EXAMPLES").map(PathBuf::from);
+    match dir.filter(|d| d.is_dir()) {
+        Some(d) => Some(d),
+        None if std::env::var_os("CHARTKEEP_REQUIRE_IPS").is_some() => {
+            panic!("CHARTKEEP_IPS_EXAMPLES names no folder; run scripts/ips-examples.sh")
+        }
+        None => {
+            eprintln!("skipping: set CHARTKEEP_IPS_EXAMPLES=$(scripts/ips-examples.sh)");
+            None
+        }
+    }
+}
+
+#[test]
+fn each_ips_example_imports_whole() {
+    let Some(dir) = ips_examples() else { return };
+    let mut bundles: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("Bundle-") && n.ends_with(".json"))
+        })
+        .collect();
+    bundles.sort();
+    assert!(bundles.len() >= 5, "{bundles:?}");
+    for (n, file) in bundles.iter().enumerate() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (mut p, mut s) = empty_practice(tmp.path(), 20 + n as u64);
+        let b: Json = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+        for e in b["entry"].as_array().unwrap() {
+            *kinds
+                .entry(e["resource"]["resourceType"].as_str().unwrap().to_string())
+                .or_default() += 1;
+        }
+        let report = import(&mut p, &mut s, vec![Input::Path(file.clone())]);
+        assert!(report.complete, "{}: {report:#?}", file.display());
+        assert_eq!(report.patients.len(), 1, "{}", file.display());
+        for (kind, n) in &kinds {
+            let c = &report.types[kind];
+            assert_eq!(
+                c.mapped + c.verbatim,
+                *n,
+                "{} {kind}: {c:?}",
+                file.display()
+            );
+        }
+        // The document's clinical statements are on the chart.
+        let patient = report.patients[0].patient.to_string();
+        let summary = call(&mut p, &mut s, "chart.summary", json!({"patient": patient}));
+        let problems = count(&p, "SELECT count(*) FROM problem");
+        assert_eq!(
+            problems,
+            kinds.get("Condition").copied().unwrap_or(0) as i64,
+            "{}",
+            file.display()
+        );
+        let allergies = count(&p, "SELECT count(*) FROM allergy");
+        assert_eq!(
+            allergies,
+            kinds.get("AllergyIntolerance").copied().unwrap_or(0) as i64,
+            "{}",
+            file.display()
+        );
+        let meds = count(&p, "SELECT count(*) FROM medication");
+        assert_eq!(
+            meds,
+            (kinds.get("MedicationStatement").copied().unwrap_or(0)
+                + kinds.get("MedicationRequest").copied().unwrap_or(0)) as i64,
+            "{}",
+            file.display()
+        );
+        assert!(summary["patient"]["family"].is_string(), "{summary}");
+        // The document itself is kept, as it came.
+        assert_eq!(
+            count(
+                &p,
+                "SELECT count(*) FROM imported_resource WHERE resource_type = 'Composition'"
+            ),
+            1
+        );
+        // And the practice's own summary of the imported chart is a valid document.
+        let ips = call(&mut p, &mut s, "export.ips", json!({"patient": patient}));
+        assert_eq!(
+            ips["bundle"]["entry"][0]["resource"]["resourceType"],
+            "Composition"
+        );
+    }
+}
+
+#[test]
+fn synthea_import_export_import_is_stable() {
+    let Some(files) = synthea() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, mut sa) = empty_practice(&tmp.path().join("a"), 30);
+    let some: Vec<PathBuf> = chartkeep::interop::fhir::import::expand(&[files])
+        .unwrap()
+        .into_iter()
+        .take(8)
+        .collect();
+    let first = import(&mut a, &mut sa, some.into_iter().map(Input::Path).collect());
+    assert!(first.complete, "{:#?}", first.problems);
+    let export = |p: &mut Practice, s: &mut Session, id: &Uuid| -> Json {
+        call(p, s, "export.fhir_patient", json!({"patient": id}))["bundle"].clone()
+    };
+    let (mut b, mut sb) = empty_practice(&tmp.path().join("b"), 31);
+    let mut exported = Vec::new();
+    for pt in &first.patients {
+        let bundle = export(&mut a, &mut sa, &pt.patient);
+        exported.push((pt.patient, bundle.clone()));
+        let r = import(&mut b, &mut sb, vec![bytes("exported.json", &bundle)]);
+        assert!(r.complete, "{:#?}", r.problems);
+    }
+    // The second practice exports the same resources (Provenance, which names who imported
+    // and when, and the Bundle's own stamp aside).
+    let resources = |bundle: &Json| -> Vec<Json> {
+        let mut out: Vec<Json> = bundle["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["resource"].clone())
+            .filter(|r| r["resourceType"] != "Provenance")
+            .map(|mut r| {
+                // Stamped from the record's write time, which is the import's.
+                for k in ["issued", "recordedDate", "dateAsserted", "date"] {
+                    if r[k].is_string() && r["resourceType"] != "DocumentReference" {
+                        r.as_object_mut().unwrap().remove(k);
+                    }
+                }
+                r
+            })
+            .collect();
+        out.sort_by_key(|r| r.to_string());
+        out
+    };
+    for (id, bundle) in &exported {
+        let again = export(&mut b, &mut sb, id);
+        let (left, right) = (resources(bundle), resources(&again));
+        let mut diffs = Vec::new();
+        differences(
+            &Json::Array(left),
+            &Json::Array(right),
+            &mut String::new(),
+            &mut diffs,
+        );
+        assert!(diffs.is_empty(), "patient {id}:\n{}", diffs.join("\n"));
+    }
+}

@@ -406,7 +406,7 @@ pub(super) fn medication(patient: &str, m: &Map<String, Json>) -> Json {
     } else {
         // The parts also travel structured, so that an import gives back the same fields.
         let dose = opt(m, "dose").and_then(|d| {
-            let (n, unit) = d.split_once(' ')?;
+            let (n, unit) = d.split_once(' ').unwrap_or((d, ""));
             let n: f64 = n.parse().ok()?;
             Some(json!([{"doseQuantity": {"value": n, "unit": unit.trim()}}]))
         });
