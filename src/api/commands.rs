@@ -20,7 +20,7 @@ use crate::access::{self, Permission};
 use crate::chart::conflicts::{self, Choice, Conflict, Duplicate};
 use crate::chart::documents::Content;
 use crate::chart::entities::{
-    self, AllergyRecord, ObservationRecord, PatientFields, PatientRecord,
+    self, AllergyRecord, ImportedResourceRecord, ObservationRecord, PatientFields, PatientRecord,
 };
 use crate::chart::notes::NoteView;
 use crate::chart::patient::PatientView;
@@ -145,6 +145,8 @@ fixed_commands! {
         "Amend a signed note (a correction, with a reason).";
     "note.addendum" => note_addendum(NoteAppend) -> NoteView, Sign, [NotFound],
         "Add an addendum to a signed note.";
+    "imported.list" => imported_list(PatientArg) -> Vec<ImportedResourceRecord>, ReadChart, [NotFound],
+        "The records an import kept verbatim for this patient (a Claim, a CarePlan, an ImagingStudy), newest first, each with its resource as it arrived. Logged as a chart read.";
     "document.content" => document_content(RecordId) -> Content, ReadChart, [NotFound],
         "A document's bytes (base64) and media type.";
     "conflict.list" => conflict_list(ConflictList) -> Vec<Conflict>, Demographics, [],
@@ -875,6 +877,38 @@ fn note_addendum(
     req: NoteAppend,
 ) -> Result<NoteView, ApiError> {
     note_append(practice, session, req, "addendum")
+}
+
+fn imported_list(
+    practice: &mut Practice,
+    session: &mut Session,
+    PatientArg { patient }: PatientArg,
+) -> Result<Vec<ImportedResourceRecord>, ApiError> {
+    chart::load(practice.reader(), &entities::PATIENT, &patient)?;
+    let mut rows = record::list_for_patient(
+        practice.reader(),
+        &entities::IMPORTED_RESOURCE,
+        &patient,
+        false,
+    )?;
+    rows.sort_by(|a, b| {
+        let d = |r: &Json| r["date"].as_str().unwrap_or("").to_string();
+        d(b).cmp(&d(a))
+    });
+    log(
+        practice,
+        session,
+        Some(&patient.to_string()),
+        "read",
+        "chart",
+        "imported records",
+    )?;
+    rows.into_iter()
+        .map(|r| match r {
+            Json::Object(m) => Ok(shape::answer(m)?),
+            _ => Err(ChartError::Shape("an imported record is not an object".into()).into()),
+        })
+        .collect()
 }
 
 fn document_content(

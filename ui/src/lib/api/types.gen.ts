@@ -831,6 +831,37 @@ export interface ImportedPatient {
   records: number;
 }
 
+/** A record of kind `imported_resource` as answers carry it. */
+export interface ImportedResourceRecord {
+  /** Milliseconds since 1970 (the commit's hybrid logical clock). */
+  created_at: number;
+  /** The user id of the author. */
+  created_by: string;
+  /** The change that created the record. */
+  created_change: string;
+  /** Its main date, when it has one, for listing. */
+  date?: string | null;
+  id: string;
+  /** The patient whose chart holds the record. */
+  patient?: string | null;
+  /** The resource as it arrived. */
+  resource?: Structured | null;
+  /** The FHIR resource type, e.g. Claim. */
+  resource_type?: string | null;
+  retract_reason?: string | null;
+  /** Marked entered in error (kept, never deleted). */
+  retracted: boolean;
+  /** Where it came from: its fullUrl, or type/id. */
+  source?: string | null;
+  /** A line to show in the chart. */
+  summary?: string | null;
+  /** Milliseconds since 1970, of the last change. */
+  updated_at: number;
+  updated_by: string;
+  /** The heads of the record's change history: pass it back on update. Answers about one record carry it; lists and summaries leave it out. */
+  version?: string[] | null;
+}
+
 /** A one-time pairing code for a new workstation. */
 export interface Invite {
   /** Where the new workstation reaches this one (`host:port`); empty when no sync listener runs here. */
@@ -2201,6 +2232,8 @@ export interface Commands {
   "immunization.update": { request: ImmunizationUpdate; response: ImmunizationRecord };
   /** Import FHIR R4 records (a Bundle of any kind that carries records, a resource, or NDJSON): one commit per patient, mapped onto the chart where it has a place and kept verbatim where not; the same data imported again writes nothing twice; a patient who may already be here waits in `waiting` for a decision (`decisions`, or `on_match`). Needs write_chart, edit_demographics and sign (imported final notes stay signed). Logged. */
   "import.fhir": { request: FhirImport; response: ImportReport };
+  /** The records an import kept verbatim for this patient (a Claim, a CarePlan, an ImagingStudy), newest first, each with its resource as it arrived. Logged as a chart read. */
+  "imported.list": { request: PatientArg; response: ImportedResourceRecord[] };
   /** Save lab results (a panel or single tests) as one commit; flags come from the reference range when not given. */
   "labs.record": { request: LabsForm; response: ObservationRecord[] };
   /** Add a medication to a patient's chart. */
@@ -2406,6 +2439,7 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "immunization.retract": ["write_chart"],
   "immunization.update": ["write_chart"],
   "import.fhir": ["write_chart"],
+  "imported.list": ["read_chart"],
   "labs.record": ["write_chart"],
   "medication.add": ["write_chart"],
   "medication.get": ["read_chart"],
