@@ -110,9 +110,7 @@ export function afterDecision(before: ImportReport, after: ImportReport): Import
     t.mapped += c.mapped;
     t.verbatim += c.verbatim;
     // A type the first send had: what was let in is no longer refused. A new type: as told.
-    t.refused = before.types[type]
-      ? Math.max(0, t.refused - c.mapped - c.verbatim)
-      : c.refused;
+    t.refused = before.types[type] ? Math.max(0, t.refused - c.mapped - c.verbatim) : c.refused;
   }
   const patients = before.patients.map((p) => ({ ...p }));
   for (const p of after.patients) {
@@ -152,4 +150,14 @@ export function totals(report: ImportReport) {
     waiting: report.waiting.length,
     problems: report.problems.length,
   };
+}
+
+/** A chosen or dropped file's text (FileReader: every browser and the desktop webview have it). */
+export function readText(file: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result as string);
+    reader.onerror = () => reject(reader.error ?? new Error('The file could not be read.'));
+    reader.readAsText(file);
+  });
 }

@@ -56,7 +56,7 @@ export class FhirImportState {
   readonly #ctx: ServiceContext;
   readonly #clock: ImportClock;
   /** File name → text, for files whose patients still wait. Not reactive, never shown. */
-  readonly #contents = new Map<string, string>();
+  #contents: Partial<Record<string, string>> = Object.create(null);
 
   constructor(ctx: ServiceContext, clock: ImportClock = realClock) {
     this.#ctx = ctx;
@@ -80,7 +80,7 @@ export class FhirImportState {
         const content = await f.text();
         const report = await importFile(this.#ctx, f.name, content);
         this.#put(f.name, report);
-        if (report.waiting.length > 0) this.#contents.set(f.name, content);
+        if (report.waiting.length > 0) this.#contents[f.name] = content;
         this.filesDone += 1;
         this.resources += report.resources;
         this.now = this.#clock();
@@ -98,7 +98,7 @@ export class FhirImportState {
    * `null` to register them as new. The file is sent again with the decision.
    */
   async decide(waiting: Waiting, patient: string | null): Promise<void> {
-    const content = this.#contents.get(waiting.file);
+    const content = this.#contents[waiting.file];
     const entry = this.reports.find((r) => r.file === waiting.file);
     if (content === undefined || !entry || this.deciding) return;
     this.deciding = `${waiting.file}\n${waiting.source}`;
@@ -108,7 +108,7 @@ export class FhirImportState {
         { source: waiting.source, patient },
       ]);
       this.#put(waiting.file, afterDecision(entry.report, next));
-      if (next.waiting.length === 0) this.#contents.delete(waiting.file);
+      if (next.waiting.length === 0) delete this.#contents[waiting.file];
     } catch (e) {
       this.error = toApiError(e);
     } finally {
@@ -123,13 +123,13 @@ export class FhirImportState {
 
   /** How many files' texts are still held (for waiting patients). */
   get held(): number {
-    return this.#contents.size;
+    return Object.keys(this.#contents).length;
   }
 
   /** Clears the report and forgets every file's text. */
   done(): void {
     if (this.running) return;
-    this.#contents.clear();
+    this.#contents = Object.create(null);
     this.reports = [];
     this.filesTotal = 0;
     this.filesDone = 0;
