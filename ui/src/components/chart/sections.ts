@@ -22,6 +22,7 @@ import TimelineSection from './timeline/TimelineSection.svelte';
 import DocumentsSection from './documents/DocumentsSection.svelte';
 import PrintSection from '../print/PrintSection.svelte';
 import ExportSection from './export/ExportSection.svelte';
+import ImportedSection from './imported/ImportedSection.svelte';
 
 /** What every chart section component receives. */
 export interface SectionProps {
@@ -114,6 +115,13 @@ export const chartSections: ChartSection[] = [
   { id: 'notes', label: 'Visits and notes', permission: 'read_chart', component: NotesSection },
   { id: 'timeline', label: 'Timeline', permission: 'read_chart', component: TimelineSection },
   { id: 'documents', label: 'Documents', permission: 'read_chart', component: DocumentsSection },
+  {
+    id: 'imported',
+    label: 'Other imported records',
+    permission: 'read_chart',
+    command: 'imported.list',
+    component: ImportedSection,
+  },
   { id: 'print', label: 'Print', permission: 'read_chart', component: PrintSection },
   {
     id: 'export',

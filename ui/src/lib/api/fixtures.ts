@@ -1,4 +1,13 @@
-import type { AllergyRecord, AppStatus, PatientView, SessionStatus, Summary } from './types.gen';
+import type {
+  AllergyRecord,
+  AppStatus,
+  ImportReport,
+  ImportedResourceRecord,
+  PatientView,
+  SessionStatus,
+  Summary,
+  Waiting,
+} from './types.gen';
 
 /** Small made-up answers for unit tests (no real patient). */
 export function session(over: Partial<SessionStatus> = {}): SessionStatus {
@@ -73,6 +82,57 @@ export function summary(over: Partial<Summary> = {}): Summary {
     social_history: [],
     surgical_history: [],
     vitals: [],
+    ...over,
+  };
+}
+
+/** What `import.fhir` answers for a file that wrote nothing. */
+export function importReport(over: Partial<ImportReport> = {}): ImportReport {
+  return {
+    complete: true,
+    files: 1,
+    notes: [],
+    patients: [],
+    problems: [],
+    resources: 0,
+    types: {},
+    unchanged: 0,
+    waiting: [],
+    ...over,
+  };
+}
+
+/** An imported patient who may be Ann Testperson (p1). */
+export function waiting(over: Partial<Waiting> = {}): Waiting {
+  return {
+    file: 'Patient.ndjson',
+    source: 'Patient/imp-1',
+    name: 'Testperson, Ann',
+    birth_date: '1980-05-01',
+    resources: 3,
+    candidates: [
+      {
+        patient: 'p1',
+        name: 'Testperson, Ann',
+        birth_date: '1980-05-01',
+        mrn: '0000001',
+        reason: 'same name and birth date',
+      },
+    ],
+    ...over,
+  };
+}
+
+export function importedRecord(over: Partial<ImportedResourceRecord> = {}): ImportedResourceRecord {
+  return {
+    ...meta,
+    id: 'ir1',
+    patient: 'p1',
+    resource_type: 'Claim',
+    source: 'Claim/c1',
+    date: '2025-03-04',
+    summary: 'Claim for an office visit',
+    resource: { resourceType: 'Claim', id: 'c1', status: 'active' },
     ...over,
   };
 }

@@ -25,7 +25,9 @@ export type Place =
   | { view: 'review'; patient: string | null }
   /** One conflict's review screen; `patient` is the list's filter to return to. */
   | { view: 'conflict'; row: string; field: string; patient: string | null }
-  | { view: 'sync' };
+  | { view: 'sync' }
+  /** Import records: FHIR files from another system. */
+  | { view: 'import' };
 
 /**
  * The app's session state: what the host says (`app.status`), who is logged in, whether
