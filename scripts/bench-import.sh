@@ -37,7 +37,7 @@ fi
 export CHARTKEEP_PASSPHRASE=bench-import-passphrase
 for set in 62 600; do
   files="$work/$set"
-  resources=$(cat "$files"/*/*.json "$files"/*.json 2>/dev/null | grep -o '"fullUrl"' | wc -l)
+  resources=$(find "$files" -name '*.json' -exec cat {} + | grep -o '"fullUrl"' | wc -l)
   for i in $(seq "$runs"); do
     data=$(mktemp -d)
     rmdir "$data"

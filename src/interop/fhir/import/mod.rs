@@ -895,6 +895,7 @@ fn import_patient(
     }
 
     let mut seen: HashSet<String> = HashSet::new();
+    let mut verbatim_members: Vec<usize> = Vec::new();
     for &i in &members {
         let r = &resources[i];
         let kind = r.kind().to_string();
@@ -991,6 +992,7 @@ fn import_patient(
                     fields,
                 ) {
                     Ok(ch) => {
+                        verbatim_members.push(i);
                         c.verbatim += 1;
                         records += 1;
                         sources.insert(key, Json::from(id.to_string()));
@@ -1005,19 +1007,8 @@ fn import_patient(
     // with them, so the references still resolve when they are exported again.
     let verbatim_refs: Vec<usize> = {
         let mut out = Vec::new();
-        for ch in &changes {
-            if ch.entity != entities::IMPORTED_RESOURCE.name {
-                continue;
-            }
-            let Some(text) = ch
-                .fields
-                .iter()
-                .find(|(k, _)| k == "resource")
-                .and_then(|(_, v)| v.as_str())
-            else {
-                continue;
-            };
-            for to in references_in(text) {
+        for &i in &verbatim_members {
+            for to in references_in(&resources[i].json) {
                 if let Some(i) = scope.find(&to) {
                     if read::shared(resources[i].kind()) && !out.contains(&i) {
                         out.push(i);
@@ -1146,12 +1137,9 @@ fn panel_id(r: &Resource, patient: &Uuid) -> Uuid {
         .unwrap_or_else(|| Uuid::new_v5(patient, r.source_key().as_bytes()))
 }
 
-/// Every `"reference": "…"` value in a resource's JSON text.
-fn references_in(text: &str) -> Vec<String> {
+/// Every `"reference": "…"` value in a resource.
+fn references_in(v: &Json) -> Vec<String> {
     let mut out = Vec::new();
-    let Ok(v) = serde_json::from_str::<Json>(text) else {
-        return out;
-    };
     fn walk(v: &Json, out: &mut Vec<String>) {
         match v {
             Json::Object(m) => {
@@ -1166,7 +1154,7 @@ fn references_in(text: &str) -> Vec<String> {
             _ => {}
         }
     }
-    walk(&v, &mut out);
+    walk(v, &mut out);
     out
 }
 
