@@ -39,6 +39,8 @@ pub static CATALOGUE: Catalogue = Catalogue {
         &chart_entities::FAMILY_HISTORY,
         &chart_entities::SOCIAL_HISTORY,
         &chart_entities::DOCUMENT,
+        &crate::interop::hl7v2::entities::HL7_MESSAGE,
+        &crate::interop::hl7v2::entities::HL7_CODE_MAP,
         &ledger::member::DEVICE,
     ],
     derived_tables: &["patient_fts", "ledger_duplicate"],

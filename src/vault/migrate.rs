@@ -52,11 +52,17 @@ pub const MIGRATIONS: &[Migration] = &[
         "20261201_0008_mrn_block",
         include_str!("../../migrations/20261201_0008_mrn_block.sql"),
     ),
+    // 9 is kept free for the FHIR import branch; a gap is applied when it arrives.
+    (
+        10,
+        "20261202_0010_lab_messages",
+        include_str!("../../migrations/20261202_0010_lab_messages.sql"),
+    ),
 ];
 
 /// The chart schema version this binary writes, as signed into every commit. Equal to
 /// the last entry of [`MIGRATIONS`] (a test checks it).
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// The access log database's migrations, oldest first. Append only.
 pub const ACCESS_MIGRATIONS: &[Migration] = &[
