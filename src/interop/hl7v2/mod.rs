@@ -36,6 +36,7 @@ pub mod entities;
 pub mod message;
 pub mod mllp;
 pub mod oru;
+pub mod queue;
 pub mod receive;
 pub mod timestamp;
 
