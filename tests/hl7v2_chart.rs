@@ -80,7 +80,10 @@ fn messages(p: &Practice) -> Vec<(String, String)> {
 }
 
 fn unmatched(p: &mut Practice, s: &mut Session) -> Vec<Json> {
-    call(p, s, "hl7.unmatched", json!({})).as_array().unwrap().clone()
+    call(p, s, "hl7.unmatched", json!({}))
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 /// The ACK's MSA segment, as fields.
@@ -131,7 +134,10 @@ fn nist_lead_result_lands_with_its_code_value_unit_range_flag_and_time() {
     assert_eq!(o["flag"], "H");
     assert_eq!(o["status"], "final");
     assert_eq!(o["effective"], "2008-08-15T17:30:00Z");
-    assert_eq!(messages(&p), [("NIST-100929110701660".into(), "applied".into())]);
+    assert_eq!(
+        messages(&p),
+        [("NIST-100929110701660".into(), "applied".into())]
+    );
 }
 
 #[test]
@@ -167,7 +173,12 @@ fn a_corrected_result_supersedes_the_earlier_one_and_keeps_it_in_history() {
     assert_eq!(o["unit"], "ug/dl");
     assert_eq!(o["ref_text"], "<10 ug/dl");
     assert_eq!(o["status"], "amended");
-    let history = call(&mut p, &mut s, "observation.history", json!({"id": o["id"]}));
+    let history = call(
+        &mut p,
+        &mut s,
+        "observation.history",
+        json!({"id": o["id"]}),
+    );
     let h = history.as_array().unwrap();
     assert_eq!(h.len(), 2, "{history:#}");
     assert_eq!(h[0]["fields"]["value_num"], 50.0, "the first value stays");
@@ -175,7 +186,8 @@ fn a_corrected_result_supersedes_the_earlier_one_and_keeps_it_in_history() {
     assert_eq!(h[1]["fields"]["value_num"], 25.0);
 }
 
-const PRELIMINARY: &str = "MSH|^~\\&|LAB|ACME|EHR|CLINIC|20260301090000-0500||ORU^R01^ORU_R01|P-1|P|2.5.1\r\
+const PRELIMINARY: &str =
+    "MSH|^~\\&|LAB|ACME|EHR|CLINIC|20260301090000-0500||ORU^R01^ORU_R01|P-1|P|2.5.1\r\
 PID|1||MRN77^^^ACME^MR||Doe^Jane||19800101|F\r\
 OBR|1||F-55^ACME|2345-7^Glucose^LN|||20260301080000-0500\r\
 OBX|1|NM|2345-7^Glucose^LN||131|mg/dL^^UCUM|70-99||||P|||20260301080000-0500\r";
@@ -488,7 +500,10 @@ fn the_generic_sample_waits_for_its_local_codes_then_files_all_fourteen() {
     // OBX 12 to 14 (mch, mchc, plt) carry only the lab's code (`mch^Mch`).
     assert_eq!(r["outcome"], "held", "{r:#}");
     assert!(r["text"].as_str().unwrap().contains("'mch'"));
-    assert!(observations(&mut p, &mut s, &pat).is_empty(), "all or nothing");
+    assert!(
+        observations(&mut p, &mut s, &pat).is_empty(),
+        "all or nothing"
+    );
     for (code, loinc) in [("mch", "785-6"), ("mchc", "786-4"), ("plt", "777-3")] {
         call(
             &mut p,
@@ -522,7 +537,12 @@ fn the_generic_sample_waits_for_its_local_codes_then_files_all_fourteen() {
     assert_eq!(plt["unit"], "/nl");
     // The mapping's display (the LOINC table's name for 777-3) names the result.
     let maps = call(&mut p, &mut s, "hl7.code_map_list", json!({}));
-    let plt_map = maps.as_array().unwrap().iter().find(|m| m["local_code"] == "plt").unwrap();
+    let plt_map = maps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["local_code"] == "plt")
+        .unwrap();
     assert_eq!(plt["display"], plt_map["display"]);
     // With the mappings in place, the same lab's next message files directly.
     let next = text.replace("|59689|", "|59690|");
@@ -631,4 +651,250 @@ fn a_rebuild_reproduces_the_filed_messages() {
     receive(&mut p, &mut s, &sample("cerner-lead-2.5.1.hl7"));
     let report = p.rebuild(false).unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
+}
+
+/// The `chartkeep` binary on a new passphrase practice with a clinician and Philip Johnson
+/// (NIST case 1's patient), as a lab interface's host would set it up.
+struct Cli {
+    root: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Cli {
+        let cli = Cli {
+            root: tempfile::tempdir().unwrap(),
+        };
+        let ok = |out: std::process::Output| {
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        ok(cli
+            .cmd()
+            .env("CHARTKEEP_PASSWORD", common::ADMIN_PASSWORD)
+            .args(["init", "--no-keychain", "--admin", "admin"])
+            .output()
+            .unwrap());
+        let user = json!({"name": "drlee", "role": "clinician", "password": DOC_PASSWORD});
+        ok(cli
+            .cmd()
+            .env("CHARTKEEP_PASSWORD", common::ADMIN_PASSWORD)
+            .args(["call", "user.create", &user.to_string(), "--user", "admin"])
+            .output()
+            .unwrap());
+        let johnson = json!({"family": "Johnson", "given": ["Philip"], "birth_date": "2007-05-26", "sex": "male", "mrn": "9817566735"});
+        ok(cli
+            .as_doctor()
+            .args(["call", "patient.create", &johnson.to_string()])
+            .output()
+            .unwrap());
+        cli
+    }
+
+    fn data(&self) -> std::path::PathBuf {
+        self.root.path().join("practice")
+    }
+
+    fn cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("chartkeep"));
+        c.env_clear()
+            .env("HOME", self.root.path())
+            .env("CHARTKEEP_PASSPHRASE", common::PASSPHRASE)
+            .arg("--data")
+            .arg(self.data());
+        c
+    }
+
+    fn as_doctor(&self) -> std::process::Command {
+        let mut c = self.cmd();
+        c.env("CHARTKEEP_USER", "drlee")
+            .env("CHARTKEEP_PASSWORD", DOC_PASSWORD);
+        c
+    }
+
+    fn observations(&self) -> i64 {
+        let p = common::open(&self.data());
+        p.reader()
+            .query_row("SELECT count(*) FROM observation", [], |r| r.get(0))
+            .unwrap()
+    }
+}
+
+fn sample_path(name: &str) -> String {
+    format!("{}/tests/data/hl7v2/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn cli_import_prints_each_message_and_fails_when_one_is_refused() {
+    let cli = Cli::new();
+    // One file holding two messages (case 1, then case 6), and the hepatitis sample, which
+    // the parser refuses.
+    let two = cli.root.path().join("two.hl7");
+    let both = sample("nist-oru-r01-2.5.1-case1.hl7") + &sample("nist-oru-r01-2.5.1-case6.hl7");
+    std::fs::write(&two, both).unwrap();
+    let out = cli
+        .as_doctor()
+        .args(["import", "hl7v2"])
+        .arg(&two)
+        .arg(sample_path("elr-hepatitis-c-2.5.1.hl7"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(
+        lines[0].ends_with("#1: NIST-100929110701660 patient 9817566735, 1 observations, ACK AA"),
+        "{stdout}"
+    );
+    // Case 6's patient is not registered: held for a person, accepted.
+    assert!(
+        lines[1].contains("#2: NIST-100929111015653 unmatched, 0 observations, ACK AA: held"),
+        "{stdout}"
+    );
+    assert!(
+        lines[2].contains("1234567890 not filed, 0 observations, ACK AE: OBX-11"),
+        "{stdout}"
+    );
+    assert_eq!(cli.observations(), 1);
+    // All accepted: exit 0, and the resent message is applied once.
+    let out = cli
+        .as_doctor()
+        .args([
+            "import",
+            "hl7v2",
+            &sample_path("nist-oru-r01-2.5.1-case1.hl7"),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("already received, 0 observations, ACK AA"),
+        "{stdout}"
+    );
+    assert_eq!(cli.observations(), 1);
+}
+
+/// Reads MLLP frames off a socket: the next whole ACK.
+fn next_ack(stream: &mut std::net::TcpStream, pending: &mut Vec<u8>) -> String {
+    use std::io::Read;
+    loop {
+        if let Some(end) = pending.windows(2).position(|w| w == [0x1c, 0x0d]) {
+            let frame: Vec<u8> = pending.drain(..end + 2).collect();
+            let start = frame.iter().position(|&b| b == 0x0b).expect("frame start");
+            return String::from_utf8(frame[start + 1..frame.len() - 2].to_vec()).unwrap();
+        }
+        let mut buf = [0u8; 4096];
+        let n = stream.read(&mut buf).expect("the listener answers");
+        assert!(n > 0, "the listener closed the connection");
+        pending.extend_from_slice(&buf[..n]);
+    }
+}
+
+fn msa_of(ack: &str) -> Vec<String> {
+    ack.split('\r')
+        .find(|l| l.starts_with("MSA|"))
+        .unwrap_or_else(|| panic!("no MSA in {ack:?}"))
+        .split('|')
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn mllp_listener_answers_each_message_and_keeps_serving_after_garbage() {
+    use std::io::{BufRead, Write};
+    let cli = Cli::new();
+    let mut child = cli
+        .as_doctor()
+        .args([
+            "hl7",
+            "listen",
+            "--port",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--max-frame",
+            "4096",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line: {first:?}"))
+        .to_string();
+    let frame = |text: &str| chartkeep::interop::hl7v2::mllp::encode(text.as_bytes());
+
+    let mut a = std::net::TcpStream::connect(&addr).unwrap();
+    let mut pending_a = Vec::new();
+    // Garbage, then a frame over the limit, then a real message, all on one connection.
+    a.write_all(&frame("this is not HL7")).unwrap();
+    let ack = next_ack(&mut a, &mut pending_a);
+    assert_eq!(msa_of(&ack)[1], "AR", "{ack:?}");
+    let big = format!("MSH|^~\\&|{}", "x".repeat(5000));
+    a.write_all(&frame(&big)).unwrap();
+    let ack = next_ack(&mut a, &mut pending_a);
+    assert_eq!(msa_of(&ack)[1], "AR");
+    assert!(
+        ack.contains("larger than the limit of 4096 bytes"),
+        "{ack:?}"
+    );
+    a.write_all(&frame(&sample("nist-oru-r01-2.5.1-case1.hl7")))
+        .unwrap();
+    let ack = next_ack(&mut a, &mut pending_a);
+    assert_eq!(
+        msa_of(&ack)[1..3],
+        ["AA", "NIST-100929110701660"],
+        "{ack:?}"
+    );
+    // The ACK is addressed back to the sender (MSH-5/6 are the message's MSH-3/4).
+    assert!(ack.starts_with("MSH|^~\\&|PH Application^"), "{ack:?}");
+
+    // A second connection at the same time: the correction, then the first message again.
+    let mut b = std::net::TcpStream::connect(&addr).unwrap();
+    let mut pending_b = Vec::new();
+    let mut two = frame(&sample("nist-oru-r01-2.5.1-case3.hl7"));
+    two.extend(frame(&sample("nist-oru-r01-2.5.1-case1.hl7")));
+    b.write_all(&two).unwrap();
+    let ack = next_ack(&mut b, &mut pending_b);
+    assert_eq!(msa_of(&ack)[1..3], ["AA", "NIST-100929110828087"]);
+    let ack = next_ack(&mut b, &mut pending_b);
+    assert_eq!(
+        msa_of(&ack)[1..3],
+        ["AA", "NIST-100929110701660"],
+        "a resend: AA"
+    );
+    drop(a);
+    drop(b);
+
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("stopped"), "{stderr}");
+    assert!(
+        !stderr.contains("Johnson"),
+        "no patient data in the log: {stderr}"
+    );
+    // Case 1 filed once, then corrected in place.
+    assert_eq!(cli.observations(), 1);
+    let p = common::open(&cli.data());
+    let value: f64 = p
+        .reader()
+        .query_row("SELECT value_num FROM observation", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(value, 25.0);
 }

@@ -335,7 +335,11 @@ fn edit_permission(def: &EntityDef) -> &'static [Permission] {
     }
 }
 
-pub(super) fn require(session: &Session, any_of: &[Permission], command: &str) -> Result<(), ApiError> {
+pub(super) fn require(
+    session: &Session,
+    any_of: &[Permission],
+    command: &str,
+) -> Result<(), ApiError> {
     if any_of.iter().any(|p| session.user.role.may(*p)) {
         Ok(())
     } else {

@@ -9,6 +9,7 @@ use anyhow::{anyhow, Context, Result};
 use clap::{Parser, Subcommand};
 use serde_json::{json, Value as Json};
 
+mod hl7;
 mod serve;
 mod sync;
 
@@ -141,6 +142,18 @@ enum Cmd {
         #[command(subcommand)]
         cmd: sync::SyncCmd,
     },
+    /// Bring records in from another system's files.
+    Import {
+        #[command(subcommand)]
+        cmd: ImportCmd,
+        #[arg(long, env = "CHARTKEEP_USER", global = true)]
+        user: Option<String>,
+    },
+    /// HL7 v2 lab results from a lab's interface.
+    Hl7 {
+        #[command(subcommand)]
+        cmd: hl7::Hl7Cmd,
+    },
     /// Export records in a standard format, for another system or the patient.
     Export {
         #[command(subcommand)]
@@ -173,6 +186,18 @@ enum ExportCmd {
         /// The file to write (must not exist yet), or with --all a new or empty folder.
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCmd {
+    /// HL7 v2 ORU^R01 lab results (2.3 to 2.5.1), one or several messages a file: each is
+    /// filed in the chart its PID names, or held in the unmatched results queue. Prints one
+    /// line a message (control id, patient or "unmatched", observations written, ACK code);
+    /// exits 1 when any message was refused. Needs a user who may write the chart.
+    Hl7v2 {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -456,6 +481,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             init(&dir, admin, no_keychain)?;
         }
         Cmd::Sync { cmd } => return sync::run(&dir, cmd),
+        Cmd::Import {
+            cmd: ImportCmd::Hl7v2 { files },
+            user,
+        } => return hl7::import(&dir, &files, user),
+        Cmd::Hl7 { cmd } => return hl7::run(&dir, cmd),
         Cmd::Status => {
             let h = header::read(&dir).map_err(VaultError::from)?;
             say_mode(&dir, h.mode);

@@ -40,7 +40,8 @@ mod tests {
 
     #[test]
     fn messages_split_at_each_msh_whatever_the_line_ends() {
-        let text = "FHS|^~\\&\nBHS|^~\\&\r\nMSH|^~\\&|A\nPID|1\r\n\nMSH|^~\\&|B\rOBX|1\rBTS|2\nFTS|1\n";
+        let text =
+            "FHS|^~\\&\nBHS|^~\\&\r\nMSH|^~\\&|A\nPID|1\r\n\nMSH|^~\\&|B\rOBX|1\rBTS|2\nFTS|1\n";
         assert_eq!(
             split(text),
             vec!["MSH|^~\\&|A\rPID|1\r", "MSH|^~\\&|B\rOBX|1\r"]
@@ -57,7 +58,10 @@ mod tests {
 
     #[test]
     fn text_before_any_msh_is_kept_to_be_refused() {
-        assert_eq!(split("hello\nMSH|^~\\&|A\n"), vec!["hello\r", "MSH|^~\\&|A\r"]);
+        assert_eq!(
+            split("hello\nMSH|^~\\&|A\n"),
+            vec!["hello\r", "MSH|^~\\&|A\r"]
+        );
         assert!(split("\n\n").is_empty());
     }
 }

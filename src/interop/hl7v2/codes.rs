@@ -91,7 +91,9 @@ pub fn set(ctx: &Ctx, req: &CodeMapSet) -> Result<(Uuid, Change), ChartError> {
     if !looks_like_loinc(loinc) {
         return Err(ChartError::invalid_code(
             "loinc",
-            &format!("'{loinc}' is not a LOINC code (digits, a dash and a check digit, e.g. 2345-7)"),
+            &format!(
+                "'{loinc}' is not a LOINC code (digits, a dash and a check digit, e.g. 2345-7)"
+            ),
         ));
     }
     let display = req

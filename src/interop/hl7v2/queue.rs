@@ -160,9 +160,15 @@ fn summary(text: &str) -> (PidSummary, Vec<ResultLine>) {
                 Some(ObservationValue::Number(n)) => n.text.clone(),
                 Some(ObservationValue::Structured(sn)) => [
                     sn.comparator.clone().unwrap_or_default(),
-                    sn.first.as_ref().map(|n| n.text.clone()).unwrap_or_default(),
+                    sn.first
+                        .as_ref()
+                        .map(|n| n.text.clone())
+                        .unwrap_or_default(),
                     sn.separator.clone().unwrap_or_default(),
-                    sn.second.as_ref().map(|n| n.text.clone()).unwrap_or_default(),
+                    sn.second
+                        .as_ref()
+                        .map(|n| n.text.clone())
+                        .unwrap_or_default(),
                 ]
                 .concat(),
                 Some(ObservationValue::Coded(c)) => {

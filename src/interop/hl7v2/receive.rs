@@ -136,6 +136,35 @@ impl Receipt {
     }
 }
 
+/// An ACK for a message that was not taken for a reason outside the message itself (an
+/// MLLP frame too large or broken, the practice unable to write): `code` with `reason` as
+/// MSA-3, and `error` as ERR when it is an HL7 error. Addressed from the message when its
+/// MSH can be read.
+pub fn ack_for(
+    text: Option<&str>,
+    code: AckCode,
+    reason: &str,
+    error: Option<&Hl7Error>,
+    ack_control_id: &str,
+    at_ms: i64,
+) -> String {
+    let parsed = text.and_then(|t| Message::parse(t).ok());
+    let receipt = Receipt {
+        outcome: Outcome::Refused,
+        control_id: String::new(),
+        ack_code: code,
+        text: reason.to_string(),
+        error: error.cloned(),
+        message: None,
+        patient: None,
+        observations: Vec::new(),
+        orders: Vec::new(),
+        changes: Vec::new(),
+        parsed,
+    };
+    receipt.ack(ack_control_id, at_ms)
+}
+
 /// Text from bytes as [`Message::parse_bytes`] reads them: UTF-8, or else ISO-8859-1.
 pub fn text_of(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
@@ -330,8 +359,7 @@ fn unfileable(oru: &OruR01) -> Option<Hl7Error> {
         return Some(Hl7Error::BadSegment {
             segment: "OBX".into(),
             line: 1,
-            message: "the message has no results (no OBX segment); there is nothing to file"
-                .into(),
+            message: "the message has no results (no OBX segment); there is nothing to file".into(),
         });
     }
     if let Some(second) = oru.patient_results.get(1) {
@@ -384,11 +412,11 @@ pub fn match_patient(ctx: &Ctx, pid: &Patient) -> Result<Match, ChartError> {
     match by_id.len() {
         1 => {
             let id = by_id.pop_first().unwrap_or_default();
-            let on_file: Option<String> = ctx.conn.query_row(
-                "SELECT birth_date FROM patient WHERE id = ?1",
-                [&id],
-                |r| r.get(0),
-            )?;
+            let on_file: Option<String> =
+                ctx.conn
+                    .query_row("SELECT birth_date FROM patient WHERE id = ?1", [&id], |r| {
+                        r.get(0)
+                    })?;
             if let (Some(sent), Some(on_file)) = (&birth, &on_file) {
                 if sent != on_file {
                     return Ok(Match::No(format!(
@@ -406,8 +434,12 @@ pub fn match_patient(ctx: &Ctx, pid: &Patient) -> Result<Match, ChartError> {
         }
     }
     let name = pid.names.first();
-    let family = name.map(|n| n.family.trim().to_lowercase()).unwrap_or_default();
-    let given = name.map(|n| n.given.trim().to_lowercase()).unwrap_or_default();
+    let family = name
+        .map(|n| n.family.trim().to_lowercase())
+        .unwrap_or_default();
+    let given = name
+        .map(|n| n.given.trim().to_lowercase())
+        .unwrap_or_default();
     let (Some(birth), false, false) = (&birth, family.is_empty(), given.is_empty()) else {
         return Ok(Match::No(
             "no patient has an identifier in PID-3, and PID-5/PID-7 do not give a family \
@@ -791,7 +823,11 @@ enum Linked {
 /// The chart's order that OBR-2 (or ORC-2) names by its record id, if it is this patient's
 /// and not cancelled or entered in error.
 fn linked_order(ctx: &Ctx, order: &Order, patient: Uuid) -> Result<Linked, ChartError> {
-    let Some(placer) = order.placer().map(|p| p.id.trim()).filter(|p| !p.is_empty()) else {
+    let Some(placer) = order
+        .placer()
+        .map(|p| p.id.trim())
+        .filter(|p| !p.is_empty())
+    else {
         return Ok(Linked::None(None));
     };
     let Ok(id) = Uuid::parse_str(placer) else {
@@ -1038,9 +1074,10 @@ pub fn assign(
         .to_string();
     let f = match file(ctx, &oru, &lab, patient)? {
         Filed::Done(f) => f,
-        Filed::Hold(reason) | Filed::Invalid(Hl7Error::BadField { message: reason, .. }) => {
-            return Err(ChartError::invalid("id", &reason))
-        }
+        Filed::Hold(reason)
+        | Filed::Invalid(Hl7Error::BadField {
+            message: reason, ..
+        }) => return Err(ChartError::invalid("id", &reason)),
         Filed::Invalid(e) => return Err(ChartError::invalid("id", &e.to_string())),
     };
     let notes = f.notes.join("; ");
@@ -1086,7 +1123,10 @@ fn held(ctx: &Ctx, id: &Uuid) -> Result<(Map<String, Json>, OruR01), ChartError>
             &format!("this message is {state}, not waiting in the unmatched results queue"),
         ));
     }
-    let text = row.get("message").and_then(Json::as_str).unwrap_or_default();
+    let text = row
+        .get("message")
+        .and_then(Json::as_str)
+        .unwrap_or_default();
     let oru = OruR01::parse(text).map_err(|e| ChartError::invalid("id", &e.to_string()))?;
     Ok((row, oru))
 }
