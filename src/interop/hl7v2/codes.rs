@@ -103,7 +103,7 @@ pub fn set(ctx: &Ctx, req: &CodeMapSet) -> Result<(Uuid, Change), ChartError> {
         .filter(|d| !d.is_empty())
         .map(str::to_string)
         .or_else(|| crate::codes::loinc::lookup(loinc).map(|l| l.display.to_string()));
-    let display = display.map(|d| Value::Text(d)).unwrap_or(Value::Null);
+    let display = display.map(Value::Text).unwrap_or(Value::Null);
     match existing(ctx.conn, lab, code)? {
         Some(_) if req.version.is_empty() => Err(ChartError::invalid(
             "version",

@@ -25,7 +25,9 @@ export type Place =
   | { view: 'review'; patient: string | null }
   /** One conflict's review screen; `patient` is the list's filter to return to. */
   | { view: 'conflict'; row: string; field: string; patient: string | null }
-  | { view: 'sync' };
+  | { view: 'sync' }
+  /** Lab results (HL7 v2) waiting for a person to file or refuse them. */
+  | { view: 'lab-results' };
 
 /**
  * The app's session state: what the host says (`app.status`), who is logged in, whether
