@@ -373,6 +373,10 @@ fn an_identifier_match_with_another_birth_date_is_no_match() {
     let r = receive(&mut p, &mut s, &sample("nist-oru-r01-2.5.1-case1.hl7"));
     assert_eq!(r["outcome"], "held");
     assert!(r["text"].as_str().unwrap().contains("birth date"), "{r:#}");
+    // The lab is told it is held, not what the chart holds of the patient its MRN names.
+    let told = &msa(&r)[3];
+    assert!(told.contains("held"), "{told}");
+    assert!(!told.contains("2007-05-27"), "{told}");
 }
 
 #[test]
@@ -597,6 +601,10 @@ fn samples_that_cannot_be_filed_are_refused_with_the_reason_and_nothing_kept() {
     let ack = r["ack"].as_str().unwrap();
     assert!(ack.contains("\rERR||OBX^2^3|102^"), "{ack:?}");
     assert!(ack.contains("20995-1"));
+    assert!(
+        r["text"].as_str().unwrap().starts_with("OBX 1 (line 7)"),
+        "{r:#}"
+    );
     // ELR hepatitis C: the first OBX's extra `|` leaves OBX-11 empty.
     let r = receive(&mut p, &mut s, &sample("elr-hepatitis-c-2.5.1.hl7"));
     assert_eq!(r["ack_code"], "AE");

@@ -80,8 +80,11 @@ pub struct Receipt {
     /// MSH-10 of the message (empty when it had none that could be read).
     pub control_id: String,
     pub ack_code: AckCode,
-    /// For the ACK's MSA-3 and for people: why it was held or refused, what was not filed.
+    /// For the staff user: why it was held or refused, what was not filed.
     pub text: String,
+    /// MSA-3, for the sender: the same, less what the chart holds about the patient (a lab
+    /// that sent a wrong MRN must not learn the birth date of the patient it names).
+    ack_text: String,
     /// The error an AE or AR describes in its ERR segment.
     pub error: Option<Hl7Error>,
     /// The `hl7_message` record, new or (for a duplicate) the one received before.
@@ -103,6 +106,7 @@ impl Receipt {
             control_id,
             ack_code: error.ack_code(),
             text: error.to_string(),
+            ack_text: error.to_string(),
             error: Some(error),
             message: None,
             patient: None,
@@ -129,7 +133,7 @@ impl Receipt {
             code: self.ack_code,
             control_id: ack_control_id,
             timestamp: &ts,
-            text: &self.text,
+            text: &self.ack_text,
             error: self.error.as_ref(),
         };
         build_ack(original, &reply)
@@ -154,6 +158,7 @@ pub fn ack_for(
         control_id: String::new(),
         ack_code: code,
         text: reason.to_string(),
+        ack_text: reason.to_string(),
         error: error.cloned(),
         message: None,
         patient: None,
@@ -216,6 +221,7 @@ pub fn receive(ctx: &Ctx, text: &str) -> Result<Receipt, ChartError> {
             text: format!(
                 "message {control_id} from {lab} was received before ({state}); not applied again"
             ),
+            ack_text: String::new(),
             error: None,
             message: Some(id),
             patient: None,
@@ -237,10 +243,14 @@ pub fn receive(ctx: &Ctx, text: &str) -> Result<Receipt, ChartError> {
     let filed = match &matched {
         Ok(patient) => match file(ctx, &oru, &lab, *patient)? {
             Filed::Done(f) => Ok(f),
-            Filed::Hold(reason) => Err(reason),
-            Filed::Invalid(e) => return Ok(Receipt::refused(control_id, e, Some(message))),
+            Filed::Hold(reason, tell) => Err((reason, tell)),
+            Filed::Invalid(e, detail) => {
+                let mut r = Receipt::refused(control_id, e, Some(message));
+                r.text = detail;
+                return Ok(r);
+            }
         },
-        Err(reason) => Err(reason.clone()),
+        Err(reason) => Err((reason.clone(), false)),
     };
     let row = ctx.new_id();
     let mut fields = vec![
@@ -274,6 +284,7 @@ pub fn receive(ctx: &Ctx, text: &str) -> Result<Receipt, ChartError> {
                 outcome: Outcome::Applied,
                 control_id,
                 ack_code: AckCode::Accept,
+                ack_text: text.clone(),
                 text,
                 error: None,
                 message: Some(row),
@@ -284,7 +295,7 @@ pub fn receive(ctx: &Ctx, text: &str) -> Result<Receipt, ChartError> {
                 parsed: Some(message),
             }
         }
-        Err(reason) => {
+        Err((reason, tell)) => {
             fields.push(("state".into(), Value::from("unmatched")));
             fields.push(("reason".into(), Value::from(reason.as_str())));
             Receipt {
@@ -292,6 +303,13 @@ pub fn receive(ctx: &Ctx, text: &str) -> Result<Receipt, ChartError> {
                 control_id,
                 ack_code: AckCode::Accept,
                 text: format!("held for a person to file: {reason}"),
+                ack_text: if tell {
+                    format!("held for a person to file: {reason}")
+                } else {
+                    "held for a person to file: the patient it names could not be matched to \
+                     one chart"
+                        .into()
+                },
                 error: None,
                 message: Some(row),
                 patient,
@@ -487,10 +505,12 @@ pub fn match_patient(ctx: &Ctx, pid: &Patient) -> Result<Match, ChartError> {
 /// What filing a message's results in one chart came to.
 enum Filed {
     Done(Filing),
-    /// A person must decide (a local code without a mapping, an order of another patient).
-    Hold(String),
-    /// A result the chart refuses (its validation): the lab must correct it.
-    Invalid(Hl7Error),
+    /// A person must decide (a local code without a mapping, an order of another patient);
+    /// whether the reason may be told the sender (it says nothing of the chart).
+    Hold(String, bool),
+    /// A result the chart refuses (its validation): the lab must correct it. The error for
+    /// the ACK, and the whole story for the staff user.
+    Invalid(Hl7Error, String),
 }
 
 struct Filing {
@@ -552,18 +572,21 @@ fn file(ctx: &Ctx, oru: &OruR01, lab: &str, patient: Uuid) -> Result<Filed, Char
                 f.notes.extend(note);
                 None
             }
-            Linked::OtherPatient(reason) => return Ok(Filed::Hold(reason)),
+            Linked::OtherPatient(reason) => return Ok(Filed::Hold(reason, false)),
         };
         let key = order_key(order, chart_order);
         let mut new: Vec<(ObservationFields, &Observation, String, String)> = Vec::new();
         let mut effective_first: Option<String> = None;
         for obx in &order.observations {
             let Some((code, display)) = loinc_of(ctx, lab, &obx.id)? else {
-                return Ok(Filed::Hold(format!(
-                    "OBX-3 code '{}' ({}) from {lab} is not LOINC and has no LOINC mapping; \
+                return Ok(Filed::Hold(
+                    format!(
+                        "OBX-3 code '{}' ({}) from {lab} is not LOINC and has no LOINC mapping; \
                      add one (hl7.code_map_set), then file the message",
-                    obx.id.code, obx.id.text
-                )));
+                        obx.id.code, obx.id.text
+                    ),
+                    true,
+                ));
             };
             let prior = match &key {
                 Some(k) => earlier_result(ctx, patient, &code, k, &obx.sub_id, chart_order)?,
@@ -680,7 +703,7 @@ fn file(ctx: &Ctx, oru: &OruR01, lab: &str, patient: Uuid) -> Result<Filed, Char
         }
     }
     if f.observations.is_empty() {
-        return Ok(Filed::Invalid(Hl7Error::BadSegment {
+        let e = Hl7Error::BadSegment {
             segment: "OBX".into(),
             line: oru.patient_results[0]
                 .orders
@@ -693,7 +716,9 @@ fn file(ctx: &Ctx, oru: &OruR01, lab: &str, patient: Uuid) -> Result<Filed, Char
                 "none of the message's results could be filed: {}",
                 f.notes.join("; ")
             ),
-        }));
+        };
+        let detail = e.to_string();
+        return Ok(Filed::Invalid(e, detail));
     }
     // Observations first, as `order.result` commits them: the order edit comes after.
     f.changes.sort_by_key(|c| c.entity != OBSERVATION.name);
@@ -745,13 +770,29 @@ fn invalid_at(obx: &Observation, e: ChartError) -> Result<Filed, ChartError> {
         "effective" => (14, "date/time of the observation"),
         _ => (3, "observation identifier"),
     };
-    Ok(Filed::Invalid(Hl7Error::BadField {
-        segment: "OBX".into(),
-        field: n,
-        name,
-        line: obx.line,
-        message: format!("the chart refuses this result: {field}: {message}"),
-    }))
+    // A date check speaks of the chart's patient (its birth date): the sender is told only
+    // which value the chart refused.
+    let told = if field == "effective" {
+        "the chart refuses this result's time: it is in the future, or before the patient \
+         was born"
+            .to_string()
+    } else {
+        format!("the chart refuses this result: {field}: {message}")
+    };
+    let detail = format!(
+        "OBX {} (line {}): the chart refuses this result: {field}: {message}",
+        obx.set_id, obx.line
+    );
+    Ok(Filed::Invalid(
+        Hl7Error::BadField {
+            segment: "OBX".into(),
+            field: n,
+            name,
+            line: obx.line,
+            message: told,
+        },
+        detail,
+    ))
 }
 
 /// The offset assumed for times sent without one ([`LOCAL_OFFSET_SETTING`]).
@@ -1074,11 +1115,9 @@ pub fn assign(
         .to_string();
     let f = match file(ctx, &oru, &lab, patient)? {
         Filed::Done(f) => f,
-        Filed::Hold(reason)
-        | Filed::Invalid(Hl7Error::BadField {
-            message: reason, ..
-        }) => return Err(ChartError::invalid("id", &reason)),
-        Filed::Invalid(e) => return Err(ChartError::invalid("id", &e.to_string())),
+        Filed::Hold(reason, _) | Filed::Invalid(_, reason) => {
+            return Err(ChartError::invalid("id", &reason))
+        }
     };
     let notes = f.notes.join("; ");
     let values = vec![
