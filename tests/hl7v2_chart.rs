@@ -906,3 +906,34 @@ fn mllp_listener_answers_each_message_and_keeps_serving_after_garbage() {
         .unwrap();
     assert_eq!(value, 25.0);
 }
+
+#[test]
+fn times_without_an_offset_are_read_at_the_practice_offset() {
+    let (_d, mut p, mut s) = setup();
+    let mut admin = common::admin(&mut p);
+    let bad = try_call(
+        &mut p,
+        &mut admin,
+        "setting.set",
+        json!({"name": "hl7_local_offset", "value": "EST"}),
+    )
+    .unwrap_err();
+    assert_eq!(bad.code, "invalid_input");
+    call(
+        &mut p,
+        &mut admin,
+        "setting.set",
+        json!({"name": "hl7_local_offset", "value": "-05:00"}),
+    );
+    let pat = patient(
+        &mut p,
+        &mut s,
+        json!({"family": "Doe", "given": ["Jane"], "birth_date": "1980-01-01", "mrn": "MRN77", "sex": "female"}),
+    );
+    // OBX-14 `20260301080000` with no offset: 08:00 at -05:00 is 13:00 UTC. One with its own
+    // offset keeps it.
+    let text = PRELIMINARY.replace("||||P|||20260301080000-0500", "||||F|||20260301080000");
+    receive(&mut p, &mut s, &text);
+    let obs = observations(&mut p, &mut s, &pat);
+    assert_eq!(obs[0]["effective"], "2026-03-01T13:00:00Z");
+}
