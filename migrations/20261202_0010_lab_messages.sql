@@ -13,7 +13,6 @@ CREATE TABLE hl7_message (
     sending_application TEXT,
     sending_facility TEXT,
     received_at TEXT,
-    message TEXT,
     state TEXT,
     patient TEXT,
     reason TEXT,
@@ -24,7 +23,10 @@ CREATE TABLE hl7_message (
     updated_at INTEGER NOT NULL,
     updated_by TEXT NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
-    retract_reason TEXT
+    retract_reason TEXT,
+    -- Last: the raw text is the one large value, and a query that reads the columns before
+    -- it (the resend check, the corrections' look-up) never reads its overflow pages.
+    message TEXT
 );
 
 CREATE INDEX hl7_message_control ON hl7_message(sending_facility, control_id);

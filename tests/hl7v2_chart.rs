@@ -937,3 +937,20 @@ fn times_without_an_offset_are_read_at_the_practice_offset() {
     let obs = observations(&mut p, &mut s, &pat);
     assert_eq!(obs[0]["effective"], "2026-03-01T13:00:00Z");
 }
+
+#[test]
+fn a_short_identifier_with_few_digits_matches_too() {
+    let (_d, mut p, mut s) = setup();
+    // Identifiers of four digits or more are found through the search index; this one is
+    // not in it as digits, and is still found.
+    let pat = patient(
+        &mut p,
+        &mut s,
+        json!({"family": "Roe", "given": ["Rita"], "birth_date": "1980-01-01", "sex": "female",
+               "identifiers": ["CL-7A"]}),
+    );
+    let text = PRELIMINARY.replace("PID|1||MRN77^^^ACME^MR|", "PID|1||CL-7A^^^ACME^PI|");
+    let r = receive(&mut p, &mut s, &text);
+    assert_eq!(r["outcome"], "applied", "{r:#}");
+    assert_eq!(r["patient"], pat.as_str());
+}

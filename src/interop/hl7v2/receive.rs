@@ -408,19 +408,9 @@ pub enum Match {
 /// stranger's chart.
 pub fn match_patient(ctx: &Ctx, pid: &Patient) -> Result<Match, ChartError> {
     let mut by_id = BTreeSet::new();
-    let mut stmt = ctx.conn.prepare_cached(
-        "SELECT id FROM patient WHERE retracted = 0 AND (mrn = ?1 OR EXISTS (
-             SELECT 1 FROM json_each(CASE WHEN json_valid(identifiers) THEN identifiers ELSE '[]' END) j
-             WHERE CASE j.type WHEN 'object' THEN trim(json_extract(j.value, '$.value'))
-                               WHEN 'text' THEN trim(j.value) END = ?1))",
-    )?;
     for ident in pid.identifiers.iter().map(|i| i.id.trim()) {
-        if ident.is_empty() {
-            continue;
-        }
-        let rows = stmt.query_map([ident], |r| r.get::<_, String>(0))?;
-        for r in rows {
-            by_id.insert(r?);
+        if !ident.is_empty() {
+            by_id.extend(with_identifier(ctx.conn, ident)?);
         }
     }
     let birth = pid
@@ -465,24 +455,31 @@ pub fn match_patient(ctx: &Ctx, pid: &Patient) -> Result<Match, ChartError> {
                 .into(),
         ));
     };
+    // The search index holds each birth date as a `dYYYYMMDD` term: the candidates come from
+    // it, and each is checked on its own columns.
     let mut stmt = ctx.conn.prepare_cached(
-        "SELECT id, family, given FROM patient WHERE retracted = 0 AND birth_date = ?1",
+        "SELECT p.id, p.family, p.given, p.birth_date FROM patient_fts f
+         JOIN patient p ON p.rowid = f.rowid
+         WHERE patient_fts MATCH ?1 AND p.retracted = 0",
     )?;
-    let rows = stmt.query_map([birth], |r| {
+    let term = format!("terms:\"d{}\"", birth.replace('-', ""));
+    let rows = stmt.query_map([term], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, Option<String>>(1)?,
             r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<String>>(3)?,
         ))
     })?;
     let mut by_name = Vec::new();
     for row in rows {
-        let (id, f, g) = row?;
+        let (id, f, g, b) = row?;
         let first_given = g
             .and_then(|g| serde_json::from_str::<Vec<String>>(&g).ok())
             .and_then(|g| g.into_iter().next())
             .unwrap_or_default();
-        if f.unwrap_or_default().trim().to_lowercase() == family
+        if b.as_deref() == Some(birth.as_str())
+            && f.unwrap_or_default().trim().to_lowercase() == family
             && first_given.trim().to_lowercase() == given
         {
             by_name.push(id);
@@ -500,6 +497,54 @@ pub fn match_patient(ctx: &Ctx, pid: &Patient) -> Result<Match, ChartError> {
             more.len()
         )),
     })
+}
+
+/// The patients (not entered in error) whose MRN, or one of whose `identifiers`, is `ident`.
+///
+/// A scan of the patient table would decrypt every page of it at every message (tens of
+/// milliseconds at 10,000 patients), so the MRN comes from its index and the identifiers'
+/// candidates from the search index, which holds an identifier of four or more digits as
+/// its digits; each candidate is then compared exactly. Identifiers with fewer digits are
+/// rare enough to be looked for by a scan.
+fn with_identifier(conn: &rusqlite::Connection, ident: &str) -> Result<Vec<String>, ChartError> {
+    let mut out: Vec<String> = conn
+        .prepare_cached("SELECT id FROM patient WHERE mrn = ?1 AND retracted = 0")?
+        .query_map([ident], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let digits: String = ident.chars().filter(char::is_ascii_digit).collect();
+    let candidates: Vec<(String, Option<String>)> = if digits.len() >= 4 {
+        conn.prepare_cached(
+            "SELECT p.id, p.identifiers FROM patient_fts f JOIN patient p ON p.rowid = f.rowid
+             WHERE patient_fts MATCH ?1 AND p.retracted = 0 AND p.identifiers IS NOT NULL",
+        )?
+        .query_map([format!("terms:\"{digits}\"")], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?
+    } else {
+        conn.prepare_cached(
+            "SELECT id, identifiers FROM patient WHERE retracted = 0 AND identifiers IS NOT NULL",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?
+    };
+    for (id, identifiers) in candidates {
+        let list: Vec<Json> = identifiers
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        let named = list.iter().any(|i| {
+            let value = match i {
+                Json::String(s) => s.as_str(),
+                Json::Object(o) => o.get("value").and_then(Json::as_str).unwrap_or(""),
+                _ => "",
+            };
+            value.trim() == ident
+        });
+        if named && !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
 }
 
 /// What filing a message's results in one chart came to.
