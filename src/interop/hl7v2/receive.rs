@@ -221,7 +221,7 @@ pub fn receive(ctx: &Ctx, text: &str) -> Result<Receipt, ChartError> {
             text: format!(
                 "message {control_id} from {lab} was received before ({state}); not applied again"
             ),
-            ack_text: String::new(),
+            ack_text: "received before; not applied again".into(),
             error: None,
             message: Some(id),
             patient: None,
@@ -306,8 +306,8 @@ pub fn receive(ctx: &Ctx, text: &str) -> Result<Receipt, ChartError> {
                 ack_text: if tell {
                     format!("held for a person to file: {reason}")
                 } else {
-                    "held for a person to file: the patient it names could not be matched to \
-                     one chart"
+                    "held for a person to file: the patient or the order it names needs a \
+                     person to check it"
                         .into()
                 },
                 error: None,
