@@ -41,6 +41,8 @@ pub static CATALOGUE: Catalogue = Catalogue {
         &chart_entities::DOCUMENT,
         &chart_entities::IMPORTED_RESOURCE,
         &chart_entities::IMPORT_BATCH,
+        &crate::interop::hl7v2::entities::HL7_MESSAGE,
+        &crate::interop::hl7v2::entities::HL7_CODE_MAP,
         &ledger::member::DEVICE,
     ],
     derived_tables: &["patient_fts", "ledger_duplicate"],

@@ -262,6 +262,73 @@ fn real_responses_match_their_published_schema() {
         json!({"from": TODAY, "to": TODAY}),
     );
     run(&mut c, true, "audit.verify", json!({}));
+    // A lab message for this patient (by MRN), one for nobody (held, then filed), one not
+    // HL7 (refused), and the code table.
+    let oru = |control: &str, pid3: &str, born: &str| {
+        format!(
+            "MSH|^~\\&|LAB|SCHEMA LAB|EHR|CLINIC|20260301090000-0500||ORU^R01|{control}|P|2.5.1\r\
+             PID|1||{pid3}^^^LAB^MR||Nobody^Noone||{born}|F\r\
+             OBR|1||F1^LAB|24331-1^Lipid panel^LN|||20260301080000-0500\r\
+             OBX|1|NM|2093-3^Cholesterol^LN||212|mg/dL^^UCUM|<200|H|||F\r\
+             OBX|2|ST|LOCAL1^Comment^L||fasting||||||P\r"
+        )
+    };
+    run(
+        &mut c,
+        false,
+        "hl7.code_map_set",
+        json!({"lab": "SCHEMA LAB", "local_code": "LOCAL1", "loinc": "8251-1"}),
+    );
+    run(&mut c, false, "hl7.code_map_list", json!({}));
+    let mrn = p["mrn"].as_str().unwrap();
+    let filed = run(
+        &mut c,
+        false,
+        "hl7.receive",
+        json!({"message": oru("SCHEMA-1", mrn, "19700203")}),
+    );
+    assert_eq!(filed["outcome"], "applied", "{filed}");
+    run(
+        &mut c,
+        false,
+        "hl7.receive",
+        json!({"message": oru("SCHEMA-2", "NOBODY", "19700101")}),
+    );
+    run(&mut c, false, "hl7.receive", json!({"message": "not hl7"}));
+    let held = run(&mut c, false, "hl7.unmatched", json!({}));
+    let held = held
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["control_id"] == "SCHEMA-2")
+        .unwrap()
+        .clone();
+    run(
+        &mut c,
+        false,
+        "hl7.assign",
+        json!({"id": held["id"], "version": held["version"], "patient": pid}),
+    );
+    run(
+        &mut c,
+        false,
+        "hl7.receive",
+        json!({"message": oru("SCHEMA-3", "NOBODY", "19700101")}),
+    );
+    let held = run(&mut c, false, "hl7.unmatched", json!({}));
+    let held = held
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["control_id"] == "SCHEMA-3")
+        .unwrap()
+        .clone();
+    run(
+        &mut c,
+        false,
+        "hl7.refuse",
+        json!({"id": held["id"], "version": held["version"], "reason": "not ours"}),
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The check is not vacuous: an answer of the wrong shape is caught.
     let mut broken = p.clone();

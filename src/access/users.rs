@@ -424,6 +424,13 @@ pub fn check_setting(name: &str, value: &str) -> Result<(), AccessError> {
             "value: idle_lock_minutes must be a whole number of minutes from 1 to 240".into(),
         ));
     }
+    if name == crate::interop::hl7v2::receive::LOCAL_OFFSET_SETTING
+        && crate::interop::hl7v2::receive::parse_offset(value).is_none()
+    {
+        return Err(AccessError::Invalid(
+            "value: hl7_local_offset must be a UTC offset such as -05:00 or +01:00".into(),
+        ));
+    }
     Ok(())
 }
 

@@ -31,6 +31,10 @@ use crate::chart::timeline::{Event, Point};
 use crate::chart::vitals::{LabsForm, VitalsForm};
 use crate::chart::{self, record, ChartError, HistoryEntry};
 use crate::interop::fhir::import::ImportReport;
+use crate::interop::hl7v2::codes::{CodeMapSet, CodeMapping};
+use crate::interop::hl7v2::entities::{Hl7MessageRecord, HL7_CODE_MAP, HL7_MESSAGE};
+use crate::interop::hl7v2::queue::HeldMessage;
+use crate::interop::hl7v2::receive;
 use crate::ledger::schema::EntityDef;
 use crate::ledger::Change;
 use crate::practice::Practice;
@@ -191,6 +195,18 @@ fixed_commands! {
         "Makes a one-time pairing code (10 minutes, three tries) for a new workstation; it replaces any earlier code.";
     "sync.add_peer" => sync_add_peer(PeerAddress) -> PeerAddresses, Administer, [],
         "Keeps an address (`host:port`) to dial besides what mDNS finds.";
+    "hl7.receive" => hl7_receive(Hl7Receive) -> Hl7Received, WriteChart, [],
+        "Take one HL7 v2 ORU^R01 (2.3 to 2.5.1) lab message: its results are filed in the chart PID-3 (MRN or an identifier) or else PID-5 and PID-7 together name, in one commit, completing the order OBR-2 names; a message that matches no patient or several, or has a local code without a LOINC mapping, waits in the unmatched queue. The answer carries the ACK (AA, AE or AR with the reason); the same MSH-10 from the same lab twice is applied once.";
+    "hl7.unmatched" => hl7_unmatched(NoArgs) -> Vec<HeldMessage>, ReadChart, [],
+        "The unmatched results queue: HL7 v2 messages waiting for a person, each with why, what its PID says of the patient, and its results in short.";
+    "hl7.assign" => hl7_assign(Hl7Assign) -> Hl7Assigned, WriteChart, [NotFound, InvalidCode],
+        "File a held HL7 v2 message's results in the chart of the patient you name, in one commit; the message is marked assigned.";
+    "hl7.refuse" => hl7_refuse(Hl7Refuse) -> Hl7MessageRecord, WriteChart, [NotFound],
+        "Refuse a held HL7 v2 message with a reason: it is filed in no chart and stays on record.";
+    "hl7.code_map_list" => hl7_code_map_list(NoArgs) -> Vec<CodeMapping>, ReadChart, [],
+        "The practice's table of labs' local test codes and the LOINC each one is filed under.";
+    "hl7.code_map_set" => hl7_code_map_set(CodeMapSet) -> CodeMapping, WriteChart, [InvalidCode],
+        "Map a lab's local test code (OBX-3, for the sending facility in MSH-4) to a LOINC code; changing an existing mapping needs its version.";
 }
 
 fn record_permission(def: &EntityDef, verb: &str) -> &'static [Permission] {
@@ -324,7 +340,11 @@ fn edit_permission(def: &EntityDef) -> &'static [Permission] {
     }
 }
 
-fn require(session: &Session, any_of: &[Permission], command: &str) -> Result<(), ApiError> {
+pub(super) fn require(
+    session: &Session,
+    any_of: &[Permission],
+    command: &str,
+) -> Result<(), ApiError> {
     if any_of.iter().any(|p| session.user.role.may(*p)) {
         Ok(())
     } else {
@@ -1386,4 +1406,132 @@ fn session_info(
     _: NoArgs,
 ) -> Result<SessionInfo, ApiError> {
     Ok(session.info())
+}
+
+fn hl7_receive(
+    practice: &mut Practice,
+    session: &mut Session,
+    req: Hl7Receive,
+) -> Result<Hl7Received, ApiError> {
+    receive_hl7(practice, session, &req.message)
+}
+
+/// One message filed (or held, or refused) and committed, and its ACK. The ACK's own
+/// control id comes from the practice's id source, its time from the practice's clock.
+pub(super) fn receive_hl7(
+    practice: &mut Practice,
+    session: &Session,
+    text: &str,
+) -> Result<Hl7Received, ApiError> {
+    let mut receipt = receive::receive(&practice.chart_ctx(), text)?;
+    let changes = std::mem::take(&mut receipt.changes);
+    if !changes.is_empty() {
+        commit(practice, session, changes)?;
+    }
+    let ack_id = practice.chart_ctx().new_id().simple().to_string();
+    // MSH-10 is at most 20 characters before 2.5; a UUIDv7's first 20 hex digits are its
+    // time and 28 random bits.
+    let ack = receipt.ack(&ack_id[..20], practice.clock.now_ms());
+    let mrn = match receipt.patient {
+        Some(p) => practice
+            .reader()
+            .query_row(
+                "SELECT mrn FROM patient WHERE id = ?1",
+                [p.to_string()],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .map_err(ChartError::from)?,
+        None => None,
+    };
+    if let (receive::Outcome::Applied, Some(p)) = (receipt.outcome, receipt.patient) {
+        log(
+            practice,
+            session,
+            Some(&p.to_string()),
+            "import",
+            "lab_results",
+            &format!("HL7 v2 message {}", receipt.control_id),
+        )?;
+    }
+    Ok(Hl7Received {
+        control_id: receipt.control_id,
+        outcome: receipt.outcome,
+        ack_code: receipt.ack_code.as_str().to_string(),
+        text: receipt.text,
+        error_code: receipt.error.as_ref().map(|e| e.code().to_string()),
+        message: receipt.message,
+        patient: receipt.patient,
+        mrn,
+        observations: receipt.observations,
+        orders: receipt.orders,
+        ack,
+    })
+}
+
+fn hl7_unmatched(
+    practice: &mut Practice,
+    session: &mut Session,
+    _: NoArgs,
+) -> Result<Vec<HeldMessage>, ApiError> {
+    let held = crate::interop::hl7v2::queue::unmatched(practice.reader())?;
+    // What the queue discloses is what each message says of a patient, not a chart.
+    let shown: Vec<String> = held.iter().map(|h| h.id.to_string()).collect();
+    log(
+        practice,
+        session,
+        None,
+        "read",
+        "lab_results_unmatched",
+        &Json::from(shown).to_string(),
+    )?;
+    Ok(held)
+}
+
+fn hl7_assign(
+    practice: &mut Practice,
+    session: &mut Session,
+    req: Hl7Assign,
+) -> Result<Hl7Assigned, ApiError> {
+    let (changes, observations) =
+        receive::assign(&practice.chart_ctx(), req.id, &req.version, req.patient)?;
+    commit(practice, session, changes)?;
+    let results = observations
+        .iter()
+        .map(|i| typed_row(practice, &entities::OBSERVATION, i))
+        .collect::<Result<Vec<ObservationRecord>, ApiError>>()?;
+    Ok(Hl7Assigned {
+        message: typed_row(practice, &HL7_MESSAGE, &req.id)?,
+        results,
+    })
+}
+
+fn hl7_refuse(
+    practice: &mut Practice,
+    session: &mut Session,
+    req: Hl7Refuse,
+) -> Result<Hl7MessageRecord, ApiError> {
+    let change = receive::refuse(&practice.chart_ctx(), req.id, &req.version, &req.reason)?;
+    commit(practice, session, vec![change])?;
+    typed_row(practice, &HL7_MESSAGE, &req.id)
+}
+
+fn hl7_code_map_list(
+    practice: &mut Practice,
+    _session: &mut Session,
+    _: NoArgs,
+) -> Result<Vec<CodeMapping>, ApiError> {
+    Ok(crate::interop::hl7v2::codes::list(practice.reader())?)
+}
+
+fn hl7_code_map_set(
+    practice: &mut Practice,
+    session: &mut Session,
+    req: CodeMapSet,
+) -> Result<CodeMapping, ApiError> {
+    let (id, change) = crate::interop::hl7v2::codes::set(&practice.chart_ctx(), &req)?;
+    commit(practice, session, vec![change])?;
+    crate::interop::hl7v2::codes::list(practice.reader())?
+        .into_iter()
+        .find(|m| m.id == id)
+        .ok_or_else(|| ChartError::NotFound(format!("{} {id}", HL7_CODE_MAP.name)).into())
 }

@@ -90,6 +90,7 @@ error_codes! {
     Hl7NotAMessage = "hl7_not_a_message": "The text is not an HL7 v2 message (no readable MSH segment).",
     Hl7UnsupportedType = "hl7_unsupported_type": "The HL7 v2 message is of a type not accepted here (only ORU^R01).",
     Hl7UnsupportedVersion = "hl7_unsupported_version": "The HL7 v2 version (MSH-12) is not one read here (2.3 to 2.5.1).",
+    Hl7UnsupportedProcessingId = "hl7_unsupported_processing_id": "The HL7 v2 message is a training message (MSH-11 T); it is never filed in a chart.",
     Hl7BadSegment = "hl7_bad_segment": "An HL7 v2 segment is missing or where the message structure does not allow it.",
     Hl7MissingField = "hl7_missing_field": "A required HL7 v2 field is empty.",
     Hl7BadField = "hl7_bad_field": "An HL7 v2 field's value cannot be read.",

@@ -291,6 +291,34 @@ pub fn backup_with_recovery_code(
     Ok(n)
 }
 
+/// One HL7 v2 message from a lab interface (`chartkeep hl7 listen`), as `hl7.receive` takes
+/// it, for a session that stays open as long as the interface runs.
+///
+/// The account is checked at every message (its role must still write the chart, and a
+/// disabled account stops the interface), but the idle lock is not applied: it guards a
+/// screen left unattended, and an interface has no screen, only messages that may be hours
+/// apart.
+pub fn receive_hl7(
+    practice: &mut Practice,
+    session: &mut Session,
+    text: &str,
+) -> Result<types::Hl7Received, ApiError> {
+    let out = session
+        .refresh(practice)
+        .and_then(|()| {
+            commands::require(
+                session,
+                &[crate::access::Permission::WriteChart],
+                "hl7.receive",
+            )
+        })
+        .and_then(|()| commands::receive_hl7(practice, session, text));
+    if let Err(e) = &out {
+        log_refusal(practice, session, "hl7.receive", &serde_json::json!({}), e);
+    }
+    out
+}
+
 /// Denied and failed attempts go to the access log too (ASTM E2147, ONC 170.315(d)(2)):
 /// who tried what, on which chart, and the error code. A log that cannot be written does
 /// not hide the original error.

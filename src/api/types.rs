@@ -372,3 +372,65 @@ pub struct Invite {
 pub struct PeerAddresses {
     pub addresses: Vec<String>,
 }
+
+/// `hl7.receive`: one HL7 v2 message, as text (segments ended by `\r` or line ends).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Hl7Receive {
+    pub message: String,
+}
+
+/// What became of one HL7 v2 message, and the ACK that answers it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Hl7Received {
+    /// MSH-10 (empty when it could not be read).
+    pub control_id: String,
+    pub outcome: crate::interop::hl7v2::receive::Outcome,
+    /// MSA-1: AA, AE or AR.
+    pub ack_code: String,
+    /// Why it was held or refused, or what was not filed; empty when all was filed.
+    pub text: String,
+    /// For AE and AR, the error's stable code (e.g. hl7_missing_field).
+    pub error_code: Option<String>,
+    /// The `hl7_message` record kept (new, or the earlier one for a duplicate).
+    pub message: Option<Uuid>,
+    /// The chart the results were filed in, and its MRN.
+    pub patient: Option<Uuid>,
+    pub mrn: Option<String>,
+    /// Observations written or edited.
+    pub observations: Vec<Uuid>,
+    /// Orders completed.
+    pub orders: Vec<Uuid>,
+    /// The ACK message (segments ended by `\r`).
+    pub ack: String,
+}
+
+/// `hl7.assign`: file a held message's results in a patient's chart.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Hl7Assign {
+    /// The held message (hl7.unmatched).
+    pub id: Uuid,
+    /// Its `version` from hl7.unmatched.
+    #[serde(default)]
+    pub version: Vec<Uuid>,
+    /// Whose results they are.
+    pub patient: Uuid,
+}
+
+/// The message filed, and the observations it wrote.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Hl7Assigned {
+    pub message: crate::interop::hl7v2::entities::Hl7MessageRecord,
+    pub results: Vec<ObservationRecord>,
+}
+
+/// `hl7.refuse`: a held message is not filed anywhere; it stays on record with the reason.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Hl7Refuse {
+    pub id: Uuid,
+    #[serde(default)]
+    pub version: Vec<Uuid>,
+    pub reason: String,
+}

@@ -28,6 +28,9 @@ pub struct Latest {
     pub value_text: Option<String>,
     pub unit: Option<String>,
     pub flag: Option<String>,
+    /// final, preliminary, amended or cancelled: a preliminary lab result is shown as such.
+    #[serde(default)]
+    pub status: Option<String>,
     /// The observation's id.
     pub id: String,
 }
@@ -97,7 +100,7 @@ pub fn summary(conn: &Connection, patient: &Uuid) -> Result<Summary, ChartError>
         && !allergies.iter().any(|a| a.no_known != Some(true));
     let latest = |category: &str| -> Result<Vec<Latest>, ChartError> {
         let mut stmt = conn.prepare_cached(
-            "SELECT code, display, max(effective) AS effective, value_num, value_text, unit, flag, id
+            "SELECT code, display, max(effective) AS effective, value_num, value_text, unit, flag, id, status
              FROM observation WHERE patient = ?1 AND category = ?2 AND retracted = 0
              GROUP BY code ORDER BY display",
         )?;
@@ -112,6 +115,7 @@ pub fn summary(conn: &Connection, patient: &Uuid) -> Result<Summary, ChartError>
                     unit: r.get(5)?,
                     flag: r.get(6)?,
                     id: r.get(7)?,
+                    status: r.get(8)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;

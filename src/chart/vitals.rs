@@ -325,13 +325,7 @@ pub fn labs(ctx: &Ctx, form: &LabsForm, order: Option<&Uuid>) -> Result<Vec<Chan
             .and_then(|(_, v)| v.as_f64());
         if !fields.iter().any(|(k, _)| k == "flag") {
             if let Some(x) = num {
-                let flag = match (lo, hi) {
-                    (Some(l), _) if x < l => Some("L"),
-                    (_, Some(h)) if x > h => Some("H"),
-                    (Some(_), _) | (_, Some(_)) => Some("N"),
-                    _ => None,
-                };
-                if let Some(f) = flag {
+                if let Some(f) = range_flag(x, lo, hi) {
                     fields.push(("flag".into(), Value::from(f)));
                 }
             }
@@ -360,6 +354,17 @@ pub fn labs(ctx: &Ctx, form: &LabsForm, order: Option<&Uuid>) -> Result<Vec<Chan
         ));
     }
     Ok(changes)
+}
+
+/// The abnormal flag a value gets from its reference range when none was given: `L` below
+/// the low end, `H` above the high end, `N` inside; none without a range.
+pub fn range_flag(x: f64, low: Option<f64>, high: Option<f64>) -> Option<&'static str> {
+    match (low, high) {
+        (Some(l), _) if x < l => Some("L"),
+        (_, Some(h)) if x > h => Some("H"),
+        (Some(_), _) | (_, Some(_)) => Some("N"),
+        _ => None,
+    }
 }
 
 /// Results for an order, and the edit that completes it: the observations (if any) point

@@ -9,6 +9,7 @@ use anyhow::{anyhow, Context, Result};
 use clap::{Parser, Subcommand};
 use serde_json::{json, Value as Json};
 
+mod hl7;
 mod serve;
 mod sync;
 
@@ -155,6 +156,11 @@ enum Cmd {
         #[arg(long, env = "CHARTKEEP_USER", global = true)]
         user: Option<String>,
     },
+    /// HL7 v2 lab results from a lab's interface.
+    Hl7 {
+        #[command(subcommand)]
+        cmd: hl7::Hl7Cmd,
+    },
     /// Export records in a standard format, for another system or the patient.
     Export {
         #[command(subcommand)]
@@ -174,6 +180,36 @@ enum ImportCmd {
         #[command(flatten)]
         how: ImportHow,
     },
+    /// HL7 v2 ORU^R01 lab results (2.3 to 2.5.1), one or several messages a file: each is
+    /// filed in the chart its PID names, or held in the unmatched results queue. Prints one
+    /// line a message (control id, patient or "unmatched", observations written, ACK code);
+    /// exits 1 when any message was refused. Needs a user who may write the chart.
+    Hl7v2 {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Print access log entries between two dates.
+    Report {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        /// Only this user's accesses.
+        #[arg(long)]
+        user: Option<String>,
+        /// Only accesses to this patient (id).
+        #[arg(long)]
+        patient: Option<String>,
+    },
+    /// Check the access log's hash chain.
+    Verify,
+    /// Write a signed statement of the ledger's and the access log's heads to FILE; keep it
+    /// outside the practice folder, and check later with `chartkeep verify --against FILE`.
+    Anchor { file: PathBuf },
 }
 
 #[derive(clap::Args, Default)]
@@ -216,28 +252,6 @@ enum ExportCmd {
         #[arg(long)]
         out: PathBuf,
     },
-}
-
-#[derive(Subcommand)]
-enum AuditCmd {
-    /// Print access log entries between two dates.
-    Report {
-        #[arg(long)]
-        from: String,
-        #[arg(long)]
-        to: String,
-        /// Only this user's accesses.
-        #[arg(long)]
-        user: Option<String>,
-        /// Only accesses to this patient (id).
-        #[arg(long)]
-        patient: Option<String>,
-    },
-    /// Check the access log's hash chain.
-    Verify,
-    /// Write a signed statement of the ledger's and the access log's heads to FILE; keep it
-    /// outside the practice folder, and check later with `chartkeep verify --against FILE`.
-    Anchor { file: PathBuf },
 }
 
 /// Exit status for a wrong passphrase or recovery code.
@@ -498,6 +512,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             init(&dir, admin, no_keychain)?;
         }
         Cmd::Sync { cmd } => return sync::run(&dir, cmd),
+        Cmd::Import {
+            cmd: Some(ImportCmd::Hl7v2 { files }),
+            user,
+            ..
+        } => return hl7::import(&dir, &files, user),
+        Cmd::Hl7 { cmd } => return hl7::run(&dir, cmd),
         Cmd::Status => {
             let h = header::read(&dir).map_err(VaultError::from)?;
             say_mode(&dir, h.mode);
@@ -711,6 +731,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let (paths, how) = match cmd {
                 Some(ImportCmd::Fhir { paths, how }) => (paths, how),
+                Some(ImportCmd::Hl7v2 { .. }) => unreachable!("handled above"),
                 None => (paths, how),
             };
             if paths.is_empty() {

@@ -57,11 +57,16 @@ pub const MIGRATIONS: &[Migration] = &[
         "20261202_0009_fhir_import",
         include_str!("../../migrations/20261202_0009_fhir_import.sql"),
     ),
+    (
+        10,
+        "20261202_0010_lab_messages",
+        include_str!("../../migrations/20261202_0010_lab_messages.sql"),
+    ),
 ];
 
 /// The chart schema version this binary writes, as signed into every commit. Equal to
 /// the last entry of [`MIGRATIONS`] (a test checks it).
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// The access log database's migrations, oldest first. Append only.
 pub const ACCESS_MIGRATIONS: &[Migration] = &[

@@ -1,7 +1,7 @@
 //! HL7 version 2 lab results in: parse an ORU^R01 message, answer it with an ACK, and frame
-//! both for MLLP. Pure functions over text and bytes, no database and no clock: matching the
-//! patient and writing observations is the caller's step, and every timestamp the ACK carries
-//! is passed in.
+//! both for MLLP. The parsing layers are pure functions over text and bytes, with no
+//! database and no clock (every timestamp the ACK carries is passed in); [`receive`] is the
+//! step that matches the patient and files the results into the chart through the ledger.
 //!
 //! The layers, each usable alone:
 //! - [`message`]: any v2 message as segments, fields, repetitions, components and
@@ -11,6 +11,10 @@
 //!   sent at all.
 //! - [`ack`]: the original-mode acknowledgement for a received message.
 //! - [`mllp`]: the `<VT>message<FS><CR>` framing as a codec over byte chunks.
+//! - [`batch`]: a file of several messages split into each one.
+//! - [`receive`]: a message filed into a chart (patient matched, results as observations,
+//!   the order completed) or held for a person, and its ACK; [`entities`] are the records
+//!   it keeps.
 //!
 //! ```
 //! use chartkeep::interop::hl7v2::{oru::OruR01, message::Message};
@@ -26,9 +30,14 @@
 //! ```
 
 pub mod ack;
+pub mod batch;
+pub mod codes;
+pub mod entities;
 pub mod message;
 pub mod mllp;
 pub mod oru;
+pub mod queue;
+pub mod receive;
 pub mod timestamp;
 
 /// Why a message (or an MLLP frame) could not be taken. Each kind has a stable [`code`] for
@@ -53,6 +62,13 @@ pub enum Hl7Error {
          2.3.1, 2.4, 2.5 and 2.5.1; ask the sender to configure one of those for this interface"
     )]
     UnsupportedVersion { found: String },
+    /// MSH-11 says the message is for training (`T`): it is about no real patient and is
+    /// never filed in a chart.
+    #[error(
+        "processing id {found} (MSH-11) is not taken here: a training message is never filed \
+         in a patient's chart; send results with processing id P"
+    )]
+    UnsupportedProcessingId { found: String },
     /// A segment where the ORU^R01 structure does not allow it, or a required one missing.
     #[error("{segment} segment (line {line}): {message}")]
     BadSegment {
@@ -98,6 +114,7 @@ impl Hl7Error {
             Hl7Error::NotAMessage(_) => "hl7_not_a_message",
             Hl7Error::UnsupportedType { .. } => "hl7_unsupported_type",
             Hl7Error::UnsupportedVersion { .. } => "hl7_unsupported_version",
+            Hl7Error::UnsupportedProcessingId { .. } => "hl7_unsupported_processing_id",
             Hl7Error::BadSegment { .. } => "hl7_bad_segment",
             Hl7Error::MissingField { .. } => "hl7_missing_field",
             Hl7Error::BadField { .. } => "hl7_bad_field",
@@ -113,6 +130,7 @@ impl Hl7Error {
         match self {
             Hl7Error::UnsupportedType { .. }
             | Hl7Error::UnsupportedVersion { .. }
+            | Hl7Error::UnsupportedProcessingId { .. }
             | Hl7Error::NotAMessage(_)
             | Hl7Error::TooLarge { .. }
             | Hl7Error::BadFrame(_) => ack::AckCode::Reject,
@@ -130,6 +148,7 @@ impl Hl7Error {
             Hl7Error::BadField { .. } => ("102", "Data type error"),
             Hl7Error::UnsupportedType { .. } => ("200", "Unsupported message type"),
             Hl7Error::UnsupportedVersion { .. } => ("203", "Unsupported version id"),
+            Hl7Error::UnsupportedProcessingId { .. } => ("202", "Unsupported processing id"),
             Hl7Error::NotAMessage(_) | Hl7Error::TooLarge { .. } | Hl7Error::BadFrame(_) => {
                 ("207", "Application internal error")
             }
@@ -154,6 +173,7 @@ impl Hl7Error {
             } => Some((segment, *line, Some(*field))),
             Hl7Error::UnsupportedType { .. } => Some(("MSH", 1, Some(9))),
             Hl7Error::UnsupportedVersion { .. } => Some(("MSH", 1, Some(12))),
+            Hl7Error::UnsupportedProcessingId { .. } => Some(("MSH", 1, Some(11))),
             _ => None,
         }
     }

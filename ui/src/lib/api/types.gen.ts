@@ -172,6 +172,30 @@ export interface CodeHit {
   unit?: string | null;
 }
 
+/** `hl7.code_map_set`: add a mapping, or change one (its `version` from the list). */
+export interface CodeMapSet {
+  display?: string | null;
+  lab: string;
+  local_code: string;
+  /** A LOINC code (digits, a dash and the check digit). */
+  loinc: string;
+  /** To change the mapping that exists for this lab and code: its version. */
+  version?: string[];
+}
+
+/** One mapping, as `hl7.code_map_list` answers it. */
+export interface CodeMapping {
+  display?: string | null;
+  id: string;
+  /** The sending facility (MSH-4) whose code it is. */
+  lab: string;
+  /** OBX-3's code as that lab sends it. */
+  local_code: string;
+  loinc: string;
+  /** Pass it back to change the mapping. */
+  version: string[];
+}
+
 export interface CodeSearch {
   /** 1–200; 20 when left out. */
   limit?: number | null;
@@ -528,7 +552,7 @@ export interface Entry {
 }
 
 /** A stable, snake_case error code. */
-export type ErrorCode = "invalid_input" | "invalid_code" | "malformed_json" | "unknown_command" | "not_found" | "record_immutable" | "too_large" | "forbidden" | "wrong_password" | "account_disabled" | "session_locked" | "access_log_damaged" | "access_log_gap" | "access_log_broken_chain" | "access_log_entry_altered" | "access_log_bad_signature" | "access_log_unknown_device" | "access_log_fork" | "access_log_entry_malformed" | "storage_error" | "ledger_out_of_order" | "ledger_broken_chain" | "ledger_bad_signature" | "ledger_missing_dependency" | "ledger_damaged" | "ledger_fork" | "ledger_wrong_practice" | "ledger_not_member" | "ledger_not_administrator" | "ledger_clock_ahead" | "header_altered" | "recovery_code_needed" | "duplicate_user_name" | "no_device_identity" | "practice_missing" | "device_key_missing" | "database_wrong_key_or_damaged" | "database_damaged" | "database_too_new" | "practice_exists" | "folder_not_empty" | "file_exists" | "migration_failed" | "key_not_in_keychain" | "keychain_key_mismatch" | "passphrase_needed" | "backup_damaged" | "io_error" | "hl7_not_a_message" | "hl7_unsupported_type" | "hl7_unsupported_version" | "hl7_bad_segment" | "hl7_missing_field" | "hl7_bad_field" | "hl7_too_large" | "hl7_bad_frame" | "header_missing" | "header_damaged" | "header_too_new" | "header_exists" | "header_io" | "keychain_unavailable" | "keychain_locked" | "keychain_entry_damaged" | "keychain_failed" | "wrong_secret" | "malformed_recovery_code" | "unsupported_kdf" | "random_failed" | "crypto_failed" | "practice_locked" | "practice_open" | "not_logged_in" | "login_throttled" | "sync_unreachable" | "sync_connection" | "sync_tls" | "sync_frame_too_large" | "sync_too_slow" | "sync_malformed" | "sync_protocol" | "sync_other_practice" | "sync_peer_mismatch" | "pairing_code_wrong" | "pairing_no_invite" | "pairing_code_expired" | "internal_error";
+export type ErrorCode = "invalid_input" | "invalid_code" | "malformed_json" | "unknown_command" | "not_found" | "record_immutable" | "too_large" | "forbidden" | "wrong_password" | "account_disabled" | "session_locked" | "access_log_damaged" | "access_log_gap" | "access_log_broken_chain" | "access_log_entry_altered" | "access_log_bad_signature" | "access_log_unknown_device" | "access_log_fork" | "access_log_entry_malformed" | "storage_error" | "ledger_out_of_order" | "ledger_broken_chain" | "ledger_bad_signature" | "ledger_missing_dependency" | "ledger_damaged" | "ledger_fork" | "ledger_wrong_practice" | "ledger_not_member" | "ledger_not_administrator" | "ledger_clock_ahead" | "header_altered" | "recovery_code_needed" | "duplicate_user_name" | "no_device_identity" | "practice_missing" | "device_key_missing" | "database_wrong_key_or_damaged" | "database_damaged" | "database_too_new" | "practice_exists" | "folder_not_empty" | "file_exists" | "migration_failed" | "key_not_in_keychain" | "keychain_key_mismatch" | "passphrase_needed" | "backup_damaged" | "io_error" | "hl7_not_a_message" | "hl7_unsupported_type" | "hl7_unsupported_version" | "hl7_unsupported_processing_id" | "hl7_bad_segment" | "hl7_missing_field" | "hl7_bad_field" | "hl7_too_large" | "hl7_bad_frame" | "header_missing" | "header_damaged" | "header_too_new" | "header_exists" | "header_io" | "keychain_unavailable" | "keychain_locked" | "keychain_entry_damaged" | "keychain_failed" | "wrong_secret" | "malformed_recovery_code" | "unsupported_kdf" | "random_failed" | "crypto_failed" | "practice_locked" | "practice_open" | "not_logged_in" | "login_throttled" | "sync_unreachable" | "sync_connection" | "sync_tls" | "sync_frame_too_large" | "sync_too_slow" | "sync_malformed" | "sync_protocol" | "sync_other_practice" | "sync_peer_mismatch" | "pairing_code_wrong" | "pairing_no_invite" | "pairing_code_expired" | "internal_error";
 
 /** One event of the timeline. */
 export interface Event {
@@ -636,6 +660,27 @@ export interface FhirImport {
   on_match?: OnMatch;
 }
 
+/** One message waiting in the queue. */
+export interface HeldMessage {
+  /** MSH-10. */
+  control_id: string;
+  /** The `hl7_message` record; pass it and `version` to hl7.assign or hl7.refuse. */
+  id: string;
+  /** The patient matched when only a code mapping is missing. */
+  patient?: string | null;
+  /** The patient as the message names them. */
+  pid: PidSummary;
+  /** Why it waits: no patient matched, several did, or a code has no LOINC mapping. */
+  reason: string;
+  /** RFC 3339. */
+  received_at: string;
+  /** Its results in short, in message order. */
+  results: ResultLine[];
+  /** MSH-4, the lab. */
+  sending_facility: string;
+  version: string[];
+}
+
 /** One change in a record's history. */
 export interface HistoryEntry {
   /** RFC 3339. */
@@ -666,6 +711,95 @@ export interface Hit {
   preferred?: string | null;
   sex?: "female" | "male" | "other" | "unknown" | null;
   status?: "active" | "inactive" | "deceased" | null;
+}
+
+/** `hl7.assign`: file a held message's results in a patient's chart. */
+export interface Hl7Assign {
+  /** The held message (hl7.unmatched). */
+  id: string;
+  /** Whose results they are. */
+  patient: string;
+  /** Its `version` from hl7.unmatched. */
+  version?: string[];
+}
+
+/** The message filed, and the observations it wrote. */
+export interface Hl7Assigned {
+  message: Hl7MessageRecord;
+  results: ObservationRecord[];
+}
+
+/** A record of kind `hl7_message` as answers carry it. */
+export interface Hl7MessageRecord {
+  /** MSH-10, with the sending facility the key for spotting a resent message. */
+  control_id?: string | null;
+  /** Milliseconds since 1970 (the commit's hybrid logical clock). */
+  created_at: number;
+  /** The user id of the author. */
+  created_by: string;
+  /** The change that created the record. */
+  created_change: string;
+  id: string;
+  /** The message as received, segments ended by `\r`. */
+  message?: string | null;
+  /** The patient its results were filed for, once known. */
+  patient?: string | null;
+  /** Why it waits in the queue, why it was refused, or what was not filed. */
+  reason?: string | null;
+  /** When this workstation received it (the practice's clock). */
+  received_at?: DateTime | null;
+  /** What it wrote: one entry per result, `{observation, code, order, sub_id, op}`. */
+  results?: Structured | null;
+  retract_reason?: string | null;
+  /** Marked entered in error (kept, never deleted). */
+  retracted: boolean;
+  /** MSH-3. */
+  sending_application?: string | null;
+  /** MSH-4 (its namespace, or its universal id when that is all it has); the lab a local code belongs to. */
+  sending_facility?: string | null;
+  /** applied, unmatched (waiting for a person), assigned (filed by a person) or refused (by a person, with the reason). */
+  state?: string | null;
+  /** Milliseconds since 1970, of the last change. */
+  updated_at: number;
+  updated_by: string;
+  /** The heads of the record's change history: pass it back on update. Answers about one record carry it; lists and summaries leave it out. */
+  version?: string[] | null;
+}
+
+/** `hl7.receive`: one HL7 v2 message, as text (segments ended by `\r` or line ends). */
+export interface Hl7Receive {
+  message: string;
+}
+
+/** What became of one HL7 v2 message, and the ACK that answers it. */
+export interface Hl7Received {
+  /** The ACK message (segments ended by `\r`). */
+  ack: string;
+  /** MSA-1: AA, AE or AR. */
+  ack_code: string;
+  /** MSH-10 (empty when it could not be read). */
+  control_id: string;
+  /** For AE and AR, the error's stable code (e.g. hl7_missing_field). */
+  error_code?: string | null;
+  /** The `hl7_message` record kept (new, or the earlier one for a duplicate). */
+  message?: string | null;
+  mrn?: string | null;
+  /** Observations written or edited. */
+  observations: string[];
+  /** Orders completed. */
+  orders: string[];
+  outcome: Outcome;
+  /** The chart the results were filed in, and its MRN. */
+  patient?: string | null;
+  /** Why it was held or refused, or what was not filed; empty when all was filed. */
+  text: string;
+}
+
+/** `hl7.refuse`: a held message is not filed anywhere; it stays on record with the reason. */
+export interface Hl7Refuse {
+  id: string;
+  reason: string;
+  version?: string[];
 }
 
 /** `hospitalization.add`: the patient, and the new record's fields; unknown fields are refused. */
@@ -915,6 +1049,8 @@ export interface Latest {
   flag?: string | null;
   /** The observation's id. */
   id: string;
+  /** final, preliminary, amended or cancelled: a preliminary lab result is shown as such. */
+  status?: string | null;
   unit?: string | null;
   value_num?: number | null;
   value_text?: string | null;
@@ -1386,6 +1522,9 @@ export interface OrderUpdate {
   version: string[];
 }
 
+/** What became of a message. */
+export type Outcome = "applied" | "duplicate" | "held" | "refused";
+
 /** The chart a command reads. */
 export interface PatientArg {
   patient: string;
@@ -1579,6 +1718,18 @@ export interface PeerStatus {
   pending_in: number;
   /** Commits this workstation holds that the peer lacked at the last contact. */
   pending_out: number;
+}
+
+/** What PID says of the patient. */
+export interface PidSummary {
+  /** PID-7 as `YYYY-MM-DD`, when it is a date. */
+  birth_date?: string | null;
+  family: string;
+  given: string;
+  /** PID-3, each as `value (type, authority)`. */
+  identifiers: string[];
+  /** PID-8 as sent. */
+  sex?: string | null;
 }
 
 /** One point of an observation series. */
@@ -1809,6 +1960,19 @@ export interface Restore {
   passphrase?: string | null;
   /** The backed-up practice's recovery code; or leave it out and give the backup's passphrase. */
   recovery_code?: string | null;
+}
+
+/** One OBX in short. */
+export interface ResultLine {
+  /** OBX-3's code and its text. */
+  code: string;
+  /** OBX-8, e.g. H. */
+  flag: string;
+  name: string;
+  /** OBX-11, e.g. F. */
+  status: string;
+  /** OBX-5 as text, with OBX-6's unit. */
+  value: string;
 }
 
 /** `app.resume`: the locked session's own user's password. */
@@ -2206,6 +2370,18 @@ export interface Commands {
   "family_history.retract": { request: RecordRetract; response: FamilyHistoryRecord };
   /** Change fields of a family history; `version` from your read is required, so that concurrent edits are kept and flagged. */
   "family_history.update": { request: FamilyHistoryUpdate; response: FamilyHistoryRecord };
+  /** File a held HL7 v2 message's results in the chart of the patient you name, in one commit; the message is marked assigned. */
+  "hl7.assign": { request: Hl7Assign; response: Hl7Assigned };
+  /** The practice's table of labs' local test codes and the LOINC each one is filed under. */
+  "hl7.code_map_list": { request: NoArgs; response: CodeMapping[] };
+  /** Map a lab's local test code (OBX-3, for the sending facility in MSH-4) to a LOINC code; changing an existing mapping needs its version. */
+  "hl7.code_map_set": { request: CodeMapSet; response: CodeMapping };
+  /** Take one HL7 v2 ORU^R01 (2.3 to 2.5.1) lab message: its results are filed in the chart PID-3 (MRN or an identifier) or else PID-5 and PID-7 together name, in one commit, completing the order OBR-2 names; a message that matches no patient or several, or has a local code without a LOINC mapping, waits in the unmatched queue. The answer carries the ACK (AA, AE or AR with the reason); the same MSH-10 from the same lab twice is applied once. */
+  "hl7.receive": { request: Hl7Receive; response: Hl7Received };
+  /** Refuse a held HL7 v2 message with a reason: it is filed in no chart and stays on record. */
+  "hl7.refuse": { request: Hl7Refuse; response: Hl7MessageRecord };
+  /** The unmatched results queue: HL7 v2 messages waiting for a person, each with why, what its PID says of the patient, and its results in short. */
+  "hl7.unmatched": { request: NoArgs; response: HeldMessage[] };
   /** Add a hospitalization to a patient's chart. */
   "hospitalization.add": { request: HospitalizationAdd; response: HospitalizationRecord };
   /** One hospitalization. */
@@ -2426,6 +2602,12 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "family_history.list": ["read_chart"],
   "family_history.retract": ["write_chart"],
   "family_history.update": ["write_chart"],
+  "hl7.assign": ["write_chart"],
+  "hl7.code_map_list": ["read_chart"],
+  "hl7.code_map_set": ["write_chart"],
+  "hl7.receive": ["write_chart"],
+  "hl7.refuse": ["write_chart"],
+  "hl7.unmatched": ["read_chart"],
   "hospitalization.add": ["write_chart"],
   "hospitalization.get": ["read_chart"],
   "hospitalization.history": ["read_chart"],

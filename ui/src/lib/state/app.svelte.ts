@@ -27,7 +27,9 @@ export type Place =
   | { view: 'conflict'; row: string; field: string; patient: string | null }
   | { view: 'sync' }
   /** Import records: FHIR files from another system. */
-  | { view: 'import' };
+  | { view: 'import' }
+  /** Lab results (HL7 v2) waiting for a person to file or refuse them. */
+  | { view: 'lab-results' };
 
 /**
  * The app's session state: what the host says (`app.status`), who is logged in, whether

@@ -37,6 +37,12 @@ export function flagLabel(flag: string | null | undefined): string {
   return flags.find((f) => f.value === flag)?.label ?? flag;
 }
 
+/** A result's status when it is not final: "Preliminary", "Amended", "Cancelled". */
+export function statusLabel(status: string | null | undefined): string {
+  if (!status || status === 'final') return '';
+  return status.charAt(0).toUpperCase() + status.slice(1);
+}
+
 /** Correcting one saved measure: its value, unit, flag and status (the code stays). */
 const correction: KindDescription<ObservationRecord, FieldsOf<ObservationUpdate>>['fields'] = [
   { key: 'value_num', label: 'Value', type: 'number' },
@@ -74,6 +80,16 @@ function observationKind(
         value: (r) => r.ref_text ?? rangeLabel(r.ref_low, r.ref_high),
       },
       { label: 'LOINC', nowrap: true, value: (r) => r.code ?? '' },
+      // A lab's preliminary or corrected result says so; a final one needs no word.
+      ...(category === 'lab'
+        ? [
+            {
+              label: 'Status',
+              nowrap: true,
+              value: (r: ObservationRecord) => statusLabel(r.status),
+            },
+          ]
+        : []),
     ],
     fields: correction,
   };
