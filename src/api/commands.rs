@@ -180,7 +180,9 @@ fixed_commands! {
     "export.ips" => export_ips(PatientArg) -> IpsExport, ReadChart, [NotFound],
         "The patient's International Patient Summary (IPS 2.0): a FHIR document Bundle with problems, medications, allergies and, where the chart has them, immunizations, results, vital signs and procedures; for the patient to take along. Logged as an export.";
     "import.fhir" => import_fhir(FhirImport) -> ImportReport, WriteChart, [],
-        "Import FHIR R4 records (a Bundle of any kind that carries records, a resource, or NDJSON): one commit per patient, mapped onto the chart where it has a place and kept verbatim where not; the same data imported again writes nothing twice; a patient who may already be here waits in `waiting` for a decision (`decisions`, or `on_match`). Needs write_chart, edit_demographics and sign (imported final notes stay signed). Logged.";
+        "Import FHIR R4 records (a Bundle of any kind that carries records, a resource, or NDJSON; a C-CDA document is read too, see `import.ccda`): one commit per patient, mapped onto the chart where it has a place and kept verbatim where not; the same data imported again writes nothing twice; a patient who may already be here waits in `waiting` for a decision (`decisions`, or `on_match`). Needs write_chart, edit_demographics and sign (imported final notes stay signed). Logged.";
+    "import.ccda" => import_ccda(FhirImport) -> ImportReport, WriteChart, [InvalidInput],
+        "Import a C-CDA R2.1 document a patient brought (a CCD, a referral, a discharge summary): the patient, and every entry of its problem, allergy, medication, immunization, result, vital sign, procedure and smoking status sections, through the same matching, review and one-commit-per-patient rules as `import.fhir`; the document itself is kept among the chart's documents (text/xml). Content that is not a CDA document is refused. Needs write_chart, edit_demographics and sign. Logged.";
     "audit.verify" => audit_verify(NoArgs) -> AuditVerified, Administer, [AccessLogDamaged],
         "Check the access log's hash chain.";
     "session.info" => session_info(NoArgs) -> SessionInfo, Demographics, [],
@@ -1290,6 +1292,23 @@ fn import_fhir(
         &decisions,
         &mut |_| {},
     )
+}
+
+fn import_ccda(
+    practice: &mut Practice,
+    session: &mut Session,
+    req: FhirImport,
+) -> Result<ImportReport, ApiError> {
+    if !crate::interop::ccda::is_document(&req.content) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "content: {} is not a CDA document (XML with a ClinicalDocument root); FHIR goes to import.fhir",
+                req.file
+            ),
+        ));
+    }
+    import_fhir(practice, session, req)
 }
 
 fn audit_verify(

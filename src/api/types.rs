@@ -289,12 +289,13 @@ pub struct IpsExport {
     pub bundle: serde_json::Value,
 }
 
-/// FHIR R4 records to import: a Bundle, a resource or NDJSON, as text.
+/// Records to import, as text: FHIR R4 (a Bundle, a resource or NDJSON) or, for
+/// `import.ccda`, a C-CDA document.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct FhirImport {
     /// The file's name, kept as where the records came from.
     pub file: String,
-    /// The file's content (UTF-8 JSON or NDJSON).
+    /// The file's content (UTF-8 JSON or NDJSON; for `import.ccda`, the document's XML).
     pub content: String,
     /// What to do with a patient who may already be here; `ask` (the default) lists them
     /// in `waiting` for a person to decide.

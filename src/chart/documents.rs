@@ -1,4 +1,5 @@
-//! Documents (PDFs and images) kept inside the encrypted database, never as loose files.
+//! Documents (PDFs, images, and the CDA documents patients bring) kept inside the encrypted
+//! database, never as loose files.
 
 use base64::Engine as _;
 use serde_json::{Map, Value as Json};
@@ -8,9 +9,12 @@ use super::validate::MAX_DOCUMENT_BYTES;
 use super::ChartError;
 use crate::ledger::Value;
 
-/// The media type from the file's first bytes; only PDFs and common images are kept.
+/// The media type from the file's first bytes; only PDFs, common images and HL7 CDA
+/// documents (XML, `text/xml` as IHE document sharing names it) are kept.
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
+    if is_cda(bytes) {
+        Some("text/xml")
+    } else if bytes.starts_with(b"%PDF-") {
         Some("application/pdf")
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some("image/png")
@@ -25,6 +29,49 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// An HL7 CDA document: XML whose root element is `ClinicalDocument` in the HL7 v3
+/// namespace. Other XML is not kept: a viewer could not show it safely for what it is.
+fn is_cda(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(8192)];
+    let Ok(text) =
+        std::str::from_utf8(head).or_else(|e| std::str::from_utf8(&head[..e.valid_up_to()]))
+    else {
+        return false;
+    };
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    if !text.starts_with('<') {
+        return false;
+    }
+    // The root element: the first tag that is not a declaration, instruction or comment.
+    let mut rest = text;
+    loop {
+        let Some(i) = rest.find('<') else {
+            return false;
+        };
+        rest = &rest[i..];
+        if rest.starts_with("<?") {
+            let Some(end) = rest.find("?>") else {
+                return false;
+            };
+            rest = &rest[end + 2..];
+        } else if rest.starts_with("<!--") {
+            let Some(end) = rest.find("-->") else {
+                return false;
+            };
+            rest = &rest[end + 3..];
+        } else {
+            break;
+        }
+    }
+    let tag_end = rest.find('>').unwrap_or(rest.len());
+    let tag = &rest[..tag_end];
+    let name = tag[1..]
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .next()
+        .unwrap_or_default();
+    name.rsplit(':').next() == Some("ClinicalDocument") && tag.contains("urn:hl7-org:v3")
 }
 
 /// Checks the content and fills size, checksum and media type from the bytes themselves.
@@ -58,7 +105,7 @@ pub fn check(fields: &mut Vec<(String, Value)>, m: &Map<String, Json>) -> Result
     let mime = sniff(&bytes).ok_or_else(|| {
         ChartError::invalid(
             "content",
-            "is not a PDF or an image (PNG, JPEG, GIF, WebP, TIFF)",
+            "is not a PDF, an image (PNG, JPEG, GIF, WebP, TIFF) or a CDA document",
         )
     })?;
     let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);

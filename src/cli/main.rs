@@ -142,14 +142,15 @@ enum Cmd {
         #[command(subcommand)]
         cmd: sync::SyncCmd,
     },
-    /// Import records from another system: FHIR R4 Bundles or NDJSON (files or folders).
+    /// Import records from another system: FHIR R4 Bundles or NDJSON, or C-CDA documents
+    /// (files or folders).
     /// One commit per patient; the same data imported again writes nothing twice; a
     /// patient who may already be here waits for a decision (--on-match, --decide).
     #[command(args_conflicts_with_subcommands = true)]
     Import {
         #[command(subcommand)]
         cmd: Option<ImportCmd>,
-        /// FHIR R4 files or folders (searched for .json and .ndjson files).
+        /// FHIR R4 or C-CDA files, or folders (searched for .json, .ndjson and .xml files).
         paths: Vec<PathBuf>,
         #[command(flatten)]
         how: ImportHow,
@@ -177,6 +178,17 @@ enum ImportCmd {
     Fhir {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        how: ImportHow,
+    },
+    /// C-CDA R2.1 documents (a Continuity of Care Document, a referral, a discharge
+    /// summary): the patient, and every entry of the problem, allergy, medication,
+    /// immunization, result, vital sign, procedure and smoking status sections become chart
+    /// entries, under the same matching and review rules as FHIR; the document itself is
+    /// kept in the chart as an attached document.
+    Ccda {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         #[command(flatten)]
         how: ImportHow,
     },
@@ -731,6 +743,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let (paths, how) = match cmd {
                 Some(ImportCmd::Fhir { paths, how }) => (paths, how),
+                Some(ImportCmd::Ccda { files, how }) => {
+                    for f in &files {
+                        let head = std::fs::read(f)
+                            .with_context(|| format!("{}: cannot be read", f.display()))?;
+                        let text = String::from_utf8_lossy(&head[..head.len().min(8192)]);
+                        if !chartkeep::interop::ccda::is_document(&text) {
+                            return Err(anyhow!(
+                                "{} is not a CDA document (XML with a ClinicalDocument root); for FHIR use chartkeep import fhir",
+                                f.display()
+                            ));
+                        }
+                    }
+                    (files, how)
+                }
                 Some(ImportCmd::Hl7v2 { .. }) => unreachable!("handled above"),
                 None => (paths, how),
             };
@@ -939,7 +965,9 @@ fn import_fhir(
     use chartkeep::interop::fhir::import::{expand, Input, OnMatch};
     let files = expand(&paths)?;
     if files.is_empty() {
-        return Err(anyhow!("no .json or .ndjson files found in what was named"));
+        return Err(anyhow!(
+            "no .json, .ndjson or .xml files found in what was named"
+        ));
     }
     let on_match = match how.on_match.as_str() {
         "link" => OnMatch::Link,

@@ -1,5 +1,6 @@
 //! Records in and out of the practice in other systems' formats: FHIR R4 (a chart, the
-//! practice, the International Patient Summary) and HL7 v2 lab results.
+//! practice, the International Patient Summary), HL7 v2 lab results, and C-CDA documents
+//! that patients bring.
 //!
 //! Everything here reads the chart through the same projection tables as the screens, and
 //! (for imports) writes through the ledger like any other write.
@@ -8,6 +9,7 @@ use std::path::PathBuf;
 
 use crate::chart::ChartError;
 
+pub mod ccda;
 pub mod fhir;
 pub mod hl7v2;
 

@@ -1,10 +1,12 @@
 // Importing records from the Import page: a FHIR Bundle chosen with the file picker lands
 // on a new chart (its result in the chart, its Claim in Other imported records); the same
-// file again adds nothing; a namesake already here waits until a person says who it is.
+// file again adds nothing; a namesake already here waits until a person says who it is; a
+// C-CDA document a patient brings lands its entries in the chart and reads as a document.
 
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { newPage, screenshot, seen, startApp, demo } from '../harness.mjs';
 import { api, logIn, openByKeyboard, openSection } from '../flows.mjs';
@@ -145,6 +147,41 @@ describe('importing records', () => {
         assert.equal((await api(page, 'observation.list', { patient: here.id })).length, 1);
         const all = await api(page, 'patient.search', { query: 'Okafor' });
         assert.equal(all.length, 1);
+      },
+    ),
+  );
+
+  test(
+    'a CCD a patient brings fills the chart, and the document itself reads as text',
+    seen(
+      () => page,
+      async () => {
+        const ccd = join(
+          dirname(fileURLToPath(import.meta.url)),
+          '../../data/ccda/ccd-1.xml',
+        );
+        const done = page.getByRole('button', { name: 'Done' });
+        if (await done.isVisible()) await done.click();
+        await page.locator('#import-files').setInputFiles(ccd);
+        await page.getByText('1 patient registered').waitFor();
+        const [eve] = await api(page, 'patient.search', { query: 'Betterhalf' });
+        assert.ok(eve, 'the CCD registered its patient');
+        const problems = await api(page, 'problem.list', { patient: eve.id });
+        assert.deepEqual(
+          problems.map((p) => p.display).sort(),
+          ['Angina', 'Chest pain', 'Pneumonia'],
+        );
+
+        await openByKeyboard(page, 'Betterhalf', 'Betterhalf');
+        await openSection(page, 'Documents');
+        const docs = page.getByRole('main', { name: 'Documents' });
+        await docs.getByRole('button', { name: 'View Patient Chart Summary' }).click();
+        const view = page.getByRole('article', { name: 'Patient Chart Summary' });
+        await view.waitFor();
+        const allergies = view.getByRole('region', { name: 'ALLERGIES AND ADVERSE REACTIONS' });
+        await allergies.getByRole('cell', { name: /Penicillin/i }).first().waitFor();
+        assert.equal(await page.locator('iframe').count(), 0, 'the XML is never framed');
+        await screenshot(page, 'import-ccda-document');
       },
     ),
   );

@@ -716,10 +716,13 @@ fn allergy(j: &Json) -> Mapped {
     )
     .json("reactions", Json::Array(reactions))
     .text(
+        // The chart keeps one severity: the worst any reaction had.
         "severity",
-        j["reaction"]
-            .as_array()
-            .and_then(|r| r.iter().find_map(|x| s(x, "severity"))),
+        j["reaction"].as_array().and_then(|r| {
+            r.iter()
+                .filter_map(|x| s(x, "severity"))
+                .max_by_key(|v| ["mild", "moderate", "severe"].iter().position(|k| k == v))
+        }),
     )
     .text("criticality", s(j, "criticality"))
     .text(

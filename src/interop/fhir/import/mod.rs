@@ -174,8 +174,8 @@ pub struct Progress {
     pub patients: usize,
 }
 
-/// Files to import from paths: files as given, folders searched for `.json` and
-/// `.ndjson` files, in name order.
+/// Files to import from paths: files as given, folders searched for `.json`, `.ndjson`
+/// and `.xml` (C-CDA) files, in name order.
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, crate::interop::InteropError> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), crate::interop::InteropError> {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -186,11 +186,12 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, crate::interop::Interop
         for p in entries {
             if p.is_dir() {
                 walk(&p, out)?;
-            } else if p
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| matches!(e, "json" | "ndjson" | "jsonl"))
-            {
+            } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                matches!(
+                    e.to_ascii_lowercase().as_str(),
+                    "json" | "ndjson" | "jsonl" | "xml"
+                )
+            }) {
                 out.push(p);
             }
         }
@@ -1053,7 +1054,20 @@ fn import_patient(
         &patient_row,
         vec![
             ("file".into(), Value::Text(file_name(&file))),
-            ("format".into(), Value::from("fhir")),
+            (
+                "format".into(),
+                // A C-CDA document's resources carry their place in its XML.
+                Value::from(
+                    if all
+                        .first()
+                        .is_some_and(|&i| resources[i].path.starts_with("/ClinicalDocument"))
+                    {
+                        "ccda"
+                    } else {
+                        "fhir"
+                    },
+                ),
+            ),
             ("patient_source".into(), Value::Text(source.clone())),
             (
                 "sources".into(),

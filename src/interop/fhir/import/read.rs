@@ -1,5 +1,6 @@
 //! Reading import files: a Bundle (transaction, batch, collection, searchset, document), a
-//! single resource, or NDJSON (one resource per line), told apart by content rather than
+//! single resource, NDJSON (one resource per line), or a C-CDA document (read into FHIR
+//! resources by `interop::ccda`), told apart by content rather than
 //! by the file's name. Every resource keeps where it came from (file, and the path inside
 //! it) so that a problem can be reported where a person can find it.
 
@@ -87,7 +88,7 @@ pub fn parse(name: &str, bytes: &[u8], max_bytes: usize) -> Result<Vec<Resource>
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
         whole(format!(
-            "not UTF-8 text (byte {}); FHIR JSON is UTF-8",
+            "not UTF-8 text (byte {}); FHIR JSON and C-CDA documents are read as UTF-8",
             e.valid_up_to()
         ))
     })?;
@@ -96,9 +97,12 @@ pub fn parse(name: &str, bytes: &[u8], max_bytes: usize) -> Result<Vec<Resource>
     if trimmed.is_empty() {
         return Err(whole("the file is empty".into()));
     }
+    if crate::interop::ccda::is_document(trimmed) {
+        return crate::interop::ccda::resources(name, text);
+    }
     if !trimmed.starts_with('{') {
         return Err(whole(
-            "not FHIR JSON: a Bundle, a resource or NDJSON starts with '{' (FHIR XML is not read)"
+            "not FHIR JSON nor a CDA document: a Bundle, a resource or NDJSON starts with '{', a C-CDA document with <ClinicalDocument> (FHIR XML is not read)"
                 .into(),
         ));
     }

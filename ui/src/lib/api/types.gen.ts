@@ -648,9 +648,9 @@ export interface FhirExport {
   resources: number;
 }
 
-/** FHIR R4 records to import: a Bundle, a resource or NDJSON, as text. */
+/** Records to import, as text: FHIR R4 (a Bundle, a resource or NDJSON) or, for `import.ccda`, a C-CDA document. */
 export interface FhirImport {
-  /** The file's content (UTF-8 JSON or NDJSON). */
+  /** The file's content (UTF-8 JSON or NDJSON; for `import.ccda`, the document's XML). */
   content: string;
   /** Decisions for patients an earlier import of the same file left waiting. */
   decisions?: ImportDecision[];
@@ -2406,7 +2406,9 @@ export interface Commands {
   "immunization.retract": { request: RecordRetract; response: ImmunizationRecord };
   /** Change fields of an immunization; `version` from your read is required, so that concurrent edits are kept and flagged. */
   "immunization.update": { request: ImmunizationUpdate; response: ImmunizationRecord };
-  /** Import FHIR R4 records (a Bundle of any kind that carries records, a resource, or NDJSON): one commit per patient, mapped onto the chart where it has a place and kept verbatim where not; the same data imported again writes nothing twice; a patient who may already be here waits in `waiting` for a decision (`decisions`, or `on_match`). Needs write_chart, edit_demographics and sign (imported final notes stay signed). Logged. */
+  /** Import a C-CDA R2.1 document a patient brought (a CCD, a referral, a discharge summary): the patient, and every entry of its problem, allergy, medication, immunization, result, vital sign, procedure and smoking status sections, through the same matching, review and one-commit-per-patient rules as `import.fhir`; the document itself is kept among the chart's documents (text/xml). Content that is not a CDA document is refused. Needs write_chart, edit_demographics and sign. Logged. */
+  "import.ccda": { request: FhirImport; response: ImportReport };
+  /** Import FHIR R4 records (a Bundle of any kind that carries records, a resource, or NDJSON; a C-CDA document is read too, see `import.ccda`): one commit per patient, mapped onto the chart where it has a place and kept verbatim where not; the same data imported again writes nothing twice; a patient who may already be here waits in `waiting` for a decision (`decisions`, or `on_match`). Needs write_chart, edit_demographics and sign (imported final notes stay signed). Logged. */
   "import.fhir": { request: FhirImport; response: ImportReport };
   /** The records an import kept verbatim for this patient (a Claim, a CarePlan, an ImagingStudy), newest first, each with its resource as it arrived. Logged as a chart read. */
   "imported.list": { request: PatientArg; response: ImportedResourceRecord[] };
@@ -2620,6 +2622,7 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "immunization.list": ["read_chart"],
   "immunization.retract": ["write_chart"],
   "immunization.update": ["write_chart"],
+  "import.ccda": ["write_chart"],
   "import.fhir": ["write_chart"],
   "imported.list": ["read_chart"],
   "labs.record": ["write_chart"],

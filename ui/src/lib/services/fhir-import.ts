@@ -7,11 +7,19 @@ import type {
 import type { ServiceContext } from './context';
 
 /**
- * Records from another system, as FHIR R4 (a Bundle, a resource, or a bulk export's NDJSON),
- * imported one file at a time. The engine maps what has a place in the chart, keeps the rest
+ * Records from another system, as FHIR R4 (a Bundle, a resource, or a bulk export's NDJSON)
+ * or a C-CDA document (XML), imported one file at a time. The engine maps what has a place in the chart, keeps the rest
  * verbatim ("Other imported records"), and lists a patient who may already be here as
  * waiting for a person's decision.
  */
+
+/** XML is a C-CDA document (or nothing the engine reads, which it then says); the rest FHIR. */
+export function isXml(content: string): boolean {
+  return content
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .startsWith('<');
+}
 
 /** Sends one file's text; `decisions` settle patients an earlier send of it left waiting. */
 export function importFile(
@@ -21,7 +29,7 @@ export function importFile(
   decisions?: ImportDecision[],
 ): Promise<ImportReport> {
   return ctx.backend.call(
-    'import.fhir',
+    isXml(content) ? 'import.ccda' : 'import.fhir',
     decisions ? { file, content, decisions } : { file, content },
   );
 }
