@@ -2,15 +2,16 @@
 # Measures FHIR import (`chartkeep import`): the 62-patient Synthea set in ../shared/data
 # (18,319 resources) and a 600-patient set made from it (ten copies, every id renamed per
 # copy), each into a new practice, RUNS times: seconds, resources a second, peak memory.
-# Run with nothing else building.
+# Run with nothing else building. BENCH_SETS="62" measures one set only; CHARTKEEP_BENCH_BIN
+# measures another build of chartkeep (an earlier commit's, for a baseline in the same run).
 #   scripts/bench-import.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-3}"
 archive=../shared/data/synthea-r4-dev.tar.gz
 [ -f "$archive" ] || { echo "skipping: $archive is absent" >&2; exit 0; }
-cargo build --release --quiet -p chartkeep
-bin=target/release/chartkeep
+if [ -z "${CHARTKEEP_BENCH_BIN:-}" ]; then cargo build --release --quiet -p chartkeep; fi
+bin="${CHARTKEEP_BENCH_BIN:-target/release/chartkeep}"
 work=target/bench-import
 if [ ! -d "$work/62/synthea-r4" ]; then
   mkdir -p "$work/62" && tar xzf "$archive" -C "$work/62"
@@ -35,7 +36,7 @@ for copy in range(10):
 PY
 fi
 export CHARTKEEP_PASSPHRASE=bench-import-passphrase
-for set in 62 600; do
+for set in ${BENCH_SETS:-62 600}; do
   files="$work/$set"
   resources=$(find "$files" -name '*.json' -exec cat {} + | grep -o '"fullUrl"' | wc -l)
   for i in $(seq "$runs"); do

@@ -139,6 +139,10 @@ pub struct Practice {
     /// Set when this open made a restored backup a new workstation: the device (hex) of
     /// the workstation the backup was made on.
     restored_from: Option<String>,
+    /// Inside [`Practice::batch`]: commits are not durable until it ends.
+    in_batch: bool,
+    /// A failed commit rolled the batch back to its last checkpoint.
+    batch_lost: bool,
 }
 
 impl std::fmt::Debug for Practice {
@@ -256,6 +260,8 @@ impl Practice {
             clock,
             ids,
             restored_from: None,
+            in_batch: false,
+            batch_lost: false,
         })
     }
 
@@ -341,6 +347,8 @@ impl Practice {
             clock,
             ids,
             restored_from: None,
+            in_batch: false,
+            batch_lost: false,
         };
         if let Some(r) = restore {
             practice.join_as_restored(&r)?;
@@ -373,9 +381,71 @@ impl Practice {
         &self.key
     }
 
-    /// The read-only connection: queries cannot write through it.
+    /// The read-only connection: queries cannot write through it. Inside a batch
+    /// ([`Practice::batch`]) it is the writer's, so that what the batch wrote so far is
+    /// seen (a patient registered earlier in the same import, the MRNs handed out).
     pub fn reader(&self) -> &Connection {
-        &self.read
+        if self.in_batch {
+            &self.write
+        } else {
+            &self.read
+        }
+    }
+
+    /// Runs `f` with its commits in one SQLite transaction, durable together when `f`
+    /// returns: for bulk work (an import of many patients), where a transaction per commit
+    /// would write the same index pages again and again. A crash loses the batch's commits
+    /// since its last checkpoint, whole, never half of one; so does a commit that fails
+    /// ([`Practice::take_batch_lost`] says so). `f` gets the practice back, and may call
+    /// [`Practice::checkpoint`] to make what it has done so far durable. On error, or when
+    /// the final commit fails, everything since the last checkpoint is rolled back and the
+    /// ledger follows the head the database holds.
+    pub fn batch<T, E: From<LedgerError>>(
+        &mut self,
+        f: impl FnOnce(&mut Practice) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if self.in_batch {
+            return f(self);
+        }
+        self.write
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| E::from(LedgerError::from(e)))?;
+        self.in_batch = true;
+        let out = f(self);
+        self.in_batch = false;
+        let end = match &out {
+            Ok(_) => self.write.execute_batch("COMMIT"),
+            Err(_) => self.write.execute_batch("ROLLBACK"),
+        };
+        if out.is_err() || end.is_err() {
+            if !self.write.is_autocommit() {
+                let _ = self.write.execute_batch("ROLLBACK");
+            }
+            self.ledger.rewind(&self.write).map_err(E::from)?;
+        }
+        end.map_err(|e| E::from(LedgerError::from(e)))?;
+        out
+    }
+
+    /// Inside [`Practice::batch`]: makes the batch's commits so far durable and goes on in
+    /// a new transaction. Outside one, nothing to do.
+    pub fn checkpoint(&mut self) -> Result<(), LedgerError> {
+        if !self.in_batch {
+            return Ok(());
+        }
+        if let Err(e) = self.write.execute_batch("COMMIT") {
+            let _ = self.write.execute_batch("ROLLBACK");
+            self.ledger.rewind(&self.write)?;
+            self.write.execute_batch("BEGIN IMMEDIATE")?;
+            return Err(e.into());
+        }
+        self.write.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    /// Whether commits are going into a batch not yet durable.
+    pub fn in_batch(&self) -> bool {
+        self.in_batch
     }
 
     /// Keeps the WAL files when this practice's connections close (no checkpoint), as a
@@ -492,7 +562,7 @@ impl Practice {
 
     pub fn chart_ctx(&self) -> chart::Ctx<'_> {
         chart::Ctx {
-            conn: &self.read,
+            conn: self.reader(),
             clock: self.clock.as_ref(),
             ids: self.ids.as_ref(),
         }
@@ -501,8 +571,24 @@ impl Practice {
     /// Signs and writes one user action's changes as a single commit.
     pub fn commit(&mut self, author: Uuid, changes: Vec<Change>) -> Result<Commit, LedgerError> {
         let now = self.clock.now_ms();
-        self.ledger
-            .append(&mut self.write, &self.gate, author, changes, now)
+        let out = self
+            .ledger
+            .append(&mut self.write, &self.gate, author, changes, now);
+        if out.is_err() && self.in_batch {
+            // The batch's transaction may hold part of the failed commit: everything since
+            // the last checkpoint goes, and the batch starts again from there.
+            self.batch_lost = true;
+            let _ = self.write.execute_batch("ROLLBACK");
+            self.ledger.rewind(&self.write)?;
+            self.write.execute_batch("BEGIN IMMEDIATE")?;
+        }
+        out
+    }
+
+    /// Whether a failed commit inside [`Practice::batch`] took the batch's other commits
+    /// since the last checkpoint with it (they are not written); asking clears it.
+    pub fn take_batch_lost(&mut self) -> bool {
+        std::mem::take(&mut self.batch_lost)
     }
 
     /// Applies a commit from another workstation, dated against this one's clock.

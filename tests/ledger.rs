@@ -2687,3 +2687,51 @@ fn an_mrn_or_user_name_given_twice_while_apart_is_listed_and_settled_by_changing
     assert_intact(&mut w.a.practice, "A");
     assert_intact(&mut w.b.practice, "B");
 }
+
+/// An import writes many commits in one SQLite transaction (`Practice::batch`). A commit
+/// that fails inside it takes the batch's commits since its last checkpoint with it (the
+/// transaction may hold part of the failed one), says so, and the next commit follows the
+/// durable head: the chain has no gap and verifies.
+#[test]
+fn a_failed_commit_in_a_batch_undoes_the_batch_since_its_checkpoint_and_the_chain_stays_whole() {
+    let (mut env, doc) = open_clinic();
+    let p = &mut env.practice;
+    let before = commits(p);
+    p.batch(|p| -> Result<(), chartkeep::ledger::LedgerError> {
+        p.commit(doc.user.id, vec![setting(50, "batch_a")])?;
+        p.checkpoint()?;
+        p.commit(doc.user.id, vec![setting(60, "batch_b")])?;
+        assert!(!p.take_batch_lost());
+        // The same row created again: refused while storing, inside the transaction.
+        let again = Change::new(
+            uid(70),
+            "setting",
+            uid(51),
+            ChangeOp::Create,
+            vec![
+                ("name".into(), "batch_a".into()),
+                ("value".into(), "2".into()),
+            ],
+            vec![],
+        );
+        assert!(p.commit(doc.user.id, vec![again]).is_err());
+        assert!(
+            p.take_batch_lost(),
+            "the batch since the checkpoint is lost"
+        );
+        p.commit(doc.user.id, vec![setting(80, "batch_c")])?;
+        Ok(())
+    })
+    .expect("batch");
+    assert_eq!(commits(p), before + 2, "a (checkpointed) and c");
+    let names: Vec<String> = p
+        .reader()
+        .prepare("SELECT name FROM setting WHERE name LIKE 'batch_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(names, ["batch_a", "batch_c"]);
+    assert_intact(p, "after the batch");
+}

@@ -138,12 +138,23 @@ pub struct Ledger {
 }
 
 /// Runs `f` inside one transaction with the projection gate open; the gate closes and the
-/// transaction rolls back on any error, so nothing is half-written.
+/// transaction rolls back on any error, so nothing is half-written. Inside a transaction the
+/// caller holds (an import's batch, `Practice::batch`) it writes into that transaction, and
+/// on error the caller must roll the transaction back.
 pub fn with_write<T>(
     conn: &mut Connection,
     gate: &Gate,
     f: impl FnOnce(&Connection) -> Result<T, LedgerError>,
 ) -> Result<T, LedgerError> {
+    if !conn.is_autocommit() {
+        // No savepoint: SQLite's cost of one grows with the transaction, and a batch holds
+        // many commits. A failure here leaves the caller's transaction holding part of this
+        // commit; the caller rolls it back (see `Practice::commit`).
+        let open = gate.open();
+        let out = f(conn);
+        drop(open);
+        return out;
+    }
     let tx = conn.transaction()?;
     let open = gate.open();
     let out = f(&tx);
@@ -538,6 +549,22 @@ impl Ledger {
                 lamport: lamport as u64,
             });
         }
+        Ok(())
+    }
+
+    /// Forgets commits that did not become durable (a caller's batch rolled back): the
+    /// next commit follows the head the database holds, so the chain has no gap.
+    pub fn rewind(&mut self, conn: &Connection) -> Result<(), LedgerError> {
+        let (seq, prev) = conn
+            .query_row(
+                "SELECT seq, hash FROM ledger_head WHERE device = ?1",
+                [self.key.id().as_slice()],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)),
+            )
+            .optional()?
+            .unwrap_or((0, vec![0; 32]));
+        self.seq = seq;
+        self.prev = <[u8; 32]>::try_from(prev.as_slice()).unwrap_or([0; 32]);
         Ok(())
     }
 

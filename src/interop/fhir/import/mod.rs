@@ -223,6 +223,83 @@ pub fn run(
 ) -> ImportReport {
     let mut report = ImportReport::default();
     let mut notes: BTreeMap<String, usize> = BTreeMap::new();
+    // Patients in the report up to here are durable.
+    let mut durable = 0;
+    let done = practice.batch(|p| -> Result<(), crate::ledger::LedgerError> {
+        run_files(
+            p,
+            author,
+            inputs,
+            opts,
+            progress,
+            &mut report,
+            &mut notes,
+            &mut durable,
+        );
+        Ok(())
+    });
+    if let Err(e) = done {
+        unsaved(&mut report, durable, &e.to_string());
+    }
+    report.notes = notes
+        .into_iter()
+        .map(|(k, n)| format!("{n} × {k}"))
+        .collect();
+    report.complete = report.problems.is_empty() && report.waiting.is_empty();
+    report
+}
+
+/// Patients written in one SQLite transaction (each still its own ledger commit): enough
+/// that index pages are written once for many patients, few enough that a crash loses
+/// little work, which importing again redoes.
+const BATCH_PATIENTS: usize = 64;
+
+/// Makes the batch durable once it holds enough patients.
+fn maybe_checkpoint(practice: &mut Practice, report: &mut ImportReport, durable: &mut usize) {
+    if practice.take_batch_lost() {
+        unsaved(
+            report,
+            *durable,
+            "another patient's commit in the same batch failed",
+        );
+        *durable = report.patients.len();
+    }
+    if report.patients.len() - *durable < BATCH_PATIENTS {
+        return;
+    }
+    if let Err(e) = practice.checkpoint() {
+        unsaved(report, *durable, &e.to_string());
+    }
+    *durable = report.patients.len();
+}
+
+/// The patients since the last durable point were not saved after all (the disk refused
+/// the transaction, or another patient's commit failed): they leave the report's imported
+/// patients for its problems.
+fn unsaved(report: &mut ImportReport, durable: usize, why: &str) {
+    for p in report.patients.drain(durable..) {
+        report.problems.push(Problem {
+            file: String::new(),
+            resource: format!("Patient {}", p.name),
+            path: String::new(),
+            message: format!(
+                "not saved ({why}); nothing of this patient was written: import the file again"
+            ),
+        });
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_files(
+    practice: &mut Practice,
+    author: Uuid,
+    inputs: Vec<Input>,
+    opts: &Options,
+    progress: &mut dyn FnMut(&Progress),
+    report: &mut ImportReport,
+    notes: &mut BTreeMap<String, usize>,
+    durable: &mut usize,
+) {
     let mut pool: Vec<Resource> = Vec::new();
     let mut step = Progress {
         files_total: inputs.len(),
@@ -269,7 +346,7 @@ pub fn run(
             Ok(resources) if is_ndjson => pool.extend(resources),
             Ok(resources) => {
                 drop(bytes);
-                import_scope(practice, author, &resources, opts, &mut report, &mut notes);
+                import_scope(practice, author, &resources, opts, report, notes, durable);
             }
         }
         step.files_done += 1;
@@ -278,17 +355,11 @@ pub fn run(
         progress(&step);
     }
     if !pool.is_empty() {
-        import_scope(practice, author, &pool, opts, &mut report, &mut notes);
+        import_scope(practice, author, &pool, opts, report, notes, durable);
         step.resources = report.resources;
         step.patients = report.patients.len();
         progress(&step);
     }
-    report.notes = notes
-        .into_iter()
-        .map(|(k, n)| format!("{n} × {k}"))
-        .collect();
-    report.complete = report.problems.is_empty() && report.waiting.is_empty();
-    report
 }
 
 fn looks_like_ndjson(bytes: &[u8]) -> bool {
@@ -481,6 +552,7 @@ fn count<'r>(report: &'r mut ImportReport, kind: &str) -> &'r mut Counts {
     report.types.entry(kind.to_string()).or_default()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn import_scope(
     practice: &mut Practice,
     author: Uuid,
@@ -488,6 +560,7 @@ fn import_scope(
     opts: &Options,
     report: &mut ImportReport,
     notes: &mut BTreeMap<String, usize>,
+    durable: &mut usize,
 ) {
     report.resources += resources.len();
     let mut scope = Scope::new(resources);
@@ -597,6 +670,7 @@ fn import_scope(
             continue;
         }
         import_patient(practice, author, &mut scope, &g, &all, opts, report, notes);
+        maybe_checkpoint(practice, report, durable);
     }
 }
 
