@@ -86,6 +86,7 @@ describe('Unmatched results', () => {
     expect(ann.textContent).toContain('no patient has an identifier in PID-3');
     expect(ann.textContent).toContain('50 ug/dL');
     expect(ann.textContent).toContain('preliminary');
+    expect(ann.textContent).toContain('high');
     expect(within(page).getByRole('region', { name: 'Sample, Bob' })).toBeTruthy();
   });
 

@@ -38,3 +38,40 @@ export function refuseMessage(
 ): Promise<Hl7MessageRecord> {
   return ctx.backend.call('hl7.refuse', { id: message.id, version: message.version, reason });
 }
+
+/** HL7 v2 OBX-11 result status codes (table 0085), as a person reads them. */
+const RESULT_STATUS: Record<string, string> = {
+  F: 'final',
+  P: 'preliminary',
+  C: 'corrected',
+  R: 'not yet verified',
+  S: 'partial',
+  I: 'pending',
+  X: 'could not be obtained',
+  D: 'deleted',
+  W: 'posted in error',
+  U: 'now final',
+  N: 'not asked',
+  O: 'order detail only',
+};
+
+export function resultStatusLabel(code: string): string {
+  return RESULT_STATUS[code.trim().toUpperCase()] ?? code;
+}
+
+/** HL7 v2 OBX-8 abnormal flags (table 0078), the common ones spelled out. */
+const FLAGS: Record<string, string> = {
+  N: 'normal',
+  H: 'high',
+  L: 'low',
+  HH: 'critically high',
+  LL: 'critically low',
+  A: 'abnormal',
+  AA: 'critically abnormal',
+  '>': 'above the absolute high',
+  '<': 'below the absolute low',
+};
+
+export function flagLabel(code: string): string {
+  return FLAGS[code.trim().toUpperCase()] ?? code;
+}
