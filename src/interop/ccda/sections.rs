@@ -303,6 +303,28 @@ fn product<'a, 'i>(s: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
     )
 }
 
+/// The product's code (or name) as a CodeableConcept.
+fn product_concept(s: Node, narrative: &Narrative) -> Option<Json> {
+    product(s)
+        .and_then(|m| kid(m, "code"))
+        .and_then(|c| concept(c, narrative))
+}
+
+/// A FHIR Period from an interval's ends; None when it has neither.
+fn period(start: Option<String>, end: Option<String>) -> Option<Json> {
+    if start.is_none() && end.is_none() {
+        return None;
+    }
+    let mut p = json!({});
+    if let Some(a) = start {
+        p["start"] = json!(a);
+    }
+    if let Some(b) = end {
+        p["end"] = json!(b);
+    }
+    Some(p)
+}
+
 /// The sig or other free text of an entry: its `text`, through a narrative reference.
 fn entry_text(s: Node, narrative: &Narrative) -> Option<String> {
     let t = kid(s, "text")?;
@@ -323,14 +345,10 @@ fn medication(r: &mut Reader, s: Node, narrative: &Narrative) -> Result<(), Prob
     if s.tag_name().name() != "substanceAdministration" {
         return Ok(());
     }
-    let Some(drug) = product(s)
-        .and_then(|m| kid(m, "code"))
-        .and_then(|c| concept(c, narrative))
-    else {
-        return Err(r.problem(
-            s,
-            "a medication with neither a code nor a name (consumable/manufacturedProduct/manufacturedMaterial/code)",
-        ));
+    let Some(drug) = product_concept(s, narrative) else {
+        // No product named ("no medications", a nullFlavor code): nothing the chart can
+        // list; the document kept whole still says it.
+        return Ok(());
     };
     let st = if negated(s) {
         "not-taken"
@@ -389,16 +407,10 @@ fn medication(r: &mut Reader, s: Node, narrative: &Narrative) -> Result<(), Prob
         (Some(a), None) if span(s).is_some_and(|t| t.attribute("value").is_some()) => {
             j["effectiveDateTime"] = json!(a);
         }
-        (None, None) => {}
         (a, b) => {
-            let mut p = json!({});
-            if let Some(a) = a {
-                p["start"] = json!(a);
+            if let Some(p) = period(a, b) {
+                j["effectivePeriod"] = p;
             }
-            if let Some(b) = b {
-                p["end"] = json!(b);
-            }
-            j["effectivePeriod"] = p;
         }
     }
     if dosage.as_object().is_some_and(|m| !m.is_empty()) {
@@ -420,14 +432,9 @@ fn immunization(r: &mut Reader, s: Node, narrative: &Narrative) -> Result<(), Pr
         return Ok(());
     }
     let material = product(s);
-    let Some(vaccine) = material
-        .and_then(|m| kid(m, "code"))
-        .and_then(|c| concept(c, narrative))
-    else {
-        return Err(r.problem(
-            s,
-            "an immunization with neither a vaccine code nor a name (consumable/manufacturedProduct/manufacturedMaterial/code)",
-        ));
+    let Some(vaccine) = product_concept(s, narrative) else {
+        // As for medications: no vaccine named, nothing to list.
+        return Ok(());
     };
     let st = if negated(s) {
         "not-done"
@@ -674,16 +681,10 @@ fn procedure(r: &mut Reader, s: Node, narrative: &Narrative) -> Result<(), Probl
     }
     match (start, end) {
         (Some(a), None) => j["performedDateTime"] = json!(a),
-        (None, None) => {}
         (a, b) => {
-            let mut p = json!({});
-            if let Some(a) = a {
-                p["start"] = json!(a);
+            if let Some(p) = period(a, b) {
+                j["performedPeriod"] = p;
             }
-            if let Some(b) = b {
-                p["end"] = json!(b);
-            }
-            j["performedPeriod"] = p;
         }
     }
     let sites: Vec<Json> = kids(s, "targetSiteCode")
