@@ -957,3 +957,46 @@ fn a_short_identifier_with_few_digits_matches_too() {
     assert_eq!(r["outcome"], "applied", "{r:#}");
     assert_eq!(r["patient"], pat.as_str());
 }
+
+/// The app's Import page sends a lab's file whole (`hl7.import`): every message of it is
+/// taken as `hl7.receive` takes one, in order, whatever envelope it came in.
+#[test]
+fn a_file_of_messages_sent_whole_gives_an_answer_for_each() {
+    let (_d, mut p, mut s) = setup();
+    let pat = johnson(&mut p, &mut s);
+    let lead = sample("nist-oru-r01-2.5.1-case1.hl7");
+    let unknown = sample("nist-oru-r01-2.5.1-case6.hl7");
+    // A batch envelope around both, with the line ends labs mix.
+    let file = format!(
+        "FHS|^~\\&|LAB\rBHS|^~\\&|LAB\r{}\n{}BTS|2\rFTS|1\r",
+        lead.trim_end(),
+        unknown
+    );
+    let out = call(
+        &mut p,
+        &mut s,
+        "hl7.import",
+        json!({"file": "results.hl7", "content": file}),
+    );
+    assert_eq!(out["file"], "results.hl7");
+    let m = out["messages"].as_array().unwrap();
+    assert_eq!(m.len(), 2, "{out:#}");
+    assert_eq!(m[0]["outcome"], "applied");
+    assert_eq!(m[0]["patient"], pat.as_str());
+    assert_eq!(
+        m[1]["outcome"], "held",
+        "case 6 names another patient: {:#}",
+        m[1]
+    );
+    assert_eq!(observations(&mut p, &mut s, &pat).len(), 1);
+    assert_eq!(unmatched(&mut p, &mut s).len(), 1);
+    // The same file again: both received before.
+    let again = call(
+        &mut p,
+        &mut s,
+        "hl7.import",
+        json!({"file": "results.hl7", "content": file}),
+    );
+    let m = again["messages"].as_array().unwrap();
+    assert!(m.iter().all(|x| x["outcome"] == "duplicate"), "{again:#}");
+}

@@ -199,6 +199,8 @@ fixed_commands! {
         "Keeps an address (`host:port`) to dial besides what mDNS finds.";
     "hl7.receive" => hl7_receive(Hl7Receive) -> Hl7Received, WriteChart, [],
         "Take one HL7 v2 ORU^R01 (2.3 to 2.5.1) lab message: its results are filed in the chart PID-3 (MRN or an identifier) or else PID-5 and PID-7 together name, in one commit, completing the order OBR-2 names; a message that matches no patient or several, or has a local code without a LOINC mapping, waits in the unmatched queue. The answer carries the ACK (AA, AE or AR with the reason); the same MSH-10 from the same lab twice is applied once.";
+    "hl7.import" => hl7_import(Hl7Import) -> Hl7Imported, WriteChart, [],
+        "Take every HL7 v2 message of a file (one after another, in a batch envelope FHS/BHS, or MLLP-framed), each as `hl7.receive` takes one and in its own commit: what the app's Import page sends for a lab's file, as `chartkeep import hl7v2` does.";
     "hl7.unmatched" => hl7_unmatched(NoArgs) -> Vec<HeldMessage>, ReadChart, [],
         "The unmatched results queue: HL7 v2 messages waiting for a person, each with why, what its PID says of the patient, and its results in short.";
     "hl7.assign" => hl7_assign(Hl7Assign) -> Hl7Assigned, WriteChart, [NotFound, InvalidCode],
@@ -1433,6 +1435,21 @@ fn hl7_receive(
     req: Hl7Receive,
 ) -> Result<Hl7Received, ApiError> {
     receive_hl7(practice, session, &req.message)
+}
+
+fn hl7_import(
+    practice: &mut Practice,
+    session: &mut Session,
+    req: Hl7Import,
+) -> Result<Hl7Imported, ApiError> {
+    let mut messages = Vec::new();
+    for m in crate::interop::hl7v2::batch::split(&req.content) {
+        messages.push(receive_hl7(practice, session, &m)?);
+    }
+    Ok(Hl7Imported {
+        file: req.file,
+        messages,
+    })
 }
 
 /// One message filed (or held, or refused) and committed, and its ACK. The ACK's own

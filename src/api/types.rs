@@ -381,6 +381,22 @@ pub struct Hl7Receive {
     pub message: String,
 }
 
+/// A file of HL7 v2 messages (one after another, in a batch envelope, or MLLP-framed), as
+/// the app's Import page sends it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Hl7Import {
+    /// The file's name, for the answer.
+    pub file: String,
+    pub content: String,
+}
+
+/// What became of every message of an HL7 v2 file, in order.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Hl7Imported {
+    pub file: String,
+    pub messages: Vec<Hl7Received>,
+}
+
 /// What became of one HL7 v2 message, and the ACK that answers it.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Hl7Received {

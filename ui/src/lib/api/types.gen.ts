@@ -729,6 +729,19 @@ export interface Hl7Assigned {
   results: ObservationRecord[];
 }
 
+/** A file of HL7 v2 messages (one after another, in a batch envelope, or MLLP-framed), as the app's Import page sends it. */
+export interface Hl7Import {
+  content: string;
+  /** The file's name, for the answer. */
+  file: string;
+}
+
+/** What became of every message of an HL7 v2 file, in order. */
+export interface Hl7Imported {
+  file: string;
+  messages: Hl7Received[];
+}
+
 /** A record of kind `hl7_message` as answers carry it. */
 export interface Hl7MessageRecord {
   /** MSH-10, with the sending facility the key for spotting a resent message. */
@@ -2376,6 +2389,8 @@ export interface Commands {
   "hl7.code_map_list": { request: NoArgs; response: CodeMapping[] };
   /** Map a lab's local test code (OBX-3, for the sending facility in MSH-4) to a LOINC code; changing an existing mapping needs its version. */
   "hl7.code_map_set": { request: CodeMapSet; response: CodeMapping };
+  /** Take every HL7 v2 message of a file (one after another, in a batch envelope FHS/BHS, or MLLP-framed), each as `hl7.receive` takes one and in its own commit: what the app's Import page sends for a lab's file, as `chartkeep import hl7v2` does. */
+  "hl7.import": { request: Hl7Import; response: Hl7Imported };
   /** Take one HL7 v2 ORU^R01 (2.3 to 2.5.1) lab message: its results are filed in the chart PID-3 (MRN or an identifier) or else PID-5 and PID-7 together name, in one commit, completing the order OBR-2 names; a message that matches no patient or several, or has a local code without a LOINC mapping, waits in the unmatched queue. The answer carries the ACK (AA, AE or AR with the reason); the same MSH-10 from the same lab twice is applied once. */
   "hl7.receive": { request: Hl7Receive; response: Hl7Received };
   /** Refuse a held HL7 v2 message with a reason: it is filed in no chart and stays on record. */
@@ -2607,6 +2622,7 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "hl7.assign": ["write_chart"],
   "hl7.code_map_list": ["read_chart"],
   "hl7.code_map_set": ["write_chart"],
+  "hl7.import": ["write_chart"],
   "hl7.receive": ["write_chart"],
   "hl7.refuse": ["write_chart"],
   "hl7.unmatched": ["read_chart"],

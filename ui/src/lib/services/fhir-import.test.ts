@@ -4,7 +4,9 @@ import {
   afterDecision,
   candidateLabel,
   combineReports,
+  isHl7,
   isPatientNdjson,
+  labMessageLine,
   orderFiles,
   totals,
 } from './fhir-import';
@@ -78,5 +80,33 @@ describe('reports', () => {
       'Testperson, Ann, born 1980-05-01, MRN 0000001',
     );
     expect(candidateLabel({ name: 'Sample, Bob' })).toBe('Sample, Bob');
+  });
+});
+
+describe('lab files', () => {
+  it('tells an HL7 v2 file by its first segment, through a BOM or an MLLP frame byte', () => {
+    expect(isHl7('MSH|^~\\&|LAB')).toBe(true);
+    expect(isHl7('\uFEFF\u000bFHS|^~\\&')).toBe(true);
+    expect(isHl7('{"resourceType":"Bundle"}')).toBe(false);
+    expect(isHl7('MSHX')).toBe(false);
+  });
+
+  it('says in a line what became of a message', () => {
+    const base = { ack: '', ack_code: 'AA', control_id: 'LAB-1', orders: [], text: '' };
+    expect(
+      labMessageLine({ ...base, outcome: 'applied', mrn: '0000042', observations: ['a', 'b'] }),
+    ).toBe('LAB-1: filed in chart 0000042, 2 results');
+    expect(
+      labMessageLine({ ...base, outcome: 'held', observations: [], text: 'no patient matches' }),
+    ).toBe('LAB-1: waiting in Unmatched results (no patient matches)');
+    expect(
+      labMessageLine({
+        ...base,
+        outcome: 'refused',
+        ack_code: 'AR',
+        observations: [],
+        text: 'not ORU',
+      }),
+    ).toBe('LAB-1: refused (AR): not ORU');
   });
 });

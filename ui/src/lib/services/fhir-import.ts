@@ -1,5 +1,7 @@
 import type {
   Counts,
+  Hl7Imported,
+  Hl7Received,
   ImportDecision,
   ImportReport,
   ImportedResourceRecord,
@@ -12,6 +14,48 @@ import type { ServiceContext } from './context';
  * verbatim ("Other imported records"), and lists a patient who may already be here as
  * waiting for a person's decision.
  */
+
+/**
+ * A lab's HL7 v2 file: it starts with a message header, a batch envelope, or an MLLP frame's
+ * start byte.
+ */
+export function isHl7(content: string): boolean {
+  // The MLLP start byte (0x0B) is trimmed as a character, not matched by a pattern.
+  let i = 0;
+  while (
+    i < content.length &&
+    (content[i] === '\uFEFF' || content[i] === '\u000B' || /\s/.test(content[i] ?? ''))
+  )
+    i++;
+  const head = content.slice(i);
+  return /^(MSH|FHS|BHS)\|/.test(head);
+}
+
+/** Sends a lab's HL7 v2 file whole; each of its messages is filed, held or refused. */
+export function importHl7File(
+  ctx: ServiceContext,
+  file: string,
+  content: string,
+): Promise<Hl7Imported> {
+  return ctx.backend.call('hl7.import', { file, content });
+}
+
+/** What became of one lab message, in a line. */
+export function labMessageLine(m: Hl7Received): string {
+  const id = m.control_id || '(no control id)';
+  const n = m.observations.length;
+  const results = `${n} ${n === 1 ? 'result' : 'results'}`;
+  switch (m.outcome) {
+    case 'applied':
+      return `${id}: filed in chart ${m.mrn ?? ''}, ${results}`.replace(' ,', ',');
+    case 'held':
+      return `${id}: waiting in Unmatched results (${m.text})`;
+    case 'duplicate':
+      return `${id}: received before; nothing filed again`;
+    default:
+      return `${id}: refused (${m.ack_code}): ${m.text}`;
+  }
+}
 
 /** XML is a C-CDA document (or nothing the engine reads, which it then says); the rest FHIR. */
 export function isXml(content: string): boolean {

@@ -1,11 +1,13 @@
 import { toApiError, type ApiError } from '../api/errors';
-import type { ImportReport, Waiting } from '../api/types.gen';
+import type { Hl7Imported, ImportReport, Waiting } from '../api/types.gen';
 import type { ServiceContext } from '../services/context';
 import {
   afterDecision,
   combineReports,
   emptyReport,
   importFile,
+  importHl7File,
+  isHl7,
   orderFiles,
 } from '../services/fhir-import';
 
@@ -38,6 +40,8 @@ export class FhirImportState {
   current = $state<string | null>(null);
   /** Each file's report, in the order sent. */
   reports = $state<{ file: string; report: ImportReport }[]>([]);
+  /** Lab files (HL7 v2): what became of each of their messages, in the order sent. */
+  labFiles = $state<Hl7Imported[]>([]);
   /** The waiting patient a decision is being sent for (its `file` + `source`). */
   deciding = $state<string | null>(null);
   error = $state<ApiError | null>(null);
@@ -51,7 +55,7 @@ export class FhirImportState {
     return seconds > 0 ? this.resources / seconds : 0;
   });
   /** A batch has been sent (and not yet cleared with Done). */
-  hasReport: boolean = $derived(this.reports.length > 0);
+  hasReport: boolean = $derived(this.reports.length > 0 || this.labFiles.length > 0);
 
   readonly #ctx: ServiceContext;
   readonly #clock: ImportClock;
@@ -78,6 +82,12 @@ export class FhirImportState {
       for (const f of ordered) {
         this.current = f.name;
         const content = await f.text();
+        if (isHl7(content)) {
+          this.labFiles.push(await importHl7File(this.#ctx, f.name, content));
+          this.filesDone += 1;
+          this.now = this.#clock();
+          continue;
+        }
         const report = await importFile(this.#ctx, f.name, content);
         this.#put(f.name, report);
         if (report.waiting.length > 0) this.#contents[f.name] = content;
@@ -131,6 +141,7 @@ export class FhirImportState {
     if (this.running) return;
     this.#contents = Object.create(null);
     this.reports = [];
+    this.labFiles = [];
     this.filesTotal = 0;
     this.filesDone = 0;
     this.resources = 0;

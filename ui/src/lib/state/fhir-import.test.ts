@@ -116,4 +116,33 @@ describe('FhirImportState', () => {
     expect(backend.callsOf('import.fhir')).toHaveLength(1);
     expect(state.running).toBe(false);
   });
+
+  it('sends a lab’s HL7 v2 file to hl7.import and keeps what became of each message', async () => {
+    const sent: string[] = [];
+    const message = (outcome: 'applied' | 'held', id: string) => ({
+      ack: '',
+      ack_code: 'AA',
+      control_id: id,
+      observations: outcome === 'applied' ? ['o1'] : [],
+      orders: [],
+      outcome,
+      mrn: outcome === 'applied' ? '0000042' : null,
+      text: outcome === 'held' ? 'no patient matches' : '',
+    });
+    const backend = new FakeBackend()
+      .on('hl7.import', ({ file, content }) => {
+        sent.push(`${file}:${content.slice(0, 3)}`);
+        return { file, messages: [message('applied', 'LAB-1'), message('held', 'LAB-2')] };
+      })
+      .on('import.fhir', () => importReport({ resources: 1 }));
+    const state = new FhirImportState({ backend, events: new EventBus<AppEvents>() }, () => 0);
+    await state.run([source('results.hl7', '\u000bMSH|^~\\&|LAB\rPID|1\r'), source('a.json')]);
+    expect(sent).toEqual(['results.hl7:\u000bMS']);
+    expect(state.filesDone).toBe(2);
+    expect(state.labFiles).toHaveLength(1);
+    expect(state.labFiles[0]?.messages.map((m) => m.outcome)).toEqual(['applied', 'held']);
+    expect(state.hasReport).toBe(true);
+    state.done();
+    expect(state.labFiles).toHaveLength(0);
+  });
 });
