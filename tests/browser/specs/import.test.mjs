@@ -185,4 +185,34 @@ describe('importing records', () => {
       },
     ),
   );
+
+  test(
+    'a lab file sent from the Import page waits in Unmatched results when no chart matches',
+    seen(
+      () => page,
+      async () => {
+        const lab = join(
+          dirname(fileURLToPath(import.meta.url)),
+          '../../data/hl7v2/nist-oru-r01-2.5.1-case1.hl7',
+        );
+        await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Import' }).click();
+        const done = page.getByRole('button', { name: 'Done' });
+        if (await done.isVisible()) await done.click();
+        await page.locator('#import-files').setInputFiles(lab);
+        const list = page.getByRole('list', { name: /^Lab messages in / });
+        await list.getByText(/NIST-100929110701660: waiting in Unmatched results/).waitFor();
+        await screenshot(page, 'import-lab-file');
+        const held = await api(page, 'hl7.unmatched', {});
+        assert.ok(
+          held.some((m) => m.control_id === 'NIST-100929110701660'),
+          'the message waits in the queue',
+        );
+        await page
+          .getByRole('navigation', { name: 'Main' })
+          .getByRole('button', { name: 'Unmatched results' })
+          .click();
+        await page.getByText('NIST-100929110701660', { exact: false }).first().waitFor();
+      },
+    ),
+  );
 });
