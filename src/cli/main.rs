@@ -1064,13 +1064,14 @@ fn print_import(r: &chartkeep::interop::fhir::import::ImportReport) {
             .copied()
             .collect::<Vec<_>>()
             .join(" at ");
-        println!(
-            "problem: {}{}{}: {}",
-            p.file,
-            if at.is_empty() { "" } else { ": " },
-            at,
-            p.message
-        );
+        // A patient that was not saved names no file: leave out what is empty.
+        let place = [p.file.as_str(), at.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(": ");
+        println!("problem: {place}: {}", p.message);
     }
     for w in &r.waiting {
         println!(

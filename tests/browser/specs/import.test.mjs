@@ -202,6 +202,8 @@ describe('importing records', () => {
         await page.locator('#import-files').setInputFiles(lab);
         const list = page.getByRole('list', { name: /^Lab messages in / });
         await list.getByText(/NIST-100929110701660: waiting in Unmatched results/).waitFor();
+        // A lab file alone registers no patients: no FHIR totals are shown for it.
+        assert.equal(await page.getByText(/patients? registered/).count(), 0);
         await screenshot(page, 'import-lab-file');
         const held = await api(page, 'hl7.unmatched', {});
         assert.ok(
@@ -213,6 +215,7 @@ describe('importing records', () => {
           .getByRole('button', { name: 'Unmatched results' })
           .click();
         await page.getByText('NIST-100929110701660', { exact: false }).first().waitFor();
+        await screenshot(page, 'import-lab-unmatched');
       },
     ),
   );
