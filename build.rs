@@ -8,7 +8,11 @@
 //! Outputs in `OUT_DIR`, read by `src/codes/` through `include_bytes!`:
 //! - `icd10cm.tsv.deflate`: the ICD-10-CM rows without the header, raw
 //!   deflate (about 8 MB of text becomes about 0.7 MB of binary);
-//! - `cvx.tsv`, `loinc.tsv`: the small tables without their header, plain.
+//! - `cvx.tsv`, `loinc.tsv`: the small tables without their header, plain;
+//! - `rxnorm_ingredients.tsv`, `interactions.tsv`, `allergy_classes.tsv`,
+//!   `cross_reactivity.tsv`: the medication-safety knowledge read by
+//!   `src/care/medication_safety/`, without their header. The interaction
+//!   exclusions are validated but not embedded: only tests read them.
 //!
 //! The checks are hand-written (no regex crate) so the build needs nothing
 //! but `miniz_oxide`.
@@ -23,14 +27,46 @@ use std::process;
 const ICD10_FILE: &str = "assets/icd10cm.tsv";
 const CVX_FILE: &str = "assets/cvx.tsv";
 const LOINC_FILE: &str = "assets/loinc.tsv";
+const INGREDIENTS_FILE: &str = "assets/rxnorm_ingredients.tsv";
+const INTERACTIONS_FILE: &str = "assets/interactions.tsv";
+const EXCLUSIONS_FILE: &str = "assets/interaction_exclusions.tsv";
+const ALLERGY_CLASSES_FILE: &str = "assets/allergy_classes.tsv";
+const CROSS_REACTIVITY_FILE: &str = "assets/cross_reactivity.tsv";
 
 const ICD10_HEADER: &str = "code\tbillable\tdescription";
 const CVX_HEADER: &str = "code\tshort_name\tfull_name\tstatus";
 const LOINC_HEADER: &str = "code\tcategory\tdisplay\tunit\tpanel";
+const INGREDIENTS_HEADER: &str = "rxcui\tname\tdrugbank\trxcui_source\tsynonyms";
+const INTERACTIONS_HEADER: &str = "list\tgroup\tdrug1\tdrug1_class\tdrug1_route\tdrug2\tdrug2_class\tdrug2_route\tseverity\tsource\tcitation\tconsequence";
+const EXCLUSIONS_HEADER: &str = "list\tdrug1\tdrug1_drugbank\tdrug2\tdrug2_drugbank\treason";
+const ALLERGY_CLASSES_HEADER: &str = "class\tkind\tname\tterms\tmembers\tstatement\tsources";
+const CROSS_REACTIVITY_HEADER: &str = "from_class\tto_class\tseverity\trisk\tstatement\tsources";
 
 /// The CVX status vocabulary the CDC table uses.
 const CVX_STATUSES: [&str; 5] = ["Active", "Inactive", "Non-US", "Never Active", "Pending"];
 const LOINC_CATEGORIES: [&str; 2] = ["vital", "lab"];
+
+/// Where a verified RxCUI came from (see assets/README.md); tests re-check each
+/// row against its source.
+const RXCUI_SOURCES: [&str; 2] = ["hl7-pddi", "cpic"];
+const INTERACTION_LISTS: [&str; 3] = ["high_priority", "non_interruptive", "hl7_pddi"];
+const INTERACTION_SOURCES: [&str; 3] = ["onc-mapped-csv", "onc-class-table", "hl7-pddi-cql"];
+const ROUTES: [&str; 3] = ["any", "systemic", "topical"];
+const SEVERITIES: [&str; 2] = ["interruptive", "informational"];
+const CLASS_KINDS: [&str; 2] = ["class", "group"];
+/// The citation keys the medication-safety tables may use; the texts live in
+/// `src/care/medication_safety/citations.rs`, whose test checks every key has one.
+const CITATIONS: [&str; 9] = [
+    "phansalkar2012",
+    "phansalkar2013",
+    "ayvaz2015",
+    "hl7-pddi",
+    "aaaai2022",
+    "jtfpp2010",
+    "haymore2008",
+    "acr-contrast",
+    "who-atc",
+];
 
 /// Deflate level for the ICD-10-CM blob: 6 keeps build.rs well under a second
 /// even when `miniz_oxide` is compiled without optimisation (release builds
@@ -360,6 +396,386 @@ fn check_loinc(text: &str, report: &mut Report) -> usize {
     rows.len()
 }
 
+/// Splits a `; `-separated list field; an empty field is an empty list.
+fn list_items(field: &str) -> Vec<&str> {
+    if field.is_empty() {
+        Vec::new()
+    } else {
+        field.split("; ").collect()
+    }
+}
+
+/// Reports an empty item, padding, or an item listed twice in one list field.
+fn check_list(line: usize, what: &str, field: &str, report: &mut Report) {
+    let mut seen = HashSet::new();
+    for item in list_items(field) {
+        if item.is_empty() || item.trim() != item || item.contains(';') {
+            report.add(
+                line,
+                format!("{what} {field:?} must be items separated by \"; \""),
+            );
+            return;
+        }
+        if !seen.insert(item) {
+            report.add(line, format!("{what} lists {item:?} twice"));
+        }
+    }
+}
+
+fn is_rxcui(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 8
+        && code.bytes().all(|c| c.is_ascii_digit())
+        && !code.starts_with('0')
+}
+
+fn is_drugbank_id(id: &str) -> bool {
+    id.len() == 7 && id.starts_with("DB") && id[2..].bytes().all(|c| c.is_ascii_digit())
+}
+
+/// Validates the ingredient table and returns its names (line by name) and
+/// DrugBank ids by name. A name must be lower case, unique and not another
+/// row's synonym; a synonym may stand in several rows, which is how a brand
+/// of a combination product (Augmentin) names all its ingredients.
+fn check_ingredients<'a>(
+    text: &'a str,
+    report: &mut Report,
+) -> (HashMap<&'a str, usize>, HashMap<&'a str, &'a str>) {
+    let rows = split_rows(text, INGREDIENTS_HEADER, report);
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    let mut drugbank: HashMap<&str, &str> = HashMap::new();
+    let mut rxcuis: HashMap<&str, usize> = HashMap::new();
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    for row in &rows {
+        let [rxcui, name, db, source, synonyms] = row.fields[..] else {
+            unreachable!("split_rows checked the column count")
+        };
+        if name.is_empty() || name.to_lowercase() != name {
+            report.add(
+                row.line,
+                format!("name {name:?} must be non-empty and lower case"),
+            );
+        }
+        if let Some(first) = names.insert(name, row.line) {
+            report.add(
+                row.line,
+                format!("duplicate ingredient {name:?} (also on line {first})"),
+            );
+        }
+        if rxcui.is_empty() != source.is_empty() {
+            report.add(
+                row.line,
+                format!("{name}: rxcui and rxcui_source must both be set or both be empty"),
+            );
+        }
+        if !rxcui.is_empty() {
+            if !is_rxcui(rxcui) {
+                report.add(
+                    row.line,
+                    format!("{name}: RxCUI {rxcui:?} must be 1 to 8 digits"),
+                );
+            }
+            if let Some(first) = rxcuis.insert(rxcui, row.line) {
+                report.add(
+                    row.line,
+                    format!("{name}: duplicate RxCUI {rxcui} (also on line {first})"),
+                );
+            }
+        }
+        if !source.is_empty() && !RXCUI_SOURCES.contains(&source) {
+            report.add(
+                row.line,
+                format!("{name}: rxcui_source {source:?} is not one of {RXCUI_SOURCES:?}"),
+            );
+        }
+        if !db.is_empty() {
+            if !is_drugbank_id(db) {
+                report.add(
+                    row.line,
+                    format!("{name}: DrugBank id {db:?} is not like DB00945"),
+                );
+            }
+            if let Some(first) = ids.insert(db, row.line) {
+                report.add(
+                    row.line,
+                    format!("{name}: duplicate DrugBank id {db} (also on line {first})"),
+                );
+            }
+            drugbank.insert(name, db);
+        }
+        check_list(row.line, "synonyms", synonyms, report);
+        for syn in list_items(synonyms) {
+            if syn.to_lowercase() != syn {
+                report.add(
+                    row.line,
+                    format!("{name}: synonym {syn:?} must be lower case"),
+                );
+            }
+            if syn == name {
+                report.add(row.line, format!("{name}: synonym repeats the name"));
+            }
+        }
+    }
+    for row in &rows {
+        for syn in list_items(row.fields[4]) {
+            if let Some(other) = names.get(syn) {
+                report.add(
+                    row.line,
+                    format!(
+                        "synonym {syn:?} of {} is the name of the ingredient on line {other}",
+                        row.fields[1]
+                    ),
+                );
+            }
+        }
+    }
+    (names, drugbank)
+}
+
+fn check_ingredient_ref(
+    line: usize,
+    name: &str,
+    names: &HashMap<&str, usize>,
+    report: &mut Report,
+) {
+    if !names.contains_key(name) {
+        report.add(
+            line,
+            format!("{name:?} is not an ingredient in {INGREDIENTS_FILE}"),
+        );
+    }
+}
+
+fn check_citations(line: usize, field: &str, report: &mut Report) {
+    check_list(line, "sources", field, report);
+    let keys = list_items(field);
+    if keys.is_empty() {
+        report.add(line, "no citation given");
+    }
+    for key in keys {
+        if !CITATIONS.contains(&key) {
+            report.add(
+                line,
+                format!("citation {key:?} is not one of {CITATIONS:?}"),
+            );
+        }
+    }
+}
+
+/// Validates the interaction table: known list, severity, routes, source and
+/// citation; both drugs in the ingredient table and different; no pair twice
+/// in one list (in either order, for the same routes).
+fn check_interactions(text: &str, names: &HashMap<&str, usize>, report: &mut Report) -> usize {
+    let rows = split_rows(text, INTERACTIONS_HEADER, report);
+    let mut seen: HashMap<(&str, &str, &str, &str, &str), usize> = HashMap::new();
+    for row in &rows {
+        let [list, _group, d1, _c1, r1, d2, _c2, r2, severity, source, citation, _consequence] =
+            row.fields[..]
+        else {
+            unreachable!("split_rows checked the column count")
+        };
+        if !INTERACTION_LISTS.contains(&list) {
+            report.add(
+                row.line,
+                format!("list {list:?} is not one of {INTERACTION_LISTS:?}"),
+            );
+        }
+        check_ingredient_ref(row.line, d1, names, report);
+        check_ingredient_ref(row.line, d2, names, report);
+        if d1 == d2 {
+            report.add(row.line, format!("{d1} interacts with itself"));
+        }
+        for route in [r1, r2] {
+            if !ROUTES.contains(&route) {
+                report.add(
+                    row.line,
+                    format!("route {route:?} is not one of {ROUTES:?}"),
+                );
+            }
+        }
+        if !SEVERITIES.contains(&severity) {
+            report.add(
+                row.line,
+                format!("severity {severity:?} is not one of {SEVERITIES:?}"),
+            );
+        }
+        if !INTERACTION_SOURCES.contains(&source) {
+            report.add(
+                row.line,
+                format!("source {source:?} is not one of {INTERACTION_SOURCES:?}"),
+            );
+        }
+        check_citations(row.line, citation, report);
+        let key = if (d1, r1) <= (d2, r2) {
+            (list, d1, r1, d2, r2)
+        } else {
+            (list, d2, r2, d1, r1)
+        };
+        if let Some(first) = seen.insert(key, row.line) {
+            report.add(
+                row.line,
+                format!("duplicate pair {d1} + {d2} in {list} (also on line {first})"),
+            );
+        }
+    }
+    rows.len()
+}
+
+/// Validates the exclusions: each names two ingredients (with the DrugBank ids
+/// the source gave, which must agree with the ingredient table) and a reason.
+fn check_exclusions(
+    text: &str,
+    names: &HashMap<&str, usize>,
+    drugbank: &HashMap<&str, &str>,
+    report: &mut Report,
+) {
+    let rows = split_rows(text, EXCLUSIONS_HEADER, report);
+    let mut seen: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    for row in &rows {
+        let [list, d1, db1, d2, db2, reason] = row.fields[..] else {
+            unreachable!("split_rows checked the column count")
+        };
+        if !INTERACTION_LISTS.contains(&list) {
+            report.add(
+                row.line,
+                format!("list {list:?} is not one of {INTERACTION_LISTS:?}"),
+            );
+        }
+        for (name, db) in [(d1, db1), (d2, db2)] {
+            check_ingredient_ref(row.line, name, names, report);
+            if drugbank.get(name).is_some_and(|known| *known != db) {
+                report.add(
+                    row.line,
+                    format!("{name}: DrugBank id {db} differs from {INGREDIENTS_FILE}"),
+                );
+            }
+        }
+        if reason.is_empty() {
+            report.add(row.line, "an exclusion needs a reason");
+        }
+        let key = if d1 <= d2 {
+            (list, d1, d2)
+        } else {
+            (list, d2, d1)
+        };
+        if let Some(first) = seen.insert(key, row.line) {
+            report.add(
+                row.line,
+                format!("duplicate exclusion {d1} + {d2} (also on line {first})"),
+            );
+        }
+    }
+}
+
+/// Validates the allergy classes and returns their ids: id format, kind,
+/// members in the ingredient table, a statement, citations, and no allergy
+/// term shared by two classes or equal to an ingredient name.
+fn check_allergy_classes<'a>(
+    text: &'a str,
+    names: &HashMap<&str, usize>,
+    report: &mut Report,
+) -> HashSet<&'a str> {
+    let rows = split_rows(text, ALLERGY_CLASSES_HEADER, report);
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    let mut terms: HashMap<&str, usize> = HashMap::new();
+    for row in &rows {
+        let [id, kind, name, class_terms, members, statement, sources] = row.fields[..] else {
+            unreachable!("split_rows checked the column count")
+        };
+        if id.is_empty()
+            || !id
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+        {
+            report.add(
+                row.line,
+                format!("class id {id:?} must be lower case letters, digits and '_'"),
+            );
+        }
+        if let Some(first) = ids.insert(id, row.line) {
+            report.add(
+                row.line,
+                format!("duplicate class {id} (also on line {first})"),
+            );
+        }
+        if !CLASS_KINDS.contains(&kind) {
+            report.add(
+                row.line,
+                format!("kind {kind:?} is not one of {CLASS_KINDS:?}"),
+            );
+        }
+        if name.is_empty() || statement.is_empty() {
+            report.add(row.line, format!("class {id} needs a name and a statement"));
+        }
+        check_list(row.line, "terms", class_terms, report);
+        for term in list_items(class_terms) {
+            if term.to_lowercase() != term {
+                report.add(row.line, format!("term {term:?} must be lower case"));
+            }
+            if names.contains_key(term) {
+                report.add(row.line, format!("term {term:?} is an ingredient name; an allergy to it is to the ingredient"));
+            }
+            if let Some(first) = terms.insert(term, row.line) {
+                report.add(
+                    row.line,
+                    format!("term {term:?} also names the class on line {first}"),
+                );
+            }
+        }
+        check_list(row.line, "members", members, report);
+        if list_items(members).is_empty() {
+            report.add(row.line, format!("class {id} has no members"));
+        }
+        for member in list_items(members) {
+            check_ingredient_ref(row.line, member, names, report);
+        }
+        check_citations(row.line, sources, report);
+    }
+    ids.into_keys().collect()
+}
+
+/// Validates the cross-reactivity rules: both classes exist and differ, a
+/// severity, a risk, a statement and citations; no pair twice.
+fn check_cross_reactivity(text: &str, classes: &HashSet<&str>, report: &mut Report) {
+    let rows = split_rows(text, CROSS_REACTIVITY_HEADER, report);
+    let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
+    for row in &rows {
+        let [from, to, severity, risk, statement, sources] = row.fields[..] else {
+            unreachable!("split_rows checked the column count")
+        };
+        for class in [from, to] {
+            if !classes.contains(class) {
+                report.add(
+                    row.line,
+                    format!("{class:?} is not a class in {ALLERGY_CLASSES_FILE}"),
+                );
+            }
+        }
+        if from == to {
+            report.add(
+                row.line,
+                format!("{from} cross-reacts with itself; same-class alerts need no rule"),
+            );
+        }
+        if !SEVERITIES.contains(&severity) {
+            report.add(
+                row.line,
+                format!("severity {severity:?} is not one of {SEVERITIES:?}"),
+            );
+        }
+        if risk.is_empty() || statement.is_empty() {
+            report.add(row.line, "a rule needs a risk and a statement");
+        }
+        check_citations(row.line, sources, report);
+        if let Some(first) = seen.insert((from, to), row.line) {
+            report.add(
+                row.line,
+                format!("duplicate rule {from} -> {to} (also on line {first})"),
+            );
+        }
+    }
+}
+
 /// The data lines of a validated file, header dropped.
 fn body(text: &str) -> &str {
     text.split_once('\n').map_or("", |(_, rest)| rest)
@@ -392,7 +808,17 @@ fn fail(problems: &[String]) -> ! {
 }
 
 fn main() {
-    for file in [ICD10_FILE, CVX_FILE, LOINC_FILE, "build.rs"] {
+    for file in [
+        ICD10_FILE,
+        CVX_FILE,
+        LOINC_FILE,
+        INGREDIENTS_FILE,
+        INTERACTIONS_FILE,
+        EXCLUSIONS_FILE,
+        ALLERGY_CLASSES_FILE,
+        CROSS_REACTIVITY_FILE,
+        "build.rs",
+    ] {
         println!("cargo:rerun-if-changed={file}");
     }
     let root =
@@ -402,15 +828,30 @@ fn main() {
     let icd10 = read(&root, ICD10_FILE);
     let cvx = read(&root, CVX_FILE);
     let loinc = read(&root, LOINC_FILE);
+    let ingredients = read(&root, INGREDIENTS_FILE);
+    let interactions = read(&root, INTERACTIONS_FILE);
+    let exclusions = read(&root, EXCLUSIONS_FILE);
+    let allergy_classes = read(&root, ALLERGY_CLASSES_FILE);
+    let cross_reactivity = read(&root, CROSS_REACTIVITY_FILE);
 
     let mut reports = [
         Report::new(ICD10_FILE),
         Report::new(CVX_FILE),
         Report::new(LOINC_FILE),
+        Report::new(INGREDIENTS_FILE),
+        Report::new(INTERACTIONS_FILE),
+        Report::new(EXCLUSIONS_FILE),
+        Report::new(ALLERGY_CLASSES_FILE),
+        Report::new(CROSS_REACTIVITY_FILE),
     ];
     let icd10_rows = check_icd10(&icd10, &mut reports[0]);
     check_cvx(&cvx, &mut reports[1]);
     check_loinc(&loinc, &mut reports[2]);
+    let (names, drugbank) = check_ingredients(&ingredients, &mut reports[3]);
+    let interaction_rows = check_interactions(&interactions, &names, &mut reports[4]);
+    check_exclusions(&exclusions, &names, &drugbank, &mut reports[5]);
+    let classes = check_allergy_classes(&allergy_classes, &names, &mut reports[6]);
+    check_cross_reactivity(&cross_reactivity, &classes, &mut reports[7]);
     let problems: Vec<String> = reports.iter().flat_map(Report::lines).collect();
     if !problems.is_empty() {
         fail(&problems);
@@ -418,12 +859,33 @@ fn main() {
     if icd10_rows == 0 {
         fail(&[format!("{ICD10_FILE}:2: the table has no codes")]);
     }
+    if interaction_rows == 0 {
+        fail(&[format!(
+            "{INTERACTIONS_FILE}:2: the table has no interactions"
+        )]);
+    }
 
     let packed =
         miniz_oxide::deflate::compress_to_vec(body(&icd10).as_bytes(), ICD10_DEFLATE_LEVEL);
     write(&out_dir, "icd10cm.tsv.deflate", &packed);
     write(&out_dir, "cvx.tsv", body(&cvx).as_bytes());
     write(&out_dir, "loinc.tsv", body(&loinc).as_bytes());
+    write(
+        &out_dir,
+        "rxnorm_ingredients.tsv",
+        body(&ingredients).as_bytes(),
+    );
+    write(&out_dir, "interactions.tsv", body(&interactions).as_bytes());
+    write(
+        &out_dir,
+        "allergy_classes.tsv",
+        body(&allergy_classes).as_bytes(),
+    );
+    write(
+        &out_dir,
+        "cross_reactivity.tsv",
+        body(&cross_reactivity).as_bytes(),
+    );
     embed_ui(&root, &out_dir);
 }
 

@@ -1,0 +1,7 @@
+//! Care logic that helps the clinician act safely: pure functions over the
+//! chart's data and the clinical knowledge compiled from `assets/`.
+//!
+//! Nothing here touches the database; callers pass in what the check needs, so
+//! every rule is testable with plain values.
+
+pub mod medication_safety;
