@@ -15,6 +15,7 @@
 
 pub mod access;
 pub mod api;
+pub mod care;
 pub mod chart;
 pub mod clock;
 pub mod codes;
