@@ -1,7 +1,9 @@
-//! Care logic that helps the clinician act safely: pure functions over the
-//! chart's data and the clinical knowledge compiled from `assets/`.
+//! Clinical decision support: pure functions over the chart's data and the clinical
+//! knowledge compiled from `assets/`.
 //!
-//! Nothing here touches the database; callers pass in what the check needs, so
-//! every rule is testable with plain values.
+//! Nothing here touches the database or a clock; callers pass in what a check needs (a
+//! birth date, a list of doses, the active medications, an assessment date), so the same
+//! answer comes out on every workstation and every rule is testable with plain values.
 
+pub mod immunization;
 pub mod medication_safety;
