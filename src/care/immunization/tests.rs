@@ -225,3 +225,69 @@ fn the_report_serializes_with_cdc_spellings() {
     let schema = serde_json::to_value(schemars::schema_for!(Report)).unwrap();
     assert!(schema["$defs"]["SeriesStatus"].is_object());
 }
+
+#[test]
+fn an_antigen_contraindication_stops_the_vaccine_group() {
+    // Measles supporting data: antigen contraindication 007 "Pregnant", no
+    // age limits; table 7-7 makes every measles series contraindicated and
+    // table 9-4 the MMR vaccine group.
+    let adult = Patient {
+        birth_date: day(1995, 3, 1),
+        sex: Sex::Female,
+        observations: vec!["007".to_string()],
+    };
+    let report = evaluate(&adult, &[], day(2025, 1, 1)).unwrap();
+    let mmr = group(&report, "MMR");
+    assert_eq!(mmr.status, SeriesStatus::Contraindicated);
+    assert_eq!(mmr.earliest_date, None);
+    let without = Patient {
+        observations: Vec::new(),
+        ..adult
+    };
+    let report = evaluate(&without, &[], day(2025, 1, 1)).unwrap();
+    assert_eq!(group(&report, "MMR").status, SeriesStatus::NotComplete);
+}
+
+#[test]
+fn a_risk_indication_adds_a_risk_forecast_beside_the_standard_one() {
+    // "Measles risk 1-dose series": indication 048 (travelling
+    // internationally) from 6 to 12 months; dose 1 minimum and earliest
+    // recommended age 6 months, latest recommended and maximum 12 months.
+    let birth = day(2024, 6, 1);
+    let traveller = Patient {
+        birth_date: birth,
+        sex: Sex::Male,
+        observations: vec!["048".to_string()],
+    };
+    let report = evaluate(&traveller, &[], day(2025, 1, 15)).unwrap();
+    let risk = report
+        .vaccine_groups
+        .iter()
+        .find(|g| g.vaccine_group == "MMR" && g.kind == ForecastKind::Risk)
+        .expect("a risk MMR forecast");
+    let measles = risk
+        .series
+        .iter()
+        .find(|s| s.antigen == "Measles")
+        .expect("the measles risk series");
+    assert_eq!(measles.series_name, "Measles risk 1-dose series");
+    assert_eq!(measles.earliest_date, Some(day(2024, 12, 1)));
+    assert_eq!(measles.past_due_date, Some(day(2025, 5, 31)));
+    // The standard forecast stays first and unchanged.
+    let standard = group(&report, "MMR");
+    assert_eq!(standard.kind, ForecastKind::Standard);
+    assert!(standard
+        .series
+        .iter()
+        .all(|s| !s.series_name.contains("risk")));
+    // Without the observation there is no risk forecast.
+    let home = Patient {
+        observations: Vec::new(),
+        ..traveller
+    };
+    let report = evaluate(&home, &[], day(2025, 1, 15)).unwrap();
+    assert!(report
+        .vaccine_groups
+        .iter()
+        .all(|g| g.vaccine_group != "MMR" || g.kind == ForecastKind::Standard));
+}
