@@ -7,7 +7,8 @@
 //! covers its subcodes (`E11` matches `E11.65`), because the ICD hierarchy is
 //! in the code itself; codes of other systems match exactly.
 
-use std::collections::{BTreeMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use schemars::JsonSchema;
@@ -68,7 +69,9 @@ pub struct CodeListsFile {
 #[derive(Debug, Clone, Default)]
 pub struct CodeSet {
     pub label: String,
-    exact: HashSet<(CodeSystem, String)>,
+    /// By system, the codes in normal form; looked up by `&str`, so matching
+    /// a chart code allocates nothing in the common case.
+    exact: HashMap<CodeSystem, HashSet<String>>,
     displays: Vec<Code>,
 }
 
@@ -87,7 +90,7 @@ impl CodeSet {
                     problem,
                 ));
             }
-            set.exact.insert((code.system, normal));
+            set.exact.entry(code.system).or_default().insert(normal);
             set.displays.push(code.clone());
         }
         Ok(set)
@@ -111,7 +114,10 @@ impl CodeSet {
                     problem,
                 ));
             }
-            set.exact.insert((CodeSystem::Loinc, normal));
+            set.exact
+                .entry(CodeSystem::Loinc)
+                .or_default()
+                .insert(normal);
             set.displays.push(Code {
                 system: CodeSystem::Loinc,
                 code: code.code.clone(),
@@ -123,7 +129,12 @@ impl CodeSet {
 
     /// Adds the codes of another set.
     pub fn extend(&mut self, other: &CodeSet) {
-        self.exact.extend(other.exact.iter().cloned());
+        for (system, codes) in &other.exact {
+            self.exact
+                .entry(*system)
+                .or_default()
+                .extend(codes.iter().cloned());
+        }
         self.displays.extend(other.displays.iter().cloned());
     }
 
@@ -138,23 +149,47 @@ impl CodeSet {
 
     /// Whether a chart code (system as stored) is in the set.
     pub fn contains(&self, system: CodeSystem, code: &str) -> bool {
-        let normal = normalize_code(system, code);
+        let Some(codes) = self.exact.get(&system) else {
+            return false;
+        };
+        let normal = normal_form(system, code);
         if system == CodeSystem::Icd10cm {
             // Each ancestor of an ICD-10-CM code is a prefix of it: E11, E11.6, E11.65.
             return (3..=normal.len())
                 .filter(|&end| end != 4 && normal.is_char_boundary(end))
-                .any(|end| self.exact.contains(&(system, normal[..end].to_string())));
+                .any(|end| codes.contains(&normal[..end]));
         }
-        self.exact.contains(&(system, normal))
+        codes.contains(normal.as_ref())
     }
 
     /// Whether a code of unknown system (an order's code) is in the set under
     /// any system. Safe because the shapes of the shipped systems differ.
     pub fn contains_any_system(&self, code: &str) -> bool {
         let code = code.trim();
-        self.exact.iter().any(|(system, c)| {
-            *c == code || (*system != CodeSystem::Loinc && c.eq_ignore_ascii_case(code))
+        self.exact.iter().any(|(system, codes)| {
+            codes.contains(code)
+                || (*system != CodeSystem::Loinc && codes.contains(&normalize_code(*system, code)))
         })
+    }
+}
+
+/// The code in the lists' form, borrowing when it already is.
+fn normal_form(system: CodeSystem, code: &str) -> Cow<'_, str> {
+    let trimmed = code.trim();
+    let already = match system {
+        CodeSystem::Icd10cm => {
+            !trimmed.bytes().any(|b| b.is_ascii_lowercase())
+                && (trimmed.len() <= 3 || trimmed.as_bytes().get(3) == Some(&b'.'))
+        }
+        CodeSystem::Icd10pcs | CodeSystem::Hcpcs => {
+            !trimmed.bytes().any(|b| b.is_ascii_lowercase())
+        }
+        _ => true,
+    };
+    if already {
+        Cow::Borrowed(trimmed)
+    } else {
+        Cow::Owned(normalize_code(system, trimmed))
     }
 }
 

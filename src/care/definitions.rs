@@ -15,7 +15,7 @@ use crate::care::facts::CodeSystem;
 /// A rule definition that could not be read. `path` names the field, e.g.
 /// `registries[2].flag_when[0].loinc[1].code`.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", tag = "code")]
+#[serde(rename_all = "snake_case", tag = "kind")]
 pub enum DefinitionError {
     /// Not JSON of the expected shape (a missing field, a wrong type, an unknown key).
     #[error("{path}: {message}. Fix this field of the definition and save it again.")]
@@ -26,11 +26,12 @@ pub enum DefinitionError {
 }
 
 impl DefinitionError {
-    /// The stable code the UI branches on.
+    /// The stable code the UI branches on: the API's `invalid_input` (the
+    /// message names the field), whichever way the definition is wrong.
     pub fn code(&self) -> &'static str {
         match self {
-            DefinitionError::Shape { .. } => "definition.shape",
-            DefinitionError::Invalid { .. } => "definition.invalid",
+            DefinitionError::Shape { .. } => "invalid_input",
+            DefinitionError::Invalid { .. } => "invalid_input",
         }
     }
 
@@ -219,6 +220,7 @@ mod tests {
         }
         let err = parse_json::<Outer>(r#"{"items":[{"months":1},{"months":"x"}]}"#).unwrap_err();
         assert_eq!(err.path(), "items[1].months");
-        assert_eq!(err.code(), "definition.shape");
+        assert_eq!(err.code(), "invalid_input");
+        assert!(matches!(err, DefinitionError::Shape { .. }));
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::care::criteria::Subject;
 use crate::care::csv::write_record;
 use crate::care::facts::Facts;
-use crate::care::preventive::{evaluate_subject, RuleSet, Settings, Status};
+use crate::care::preventive::{assess, may_apply, Detail, RuleSet, Settings, Status};
 
 /// Who a row is about, as the recall clerk needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -109,8 +109,20 @@ pub fn due_list<F: Borrow<Facts>>(
     let mut rows: Vec<(usize, DueRow)> = Vec::new();
     for (patient, facts) in patients {
         let subject = Subject::new(facts.borrow(), from);
-        let statuses = evaluate_subject(rules, settings, &subject, Some(to));
-        for (index, status) in statuses.into_iter().enumerate() {
+        for (index, rule) in enabled.iter().enumerate() {
+            // Sex and age rule most rules out; those need no full assessment.
+            if !may_apply(rule, &subject, to) {
+                continue;
+            }
+            let eff = settings.effective(rule, &rules.defaults);
+            let status = assess(
+                rule,
+                &eff,
+                &subject,
+                Some(to),
+                &rules.version,
+                Detail::Brief,
+            );
             let count = &mut counts[index];
             if !matches!(status.status, Status::NotApplicable { .. }) {
                 count.eligible += 1;

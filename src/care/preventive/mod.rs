@@ -61,7 +61,7 @@ pub use due_list::{
     RecallEntry, RuleCount,
 };
 pub use rules::{Grade, Interval, Rule, RuleSet};
-use settings::Effective;
+pub(crate) use settings::Effective;
 pub use settings::{RuleSettings, Settings};
 
 /// The status of one rule for one patient.
@@ -181,9 +181,46 @@ pub(crate) fn evaluate_subject(
         .filter(|r| settings.enabled(&r.def.id))
         .map(|rule| {
             let eff = settings.effective(rule, &rules.defaults);
-            assess(rule, &eff, subject, soon_until, &rules.version)
+            assess(
+                rule,
+                &eff,
+                subject,
+                soon_until,
+                &rules.version,
+                Detail::Full,
+            )
         })
         .collect()
+}
+
+/// Whether the rule's sex, pregnancy and age limits can let the patient in
+/// by `soon_until`: a check that allocates nothing, so practice-wide lists
+/// skip the full assessment (and its explanation) for most rules.
+pub(crate) fn may_apply(rule: &Rule, subject: &Subject, soon_until: NaiveDate) -> bool {
+    let facts = subject.facts;
+    let pop = &rule.population;
+    if facts.birth_date > subject.on
+        || pop
+            .sex
+            .is_some_and(|sex| sex != facts.sex && matches!(facts.sex, Sex::Female | Sex::Male))
+        || (pop.pregnant == Some(true) && facts.pregnancy != Some(true))
+    {
+        return false;
+    }
+    let age = subject.age();
+    if pop.max_age.is_some_and(|max| age > max as i32) {
+        return false;
+    }
+    pop.min_age
+        .is_none_or(|min| birthday(facts.birth_date, min) <= soon_until)
+}
+
+/// How much of the explanation to build: a due list keeps only the status,
+/// the due date and the one-sentence why, and skips the rest to stay fast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detail {
+    Full,
+    Brief,
 }
 
 fn sex_word(sex: Sex) -> &'static str {
@@ -195,19 +232,24 @@ fn sex_word(sex: Sex) -> &'static str {
     }
 }
 
-fn assess(
+pub(crate) fn assess(
     rule: &Rule,
     eff: &Effective,
     subject: &Subject,
     soon_until: Option<NaiveDate>,
     version: &str,
+    detail: Detail,
 ) -> RuleStatus {
     let facts = subject.facts;
     let on = subject.on;
     let def = &rule.def;
     let pop = &rule.population;
     let age = age_on(facts.birth_date, on);
-    let mut data = vec![format!("age {age} on {on} (born {})", facts.birth_date)];
+    let full = detail == Detail::Full;
+    let mut data = Vec::new();
+    if full {
+        data.push(format!("age {age} on {on} (born {})", facts.birth_date));
+    }
     let finish =
         |status: Status, due, last_done, pending_orders, why: String, data: Vec<String>| {
             RuleStatus {
@@ -220,13 +262,24 @@ fn assess(
                 explanation: Explanation {
                     why,
                     data,
-                    citation: Citation {
-                        statement: def.statement.clone(),
-                        grade: def.grade.as_str().into(),
-                        date: def.date,
-                        text: def.citation.clone(),
+                    citation: match detail {
+                        Detail::Full => Citation {
+                            statement: def.statement.clone(),
+                            grade: def.grade.as_str().into(),
+                            date: def.date,
+                            text: def.citation.clone(),
+                        },
+                        Detail::Brief => Citation {
+                            statement: String::new(),
+                            grade: String::new(),
+                            date: def.date,
+                            text: String::new(),
+                        },
                     },
-                    rules_version: version.to_string(),
+                    rules_version: match detail {
+                        Detail::Full => version.to_string(),
+                        Detail::Brief => String::new(),
+                    },
                 },
             }
         };
@@ -252,7 +305,9 @@ fn assess(
         );
     }
     if let Some(sex) = pop.sex {
-        data.push(format!("sex {}", facts.sex.as_str()));
+        if full {
+            data.push(format!("sex {}", facts.sex.as_str()));
+        }
         if facts.sex != sex {
             return match facts.sex {
                 Sex::Other | Sex::Unknown => not_applicable(
@@ -333,13 +388,14 @@ fn assess(
 
     let last = latest_done(rule, eff, subject, age);
     let pending = pending_orders(rule, facts, on);
-    if let Some(done) = &last {
-        data.push(format!(
-            "last {} on {}: {}",
-            done.by, done.date, done.evidence
-        ));
-    } else {
-        data.push("no qualifying service on record".into());
+    if full {
+        match &last {
+            Some(done) => data.push(format!(
+                "last {} on {}: {}",
+                done.by, done.date, done.evidence
+            )),
+            None => data.push("no qualifying service on record".into()),
+        }
     }
     let due = match &last {
         Some(done) => done.next_due,
