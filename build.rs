@@ -13,9 +13,16 @@
 //!   `cross_reactivity.tsv`: the medication-safety knowledge read by
 //!   `src/care/medication_safety/`, without their header. The interaction
 //!   exclusions are validated but not embedded: only tests read them.
+//! - `care_code_lists.json`, `preventive_rules.json`, `registries.json`: the
+//!   preventive-care rule table, the monitoring registries and the code lists
+//!   and medication classes they name, read by `src/care/`. Checked here: the
+//!   shape the engine needs, every code well formed for its system (LOINC and
+//!   SNOMED CT check digits, ICD-10-CM codes present in the table with the
+//!   table's description, HCPCS and ICD-10-PCS shapes, no CPT), every list,
+//!   class and ingredient named exists.
 //!
 //! The checks are hand-written (no regex crate) so the build needs nothing
-//! but `miniz_oxide`.
+//! but `miniz_oxide` and `serde_json` (for the JSON rule tables).
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -32,6 +39,9 @@ const INTERACTIONS_FILE: &str = "assets/interactions.tsv";
 const EXCLUSIONS_FILE: &str = "assets/interaction_exclusions.tsv";
 const ALLERGY_CLASSES_FILE: &str = "assets/allergy_classes.tsv";
 const CROSS_REACTIVITY_FILE: &str = "assets/cross_reactivity.tsv";
+const CODE_LISTS_FILE: &str = "assets/care_code_lists.json";
+const PREVENTIVE_FILE: &str = "assets/preventive_rules.json";
+const REGISTRIES_FILE: &str = "assets/registries.json";
 
 const ICD10_HEADER: &str = "code\tbillable\tdescription";
 const CVX_HEADER: &str = "code\tshort_name\tfull_name\tstatus";
@@ -817,6 +827,9 @@ fn main() {
         EXCLUSIONS_FILE,
         ALLERGY_CLASSES_FILE,
         CROSS_REACTIVITY_FILE,
+        CODE_LISTS_FILE,
+        PREVENTIVE_FILE,
+        REGISTRIES_FILE,
         "build.rs",
     ] {
         println!("cargo:rerun-if-changed={file}");
@@ -886,6 +899,17 @@ fn main() {
         "cross_reactivity.tsv",
         body(&cross_reactivity).as_bytes(),
     );
+    let known = Known::new(&icd10, &cvx, &loinc, &names);
+    let code_lists = read(&root, CODE_LISTS_FILE);
+    let preventive = read(&root, PREVENTIVE_FILE);
+    let registries = read(&root, REGISTRIES_FILE);
+    let problems = check_care_json(&known, &code_lists, &preventive, &registries);
+    if !problems.is_empty() {
+        fail(&problems);
+    }
+    write(&out_dir, "care_code_lists.json", code_lists.as_bytes());
+    write(&out_dir, "preventive_rules.json", preventive.as_bytes());
+    write(&out_dir, "registries.json", registries.as_bytes());
     embed_ui(&root, &out_dir);
 }
 
@@ -927,4 +951,534 @@ fn embed_ui(root: &Path, out_dir: &Path) {
     }
     code.push_str("];\n");
     write(out_dir, "ui_files.rs", code.as_bytes());
+}
+
+/// What the JSON rule tables may refer to: the other code sets' contents.
+struct Known<'a> {
+    /// ICD-10-CM code to description.
+    icd10: HashMap<&'a str, &'a str>,
+    cvx: HashSet<&'a str>,
+    /// LOINC code to display, for the codes `assets/loinc.tsv` lists.
+    loinc: HashMap<&'a str, &'a str>,
+    ingredients: HashSet<&'a str>,
+    lists: HashSet<String>,
+    classes: HashSet<String>,
+}
+
+impl<'a> Known<'a> {
+    fn new(icd10: &'a str, cvx: &'a str, loinc: &'a str, names: &HashMap<&'a str, usize>) -> Self {
+        let rows = |text: &'a str| {
+            body(text)
+                .lines()
+                .map(|l| l.split('\t').collect::<Vec<_>>())
+        };
+        Known {
+            icd10: rows(icd10)
+                .filter(|f| f.len() == 3)
+                .map(|f| (f[0], f[2]))
+                .collect(),
+            cvx: rows(cvx).filter_map(|f| f.first().copied()).collect(),
+            loinc: rows(loinc)
+                .filter(|f| f.len() >= 3)
+                .map(|f| (f[0], f[2]))
+                .collect(),
+            ingredients: names.keys().copied().collect(),
+            lists: HashSet::new(),
+            classes: HashSet::new(),
+        }
+    }
+}
+
+/// Problems in the three JSON files, each as `assets/<file>: <path>: <what>`.
+fn check_care_json(
+    known: &Known,
+    code_lists: &str,
+    preventive: &str,
+    registries: &str,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let parse = |file: &str, text: &str, problems: &mut Vec<String>| match serde_json::from_str::<
+        serde_json::Value,
+    >(text)
+    {
+        Ok(value) => Some(value),
+        Err(err) => {
+            problems.push(format!("{file}:{}: not valid JSON: {err}", err.line()));
+            None
+        }
+    };
+    let (Some(lists), Some(rules), Some(regs)) = (
+        parse(CODE_LISTS_FILE, code_lists, &mut problems),
+        parse(PREVENTIVE_FILE, preventive, &mut problems),
+        parse(REGISTRIES_FILE, registries, &mut problems),
+    ) else {
+        return problems;
+    };
+    let mut known = Known {
+        icd10: known.icd10.clone(),
+        cvx: known.cvx.clone(),
+        loinc: known.loinc.clone(),
+        ingredients: known.ingredients.clone(),
+        lists: HashSet::new(),
+        classes: HashSet::new(),
+    };
+    let mut add =
+        |file: &str, path: &str, what: String| problems.push(format!("{file}: {path}: {what}"));
+
+    // Code lists and classes.
+    need_string(&lists, "version", CODE_LISTS_FILE, "", &mut add);
+    match lists.get("code_lists").and_then(|v| v.as_object()) {
+        None => add(
+            CODE_LISTS_FILE,
+            "code_lists",
+            "must be an object of named lists".into(),
+        ),
+        Some(map) => {
+            for (name, list) in map {
+                let path = format!("code_lists.{name}");
+                check_id(name, CODE_LISTS_FILE, &path, &mut add);
+                need_string(list, "label", CODE_LISTS_FILE, &path, &mut add);
+                need_string(list, "source", CODE_LISTS_FILE, &path, &mut add);
+                if list
+                    .get("codes")
+                    .and_then(|c| c.as_array())
+                    .is_none_or(|c| c.is_empty())
+                {
+                    add(
+                        CODE_LISTS_FILE,
+                        &path,
+                        "needs a non-empty codes array".into(),
+                    );
+                }
+                known.lists.insert(name.clone());
+            }
+        }
+    }
+    match lists.get("medication_classes").and_then(|v| v.as_object()) {
+        None => add(
+            CODE_LISTS_FILE,
+            "medication_classes",
+            "must be an object of named classes".into(),
+        ),
+        Some(map) => {
+            for (name, class) in map {
+                let path = format!("medication_classes.{name}");
+                check_id(name, CODE_LISTS_FILE, &path, &mut add);
+                need_string(class, "label", CODE_LISTS_FILE, &path, &mut add);
+                need_string(class, "source", CODE_LISTS_FILE, &path, &mut add);
+                if class
+                    .get("ingredients")
+                    .and_then(|c| c.as_array())
+                    .is_none_or(|c| c.is_empty())
+                {
+                    add(
+                        CODE_LISTS_FILE,
+                        &path,
+                        "needs a non-empty ingredients array".into(),
+                    );
+                }
+                known.classes.insert(name.clone());
+            }
+        }
+    }
+    walk(&lists, "", CODE_LISTS_FILE, &known, &mut add);
+
+    // Preventive rules.
+    need_string(&rules, "version", PREVENTIVE_FILE, "", &mut add);
+    for key in [
+        "due_soon_days",
+        "overdue_after_days",
+        "decline_valid_months",
+    ] {
+        if rules
+            .pointer(&format!("/defaults/{key}"))
+            .and_then(|v| v.as_u64())
+            .is_none()
+        {
+            add(
+                PREVENTIVE_FILE,
+                &format!("defaults.{key}"),
+                "must be a whole number".into(),
+            );
+        }
+    }
+    let mut ids = HashSet::new();
+    for (i, rule) in rules
+        .get("rules")
+        .and_then(|r| r.as_array())
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let path = format!("rules[{i}]");
+        let id = rule.get("id").and_then(|v| v.as_str()).unwrap_or("");
+        check_id(id, PREVENTIVE_FILE, &format!("{path}.id"), &mut add);
+        if !ids.insert(id.to_string()) {
+            add(
+                PREVENTIVE_FILE,
+                &format!("{path}.id"),
+                format!("duplicate rule id {id:?}"),
+            );
+        }
+        for key in ["title", "statement", "citation"] {
+            need_string(rule, key, PREVENTIVE_FILE, &path, &mut add);
+        }
+        let grade = rule.get("grade").and_then(|v| v.as_str()).unwrap_or("");
+        if !["A", "B", "A/B"].contains(&grade) {
+            add(
+                PREVENTIVE_FILE,
+                &format!("{path}.grade"),
+                format!("grade {grade:?} is not A, B or A/B (only A and B recommendations ship)"),
+            );
+        }
+        let date = rule.get("date").and_then(|v| v.as_str()).unwrap_or("");
+        if !is_date(date) {
+            add(
+                PREVENTIVE_FILE,
+                &format!("{path}.date"),
+                format!("{date:?} is not a YYYY-MM-DD date"),
+            );
+        }
+        match rule.get("interval") {
+            Some(serde_json::Value::String(s)) if s == "once" || s == "while_active" => {}
+            Some(v)
+                if v.pointer("/every/months")
+                    .and_then(|m| m.as_u64())
+                    .is_some_and(|m| m > 0) => {}
+            _ => add(
+                PREVENTIVE_FILE,
+                &format!("{path}.interval"),
+                "must be \"once\", \"while_active\" or {\"every\": {\"months\": N}} with N ≥ 1"
+                    .into(),
+            ),
+        }
+        if rule.get("population").and_then(|v| v.as_object()).is_none() {
+            add(
+                PREVENTIVE_FILE,
+                &format!("{path}.population"),
+                "must be an object".into(),
+            );
+        }
+        if let (Some(min), Some(max)) = (
+            rule.pointer("/population/min_age").and_then(|v| v.as_u64()),
+            rule.pointer("/population/max_age").and_then(|v| v.as_u64()),
+        ) {
+            if min > max {
+                add(
+                    PREVENTIVE_FILE,
+                    &format!("{path}.population"),
+                    format!("min_age {min} is above max_age {max}"),
+                );
+            }
+        }
+        if rule
+            .get("satisfied_by")
+            .and_then(|v| v.as_array())
+            .is_none_or(|a| a.is_empty())
+        {
+            add(
+                PREVENTIVE_FILE,
+                &format!("{path}.satisfied_by"),
+                "name at least one way to meet the rule".into(),
+            );
+        }
+    }
+    if ids.is_empty() {
+        add(PREVENTIVE_FILE, "rules", "the table has no rules".into());
+    }
+    walk(&rules, "", PREVENTIVE_FILE, &known, &mut add);
+
+    // Registries.
+    need_string(&regs, "version", REGISTRIES_FILE, "", &mut add);
+    let mut ids = HashSet::new();
+    for (i, reg) in regs
+        .get("registries")
+        .and_then(|r| r.as_array())
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let path = format!("registries[{i}]");
+        let id = reg.get("id").and_then(|v| v.as_str()).unwrap_or("");
+        check_id(id, REGISTRIES_FILE, &format!("{path}.id"), &mut add);
+        if !ids.insert(id.to_string()) {
+            add(
+                REGISTRIES_FILE,
+                &format!("{path}.id"),
+                format!("duplicate registry id {id:?}"),
+            );
+        }
+        need_string(reg, "title", REGISTRIES_FILE, &path, &mut add);
+        for (j, flag) in reg
+            .get("flag_when")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let kind = flag.get("kind").and_then(|v| v.as_str()).unwrap_or("");
+            if ![
+                "latest_result",
+                "no_result_within",
+                "blood_pressure_at_least",
+                "overdue_vaccines",
+            ]
+            .contains(&kind)
+            {
+                add(
+                    REGISTRIES_FILE,
+                    &format!("{path}.flag_when[{j}].kind"),
+                    format!("unknown flag kind {kind:?}"),
+                );
+            }
+        }
+        if reg
+            .get("flag_when")
+            .and_then(|v| v.as_array())
+            .is_none_or(|a| a.is_empty())
+        {
+            add(
+                REGISTRIES_FILE,
+                &format!("{path}.flag_when"),
+                "give at least one flag".into(),
+            );
+        }
+    }
+    walk(&regs, "", REGISTRIES_FILE, &known, &mut add);
+    problems
+}
+
+fn need_string(
+    value: &serde_json::Value,
+    key: &str,
+    file: &str,
+    path: &str,
+    add: &mut impl FnMut(&str, &str, String),
+) {
+    if value
+        .get(key)
+        .and_then(|v| v.as_str())
+        .is_none_or(|s| s.trim().is_empty())
+    {
+        add(
+            file,
+            &join_path(path, key),
+            "must be a non-empty string".into(),
+        );
+    }
+}
+
+fn check_id(id: &str, file: &str, path: &str, add: &mut impl FnMut(&str, &str, String)) {
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+    {
+        add(
+            file,
+            path,
+            format!("id {id:?} must be lower case letters, digits and '_'"),
+        );
+    }
+}
+
+fn join_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
+    match (num(0..4), num(5..7), num(8..10)) {
+        (Some(y), Some(m), Some(d)) => {
+            let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+            let days = [
+                31,
+                if leap { 29 } else { 28 },
+                31,
+                30,
+                31,
+                30,
+                31,
+                31,
+                30,
+                31,
+                30,
+                31,
+            ];
+            (1..=12).contains(&m) && d >= 1 && d <= days[(m - 1) as usize]
+        }
+        _ => false,
+    }
+}
+
+/// Walks a JSON value and checks every code, LOINC entry, list, class and
+/// ingredient it names, wherever it appears.
+fn walk(
+    value: &serde_json::Value,
+    path: &str,
+    file: &str,
+    known: &Known,
+    add: &mut impl FnMut(&str, &str, String),
+) {
+    match value {
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk(item, &format!("{path}[{i}]"), file, known, add);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            if let (Some(system), Some(code)) = (
+                map.get("system").and_then(|v| v.as_str()),
+                map.get("code").and_then(|v| v.as_str()),
+            ) {
+                let display = map.get("display").and_then(|v| v.as_str()).unwrap_or("");
+                if display.trim().is_empty() {
+                    add(file, path, format!("code {code} needs a display"));
+                }
+                if let Some(problem) = code_problem(system, code, display, known) {
+                    add(file, path, problem);
+                }
+            }
+            for (key, item) in map {
+                let here = join_path(path, key);
+                match (key.as_str(), item) {
+                    ("loinc", serde_json::Value::Array(codes)) => {
+                        for (i, c) in codes.iter().enumerate() {
+                            let p = format!("{here}[{i}]");
+                            let code = c.get("code").and_then(|v| v.as_str()).unwrap_or("");
+                            let display = c.get("display").and_then(|v| v.as_str()).unwrap_or("");
+                            if display.trim().is_empty() {
+                                add(file, &p, format!("LOINC {code} needs a display"));
+                            }
+                            if let Some(problem) = code_problem("loinc", code, display, known) {
+                                add(file, &p, problem);
+                            }
+                        }
+                    }
+                    ("list", serde_json::Value::String(name)) if !known.lists.contains(name) => {
+                        add(
+                            file,
+                            &here,
+                            format!("no code list {name:?} in {CODE_LISTS_FILE}"),
+                        )
+                    }
+                    ("class" | "medication_class", serde_json::Value::String(name))
+                        if !known.classes.contains(name) =>
+                    {
+                        add(
+                            file,
+                            &here,
+                            format!("no medication class {name:?} in {CODE_LISTS_FILE}"),
+                        )
+                    }
+                    ("ingredients", serde_json::Value::Array(names)) => {
+                        for (i, n) in names.iter().enumerate() {
+                            let name = n.as_str().unwrap_or("");
+                            if !known.ingredients.contains(name) {
+                                add(
+                                    file,
+                                    &format!("{here}[{i}]"),
+                                    format!("{name:?} is not an ingredient in {INGREDIENTS_FILE}"),
+                                );
+                            }
+                        }
+                    }
+                    _ => walk(item, &here, file, known, add),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Why a code is wrong for its system, or `None`.
+fn code_problem(system: &str, code: &str, display: &str, known: &Known) -> Option<String> {
+    match system {
+        "icd10cm" => match known.icd10.get(code) {
+            None => Some(format!("ICD-10-CM {code:?} is not in {ICD10_FILE}")),
+            Some(description) if *description != display => Some(format!(
+                "ICD-10-CM {code} is {description:?} in {ICD10_FILE}, not {display:?}"
+            )),
+            Some(_) => None,
+        },
+        "loinc" => loinc_problem(code).or_else(|| match known.loinc.get(code) {
+            Some(expected) if *expected != display => Some(format!(
+                "LOINC {code} is {expected:?} in {LOINC_FILE}, not {display:?}"
+            )),
+            _ => None,
+        }),
+        "snomed" => (!is_sctid(code))
+            .then(|| format!("SNOMED CT id {code:?} has a wrong check digit or shape")),
+        "hcpcs" => {
+            let b = code.as_bytes();
+            let ok = b.len() == 5
+                && (b'A'..=b'V').contains(&b[0])
+                && b[1..].iter().all(u8::is_ascii_digit);
+            (!ok).then(|| format!("HCPCS {code:?} is not a letter A-V and four digits"))
+        }
+        "icd10pcs" => {
+            let ok = code.len() == 7
+                && code.bytes().all(|c| {
+                    c.is_ascii_digit() || (c.is_ascii_uppercase() && c != b'I' && c != b'O')
+                });
+            (!ok).then(|| {
+                format!("ICD-10-PCS {code:?} is not 7 characters (digits, letters but I and O)")
+            })
+        }
+        "cvx" => (!known.cvx.contains(code)).then(|| format!("CVX {code:?} is not in {CVX_FILE}")),
+        "cpt" => Some(format!(
+            "CPT {code:?}: CPT is AMA content and may not ship; use SNOMED CT, HCPCS or LOINC"
+        )),
+        other => Some(format!(
+            "unknown code system {other:?} (use icd10cm, snomed, loinc, hcpcs, icd10pcs or cvx)"
+        )),
+    }
+}
+
+/// A SNOMED CT concept id: 6 to 18 digits, no leading zero, partition `00`
+/// or `10`, and a Verhoeff check digit.
+fn is_sctid(code: &str) -> bool {
+    const D: [[u8; 10]; 10] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+        [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+        [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    ];
+    const P: [[u8; 10]; 8] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+        [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+        [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+        [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+        [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+    ];
+    let b = code.as_bytes();
+    if !(6..=18).contains(&b.len()) || b[0] == b'0' || !b.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let partition = &code[b.len() - 3..b.len() - 1];
+    if partition != "00" && partition != "10" {
+        return false;
+    }
+    let mut c = 0u8;
+    for (i, digit) in b.iter().rev().enumerate() {
+        c = D[usize::from(c)][usize::from(P[i % 8][usize::from(digit - b'0')])];
+    }
+    c == 0
 }

@@ -5,5 +5,12 @@
 //! birth date, a list of doses, the active medications, an assessment date), so the same
 //! answer comes out on every workstation and every rule is testable with plain values.
 
+pub mod code_lists;
+pub mod criteria;
+pub mod csv;
+pub mod definitions;
+pub mod facts;
 pub mod immunization;
 pub mod medication_safety;
+pub mod preventive;
+pub mod registries;
