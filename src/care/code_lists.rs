@@ -14,9 +14,10 @@ use std::sync::OnceLock;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::care::definitions::{code_problem, loinc_problem, parse_json, DefinitionError};
+use crate::care::definitions::{code_problem, parse_json, DefinitionError};
 use crate::care::facts::{normalize_code, CodeSystem};
 use crate::care::medication_safety::ingredients::{self, IngredientId};
+use crate::codes::check_digits::loinc_problem;
 
 /// The validated `assets/care_code_lists.json` (checked by `build.rs`).
 static JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/care_code_lists.json"));

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::care::facts::CodeSystem;
+use crate::codes::check_digits::{is_sctid, loinc_problem};
 
 /// A rule definition that could not be read. `path` names the field, e.g.
 /// `registries[2].flag_when[0].loinc[1].code`.
@@ -61,10 +62,10 @@ pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, DefinitionError>
     })
 }
 
-/// Why a code is not well formed for its system, or `None` when it is. The
-/// checks are the same as `build.rs`'s: a LOINC or SNOMED CT check digit, the
-/// shape of HCPCS, ICD-10-PCS and CVX codes, ICD-10-CM codes in the embedded
-/// table. CPT codes are refused because their licence forbids shipping them.
+/// Why a code is not well formed for its system, or `None` when it is: a LOINC or
+/// SNOMED CT check digit (`codes::check_digits`, which `build.rs` also uses), the shape of
+/// HCPCS, ICD-10-PCS and CVX codes, ICD-10-CM codes in the embedded table. CPT codes are
+/// refused because their licence forbids shipping them.
 pub fn code_problem(system: CodeSystem, code: &str) -> Option<String> {
     match system {
         CodeSystem::Loinc => loinc_problem(code),
@@ -94,76 +95,6 @@ pub fn code_problem(system: CodeSystem, code: &str) -> Option<String> {
             "CPT code {code:?}: CPT is AMA content and may not be shipped in a rule; use SNOMED CT, HCPCS or LOINC"
         )),
     }
-}
-
-/// `^\d{1,7}-\d$` with a correct mod-10 check digit.
-pub fn loinc_problem(code: &str) -> Option<String> {
-    let Some((body, check)) = code.split_once('-') else {
-        return Some(format!(
-            "LOINC code {code:?} has no '-' before its check digit"
-        ));
-    };
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
-    if !digits(body) || body.len() > 7 || check.len() != 1 || !digits(check) {
-        return Some(format!(
-            "LOINC code {code:?} must be 1 to 7 digits, '-', one check digit"
-        ));
-    }
-    let mut sum = 0u32;
-    for (position, c) in body.bytes().rev().enumerate() {
-        let mut d = u32::from(c - b'0');
-        if position % 2 == 0 {
-            d *= 2;
-            if d > 9 {
-                d -= 9;
-            }
-        }
-        sum += d;
-    }
-    let expected = ((10 - sum % 10) % 10) as u8;
-    let found = check.as_bytes()[0] - b'0';
-    (expected != found)
-        .then(|| format!("LOINC code {code:?} has check digit {found}, expected {expected}"))
-}
-
-/// A SNOMED CT concept id: 6 to 18 digits, no leading zero, partition `00`
-/// (international) or `10` (extension) before the Verhoeff check digit.
-pub fn is_sctid(code: &str) -> bool {
-    const D: [[u8; 10]; 10] = [
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-        [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
-        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
-        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
-        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
-        [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
-        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
-        [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
-        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
-        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
-    ];
-    const P: [[u8; 10]; 8] = [
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-        [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
-        [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
-        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
-        [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
-        [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
-        [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
-    ];
-    let b = code.as_bytes();
-    if !(6..=18).contains(&b.len()) || b[0] == b'0' || !b.iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let partition = &code[b.len() - 3..b.len() - 1];
-    if partition != "00" && partition != "10" {
-        return false;
-    }
-    let mut c = 0u8;
-    for (i, digit) in b.iter().rev().enumerate() {
-        c = D[usize::from(c)][usize::from(P[i % 8][usize::from(digit - b'0')])];
-    }
-    c == 0
 }
 
 #[cfg(test)]

@@ -503,32 +503,7 @@ fn check_parsed(
 
 /// LOINC's shape: up to seven digits, a dash, and a mod-10 check digit.
 pub fn looks_like_loinc(code: &str) -> bool {
-    let Some((num, check)) = code.split_once('-') else {
-        return false;
-    };
-    if num.is_empty()
-        || num.len() > 7
-        || check.len() != 1
-        || !num.bytes().all(|b| b.is_ascii_digit())
-    {
-        return false;
-    }
-    let Some(c) = check.chars().next().and_then(|c| c.to_digit(10)) else {
-        return false;
-    };
-    // Luhn (mod 10) over the digits, as LOINC defines its check digit.
-    let mut sum = 0;
-    for (i, d) in num.bytes().rev().enumerate() {
-        let mut d = (d - b'0') as u32;
-        if i % 2 == 0 {
-            d *= 2;
-            if d > 9 {
-                d -= 9;
-            }
-        }
-        sum += d;
-    }
-    (10 - sum % 10) % 10 == c
+    crate::codes::check_digits::loinc_problem(code).is_none()
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 //! on first use only; the small tables are embedded as plain text. Sources,
 //! versions and licences are in `assets/README.md`.
 
+pub mod check_digits;
 pub mod cvx;
 pub mod icd10;
 pub mod loinc;
