@@ -126,6 +126,10 @@ error_codes! {
     PairingCodeWrong = "pairing_code_wrong": "The pairing code is wrong; three wrong tries spend it.",
     PairingNoInvite = "pairing_no_invite": "The member workstation has no pairing code open; make one there first.",
     PairingCodeExpired = "pairing_code_expired": "The pairing code expired (they last 10 minutes); make a new one.",
+    CdsiSupportingData = "cdsi_supporting_data": "The shipped CDSi immunization data cannot be read; a damaged install to report.",
+    CdsiAssessmentBeforeBirth = "cdsi_assessment_before_birth": "The immunization assessment date is before the patient's birth date.",
+    CdsiDoseBeforeBirth = "cdsi_dose_before_birth": "An immunization is dated before the patient's birth date; correct the dose date.",
+    AlertNeedsOverride = "alert_needs_override": "Saving would raise an interruptive medication safety alert that was not answered; show the alerts and give an override reason.",
     InternalError = "internal_error": "An engine error without an entry in this table; a bug to report.",
 }
 
