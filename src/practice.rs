@@ -38,6 +38,7 @@ pub static CATALOGUE: Catalogue = Catalogue {
         &chart_entities::HOSPITALIZATION,
         &chart_entities::FAMILY_HISTORY,
         &chart_entities::SOCIAL_HISTORY,
+        &chart_entities::DECLINE,
         &chart_entities::DOCUMENT,
         &chart_entities::IMPORTED_RESOURCE,
         &chart_entities::IMPORT_BATCH,

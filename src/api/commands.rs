@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use uuid::Uuid;
 
+use super::care::*;
 use super::types::*;
 use super::{ApiError, ErrorCode, Session};
 use crate::access::audit::{Access, Entry};
@@ -211,6 +212,22 @@ fixed_commands! {
         "The practice's table of labs' local test codes and the LOINC each one is filed under.";
     "hl7.code_map_set" => hl7_code_map_set(CodeMapSet) -> CodeMapping, WriteChart, [InvalidCode],
         "Map a lab's local test code (OBX-3, for the sending facility in MSH-4) to a LOINC code; changing an existing mapping needs its version.";
+    "cds.check" => cds_check(CdsCheck) -> CheckAnswer, ReadChart, [NotFound],
+        "Check a medication (added, or its name, code or dose changed) or an allergy being added against the patient's active medications and allergies: interaction, allergy and cross-reactivity alerts with why, the data used and citations; items that could not be checked; alerts answered before. An interruptive alert must be answered (`alert_overrides`) for the save to go on.";
+    "cds.due" => cds_due(DueRequest) -> DuePanel, ReadChart, [NotFound],
+        "What a patient is due for on a day: every preventive rule's status (due, due soon, overdue, satisfied, not applicable, declined) with why and its USPSTF citation, the immunization forecast, and the registries the patient is on.";
+    "cds.rules" => cds_rules(NoArgs) -> RulesAnswer, ReadChart, [],
+        "The preventive rule table with its citations and the practice's switches (setting `preventive_rules`), and every registry (setting `registries` adds the practice's own).";
+    "cds.due_list" => cds_due_list(DueListRequest) -> DueListAnswer, ReadChart, [],
+        "Practice-wide: the patients due or overdue for each preventive rule in a period (this month by default), with counts, a recall list with phones, and both as CSV.";
+    "registry.list" => registry_list(RegistryRequest) -> RegistryAnswer, ReadChart, [],
+        "Practice-wide monitoring registries on a day: the patients not meeting each registry's parameters, with why, and as CSV.";
+    "immunization.forecast" => immunization_forecast(ForecastRequest) -> Forecast, ReadChart, [NotFound, CdsiAssessmentBeforeBirth, CdsiDoseBeforeBirth, CdsiSupportingData],
+        "A patient's immunizations evaluated and forecast to CDC's CDSi logic (4.6, data 4.64): each dose valid or not with the reason, and each vaccine group overdue, due now, due soon, later, complete or not recommended, with dates.";
+    "immunization.evaluate" => immunization_evaluate(EvaluateRequest) -> Report, ReadChart, [CdsiAssessmentBeforeBirth, CdsiDoseBeforeBirth, CdsiSupportingData],
+        "Evaluate and forecast an immunization history given in the request (birth date, sex, doses, CDSi observations) without a chart.";
+    "immunization.observations" => immunization_observations(NoArgs) -> Vec<ObservationCode>, ReadChart, [CdsiSupportingData],
+        "The CDSi observation codes (conditions such as pregnancy or asplenia) a chart can record as a problem with code_system \"cdsi\" to adjust the forecast.";
 }
 
 fn record_permission(def: &EntityDef, verb: &str) -> &'static [Permission] {
@@ -502,13 +519,40 @@ fn generic(
     };
     match verb {
         "add" => {
-            let r = (shape.parse_add)(args)?;
+            let mut r = (shape.parse_add)(args)?;
+            guard_save(
+                practice,
+                session,
+                def.name,
+                &r.patient,
+                None,
+                None,
+                &mut r.fields,
+            )?;
             let (id, change) = chart::add(&practice.chart_ctx(), def, &r.patient, r.fields)?;
             commit(practice, session, vec![change])?;
             answer(practice, &id)
         }
         "update" => {
-            let r = (shape.parse_update)(args)?;
+            let mut r = (shape.parse_update)(args)?;
+            if matches!(def.name, "medication" | "allergy") {
+                let current = chart::load(practice.reader(), def, &r.id)?;
+                let patient = current
+                    .get("patient")
+                    .and_then(Json::as_str)
+                    .and_then(|p| Uuid::parse_str(p).ok())
+                    .unwrap_or_default();
+                let id = r.id;
+                guard_save(
+                    practice,
+                    session,
+                    def.name,
+                    &patient,
+                    Some(&id),
+                    Some(&current),
+                    &mut r.fields,
+                )?;
+            }
             let (id, change) =
                 chart::update(&practice.chart_ctx(), def, r.id, &r.version, r.fields)?;
             commit(practice, session, vec![change])?;
@@ -1167,6 +1211,7 @@ fn setting_set(
         SettingValue::Text(s) => s,
         SettingValue::Number(n) => n.to_string(),
     };
+    check_setting(&name, &value)?;
     let change = access::users::set_setting(
         practice.reader(),
         practice.ids.as_ref(),

@@ -4,6 +4,7 @@
 //! every command is checked against the caller's role, every chart read is written to the
 //! access log, and every error reaches the user as `{code, message}`.
 
+mod care;
 mod commands;
 mod docs;
 mod error;
@@ -73,7 +74,9 @@ from_engine_error!(
     PracticeError,
     crate::vault::VaultError,
     crate::sync::SyncError,
-    crate::interop::InteropError
+    crate::interop::InteropError,
+    crate::care::immunization::CdsiError,
+    crate::care::definitions::DefinitionError
 );
 
 /// Runs one command as the session's user.

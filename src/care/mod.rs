@@ -5,6 +5,8 @@
 //! birth date, a list of doses, the active medications, an assessment date), so the same
 //! answer comes out on every workstation and every rule is testable with plain values.
 
+pub mod alert_overrides;
+pub mod chart_facts;
 pub mod code_lists;
 pub mod criteria;
 pub mod csv;

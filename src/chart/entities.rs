@@ -91,6 +91,9 @@ record_kinds! {
         status: Text,
         /// Why it is taken.
         reason: Text,
+        /// The interruptive safety alerts answered when it was saved: the alerts, the
+        /// reason to go on, who and when. Set from the request's `alert_overrides`.
+        alert_overrides: Json,
     }
 
     /// An allergy or intolerance, or "no known allergies".
@@ -110,6 +113,8 @@ record_kinds! {
         no_known: Bool,
         onset_date: Date,
         note: Text,
+        /// The interruptive safety alerts answered when it was saved (see medication).
+        alert_overrides: Json,
     }
 
     /// A vaccine given, or refused (CVX).
@@ -277,6 +282,18 @@ record_kinds! {
         alcohol_drinks_per_week: Real,
         recorded_date: Date,
         note: Text,
+    }
+
+    /// A preventive service the patient declined, so they are not called for it again at once.
+    DECLINE: "decline" in "care_decline", DeclineFields, DeclineRecord,
+    patient: Ref,
+    {
+        /// Required: the preventive rule's id (`cds.rules`), e.g. colorectal_cancer_screening.
+        rule: Text,
+        /// Required; not in the future.
+        date: Date,
+        /// Required: what the patient said.
+        reason: Text,
     }
 
     /// A scanned or uploaded file (PDF or image).

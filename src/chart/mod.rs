@@ -113,6 +113,7 @@ pub static RECORD_KINDS: &[&EntityDef] = &[
     &entities::HOSPITALIZATION,
     &entities::FAMILY_HISTORY,
     &entities::SOCIAL_HISTORY,
+    &entities::DECLINE,
     &entities::DOCUMENT,
 ];
 
@@ -135,6 +136,7 @@ pub static RECORD_SHAPES: &[shape::Shape] = &[
     shape::Shape::of::<entities::HospitalizationFields>(),
     shape::Shape::of::<entities::FamilyHistoryFields>(),
     shape::Shape::of::<entities::SocialHistoryFields>(),
+    shape::Shape::of::<entities::DeclineFields>(),
     shape::Shape::of::<entities::DocumentFields>(),
 ];
 

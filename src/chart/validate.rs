@@ -495,6 +495,24 @@ fn check_parsed(
                 }
             }
         }
+        "decline" => {
+            required(m, "rule")?;
+            if let Some(rule) = m.get("rule").and_then(Json::as_str) {
+                if crate::care::preventive::RuleSet::shipped()
+                    .get(rule)
+                    .is_none()
+                {
+                    return Err(ChartError::invalid(
+                        "rule",
+                        "is not a preventive rule; cds.rules lists them",
+                    ));
+                }
+            }
+            required(m, "date")?;
+            not_future(ctx, m, "date")?;
+            after_birth(m, "date", patient)?;
+            required(m, "reason")?;
+        }
         "document" => super::documents::check(fields, m)?,
         _ => {}
     }

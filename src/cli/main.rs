@@ -9,6 +9,7 @@ use anyhow::{anyhow, Context, Result};
 use clap::{Parser, Subcommand};
 use serde_json::{json, Value as Json};
 
+mod care;
 mod hl7;
 mod serve;
 mod sync;
@@ -162,6 +163,13 @@ enum Cmd {
         #[command(subcommand)]
         cmd: hl7::Hl7Cmd,
     },
+    /// Preventive care due: the practice's due list for a period (counts per rule, or the
+    /// list or recall list as CSV), or one patient's Due panel with --patient.
+    Due(care::DueArgs),
+    /// Monitoring registries: the patients not meeting each registry's parameters.
+    Registries(care::RegistryArgs),
+    /// One patient's immunization forecast to CDC's CDSi logic.
+    Forecast(care::ForecastArgs),
     /// Export records in a standard format, for another system or the patient.
     Export {
         #[command(subcommand)]
@@ -530,6 +538,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             ..
         } => return hl7::import(&dir, &files, user),
         Cmd::Hl7 { cmd } => return hl7::run(&dir, cmd),
+        Cmd::Due(a) => return care::due(&dir, a),
+        Cmd::Registries(a) => return care::registries(&dir, a),
+        Cmd::Forecast(a) => return care::forecast(&dir, a),
         Cmd::Status => {
             let h = header::read(&dir).map_err(VaultError::from)?;
             say_mode(&dir, h.mode);

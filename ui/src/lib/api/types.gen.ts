@@ -2,8 +2,13 @@
 // Do not edit: change the Rust side and regenerate; a test keeps this file current.
 /* eslint-disable */
 
+/** What kind of problem an alert is about. */
+export type AlertKind = "interaction" | "allergy" | "cross_reactivity";
+
 /** `allergy.add`: the patient, and the new record's fields; unknown fields are refused. */
 export interface AllergyAdd {
+  /** The interruptive safety alerts answered when it was saved (see medication). */
+  alert_overrides?: Structured | null;
   category?: "medication" | "food" | "environment" | "biologic" | null;
   code?: string | null;
   criticality?: "low" | "high" | "unable-to-assess" | null;
@@ -23,6 +28,8 @@ export interface AllergyAdd {
 
 /** A record of kind `allergy` as answers carry it. */
 export interface AllergyRecord {
+  /** The interruptive safety alerts answered when it was saved (see medication). */
+  alert_overrides?: Structured | null;
   category?: "medication" | "food" | "environment" | "biologic" | null;
   code?: string | null;
   /** Milliseconds since 1970 (the commit's hybrid logical clock). */
@@ -57,6 +64,8 @@ export interface AllergyRecord {
 
 /** `allergy.update`: the record, the version read, and the fields to change (`null` clears one); unknown fields are refused. */
 export interface AllergyUpdate {
+  /** The interruptive safety alerts answered when it was saved (see medication). */
+  alert_overrides?: Structured | null;
   category?: "medication" | "food" | "environment" | "biologic" | null;
   code?: string | null;
   criticality?: "low" | "high" | "unable-to-assess" | null;
@@ -86,6 +95,34 @@ export interface Amendment {
   fields: unknown;
   /** The change id. */
   id: string;
+}
+
+/** A dose's evaluation against the best series of one antigen. */
+export interface AntigenEvaluation {
+  antigen: string;
+  /** The one reason to show (see `primary_reason`), as CDC's test cases report one. */
+  reason?: EvaluationReason | null;
+  reasons: EvaluationReason[];
+  series_name: string;
+  status: EvaluationStatus;
+  /** The target dose (1-based) the dose was evaluated against, if any. */
+  target_dose?: number | null;
+  vaccine_group: string;
+}
+
+/** One antigen's best series inside a vaccine group forecast. */
+export interface AntigenSeriesReport {
+  antigen: string;
+  earliest_date?: string | null;
+  forecast_dose_number?: number | null;
+  latest_date?: string | null;
+  past_due_date?: string | null;
+  reason?: string | null;
+  /** CVX codes to recommend for the next dose (FORECASTRECVAC-1). */
+  recommended_cvx: string[];
+  recommended_date?: string | null;
+  series_name: string;
+  status: SeriesStatus;
 }
 
 /** What every caller sees of an error: a stable code to branch on, and a message that says what to do. */
@@ -156,6 +193,54 @@ export interface Candidate {
   patient: string;
   /** Why: same identifier, or same name and birth date. */
   reason: string;
+}
+
+/** Check a medication or allergy against the patient's active medications and allergies. */
+export interface CdsCheck {
+  item: CheckItem;
+  patient: string;
+}
+
+/** The alerts to show before the clinician confirms. */
+export interface CheckAnswer {
+  /** Interruptive first. Interruptive ones need `alert_overrides` to save. */
+  alerts: ShownAlert[];
+  /** Whether saving needs `alert_overrides` (an interruptive alert is shown). */
+  needs_override: boolean;
+  /** Alerts answered before for the same pair and doses, not shown again. */
+  suppressed: Suppressed[];
+  /** Items that could not be checked, each said in words. */
+  unchecked: Unchecked[];
+}
+
+/** What is about to be saved. */
+export interface CheckItem {
+  dose?: string | null;
+  id?: string | null;
+  name: string;
+  rxnorm?: string | null;
+  type: "medication";
+} | {
+  code?: string | null;
+  id?: string | null;
+  substance: string;
+  type: "allergy";
+}
+
+/** One cited source: the key the tables use and the reference in full. */
+export interface Citation {
+  /** Stable key, e.g. `phansalkar2012`. */
+  key: string;
+  /** The reference as a reader would look it up. */
+  text: string;
+}
+
+/** The recommendation a status rests on. */
+export interface Citation2 {
+  date: string;
+  grade: string;
+  statement: string;
+  text: string;
 }
 
 /** One code found; which optional fields are present depends on the system. */
@@ -364,6 +449,59 @@ export type Date = string;
 /** RFC 3339 (2026-03-01T09:30:00Z); a local YYYY-MM-DDTHH:MM[:SS] or a bare date is taken as UTC. Answers are RFC 3339 UTC. */
 export type DateTime = string;
 
+/** `decline.add`: the patient, and the new record's fields; unknown fields are refused. */
+export interface DeclineAdd {
+  /** Required; not in the future. */
+  date?: Date | null;
+  /** The patient whose chart gets the record. */
+  patient: string;
+  /** Required: what the patient said. */
+  reason?: string | null;
+  /** Required: the preventive rule's id (`cds.rules`), e.g. colorectal_cancer_screening. */
+  rule?: string | null;
+}
+
+/** A record of kind `decline` as answers carry it. */
+export interface DeclineRecord {
+  /** Milliseconds since 1970 (the commit's hybrid logical clock). */
+  created_at: number;
+  /** The user id of the author. */
+  created_by: string;
+  /** The change that created the record. */
+  created_change: string;
+  /** Required; not in the future. */
+  date?: Date | null;
+  id: string;
+  /** The patient whose chart holds the record. */
+  patient?: string | null;
+  /** Required: what the patient said. */
+  reason?: string | null;
+  retract_reason?: string | null;
+  /** Marked entered in error (kept, never deleted). */
+  retracted: boolean;
+  /** Required: the preventive rule's id (`cds.rules`), e.g. colorectal_cancer_screening. */
+  rule?: string | null;
+  /** Milliseconds since 1970, of the last change. */
+  updated_at: number;
+  updated_by: string;
+  /** The heads of the record's change history: pass it back on update. Answers about one record carry it; lists and summaries leave it out. */
+  version?: string[] | null;
+}
+
+/** `decline.update`: the record, the version read, and the fields to change (`null` clears one); unknown fields are refused. */
+export interface DeclineUpdate {
+  /** Required; not in the future. */
+  date?: Date | null;
+  /** The record to change. */
+  id: string;
+  /** Required: what the patient said. */
+  reason?: string | null;
+  /** Required: the preventive rule's id (`cds.rules`), e.g. colorectal_cancer_screening. */
+  rule?: string | null;
+  /** The `version` from the read the edit was made on, so that an edit made meanwhile elsewhere is kept and flagged, not overwritten. */
+  version: string[];
+}
+
 /** A member workstation, by its hex device id. */
 export interface DeviceArg {
   device: string;
@@ -455,8 +593,99 @@ export interface DocumentUpdate {
   version: string[];
 }
 
+/** The last service that counted for a rule. */
+export interface Done {
+  /** The method's label, e.g. "Colonoscopy". */
+  by: string;
+  date: string;
+  /** The chart item, e.g. `procedure SNOMED CT 73761001 "Colonoscopy"`. */
+  evidence: string;
+  /** The method's id in the rule table. */
+  method: string;
+  next_due?: string | null;
+}
+
 /** An answer with nothing to say. */
-export type Done = Record<string, unknown>;
+export type Done2 = Record<string, unknown>;
+
+/** One dose given. */
+export interface Dose {
+  /** CDC CVX code; leading zeros do not matter ("03" = "3"). */
+  cvx: string;
+  date: string;
+  /** CDC MVX manufacturer code, when known; some preferable vaccines name a product (section 6.8). */
+  mvx?: string | null;
+}
+
+/** One administered dose, evaluated for each antigen it carries. */
+export interface DoseReport {
+  cvx: string;
+  date: string;
+  /** Empty when the CVX code carries no antigen CDSi knows, or the dose is dated after the assessment date (it is then not evaluated). */
+  evaluations: AntigenEvaluation[];
+  /** Position in the input. */
+  index: number;
+}
+
+/** Why a patient is on the due list. */
+export type DueKind = "due" | "overdue" | "due_in_period";
+
+export interface DueList {
+  /** Every enabled rule, in table order, even when nobody is due. */
+  counts: RuleCount[];
+  from: string;
+  /** By rule (table order), then due date, then name. */
+  rows: DueRow[];
+  rules_version: string;
+  to: string;
+}
+
+/** The due list with its recall list and both as CSV. */
+export interface DueListAnswer {
+  csv: string;
+  list: DueList;
+  /** Patients considered (in care, not deceased or inactive). */
+  patients: number;
+  /** One entry per patient to call, with their phone. */
+  recall: RecallEntry[];
+  recall_csv: string;
+}
+
+/** Who is due for what in a period (this month when not given). */
+export interface DueListRequest {
+  from?: string | null;
+  /** Only these rules (ids); all enabled rules when empty. */
+  rules?: string[];
+  to?: string | null;
+}
+
+/** What the chart's Due panel shows. */
+export interface DuePanel {
+  immunization_problem?: string | null;
+  /** The immunization forecast; none when the CDSi evaluation could not run (the message says why). */
+  immunizations?: Forecast | null;
+  on: string;
+  /** Every enabled preventive rule's status (not applicable ones included, with why). */
+  preventive: RuleStatus[];
+  /** The registries the patient is on, and why. */
+  registries: Why[];
+  rules_version: string;
+}
+
+/** A patient's decision support on a day (today when not given). */
+export interface DueRequest {
+  on?: string | null;
+  patient: string;
+}
+
+export interface DueRow {
+  due: string;
+  kind: DueKind;
+  patient: PatientRef;
+  rule: string;
+  title: string;
+  why: string;
+}
 
 /** A value that must be unique but was given twice, on workstations that were apart; or records that look like one entered twice (a patient registered on two workstations, the same allergy added on two), flagged for a person and never merged. */
 export interface Duplicate {
@@ -552,7 +781,23 @@ export interface Entry {
 }
 
 /** A stable, snake_case error code. */
-export type ErrorCode = "invalid_input" | "invalid_code" | "malformed_json" | "unknown_command" | "not_found" | "record_immutable" | "too_large" | "forbidden" | "wrong_password" | "account_disabled" | "session_locked" | "access_log_damaged" | "access_log_gap" | "access_log_broken_chain" | "access_log_entry_altered" | "access_log_bad_signature" | "access_log_unknown_device" | "access_log_fork" | "access_log_entry_malformed" | "storage_error" | "ledger_out_of_order" | "ledger_broken_chain" | "ledger_bad_signature" | "ledger_missing_dependency" | "ledger_damaged" | "ledger_fork" | "ledger_wrong_practice" | "ledger_not_member" | "ledger_not_administrator" | "ledger_clock_ahead" | "header_altered" | "recovery_code_needed" | "duplicate_user_name" | "no_device_identity" | "practice_missing" | "device_key_missing" | "database_wrong_key_or_damaged" | "database_damaged" | "database_too_new" | "practice_exists" | "folder_not_empty" | "file_exists" | "migration_failed" | "key_not_in_keychain" | "keychain_key_mismatch" | "passphrase_needed" | "backup_damaged" | "io_error" | "hl7_not_a_message" | "hl7_unsupported_type" | "hl7_unsupported_version" | "hl7_unsupported_processing_id" | "hl7_bad_segment" | "hl7_missing_field" | "hl7_bad_field" | "hl7_too_large" | "hl7_bad_frame" | "header_missing" | "header_damaged" | "header_too_new" | "header_exists" | "header_io" | "keychain_unavailable" | "keychain_locked" | "keychain_entry_damaged" | "keychain_failed" | "wrong_secret" | "malformed_recovery_code" | "unsupported_kdf" | "random_failed" | "crypto_failed" | "practice_locked" | "practice_open" | "not_logged_in" | "login_throttled" | "sync_unreachable" | "sync_connection" | "sync_tls" | "sync_frame_too_large" | "sync_too_slow" | "sync_malformed" | "sync_protocol" | "sync_other_practice" | "sync_peer_mismatch" | "pairing_code_wrong" | "pairing_no_invite" | "pairing_code_expired" | "internal_error";
+export type ErrorCode = "invalid_input" | "invalid_code" | "malformed_json" | "unknown_command" | "not_found" | "record_immutable" | "too_large" | "forbidden" | "wrong_password" | "account_disabled" | "session_locked" | "access_log_damaged" | "access_log_gap" | "access_log_broken_chain" | "access_log_entry_altered" | "access_log_bad_signature" | "access_log_unknown_device" | "access_log_fork" | "access_log_entry_malformed" | "storage_error" | "ledger_out_of_order" | "ledger_broken_chain" | "ledger_bad_signature" | "ledger_missing_dependency" | "ledger_damaged" | "ledger_fork" | "ledger_wrong_practice" | "ledger_not_member" | "ledger_not_administrator" | "ledger_clock_ahead" | "header_altered" | "recovery_code_needed" | "duplicate_user_name" | "no_device_identity" | "practice_missing" | "device_key_missing" | "database_wrong_key_or_damaged" | "database_damaged" | "database_too_new" | "practice_exists" | "folder_not_empty" | "file_exists" | "migration_failed" | "key_not_in_keychain" | "keychain_key_mismatch" | "passphrase_needed" | "backup_damaged" | "io_error" | "hl7_not_a_message" | "hl7_unsupported_type" | "hl7_unsupported_version" | "hl7_unsupported_processing_id" | "hl7_bad_segment" | "hl7_missing_field" | "hl7_bad_field" | "hl7_too_large" | "hl7_bad_frame" | "header_missing" | "header_damaged" | "header_too_new" | "header_exists" | "header_io" | "keychain_unavailable" | "keychain_locked" | "keychain_entry_damaged" | "keychain_failed" | "wrong_secret" | "malformed_recovery_code" | "unsupported_kdf" | "random_failed" | "crypto_failed" | "practice_locked" | "practice_open" | "not_logged_in" | "login_throttled" | "sync_unreachable" | "sync_connection" | "sync_tls" | "sync_frame_too_large" | "sync_too_slow" | "sync_malformed" | "sync_protocol" | "sync_other_practice" | "sync_peer_mismatch" | "pairing_code_wrong" | "pairing_no_invite" | "pairing_code_expired" | "cdsi_supporting_data" | "cdsi_assessment_before_birth" | "cdsi_dose_before_birth" | "alert_needs_override" | "internal_error";
+
+/** A history evaluated without a chart (for checking a record from elsewhere). */
+export interface EvaluateRequest {
+  assessment_date: string;
+  birth_date: string;
+  doses?: Dose[];
+  /** CDSi observation codes ("007" pregnant); see immunization.observations. */
+  observations?: string[];
+  sex: Sex;
+}
+
+/** Why a dose was evaluated as it was (chapter 6). */
+export type EvaluationReason = "Inadvertent Vaccine" | "Age: Too Young" | "Age: Grace Period" | "Age: Too Old" | "Interval: too Soon" | "Interval: Grace Period" | "Live Virus Conflict" | "Not a preferable or allowable vaccine" | "Series Already Complete";
+
+/** The evaluation status of one dose for one antigen (table 3-1). */
+export type EvaluationStatus = "Valid" | "Not Valid" | "Extraneous" | "Sub-standard";
 
 /** One event of the timeline. */
 export interface Event {
@@ -564,6 +809,17 @@ export interface Event {
   /** The kind of record: encounter, note, problem, medication, allergy, immunization, observation, order, procedure, hospitalization or document. */
   kind: string;
   title?: string | null;
+}
+
+/** Why a status is what it is. */
+export interface Explanation {
+  citation: Citation2;
+  /** The facts the rule used. */
+  data: string[];
+  /** The rule table's version. */
+  rules_version: string;
+  /** One sentence for the clinician. */
+  why: string;
 }
 
 /** The standard a chart is saved in. */
@@ -658,6 +914,38 @@ export interface FhirImport {
   file: string;
   /** What to do with a patient who may already be here; `ask` (the default) lists them in `waiting` for a person to decide. */
   on_match?: OnMatch;
+}
+
+/** The patient's immunization forecast to CDC's CDSi logic. */
+export interface Forecast {
+  assessment_date: string;
+  /** One line per vaccine group, overdue first. */
+  lines: VaccineLine[];
+  /** The CDSi observations (conditions) that were applied. */
+  observations: string[];
+  /** The full evaluation: each dose, valid or not with the reason, and each group. */
+  report: Report;
+  /** "CDSi logic 4.6, supporting data 4.64". */
+  source: string;
+}
+
+/** Standard and risk forecasts are never blended (chapter 9). */
+export type ForecastKind = "standard" | "risk";
+
+/** A patient's forecast on a day (today when not given). */
+export interface ForecastRequest {
+  assessment_date?: string | null;
+  patient: string;
+}
+
+/** A dose's evaluation for a whole vaccine group. */
+export interface GroupDoseEvaluation {
+  date: string;
+  index: number;
+  reason?: EvaluationReason | null;
+  /** Every reason, over the group's antigens that gave this status. */
+  reasons: EvaluationReason[];
+  status: EvaluationStatus;
 }
 
 /** One message waiting in the queue. */
@@ -1019,6 +1307,19 @@ export interface Invite {
   expires_at: string;
 }
 
+/** One side of an alert: the chart item and what in it triggered the rule. */
+export interface Involved {
+  id?: string | null;
+  /** The ingredient (or, for an allergy recorded as a class, the class name). */
+  matched: string;
+  matched_by: Match;
+  role: Role;
+  /** The ingredient's RxCUI when the table has a verified one. */
+  rxcui?: string | null;
+  /** The medication name or allergy substance as given. */
+  text: string;
+}
+
 /** An International Patient Summary (IPS 2.0) document Bundle. */
 export interface IpsExport {
   /** The Bundle (type `document`, the Composition first), as FHIR JSON. */
@@ -1075,8 +1376,13 @@ export interface Login {
   user: string;
 }
 
+/** How an ingredient of an item was found. */
+export type Match = "rxcui" | "name" | "class";
+
 /** `medication.add`: the patient, and the new record's fields; unknown fields are refused. */
 export interface MedicationAdd {
+  /** The interruptive safety alerts answered when it was saved: the alerts, the reason to go on, who and when. Set from the request's `alert_overrides`. */
+  alert_overrides?: Structured | null;
   dose?: string | null;
   frequency?: string | null;
   /** Required. */
@@ -1095,6 +1401,8 @@ export interface MedicationAdd {
 
 /** A record of kind `medication` as answers carry it. */
 export interface MedicationRecord {
+  /** The interruptive safety alerts answered when it was saved: the alerts, the reason to go on, who and when. Set from the request's `alert_overrides`. */
+  alert_overrides?: Structured | null;
   /** Milliseconds since 1970 (the commit's hybrid logical clock). */
   created_at: number;
   /** The user id of the author. */
@@ -1128,6 +1436,8 @@ export interface MedicationRecord {
 
 /** `medication.update`: the record, the version read, and the fields to change (`null` clears one); unknown fields are refused. */
 export interface MedicationUpdate {
+  /** The interruptive safety alerts answered when it was saved: the alerts, the reason to go on, who and when. Set from the request's `alert_overrides`. */
+  alert_overrides?: Structured | null;
   dose?: string | null;
   frequency?: string | null;
   /** The record to change. */
@@ -1317,6 +1627,16 @@ export interface ObservationAdd {
   /** The numeric value; a value (num, text or code) is required. */
   value_num?: number | null;
   value_text?: string | null;
+}
+
+/** A CDSi observation code and what it means, for recording conditions. */
+export interface ObservationCode {
+  code: string;
+  /** Why it may rule vaccination out, if it does. */
+  contraindication_text: string;
+  /** Why it may call for vaccination, if it does. */
+  indication_text: string;
+  title: string;
 }
 
 /** The fields of a `observation` record in a request; each is optional, `null` clears it. */
@@ -1616,6 +1936,14 @@ export interface PatientRecord {
   updated_by: string;
   /** The heads of the record's change history: pass it back on update. Answers about one record carry it; lists and summaries leave it out. */
   version?: string[] | null;
+}
+
+/** Who a row is about, as the recall clerk needs it. */
+export interface PatientRef {
+  id: string;
+  mrn: string;
+  name: string;
+  phone?: string | null;
 }
 
 export interface PatientSearch {
@@ -1933,6 +2261,13 @@ export interface ProcedureUpdate {
   version: string[];
 }
 
+/** One patient to call. */
+export interface RecallEntry {
+  /** E.g. "Colorectal cancer screening (overdue since 2020-05-01)". */
+  due: string[];
+  patient: PatientRef;
+}
+
 /** One record by id. */
 export interface RecordId {
   id: string;
@@ -1954,6 +2289,41 @@ export interface RecordRetract {
   version?: string[];
 }
 
+export interface RegistryAnswer {
+  csv: string;
+  lists: RegistryList[];
+  on: string;
+  patients: number;
+  version: string;
+}
+
+export interface RegistryInfo {
+  id: string;
+  title: string;
+}
+
+/** One registry's list. */
+export interface RegistryList {
+  count: number;
+  registry: string;
+  /** By name. */
+  rows: RegistryRow[];
+  title: string;
+}
+
+/** The registries on a day (today when not given). */
+export interface RegistryRequest {
+  on?: string | null;
+  /** Only these registries (ids); all when empty. */
+  registries?: string[];
+}
+
+/** One patient on a list. */
+export interface RegistryRow {
+  patient: PatientRef;
+  why: Why;
+}
+
 export interface RejectedCommit {
   at: string;
   code: string;
@@ -1963,8 +2333,17 @@ export interface RejectedCommit {
   seq: number;
 }
 
+/** The result of one evaluation. */
+export interface Report {
+  assessment_date: string;
+  /** One entry per dose given, in the order given. */
+  doses: DoseReport[];
+  /** One entry per vaccine group (two when a risk series runs beside the standard one), in the order of CDC's schedule data. */
+  vaccine_groups: VaccineGroupReport[];
+}
+
 /** The record, in the answer shape of its kind. */
-export type ResolvedRecord = CoverageRecord | ProblemRecord | MedicationRecord | AllergyRecord | ImmunizationRecord | EncounterRecord | ObservationRecord | NoteRecord | OrderRecord | ProcedureRecord | HospitalizationRecord | FamilyHistoryRecord | SocialHistoryRecord | DocumentRecord | PatientRecord | UserInfo | SettingInfo;
+export type ResolvedRecord = CoverageRecord | ProblemRecord | MedicationRecord | AllergyRecord | ImmunizationRecord | EncounterRecord | ObservationRecord | NoteRecord | OrderRecord | ProcedureRecord | HospitalizationRecord | FamilyHistoryRecord | SocialHistoryRecord | DeclineRecord | DocumentRecord | PatientRecord | UserInfo | SettingInfo;
 
 /** `app.restore`: a backup file into the (empty) folder. */
 export interface Restore {
@@ -1993,6 +2372,67 @@ export interface Resume {
   password: string;
 }
 
+/** Which of the inputs an item is. */
+export type Role = "active_medication" | "allergy" | "candidate";
+
+export interface RuleCount {
+  due: number;
+  due_in_period: number;
+  /** Patients for whom the rule applies at all (any status but not applicable). */
+  eligible: number;
+  overdue: number;
+  rule: string;
+  title: string;
+}
+
+/** One preventive rule as the practice sees it. */
+export interface RuleInfo {
+  citation: string;
+  date: string;
+  /** Off when the practice switched it off. */
+  enabled: boolean;
+  grade: string;
+  id: string;
+  note?: string | null;
+  statement: string;
+  title: string;
+}
+
+export interface RuleSettings {
+  decline_valid_months?: number | null;
+  due_soon_days?: number | null;
+  /** `false` switches the rule off: it is left out of every result. */
+  enabled?: boolean | null;
+  /** Replaces the rule's own interval (and its age bands); turns a once-only rule into a repeating one. Methods with their own interval (a colonoscopy's 10 years) keep it unless `satisfier_months` says otherwise. */
+  interval_months?: number | null;
+  overdue_after_days?: number | null;
+  /** By satisfier id (e.g. `colonoscopy`): that method's interval. */
+  satisfier_months?: Record<string, number>;
+}
+
+/** One rule's result for one patient. */
+export interface RuleStatus {
+  /** When it is (or was, or will be) due; `None` when not applicable or never again. */
+  due?: string | null;
+  explanation: Explanation;
+  last_done?: Done | null;
+  /** Open orders that would satisfy the rule once done. */
+  pending_orders: string[];
+  rule: string;
+  status: Status;
+  title: string;
+}
+
+/** The preventive rules and registries, with the practice's settings. */
+export interface RulesAnswer {
+  /** Every registry, shipped and the practice's own: id and title. */
+  registries: RegistryInfo[];
+  rules: RuleInfo[];
+  rules_version: string;
+  /** The practice's switches (the `preventive_rules` setting). */
+  settings: Settings;
+}
+
 export interface SaveExport {
   /** A new file on this computer. */
   file: string;
@@ -2007,6 +2447,9 @@ export interface Series {
   patient: string;
   to?: string | null;
 }
+
+/** A patient series or vaccine group status (table 3-3). */
+export type SeriesStatus = "Not Complete" | "Complete" | "Immune" | "Not Recommended" | "Aged Out" | "Contraindicated";
 
 /** Who is logged in. */
 export interface SessionInfo {
@@ -2055,6 +2498,36 @@ export interface SettingSet {
 
 /** A setting's value: text, or a number taken as its text. */
 export type SettingValue = string | number;
+
+export interface Settings {
+  /** By rule id; rules not named keep the table's values. */
+  rules?: Record<string, RuleSettings>;
+}
+
+/** Whether the alert should stop the clinician. */
+export type Severity = "interruptive" | "informational";
+
+/** The gender CDSi series may require (table 5-2). */
+export type Sex = "male" | "female" | "unknown";
+
+/** An alert with the key to answer it by. */
+export interface ShownAlert {
+  citations: Citation[];
+  /** The data the rule used: table rows and how each item was matched. */
+  data: string[];
+  /** Send it back in `alert_overrides.alerts` to answer an interruptive alert. */
+  key: string;
+  kind: AlertKind;
+  /** The active medication or allergy it meets. */
+  other: Involved;
+  /** Stable rule id, e.g. `interaction.high_priority.onc-hp-25`, `allergy.class.penicillins`, `cross_reactivity.penicillins.cephalosporins`. */
+  rule: string;
+  severity: Severity;
+  /** The candidate's side. */
+  subject: Involved;
+  /** Why, in plain words. */
+  why: string;
+}
 
 /** `social_history.add`: the patient, and the new record's fields; unknown fields are refused. */
 export interface SocialHistoryAdd {
@@ -2112,6 +2585,31 @@ export interface SocialHistoryUpdate {
   version: string[];
 }
 
+/** The status of one rule for one patient. */
+export interface Status {
+  status: "due";
+} | {
+  status: "due_soon";
+} | {
+  days_overdue: number;
+  status: "overdue";
+} | {
+  by: string;
+  date: string;
+  /** `None` when it never needs repeating (once-only, or a medication while active). */
+  next_due?: string | null;
+  status: "satisfied";
+} | {
+  /** Facts that, once recorded, would let the rule decide. */
+  missing: string[];
+  status: "not_applicable";
+  why: string;
+} | {
+  date: string;
+  reason: string;
+  status: "declined";
+}
+
 /** A JSON list or object. */
 export type Structured = unknown[] | Record<string, unknown>;
 
@@ -2149,6 +2647,16 @@ export interface Summary {
   vitals: Latest[];
 }
 
+/** An alert left out because it was answered before, and by whom. */
+export interface Suppressed {
+  at: string;
+  by_name: string;
+  key: string;
+  reason: string;
+  rule: string;
+  why: string;
+}
+
 export type SyncState = "synced" | "syncing" | "offline" | "alone";
 
 export interface SyncStatus {
@@ -2179,6 +2687,15 @@ export interface Timeline {
   patient: string;
   /** Inclusive: a date (the whole day) or an RFC 3339 time. */
   to?: string | null;
+}
+
+/** An item that could not be checked, and what that means. */
+export interface Unchecked {
+  id?: string | null;
+  /** E.g. `could not check interactions for "Grandma's tea"`. */
+  message: string;
+  role: Role;
+  text: string;
 }
 
 /** `app.unlock`: the passphrase in passphrase mode; `null` in keychain mode. */
@@ -2223,6 +2740,46 @@ export interface UserUpdate {
   version?: string[];
 }
 
+/** Where a vaccine group stands, in the chart's words. */
+export type VaccineDue = "overdue" | "due_now" | "due_soon" | "later" | "complete" | "not_recommended";
+
+/** A vaccine group forecast (chapter 9). */
+export interface VaccineGroupReport {
+  /** Each dose that carries an antigen of the group, merged over the group's antigens: not valid for any antigen makes it not valid. */
+  doses: GroupDoseEvaluation[];
+  earliest_date?: string | null;
+  /** The next target dose (1-based); none when no dose is due. */
+  forecast_dose_number?: number | null;
+  kind: ForecastKind;
+  latest_date?: string | null;
+  past_due_date?: string | null;
+  /** Why no dose is due, or other forecast reasons (FORECASTVG-7). */
+  reasons: string[];
+  recommended_date?: string | null;
+  /** The chosen (best) series of each antigen of the group. */
+  series: AntigenSeriesReport[];
+  status: SeriesStatus;
+  /** CDC's vaccine group name ("DTaP/Tdap/Td", "MMR"). */
+  vaccine_group: string;
+}
+
+/** One vaccine group's line in the chart. */
+export interface VaccineLine {
+  dose_number?: number | null;
+  due: VaccineDue;
+  earliest_date?: string | null;
+  /** "standard" or "risk". */
+  kind: string;
+  past_due_date?: string | null;
+  reasons: string[];
+  /** The vaccines to give, by CVX. */
+  recommended_cvx: string[];
+  recommended_date?: string | null;
+  /** CDC's status ("Not Complete", "Complete"...). */
+  status: string;
+  vaccine_group: string;
+}
+
 /** A vitals form: every measure is optional; each one given becomes an observation. */
 export interface VitalsForm {
   /** mm[Hg], 20–200, lower than systolic. */
@@ -2263,6 +2820,16 @@ export interface Waiting {
   source: string;
 }
 
+/** Why a patient is on a registry's list. */
+export interface Why {
+  /** Why the patient is in the population ("problem ICD-10-CM E11.9 ..."). */
+  because: string[];
+  /** Each flag that holds ("last HbA1c 9.4 % on 2025-01-10 is > 9"). */
+  flags: string[];
+  registry: string;
+  title: string;
+}
+
 export type Withheld = never;
 
 /** Every command with its request and response. */
@@ -2288,11 +2855,11 @@ export interface Commands {
   /** Make this folder a new workstation of a practice with a member's pairing code, and receive the practice; answers this workstation's recovery code, shown once. */
   "app.join": { request: JoinPractice; response: PracticeJoined };
   /** Lock the session (idle or by hand): nothing more is answered until app.resume. */
-  "app.lock": { request: NoArgs; response: Done };
+  "app.lock": { request: NoArgs; response: Done2 };
   /** Log in a staff member; after five failures in a row each attempt waits, longer each time. */
   "app.login": { request: Login; response: SessionStatus };
   /** End the session (switch user on a shared machine). */
-  "app.logout": { request: NoArgs; response: Done };
+  "app.logout": { request: NoArgs; response: Done2 };
   /** Work on another data folder; only while no practice is unlocked. */
   "app.open_folder": { request: OpenFolder; response: AppStatus };
   /** Restore a backup into the (empty) folder, with its recovery code or passphrase; it must verify. */
@@ -2313,6 +2880,14 @@ export interface Commands {
   "audit.report": { request: AuditReport; response: Entry[] };
   /** Check the access log's hash chain. */
   "audit.verify": { request: NoArgs; response: AuditVerified };
+  /** Check a medication (added, or its name, code or dose changed) or an allergy being added against the patient's active medications and allergies: interaction, allergy and cross-reactivity alerts with why, the data used and citations; items that could not be checked; alerts answered before. An interruptive alert must be answered (`alert_overrides`) for the save to go on. */
+  "cds.check": { request: CdsCheck; response: CheckAnswer };
+  /** What a patient is due for on a day: every preventive rule's status (due, due soon, overdue, satisfied, not applicable, declined) with why and its USPSTF citation, the immunization forecast, and the registries the patient is on. */
+  "cds.due": { request: DueRequest; response: DuePanel };
+  /** Practice-wide: the patients due or overdue for each preventive rule in a period (this month by default), with counts, a recall list with phones, and both as CSV. */
+  "cds.due_list": { request: DueListRequest; response: DueListAnswer };
+  /** The preventive rule table with its citations and the practice's switches (setting `preventive_rules`), and every registry (setting `registries` adds the practice's own). */
+  "cds.rules": { request: NoArgs; response: RulesAnswer };
   /** What a clinician needs on opening a chart: allergies, problems, medications, latest vitals and labs, recent visits and notes. */
   "chart.summary": { request: PatientArg; response: Summary };
   /** Everything in the chart in date order, newest first. */
@@ -2335,6 +2910,18 @@ export interface Commands {
   "coverage.retract": { request: RecordRetract; response: CoverageRecord };
   /** Change fields of a coverage; `version` from your read is required, so that concurrent edits are kept and flagged. */
   "coverage.update": { request: CoverageUpdate; response: CoverageRecord };
+  /** Add a decline to a patient's chart. */
+  "decline.add": { request: DeclineAdd; response: DeclineRecord };
+  /** One decline. */
+  "decline.get": { request: RecordId; response: DeclineRecord };
+  /** Every change to a decline, with who, when and where. */
+  "decline.history": { request: RecordId; response: HistoryEntry[] };
+  /** A patient's decline entries, oldest first. */
+  "decline.list": { request: RecordList; response: DeclineRecord[] };
+  /** Mark a decline entered in error, with a reason (never deleted). */
+  "decline.retract": { request: RecordRetract; response: DeclineRecord };
+  /** Change fields of a decline; `version` from your read is required, so that concurrent edits are kept and flagged. */
+  "decline.update": { request: DeclineUpdate; response: DeclineRecord };
   /** The practice's member workstations, removed ones included. */
   "device.list": { request: NoArgs; response: DeviceInfo[] };
   /** Removes a workstation (a lost laptop): every peer that learns of it refuses its key; its past commits stay valid. */
@@ -2411,12 +2998,18 @@ export interface Commands {
   "hospitalization.update": { request: HospitalizationUpdate; response: HospitalizationRecord };
   /** Add an immunization to a patient's chart. */
   "immunization.add": { request: ImmunizationAdd; response: ImmunizationRecord };
+  /** Evaluate and forecast an immunization history given in the request (birth date, sex, doses, CDSi observations) without a chart. */
+  "immunization.evaluate": { request: EvaluateRequest; response: Report };
+  /** A patient's immunizations evaluated and forecast to CDC's CDSi logic (4.6, data 4.64): each dose valid or not with the reason, and each vaccine group overdue, due now, due soon, later, complete or not recommended, with dates. */
+  "immunization.forecast": { request: ForecastRequest; response: Forecast };
   /** One immunization. */
   "immunization.get": { request: RecordId; response: ImmunizationRecord };
   /** Every change to an immunization, with who, when and where. */
   "immunization.history": { request: RecordId; response: HistoryEntry[] };
   /** A patient's immunization entries, oldest first. */
   "immunization.list": { request: RecordList; response: ImmunizationRecord[] };
+  /** The CDSi observation codes (conditions such as pregnancy or asplenia) a chart can record as a problem with code_system "cdsi" to adjust the forecast. */
+  "immunization.observations": { request: NoArgs; response: ObservationCode[] };
   /** Mark an immunization entered in error, with a reason (never deleted). */
   "immunization.retract": { request: RecordRetract; response: ImmunizationRecord };
   /** Change fields of an immunization; `version` from your read is required, so that concurrent edits are kept and flagged. */
@@ -2523,6 +3116,8 @@ export interface Commands {
   "procedure.retract": { request: RecordRetract; response: ProcedureRecord };
   /** Change fields of a procedure; `version` from your read is required, so that concurrent edits are kept and flagged. */
   "procedure.update": { request: ProcedureUpdate; response: ProcedureRecord };
+  /** Practice-wide monitoring registries on a day: the patients not meeting each registry's parameters, with why, and as CSV. */
+  "registry.list": { request: RegistryRequest; response: RegistryAnswer };
   /** Who is logged in, with what role. */
   "session.info": { request: NoArgs; response: SessionInfo };
   /** Practice settings, each with its version. */
@@ -2584,6 +3179,10 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "audit.export": ["administer"],
   "audit.report": ["administer"],
   "audit.verify": ["administer"],
+  "cds.check": ["read_chart"],
+  "cds.due": ["read_chart"],
+  "cds.due_list": ["read_chart"],
+  "cds.rules": ["read_chart"],
   "chart.summary": ["read_chart"],
   "chart.timeline": ["read_chart"],
   "code.search": ["demographics"],
@@ -2595,6 +3194,12 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "coverage.list": ["demographics", "billing"],
   "coverage.retract": ["edit_demographics", "billing"],
   "coverage.update": ["edit_demographics", "billing"],
+  "decline.add": ["write_chart"],
+  "decline.get": ["read_chart"],
+  "decline.history": ["read_chart"],
+  "decline.list": ["read_chart"],
+  "decline.retract": ["write_chart"],
+  "decline.update": ["write_chart"],
   "device.list": ["demographics"],
   "device.remove": ["administer"],
   "document.add": ["write_chart"],
@@ -2633,9 +3238,12 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "hospitalization.retract": ["write_chart"],
   "hospitalization.update": ["write_chart"],
   "immunization.add": ["write_chart"],
+  "immunization.evaluate": ["read_chart"],
+  "immunization.forecast": ["read_chart"],
   "immunization.get": ["read_chart"],
   "immunization.history": ["read_chart"],
   "immunization.list": ["read_chart"],
+  "immunization.observations": ["read_chart"],
   "immunization.retract": ["write_chart"],
   "immunization.update": ["write_chart"],
   "import.ccda": ["write_chart"],
@@ -2689,6 +3297,7 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "procedure.list": ["read_chart"],
   "procedure.retract": ["write_chart"],
   "procedure.update": ["write_chart"],
+  "registry.list": ["read_chart"],
   "session.info": ["demographics"],
   "setting.list": ["administer"],
   "setting.set": ["administer"],
