@@ -32,6 +32,8 @@ export CHARTKEEP_REQUIRE_HL7_PY=1
 # lxml, the independent reader tests/ccda_import.rs compares the C-CDA import against.
 scripts/ccda-venv.sh
 export CHARTKEEP_REQUIRE_CCDA=1
+# CDC's CDSi test cases (../shared/data/cds/immunization), which tests/cdsi_cases.rs runs; required here.
+export CHARTKEEP_REQUIRE_CDSI=1
 # The IPS 2.0 guide's examples (npm), which tests/fhir_import.rs imports; required here.
 CHARTKEEP_IPS_EXAMPLES="$(scripts/ips-examples.sh)"
 export CHARTKEEP_IPS_EXAMPLES CHARTKEEP_REQUIRE_IPS=1
