@@ -1,0 +1,318 @@
+//! Decision support through the API, on a real practice: the safety check stops a
+//! medication or allergy save until the interruptive alert is answered, keeps the answer
+//! with the row and does not ask again for the same pair and doses; the Due panel, the
+//! forecast and the practice-wide lists read what the chart holds.
+
+mod support;
+
+use serde_json::{json, Value as Json};
+use support::{arr, assert_error, clinic, id, s, shared, Clinic};
+
+fn warfarin(c: &mut Clinic, patient: &str) -> Json {
+    c.doc(
+        "medication.add",
+        json!({"patient": patient, "name": "Warfarin 5 MG Oral Tablet", "dose": "5 mg", "status": "active"}),
+    )
+}
+
+fn check_ibuprofen(c: &mut Clinic, patient: &str, id: Option<&str>, dose: &str) -> Json {
+    c.doc(
+        "cds.check",
+        json!({"patient": patient, "item": {"type": "medication", "id": id, "name": "Ibuprofen 400 MG Oral Tablet", "dose": dose}}),
+    )
+}
+
+fn interruptive_keys(check: &Json) -> Vec<String> {
+    arr(&check["alerts"])
+        .iter()
+        .filter(|a| a["severity"] == "interruptive")
+        .map(|a| s(a, "key"))
+        .collect()
+}
+
+#[test]
+fn an_interruptive_interaction_stops_the_save_until_answered_and_the_answer_is_kept() {
+    let mut c = shared();
+    let p = c.patient("Alvarez", &["Rosa"], "1950-04-02");
+    let w = warfarin(&mut c, &p);
+    let before = c.commits();
+
+    let check = check_ibuprofen(&mut c, &p, None, "400 mg");
+    assert_eq!(check["needs_override"], true);
+    let keys = interruptive_keys(&check);
+    assert_eq!(keys.len(), 1, "{check}");
+    let alert = &arr(&check["alerts"])[0];
+    assert_eq!(alert["other"]["id"], w["id"]);
+    assert!(
+        !arr(&alert["citations"]).is_empty(),
+        "every alert cites its source"
+    );
+
+    let add = json!({"patient": p, "name": "Ibuprofen 400 MG Oral Tablet", "dose": "400 mg"});
+    let e = c.doc_err("medication.add", add.clone());
+    assert_eq!(e.code, "alert_needs_override");
+    assert!(e.message.contains("Warfarin"), "{}", e.message);
+    // An answer with the key but no reason is refused too; nothing is written.
+    let mut blank = add.clone();
+    blank["alert_overrides"] = json!({"reason": " ", "alerts": keys});
+    let e = c.doc_err("medication.add", blank);
+    assert_eq!(e.code, "alert_needs_override");
+    assert!(e.message.contains("reason"), "{}", e.message);
+    assert_eq!(c.commits(), before, "a refused save writes nothing");
+
+    let mut answered = add.clone();
+    answered["alert_overrides"] =
+        json!({"reason": "three days only; INR on Friday", "alerts": keys});
+    let ibu = c.doc("medication.add", answered);
+    let kept = arr(&ibu["alert_overrides"]);
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0]["reason"], "three days only; INR on Friday");
+    assert_eq!(kept[0]["key"], keys[0].as_str());
+    assert_eq!(kept[0]["other_id"], w["id"]);
+    assert!(!s(&kept[0], "by").is_empty() && !s(&kept[0], "at").is_empty());
+
+    // The same pair at the same doses is not shown again...
+    let again = check_ibuprofen(&mut c, &p, Some(&id(&ibu)), "400 mg");
+    assert_eq!(again["needs_override"], false, "{again}");
+    assert_eq!(arr(&again["suppressed"]).len(), 1);
+    // ...an edit the check does not read needs no answer...
+    let v = c.doc(
+        "medication.update",
+        json!({"id": id(&ibu), "version": ibu["version"], "frequency": "three times a day"}),
+    );
+    assert_eq!(v["frequency"], "three times a day");
+    // ...but a new dose is something relevant: asked again.
+    let e = c.doc_err(
+        "medication.update",
+        json!({"id": id(&ibu), "version": v["version"], "dose": "800 mg"}),
+    );
+    assert_eq!(e.code, "alert_needs_override");
+    let check = check_ibuprofen(&mut c, &p, Some(&id(&ibu)), "800 mg");
+    let keys = interruptive_keys(&check);
+    let v = c.doc(
+        "medication.update",
+        json!({"id": id(&ibu), "version": v["version"], "dose": "800 mg",
+               "alert_overrides": {"reason": "pain flare, reviewed", "alerts": keys}}),
+    );
+    assert_eq!(arr(&v["alert_overrides"]).len(), 2, "both answers are kept");
+}
+
+#[test]
+fn a_client_cannot_write_alert_overrides_directly() {
+    let mut c = shared();
+    let p = c.patient("Brandt", &["Lea"], "1970-01-01");
+    let m = c.doc(
+        "medication.add",
+        json!({"patient": p, "name": "Lisinopril 10 MG Oral Tablet",
+               "alert_overrides": {"reason": "made up", "alerts": ["x"]}}),
+    );
+    assert!(m["alert_overrides"].is_null(), "{m}");
+    let e = c.doc_err(
+        "medication.add",
+        json!({"patient": p, "name": "Lisinopril 10 MG Oral Tablet",
+               "alert_overrides": [{"key": "forged"}]}),
+    );
+    assert_error(&e, "invalid_input", "alert_overrides");
+}
+
+#[test]
+fn an_allergy_added_to_a_penicillin_patient_alerts_and_stopped_medications_do_not() {
+    let mut c = shared();
+    let p = c.patient("Chen", &["Wei"], "1988-09-12");
+    c.doc(
+        "medication.add",
+        json!({"patient": p, "name": "Amoxicillin 500 MG Oral Capsule", "status": "active"}),
+    );
+    c.doc(
+        "medication.add",
+        json!({"patient": p, "name": "Sulfamethoxazole / Trimethoprim", "status": "stopped"}),
+    );
+    let check = c.doc(
+        "cds.check",
+        json!({"patient": p, "item": {"type": "allergy", "substance": "Penicillin"}}),
+    );
+    let alerts = arr(&check["alerts"]);
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a["other"]["text"] == "Amoxicillin 500 MG Oral Capsule"),
+        "{check}"
+    );
+    assert!(
+        !alerts
+            .iter()
+            .any(|a| s(&a["other"], "text").contains("Sulfa")),
+        "a stopped medication is not checked"
+    );
+    let add = json!({"patient": p, "substance": "Penicillin", "reactions": ["hives"]});
+    assert_eq!(
+        check["needs_override"], true,
+        "an allergy to a drug taken now interrupts"
+    );
+    assert_eq!(
+        c.doc_err("allergy.add", add.clone()).code,
+        "alert_needs_override"
+    );
+    let mut answered = add;
+    answered["alert_overrides"] = json!({"reason": "allergy recorded; amoxicillin being stopped",
+                                          "alerts": interruptive_keys(&check)});
+    let a = c.doc("allergy.add", answered);
+    assert_eq!(
+        arr(&a["alert_overrides"]).len(),
+        interruptive_keys(&check).len()
+    );
+    // Something the tables do not know is said, not skipped.
+    let tea = c.doc(
+        "cds.check",
+        json!({"patient": p, "item": {"type": "medication", "name": "Grandma's tea"}}),
+    );
+    assert!(
+        arr(&tea["unchecked"])
+            .iter()
+            .any(|u| s(u, "message").contains("Grandma's tea")),
+        "{tea}"
+    );
+}
+
+#[test]
+fn the_due_panel_reads_the_chart_and_a_decline_is_honoured() {
+    let mut c = shared();
+    // 56 on the test clock's day (2026-11-01): colorectal screening applies.
+    let p = c.patient("Dorsey", &["Ann"], "1970-03-15");
+    let due = c.doc("cds.due", json!({"patient": p}));
+    let status = |due: &Json, rule: &str| -> String {
+        arr(&due["preventive"])
+            .iter()
+            .find(|r| r["rule"] == rule)
+            .map(|r| s(&r["status"], "status"))
+            .unwrap_or_default()
+    };
+    assert_eq!(due["on"], support::TODAY);
+    assert!(
+        ["due", "overdue"].contains(&status(&due, "colorectal_cancer_screening").as_str()),
+        "{}",
+        status(&due, "colorectal_cancer_screening")
+    );
+    assert!(due["immunizations"]["lines"].is_array(), "{due}");
+
+    // A colonoscopy last year satisfies it, with the date.
+    c.doc(
+        "procedure.add",
+        json!({"patient": p, "code": "73761001", "code_system": "http://snomed.info/sct",
+               "description": "Colonoscopy", "date": "2025-10-01", "status": "completed"}),
+    );
+    let due = c.doc("cds.due", json!({"patient": p}));
+    assert_eq!(status(&due, "colorectal_cancer_screening"), "satisfied");
+
+    // Declined mammography is shown as declined, with the reason.
+    let e = c.doc_err(
+        "decline.add",
+        json!({"patient": p, "rule": "mammogram_please", "date": "2026-10-01", "reason": "no"}),
+    );
+    assert_error(&e, "invalid_input", "rule");
+    c.doc(
+        "decline.add",
+        json!({"patient": p, "rule": "breast_cancer_screening", "date": "2026-10-01",
+               "reason": "wants to discuss with her sister first"}),
+    );
+    let due = c.doc("cds.due", json!({"patient": p}));
+    assert_eq!(status(&due, "breast_cancer_screening"), "declined");
+}
+
+#[test]
+fn practice_lists_count_charts_and_follow_the_practice_settings() {
+    let mut c = clinic(support::next_seed());
+    let a = c.patient("Evans", &["Ida"], "1966-05-01");
+    let _b = c.patient("Fox", &["Jo"], "1969-06-01");
+    let child = c.doc(
+        "patient.create",
+        json!({"family": "Gomez", "given": ["Lia"], "birth_date": "2025-01-10", "sex": "female"}),
+    );
+    let list = c.doc(
+        "cds.due_list",
+        json!({"from": "2026-11-01", "to": "2026-11-30", "rules": ["colorectal_cancer_screening"]}),
+    );
+    assert_eq!(list["patients"], 3);
+    let counts = arr(&list["list"]["counts"]);
+    assert_eq!(counts.len(), 1);
+    assert_eq!(counts[0]["eligible"], 2);
+    assert_eq!(arr(&list["list"]["rows"]).len(), 2);
+    assert!(s(&list, "csv").lines().count() >= 3, "header and two rows");
+    assert_eq!(arr(&list["recall"]).len(), 2);
+
+    // A satisfied patient drops off.
+    c.doc(
+        "procedure.add",
+        json!({"patient": a, "code": "73761001", "code_system": "http://snomed.info/sct",
+               "description": "Colonoscopy", "date": "2024-02-01", "status": "completed"}),
+    );
+    let list = c.doc(
+        "cds.due_list",
+        json!({"from": "2026-11-01", "to": "2026-11-30", "rules": ["colorectal_cancer_screening"]}),
+    );
+    assert_eq!(arr(&list["list"]["rows"]).len(), 1);
+
+    // A rule switched off by the practice is left out; a typo in the switches is refused.
+    let rules = c.doc("cds.rules", json!({}));
+    assert!(arr(&rules["rules"]).iter().all(|r| r["enabled"] == true));
+    let e = c.admin_err(
+        "setting.set",
+        json!({"name": "preventive_rules", "value": "{\"rules\": {\"colorectl\": {\"enabled\": false}}}", "version": []}),
+    );
+    assert_eq!(e.code, "invalid_input");
+    c.admin(
+        "setting.set",
+        json!({"name": "preventive_rules", "value": "{\"rules\": {\"colorectal_cancer_screening\": {\"enabled\": false}}}", "version": []}),
+    );
+    let list = c.doc(
+        "cds.due_list",
+        json!({"from": "2026-11-01", "to": "2026-11-30"}),
+    );
+    assert!(arr(&list["list"]["counts"])
+        .iter()
+        .all(|r| r["rule"] != "colorectal_cancer_screening"));
+
+    // The child with no vaccines is on the vaccines registry; its forecast says overdue.
+    let f = c.doc("immunization.forecast", json!({"patient": id(&child)}));
+    assert!(
+        arr(&f["lines"]).iter().any(|l| l["due"] == "overdue"),
+        "{}",
+        f["lines"]
+    );
+    let regs = c.doc("registry.list", json!({}));
+    let vaccines = arr(&regs["lists"])
+        .iter()
+        .find(|l| s(l, "registry").contains("vaccin"))
+        .cloned()
+        .expect("a vaccines registry");
+    assert!(
+        arr(&vaccines["rows"])
+            .iter()
+            .any(|r| r["patient"]["id"] == child["id"]),
+        "{vaccines}"
+    );
+    // A practice-defined registry with a bad code list is refused with its path.
+    let e = c.admin_err(
+        "setting.set",
+        json!({"name": "registries", "value": "[{\"id\": \"x\"}]", "version": []}),
+    );
+    assert_eq!(e.code, "invalid_input");
+}
+
+#[test]
+fn immunization_evaluate_answers_without_a_chart_and_refuses_impossible_dates() {
+    let mut c = shared();
+    let r = c.doc(
+        "immunization.evaluate",
+        json!({"birth_date": "2026-01-01", "sex": "female", "assessment_date": "2026-11-01",
+               "doses": [{"date": "2026-03-01", "cvx": "08", "mvx": null}]}),
+    );
+    assert!(arr(&r["doses"])[0]["evaluations"].is_array(), "{r}");
+    let e = c.doc_err(
+        "immunization.evaluate",
+        json!({"birth_date": "2026-01-01", "sex": "female", "assessment_date": "2025-11-01"}),
+    );
+    assert_eq!(e.code, "cdsi_assessment_before_birth");
+    let obs = c.doc("immunization.observations", json!({}));
+    assert!(arr(&obs).len() > 10);
+}
