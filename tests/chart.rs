@@ -73,6 +73,10 @@ fn samples(kind: &str) -> (Json, Json) {
             json!({"tobacco_status": "former", "alcohol_status": "occasional", "recorded_date": "2026-10-01"}),
             json!({"alcohol_drinks_per_week": 2.0}),
         ),
+        "decline" => (
+            json!({"rule": "colorectal_cancer_screening", "date": "2026-10-01", "reason": "not now"}),
+            json!({"reason": "wants to talk it over at the next visit"}),
+        ),
         "document" => (
             json!({"title": "Referral letter", "content": b64(&png_bytes()), "date": "2026-10-01"}),
             // The file is sent again: see document_title_can_change_without_resending_the_file.
