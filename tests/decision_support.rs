@@ -316,3 +316,30 @@ fn immunization_evaluate_answers_without_a_chart_and_refuses_impossible_dates() 
     let obs = c.doc("immunization.observations", json!({}));
     assert!(arr(&obs).len() > 10);
 }
+
+#[test]
+fn a_cdsi_condition_recorded_as_a_problem_reaches_the_forecast() {
+    let mut c = shared();
+    let p = c.patient("Haddad", &["Mina"], "1996-02-20");
+    let e = c.doc_err(
+        "problem.add",
+        json!({"patient": p, "code": "99999", "code_system": "cdsi"}),
+    );
+    assert_error(&e, "invalid_code", "code");
+    let pregnant = c.doc(
+        "problem.add",
+        json!({"patient": p, "code": "007", "code_system": "cdsi", "onset_date": "2026-08-01"}),
+    );
+    assert!(
+        !s(&pregnant, "display").is_empty(),
+        "the title fills the display"
+    );
+    let f = c.doc("immunization.forecast", json!({"patient": p}));
+    assert_eq!(f["observations"], json!(["007"]));
+    let none = c.patient("Ito", &["Kai"], "1996-02-20");
+    let g = c.doc("immunization.forecast", json!({"patient": none}));
+    assert_ne!(
+        f["lines"], g["lines"],
+        "pregnancy changes the forecast (MMR and varicella are contraindicated)"
+    );
+}

@@ -765,11 +765,17 @@ fn month_bounds(on: NaiveDate) -> (NaiveDate, NaiveDate) {
     (first, last)
 }
 
-/// Every chart in care, with the forecast's overdue groups filled in for children.
-fn practice_charts(practice: &Practice, on: NaiveDate) -> Result<Vec<ChartFacts>, ApiError> {
+/// Every chart in care; with `forecasts`, the CDSi forecast's overdue groups filled in
+/// for children (the registries need them; the preventive rules do not, and the forecast
+/// is the costly part of a practice-wide list).
+fn practice_charts(
+    practice: &Practice,
+    on: NaiveDate,
+    forecasts: bool,
+) -> Result<Vec<ChartFacts>, ApiError> {
     let mut charts = chart_facts::for_practice(practice.reader())?;
     charts.retain(ChartFacts::in_care);
-    for c in &mut charts {
+    for c in charts.iter_mut().filter(|_| forecasts) {
         let child = c
             .facts
             .birth_date
@@ -817,7 +823,7 @@ pub fn cds_due_list(
             }
         }
     }
-    let charts = practice_charts(practice, from)?;
+    let charts = practice_charts(practice, from, false)?;
     let patients = charts.len();
     let list = preventive::due_list(
         rules,
@@ -874,7 +880,8 @@ pub fn registry_list(
         set.registries
             .retain(|r| req.registries.contains(&r.def.id));
     }
-    let charts = practice_charts(practice, on)?;
+    let needs_forecast = set.registries.iter().any(|r| r.needs_forecast());
+    let charts = practice_charts(practice, on, needs_forecast)?;
     let lists = registries::registry_lists(
         &set,
         charts.iter().map(|c| (c.patient.clone(), &c.facts)),

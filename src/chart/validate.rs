@@ -301,7 +301,24 @@ fn check_parsed(
                 .get("code_system")
                 .and_then(Json::as_str)
                 .is_none_or(|s| s.trim().is_empty() || codes::icd10::is_system(s));
+            let cdsi = m.get("code_system").and_then(Json::as_str)
+                == Some(crate::care::chart_facts::CDSI_CODE_SYSTEM);
             match get(fields, "code").cloned() {
+                // A CDSi observation (a condition that changes the immunization schedule)
+                // must be one CDC's data names; its title fills the display.
+                Some(Value::Text(code)) if cdsi => {
+                    let known = crate::care::immunization::observations()
+                        .map_err(|e| ChartError::invalid("code_system", &e.to_string()))?;
+                    let found = known.iter().find(|o| o.code == code).ok_or_else(|| {
+                        ChartError::invalid_code(
+                            "code",
+                            &format!("'{code}' is not a CDSi observation code; immunization.observations lists them (e.g. 007 for pregnancy)"),
+                        )
+                    })?;
+                    if m.get("display").is_none_or(Json::is_null) {
+                        set(fields, "display", Value::from(found.title.clone()));
+                    }
+                }
                 // A code from another system (SNOMED CT from an import) is kept as given;
                 // the problem list shows its display.
                 Some(Value::Text(code)) if !code.is_empty() && !icd10 => {

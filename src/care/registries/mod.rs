@@ -160,6 +160,16 @@ pub struct RegistrySet {
     pub registries: Vec<Registry>,
 }
 
+impl Registry {
+    /// Whether the registry reads the immunization forecast, which the caller must then
+    /// compute into [`Facts::overdue_vaccine_groups`].
+    pub fn needs_forecast(&self) -> bool {
+        self.flags
+            .iter()
+            .any(|f| matches!(f, CompiledFlag::Vaccines(_)))
+    }
+}
+
 impl RegistrySet {
     pub fn parse(json: &str, lists: &CodeLists) -> Result<RegistrySet, DefinitionError> {
         let file: RegistryFile = parse_json(json)?;
