@@ -214,7 +214,7 @@ export interface CheckAnswer {
 }
 
 /** What is about to be saved. */
-export interface CheckItem {
+export type CheckItem = {
   dose?: string | null;
   id?: string | null;
   name: string;
@@ -225,7 +225,7 @@ export interface CheckItem {
   id?: string | null;
   substance: string;
   type: "allergy";
-}
+};
 
 /** One cited source: the key the tables use and the reference in full. */
 export interface Citation {
@@ -2586,7 +2586,7 @@ export interface SocialHistoryUpdate {
 }
 
 /** The status of one rule for one patient. */
-export interface Status {
+export type Status = {
   status: "due";
 } | {
   status: "due_soon";
@@ -2608,7 +2608,7 @@ export interface Status {
   date: string;
   reason: string;
   status: "declined";
-}
+};
 
 /** A JSON list or object. */
 export type Structured = unknown[] | Record<string, unknown>;
