@@ -71,6 +71,10 @@ export function dueList(
 }
 
 /** Every monitoring registry with its patients and why each is on it. */
-export function registryList(ctx: ServiceContext, on?: string): Promise<RegistryAnswer> {
-  return ctx.backend.call('registry.list', on ? { on } : {});
+export function registryList(
+  ctx: ServiceContext,
+  on?: string,
+  registries: string[] = [],
+): Promise<RegistryAnswer> {
+  return ctx.backend.call('registry.list', on ? { on, registries } : { registries });
 }
