@@ -1,5 +1,5 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeBackend } from '../../lib/api/fake-backend';
 import { dueListAnswer, registryAnswer, session, status, summary } from '../../lib/api/fixtures';
 import Shell from '../app/Shell.svelte';
@@ -98,4 +98,47 @@ describe('the Population screen', () => {
     await waitFor(() => expect(list.textContent).toContain('no phone'));
     expect(list.textContent).toContain('Colorectal cancer screening (overdue since 2026-11-01)');
   }, 20_000);
+
+  it('exports the CSV of what is shown: a download in a browser', async () => {
+    const made: Blob[] = [];
+    URL.createObjectURL = vi.fn((b: Blob) => (made.push(b), 'blob:csv'));
+    URL.revokeObjectURL = vi.fn();
+    const backend = practice();
+    render(Shell, { backend });
+    const page = await openPopulation();
+    await within(page).findByRole('list', { name: 'Patients due' });
+    await fireEvent.click(within(page).getByRole('button', { name: 'Export CSV' }));
+    await within(page).findByText('Downloaded due-all-2026-12-01-to-2026-12-31.csv.');
+    // jsdom's Blob has no text(); its FileReader reads it.
+    const text = await new Promise<string>((resolve) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result));
+      reader.readAsText(made[0]!);
+    });
+    expect(text).toBe(dueListAnswer().csv);
+    expect(made[0]!.type).toBe('text/csv');
+  });
+
+  it('in the desktop, saves through the save dialog and the host, as the filter shows', async () => {
+    const backend = practice().on('app.save_list', ({ file }) => ({ file, bytes: 10 }));
+    backend.pickedPath = '/home/me/recall.csv';
+    render(Shell, { backend });
+    const page = await openPopulation();
+    await within(page).findByRole('list', { name: 'Patients due' });
+    await fireEvent.change(within(page).getByLabelText('Rule'), {
+      target: { value: 'colorectal_cancer_screening' },
+    });
+    await fireEvent.click(within(page).getByRole('tab', { name: 'Recall list' }));
+    await fireEvent.click(within(page).getByRole('button', { name: 'Export CSV' }));
+    await within(page).findByText('Saved /home/me/recall.csv.');
+    expect(backend.callsOf('app.save_list')).toEqual([
+      {
+        list: 'recall',
+        file: '/home/me/recall.csv',
+        from: expect.stringMatching(/^\d{4}-\d{2}-01$/),
+        to: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+        rules: ['colorectal_cancer_screening'],
+      },
+    ]);
+  });
 });

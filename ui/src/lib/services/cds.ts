@@ -1,4 +1,6 @@
 import type {
+  ListWritten,
+  SaveList,
   CheckAnswer,
   CheckItem,
   DeclineRecord,
@@ -77,4 +79,12 @@ export function registryList(
   registries: string[] = [],
 ): Promise<RegistryAnswer> {
   return ctx.backend.call('registry.list', on ? { on, registries } : { registries });
+}
+
+/**
+ * The desktop's way to export a list (it has no browser download): the host writes the
+ * engine's CSV to a new file the user chose in the save dialog.
+ */
+export function saveList(ctx: ServiceContext, args: SaveList): Promise<ListWritten> {
+  return ctx.backend.call('app.save_list', args);
 }

@@ -1,9 +1,9 @@
 import { toApiError, type ApiError } from '../api/errors';
-import type { DueListAnswer, RegistryAnswer } from '../api/types.gen';
+import type { DueListAnswer, RegistryAnswer, SaveList } from '../api/types.gen';
 import { today } from '../dates';
 import { monthOf, recallFor, rowsFor } from '../due-lists';
 import type { ServiceContext } from '../services/context';
-import { dueList, registryList } from '../services/cds';
+import { dueList, registryList, saveList } from '../services/cds';
 
 export type PopulationTab = 'due' | 'recall' | 'registries';
 
@@ -93,5 +93,20 @@ export class PopulationState {
     return this.tab === 'recall'
       ? { name: `recall-${what}-${period}.csv`, text: d.recall_csv }
       : { name: `due-${what}-${period}.csv`, text: d.csv };
+  }
+
+  /** Saves the open tab's CSV to `file` through the desktop host; says where. */
+  async saveTo(file: string): Promise<string> {
+    const args: SaveList =
+      this.tab === 'registries'
+        ? { list: 'registries', file, registries: this.registry ? [this.registry] : [] }
+        : {
+            list: this.tab,
+            file,
+            from: this.from,
+            to: this.to,
+            rules: this.rule ? [this.rule] : [],
+          };
+    return (await saveList(this.#ctx, args)).file;
   }
 }
