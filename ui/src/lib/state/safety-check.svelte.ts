@@ -1,5 +1,5 @@
 import { toApiError } from '../api/errors';
-import type { CheckAnswer, CheckItem, ShownAlert, Unchecked } from '../api/types.gen';
+import type { CheckAnswer, CheckItem, ShownAlert, Suppressed, Unchecked } from '../api/types.gen';
 import type { ServiceContext } from '../services/context';
 import { checkItem, type AlertOverrides } from '../services/cds';
 
@@ -17,6 +17,8 @@ export interface AlertNotice {
   what: string;
   informational: ShownAlert[];
   unchecked: Unchecked[];
+  /** Interruptive alerts answered before for the same pair and doses, not asked again. */
+  suppressed: Suppressed[];
 }
 
 /** How many times a save refused for a new alert is checked and asked again. */
@@ -119,7 +121,8 @@ export class SafetyCheckState {
 
   #shown(answer: CheckAnswer, what: string): void {
     const informational = answer.alerts.filter((a) => a.severity !== 'interruptive');
-    if (informational.length === 0 && answer.unchecked.length === 0) return;
-    this.notice = { what, informational, unchecked: answer.unchecked };
+    const { unchecked, suppressed } = answer;
+    if (informational.length + unchecked.length + suppressed.length === 0) return;
+    this.notice = { what, informational, unchecked, suppressed };
   }
 }

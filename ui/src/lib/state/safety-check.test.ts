@@ -46,6 +46,23 @@ describe('the safety check before a save', () => {
     expect(check.notice?.unchecked[0]?.message).toContain('Tea');
   });
 
+  it('says which alerts were answered before and are not asked again', async () => {
+    const suppressed = [
+      {
+        key: 'k',
+        rule: 'r',
+        why: 'ibuprofen with warfarin',
+        reason: 'INR checked',
+        by_name: 'Dr Lee',
+        at: '2026-12-01T09:00:00Z',
+      },
+    ];
+    const { check, saves } = setup(checkAnswer({ suppressed }));
+    expect(await check.save(item, 'medication', async (o) => saves.push(o))).toBe(true);
+    expect(saves).toEqual([null]);
+    expect(check.notice?.suppressed).toEqual(suppressed);
+  });
+
   it('waits on an interruptive alert; no reason, no save; a reason saves with the keys', async () => {
     const { check, saves } = setup(checkAnswer({ alerts: [shownAlert(), info] }));
     const done = check.save(item, 'medication', async (o) => saves.push(o));
