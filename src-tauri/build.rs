@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "app_logout",
     "app_backup",
     "app_save_export",
+    "app_save_list",
     "app_verify",
 ];
 

@@ -273,3 +273,39 @@ fn a_backup_restores_into_an_empty_folder_through_the_host() {
         .call("app.login", json!({"user": "admin", "password": PASSWORD}))
         .unwrap();
 }
+
+#[test]
+fn the_desktop_saves_the_due_list_the_recall_list_and_the_registries_as_csv_never_over_a_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::at("2026-12-01T09:00:00Z"));
+    let mut h = created(&tmp.path().join("p"), &clock);
+    h.call("app.login", json!({"user": "admin", "password": PASSWORD}))
+        .unwrap();
+    h.call(
+        "user.create",
+        json!({"name": "drlee", "password": "clinician password 1", "role": "clinician"}),
+    )
+    .unwrap();
+    h.call("app.logout", json!({})).unwrap();
+    h.call(
+        "app.login",
+        json!({"user": "drlee", "password": "clinician password 1"}),
+    )
+    .unwrap();
+    for (list, header) in [
+        ("due", "rule"),
+        ("recall", "mrn"),
+        ("registries", "registry"),
+    ] {
+        let file = tmp.path().join(format!("{list}.csv"));
+        let args = json!({"list": list, "file": file.display().to_string(), "from": "2026-12-01", "to": "2026-12-31"});
+        let written = h.call("app.save_list", args.clone()).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(written["bytes"].as_u64().unwrap(), text.len() as u64);
+        assert!(
+            text.lines().next().unwrap_or_default().contains(header),
+            "{list}: {text}"
+        );
+        assert_eq!(code(h.call("app.save_list", args)), "file_exists");
+    }
+}

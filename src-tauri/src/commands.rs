@@ -81,5 +81,6 @@ host_commands! {
     app_logout => "app.logout",
     app_backup => "app.backup",
     app_save_export => "app.save_export",
+    app_save_list => "app.save_list",
     app_verify => "app.verify",
 }

@@ -70,6 +70,7 @@ fn main() {
             commands::app_logout,
             commands::app_backup,
             commands::app_save_export,
+            commands::app_save_list,
             commands::app_verify,
         ])
         .run(context);

@@ -156,7 +156,10 @@ pub fn module() -> String {
                 out.push_str(&comment("", desc));
             }
             let body = ts(d);
-            if body.starts_with('{') {
+            // A union of objects (a tagged enum) is a type alias: `interface` takes one body.
+            let union = ["oneOf", "anyOf"].iter().any(|k| d.get(*k).is_some())
+                || matches!(d.get("type"), Some(Json::Array(_)));
+            if body.starts_with('{') && !union {
                 out.push_str(&format!("export interface {name} {body}\n\n"));
             } else {
                 out.push_str(&format!("export type {name} = {body};\n\n"));
@@ -239,6 +242,24 @@ mod tests {
             ts(&json!({"type": "object", "additionalProperties": {"type": "string"}})),
             "Record<string, string>"
         );
+    }
+
+    /// A tagged enum (`Status`, `CheckItem`) came out as `export interface X {..} | {..}`,
+    /// which is not TypeScript: a union of objects must be a type alias.
+    #[test]
+    fn tagged_unions_are_type_aliases() {
+        let m = module();
+        assert!(m.contains("export type Status = {"), "Status is a union");
+        assert!(
+            m.contains("export type CheckItem = {"),
+            "CheckItem is a union"
+        );
+        for chunk in m.split("\n\n").filter(|c| c.contains("export interface ")) {
+            assert!(
+                !chunk.contains("} | {"),
+                "an interface with a union body:\n{chunk}"
+            );
+        }
     }
 
     /// `ui/src/lib/api/types.gen.ts` is generated; the UI compiles against the committed copy.

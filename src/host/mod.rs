@@ -133,6 +133,8 @@ host_commands! {
         "Write a backup of the whole practice to a file (administrators); logged.";
     "app.save_export" => save_export(SaveExport) -> ExportWritten, [NotLoggedIn, NotFound, FileExists, IoError],
         "Save a patient's chart to a file on this computer, as a full FHIR R4 record (`fhir`) or an International Patient Summary (`ips`); never over an existing file; logged.";
+    "app.save_list" => save_list(SaveList) -> ListWritten, [NotLoggedIn, FileExists, IoError],
+        "Save a practice-wide list (the due list, the recall list or the registries) as CSV to a new file on this computer; never over an existing file.";
     "app.verify" => verify(crate::api::types::NoArgs) -> PracticeVerified, [NotLoggedIn],
         "Check the whole practice as `chartkeep verify` does (administrators; it reads every commit, so it takes a while); logged.";
 }
@@ -558,6 +560,40 @@ impl Host {
         Ok(ExportWritten {
             file: file.display().to_string(),
             resources: bundle["entry"].as_array().map_or(0, Vec::len) as u64,
+        })
+    }
+
+    fn save_list(&mut self, r: SaveList) -> Result<ListWritten, ApiError> {
+        let file = PathBuf::from(r.file.trim());
+        if file.as_os_str().is_empty() {
+            return Err(err(ErrorCode::InvalidInput, "Choose a file to save to."));
+        }
+        if file.exists() {
+            return Err(crate::interop::InteropError::Exists(file).into());
+        }
+        let (practice, session) = self.signed_in("Log in to save a list.")?;
+        let (command, args, field) = match r.list {
+            ListKind::Due | ListKind::Recall => (
+                "cds.due_list",
+                serde_json::json!({ "from": r.from, "to": r.to, "rules": r.rules }),
+                if r.list == ListKind::Due {
+                    "csv"
+                } else {
+                    "recall_csv"
+                },
+            ),
+            ListKind::Registries => (
+                "registry.list",
+                serde_json::json!({ "registries": r.registries }),
+                "csv",
+            ),
+        };
+        let out = api::call(practice, session, command, args)?;
+        let text = out[field].as_str().unwrap_or_default();
+        crate::interop::write_new_file(&file, text.as_bytes())?;
+        Ok(ListWritten {
+            file: file.display().to_string(),
+            bytes: text.len() as u64,
         })
     }
 

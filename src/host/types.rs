@@ -152,6 +152,45 @@ pub struct SaveExport {
     pub file: String,
 }
 
+/// Which practice-wide list `app.save_list` saves.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ListKind {
+    /// `cds.due_list`'s rows: who is due for what in the period.
+    Due,
+    /// `cds.due_list`'s recall list: who to call, with their phone.
+    Recall,
+    /// `registry.list`: each registry's patients and why.
+    Registries,
+}
+
+/// `app.save_list`: a practice-wide list as CSV in a new file on this computer (the desktop
+/// has no browser download); the CSV is the one `cds.due_list` or `registry.list` answers.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveList {
+    pub list: ListKind,
+    /// A new file on this computer.
+    pub file: String,
+    /// The due list's period (this month when left out).
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Only these preventive rules (due and recall); all when empty.
+    #[serde(default)]
+    pub rules: Vec<String>,
+    /// Only these registries; all when empty.
+    #[serde(default)]
+    pub registries: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ListWritten {
+    pub file: String,
+    pub bytes: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ExportWritten {
     pub file: String,

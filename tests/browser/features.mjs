@@ -11,6 +11,8 @@ export const landed = {
   administration: true,
   /** ui-notes: the printable summary. */
   printView: true,
+  /** ui-cds: alerts in the medication and allergy forms, the Due panel, the Population screen. */
+  decisionSupport: true,
 };
 
 /** The `todo` option for a test of a part not landed yet (undefined once it has). */

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { demo, newPage, screenshot, seen, startApp } from '../harness.mjs';
 import { api, logIn, openByKeyboard, openSection } from '../flows.mjs';
 import { describeViolations, seriousViolations } from '../a11y.mjs';
-import { pendingUnless } from '../features.mjs';
+import { landed, pendingUnless } from '../features.mjs';
 
 for (const scheme of ['light', 'dark']) {
   describe(`accessibility scan (${scheme})`, () => {
@@ -68,6 +68,12 @@ for (const scheme of ['light', 'dark']) {
           });
           await openByKeyboard(page, patient.mrn, patient.mrn);
           await page.getByRole('main', { name: 'Summary' }).getByText('Peanut').waitFor();
+          if (landed.decisionSupport) {
+            await page
+              .getByRole('region', { name: 'Due' })
+              .getByRole('table', { name: 'Immunization forecast' })
+              .waitFor();
+          }
           await scan('chart-summary');
         },
       ),
@@ -177,6 +183,25 @@ for (const scheme of ['light', 'dark']) {
         ),
       );
     }
+
+    test(
+      'population: due list and registries',
+      { todo: pendingUnless('decisionSupport', 'ui-cds') },
+      seen(
+        () => page,
+        async () => {
+          const main = page.getByRole('navigation', { name: 'Main' });
+          await main.getByRole('button', { name: 'Population' }).click();
+          const screen = page.getByRole('main', { name: 'Population' });
+          const due = screen.getByRole('list', { name: 'Patients due' });
+          await due.getByRole('listitem').first().waitFor();
+          await scan('population-due');
+          await screen.getByRole('tab', { name: 'Registries' }).click();
+          await screen.getByRole('heading', { level: 2 }).first().waitFor();
+          await scan('population-registries');
+        },
+      ),
+    );
 
     test(
       'register a patient',

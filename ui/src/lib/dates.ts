@@ -60,3 +60,8 @@ export function clockLabel(at: string | null | undefined, now: Date = new Date()
     ? time
     : `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${time}`;
 }
+
+/** Today as the engine writes dates (YYYY-MM-DD), by this computer's own calendar. */
+export function today(now: Date = new Date()): string {
+  return `${now.getFullYear()}-${pad2(now.getMonth() + 1)}-${pad2(now.getDate())}`;
+}

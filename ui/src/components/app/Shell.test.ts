@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBackend } from '../../lib/api/fake-backend';
-import { allergy, session, status, summary } from '../../lib/api/fixtures';
+import { allergy, checkAnswer, session, status, summary } from '../../lib/api/fixtures';
 import type { AllergyRecord } from '../../lib/api/types.gen';
 import Shell from './Shell.svelte';
 
@@ -32,6 +32,8 @@ function practice() {
     ])
     .on('chart.summary', () => summary({ allergies }))
     .on('allergy.list', () => allergies)
+    // The safety check runs before every new allergy; nothing to alert on here.
+    .on('cds.check', () => checkAnswer())
     .on('allergy.add', (a) => {
       const rec = allergy({
         id: 'a9',

@@ -26,7 +26,7 @@ export interface Backend {
 }
 
 /** Why a path is asked for, which decides the dialog (save or open, file or folder). */
-export type PathPurpose = 'backup-save' | 'backup-open' | 'folder' | 'export-save';
+export type PathPurpose = 'backup-save' | 'backup-open' | 'folder' | 'export-save' | 'csv-save';
 
 /** What the desktop shell's menu asks of the page. */
 export type MenuAction = 'new-patient' | 'backup';

@@ -1,6 +1,13 @@
 import type {
   AllergyRecord,
   AppStatus,
+  CheckAnswer,
+  DueListAnswer,
+  DuePanel,
+  RegistryAnswer,
+  RuleStatus,
+  ShownAlert,
+  VaccineLine,
   ImportReport,
   ImportedResourceRecord,
   PatientView,
@@ -133,6 +140,184 @@ export function importedRecord(over: Partial<ImportedResourceRecord> = {}): Impo
     date: '2025-03-04',
     summary: 'Claim for an office visit',
     resource: { resourceType: 'Claim', id: 'c1', status: 'active' },
+    ...over,
+  };
+}
+
+/** An interaction alert: ibuprofen being added while warfarin is active (interruptive). */
+export function shownAlert(over: Partial<ShownAlert> = {}): ShownAlert {
+  return {
+    key: 'interaction.warfarin-nsaids|interruptive|m1|ibuprofen',
+    kind: 'interaction',
+    severity: 'interruptive',
+    rule: 'interaction.hl7_pddi.hl7-warfarin-nsaids',
+    why: 'ibuprofen with warfarin: bleeding risk.',
+    data: ['assets/interactions.tsv line 2507: warfarin + ibuprofen'],
+    citations: [{ key: 'hl7-pddi', text: 'HL7 PDDI CDS Implementation Guide 1.0.0' }],
+    subject: { matched: 'ibuprofen', matched_by: 'name', role: 'candidate', text: 'Ibuprofen' },
+    other: {
+      id: 'm1',
+      matched: 'warfarin',
+      matched_by: 'rxcui',
+      role: 'active_medication',
+      text: 'Warfarin 5 mg',
+    },
+    ...over,
+  };
+}
+
+export function checkAnswer(over: Partial<CheckAnswer> = {}): CheckAnswer {
+  const alerts = over.alerts ?? [];
+  return {
+    alerts,
+    needs_override: alerts.some((a) => a.severity === 'interruptive'),
+    suppressed: [],
+    unchecked: [],
+    ...over,
+  };
+}
+
+const citation = {
+  statement: 'Colorectal Cancer: Screening',
+  grade: 'A/B',
+  date: '2021-05-18',
+  text: 'US Preventive Services Task Force. Colorectal Cancer: Screening. JAMA. 2021.',
+};
+
+/** A preventive rule's status for Ann (overdue colorectal screening unless told). */
+export function ruleStatus(over: Partial<RuleStatus> = {}): RuleStatus {
+  return {
+    rule: 'colorectal_cancer_screening',
+    title: 'Colorectal cancer screening',
+    status: { status: 'overdue', days_overdue: 30 },
+    due: '2026-11-01',
+    pending_orders: [],
+    explanation: {
+      why: 'overdue by 30 days: due 2026-11-01 (none on record)',
+      data: ['age 46 on 2026-12-01'],
+      rules_version: '2025.1',
+      citation,
+    },
+    ...over,
+  };
+}
+
+export function vaccineLine(over: Partial<VaccineLine> = {}): VaccineLine {
+  return {
+    vaccine_group: 'Influenza',
+    due: 'due_now',
+    kind: 'standard',
+    status: 'Not Complete',
+    dose_number: 1,
+    earliest_date: '2026-09-01',
+    recommended_date: '2026-09-01',
+    past_due_date: null,
+    recommended_cvx: [],
+    reasons: [],
+    ...over,
+  };
+}
+
+export function duePanel(over: Partial<DuePanel> = {}): DuePanel {
+  return {
+    on: '2026-12-01',
+    rules_version: '2025.1',
+    preventive: [ruleStatus()],
+    immunizations: {
+      assessment_date: '2026-12-01',
+      lines: [vaccineLine()],
+      observations: [],
+      report: { assessment_date: '2026-12-01', doses: [], vaccine_groups: [] },
+      source: 'CDSi logic 4.6, supporting data 4.64',
+    },
+    registries: [],
+    ...over,
+  };
+}
+
+const ann = { id: 'p1', mrn: '0000001', name: 'Testperson, Ann', phone: '555-0101' };
+const bob = { id: 'p2', mrn: '0000002', name: 'Sample, Bob', phone: null };
+
+/** Two patients due: Ann for colorectal screening, Bob for a depression screening. */
+export function dueListAnswer(over: Partial<DueListAnswer> = {}): DueListAnswer {
+  return {
+    list: {
+      from: '2026-12-01',
+      to: '2026-12-31',
+      rules_version: '2025.1',
+      counts: [
+        {
+          rule: 'colorectal_cancer_screening',
+          title: 'Colorectal cancer screening',
+          due: 0,
+          overdue: 1,
+          due_in_period: 0,
+          eligible: 2,
+        },
+        {
+          rule: 'depression_screening_adults',
+          title: 'Depression screening',
+          due: 1,
+          overdue: 0,
+          due_in_period: 0,
+          eligible: 2,
+        },
+      ],
+      rows: [
+        {
+          patient: ann,
+          rule: 'colorectal_cancer_screening',
+          title: 'Colorectal cancer screening',
+          kind: 'overdue',
+          due: '2026-11-01',
+          why: 'overdue by 30 days',
+        },
+        {
+          patient: bob,
+          rule: 'depression_screening_adults',
+          title: 'Depression screening',
+          kind: 'due',
+          due: '2026-12-01',
+          why: 'due: none on record',
+        },
+      ],
+    },
+    recall: [
+      { patient: ann, due: ['Colorectal cancer screening (overdue since 2026-11-01)'] },
+      { patient: bob, due: ['Depression screening (due 2026-12-01)'] },
+    ],
+    csv: 'rule,mrn\ncolorectal_cancer_screening,0000001\n',
+    recall_csv: 'mrn,phone\n0000001,555-0101\n',
+    patients: 2,
+    ...over,
+  };
+}
+
+export function registryAnswer(over: Partial<RegistryAnswer> = {}): RegistryAnswer {
+  return {
+    on: '2026-12-01',
+    version: '1',
+    patients: 2,
+    csv: 'registry,mrn\nwarfarin_inr,0000001\n',
+    lists: [
+      {
+        registry: 'warfarin_inr',
+        title: 'Warfarin: no INR in 6 weeks',
+        count: 1,
+        rows: [
+          {
+            patient: ann,
+            why: {
+              registry: 'warfarin_inr',
+              title: 'Warfarin: no INR in 6 weeks',
+              because: ['active medication "Warfarin 5 mg"'],
+              flags: ['no INR on record'],
+            },
+          },
+        ],
+      },
+      { registry: 'diabetes_a1c', title: 'Diabetes: HbA1c > 9%', count: 0, rows: [] },
+    ],
     ...over,
   };
 }

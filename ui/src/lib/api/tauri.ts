@@ -23,6 +23,7 @@ export interface Dialogs {
 
 const BACKUP_FILES = [{ name: 'Chartkeep backup', extensions: ['ckbackup'] }];
 const FHIR_FILES = [{ name: 'FHIR JSON', extensions: ['json'] }];
+const CSV_FILES = [{ name: 'CSV', extensions: ['csv'] }];
 
 /** The shape of `@tauri-apps/api/event`'s `listen`, so tests can pass a fake. */
 export type Listen = (
@@ -55,6 +56,9 @@ export class TauriBackend implements Backend {
     if (!d) return null;
     if (purpose === 'export-save') {
       return d.save({ title: 'Save the chart as FHIR', filters: FHIR_FILES });
+    }
+    if (purpose === 'csv-save') {
+      return d.save({ title: 'Save the list as CSV', filters: CSV_FILES });
     }
     if (purpose === 'backup-save') {
       const today = new Date().toISOString().slice(0, 10);

@@ -214,7 +214,7 @@ export interface CheckAnswer {
 }
 
 /** What is about to be saved. */
-export interface CheckItem {
+export type CheckItem = {
   dose?: string | null;
   id?: string | null;
   name: string;
@@ -225,7 +225,7 @@ export interface CheckItem {
   id?: string | null;
   substance: string;
   type: "allergy";
-}
+};
 
 /** One cited source: the key the tables use and the reference in full. */
 export interface Citation {
@@ -1370,6 +1370,14 @@ export interface Latest {
   value_text?: string | null;
 }
 
+/** Which practice-wide list `app.save_list` saves. */
+export type ListKind = "due" | "recall" | "registries";
+
+export interface ListWritten {
+  bytes: number;
+  file: string;
+}
+
 /** `app.login`. */
 export interface Login {
   password: string;
@@ -2440,6 +2448,20 @@ export interface SaveExport {
   patient: string;
 }
 
+/** `app.save_list`: a practice-wide list as CSV in a new file on this computer (the desktop has no browser download); the CSV is the one `cds.due_list` or `registry.list` answers. */
+export interface SaveList {
+  /** A new file on this computer. */
+  file: string;
+  /** The due list's period (this month when left out). */
+  from?: string | null;
+  list: ListKind;
+  /** Only these registries; all when empty. */
+  registries?: string[];
+  /** Only these preventive rules (due and recall); all when empty. */
+  rules?: string[];
+  to?: string | null;
+}
+
 export interface Series {
   /** A LOINC code. */
   code: string;
@@ -2586,7 +2608,7 @@ export interface SocialHistoryUpdate {
 }
 
 /** The status of one rule for one patient. */
-export interface Status {
+export type Status = {
   status: "due";
 } | {
   status: "due_soon";
@@ -2608,7 +2630,7 @@ export interface Status {
   date: string;
   reason: string;
   status: "declined";
-}
+};
 
 /** A JSON list or object. */
 export type Structured = unknown[] | Record<string, unknown>;
@@ -2868,6 +2890,8 @@ export interface Commands {
   "app.resume": { request: Resume; response: SessionStatus };
   /** Save a patient's chart to a file on this computer, as a full FHIR R4 record (`fhir`) or an International Patient Summary (`ips`); never over an existing file; logged. */
   "app.save_export": { request: SaveExport; response: ExportWritten };
+  /** Save a practice-wide list (the due list, the recall list or the registries) as CSV to a new file on this computer; never over an existing file. */
+  "app.save_list": { request: SaveList; response: ListWritten };
   /** What the app shows first: is there a practice in the folder, is it unlocked, how is its key kept, who is logged in. */
   "app.status": { request: NoArgs; response: AppStatus };
   /** Unlock the practice: from the OS keychain (no passphrase) or with its passphrase. */
@@ -3173,6 +3197,7 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "app.restore": [],
   "app.resume": [],
   "app.save_export": [],
+  "app.save_list": [],
   "app.status": [],
   "app.unlock": [],
   "app.verify": [],

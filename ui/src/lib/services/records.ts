@@ -18,7 +18,8 @@ export type RecordKind =
   | 'family_history'
   | 'social_history'
   | 'coverage'
-  | 'observation';
+  | 'observation'
+  | 'decline';
 
 type Op = 'list' | 'get' | 'add' | 'update' | 'retract' | 'history';
 type Cmd<K extends RecordKind, O extends Op> = `${K}.${O}` & CommandName;

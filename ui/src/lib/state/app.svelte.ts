@@ -29,7 +29,9 @@ export type Place =
   /** Import records: FHIR files from another system. */
   | { view: 'import' }
   /** Lab results (HL7 v2) waiting for a person to file or refuse them. */
-  | { view: 'lab-results' };
+  | { view: 'lab-results' }
+  /** Practice-wide: who is due for preventive care, the recall list, the registries. */
+  | { view: 'population' };
 
 /**
  * The app's session state: what the host says (`app.status`), who is logged in, whether

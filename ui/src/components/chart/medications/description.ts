@@ -1,4 +1,5 @@
-import type { MedicationAdd, MedicationRecord } from '../../../lib/api/types.gen';
+import type { CheckItem, MedicationAdd, MedicationRecord } from '../../../lib/api/types.gen';
+import { overrideNotes } from '../alerts/overrides';
 import {
   choiceLabel,
   choices,
@@ -8,6 +9,37 @@ import {
 } from '../records/description';
 
 const status = choices('active', 'on-hold', 'stopped', 'completed');
+
+/** Stopped or completed: saving it as active or on hold again is a restart. */
+const ended = (s: unknown) => s === 'stopped' || s === 'completed';
+
+/**
+ * The medication the safety check looks at: on add, always; on an edit, when its name,
+ * RxNorm code or dose changes, or a stopped one is restarted (what the engine checks too).
+ */
+export function medicationCheckItem(
+  fields: Record<string, unknown>,
+  before?: MedicationRecord,
+): CheckItem | null {
+  const pick = (k: 'name' | 'rxnorm' | 'dose'): string | null => {
+    const v = k in fields ? fields[k] : before?.[k];
+    return typeof v === 'string' && v.trim() ? v.trim() : null;
+  };
+  if (before) {
+    const changed = ['name', 'rxnorm', 'dose'].some((k) => k in fields);
+    const restarted = 'status' in fields && ended(before.status) && !ended(fields.status);
+    if (!changed && !restarted) return null;
+  }
+  const name = pick('name');
+  if (!name) return null;
+  return {
+    type: 'medication',
+    id: before?.id ?? null,
+    name,
+    rxnorm: pick('rxnorm'),
+    dose: pick('dose'),
+  };
+}
 
 /** Medications the patient takes or took: name, dose, route, frequency, dates. */
 export const medicationKind: KindDescription<MedicationRecord, FieldsOf<MedicationAdd>> = {
@@ -37,4 +69,6 @@ export const medicationKind: KindDescription<MedicationRecord, FieldsOf<Medicati
     { key: 'start_date', label: 'Start date', type: 'date' },
     { key: 'stop_date', label: 'Stop date', type: 'date' },
   ],
+  safetyItem: medicationCheckItem,
+  notes: (r) => overrideNotes(r.alert_overrides),
 };

@@ -1,4 +1,4 @@
-import type { CommandName } from '../../../lib/api/types.gen';
+import type { CheckItem, CommandName } from '../../../lib/api/types.gen';
 
 /** The field names a kind's add request takes (the form's keys). */
 export type FieldsOf<T> = Exclude<keyof T, 'patient' | 'id' | 'version'> & string;
@@ -69,6 +69,14 @@ export interface KindDescription<R, Key extends string = string> {
   addable?: boolean;
   /** Lists newest first by this date (the engine lists in the order entered). */
   newestBy?: (record: R) => string;
+  /**
+   * What the safety check (`cds.check`) looks at before a save: given the fields to send
+   * and, on an edit, the record as read. Null when the save needs no check (an edit that
+   * changes nothing the engine checks). Kinds without it are saved unchecked.
+   */
+  safetyItem?: (fields: Record<string, unknown>, before?: R) => CheckItem | null;
+  /** Lines shown under a record's first cell (answered alerts, with who, when and why). */
+  notes?: (record: R) => string[];
 }
 
 /** The label of a select value (the value itself when not among the choices). */
