@@ -62,11 +62,17 @@ pub const MIGRATIONS: &[Migration] = &[
         "20261202_0010_lab_messages",
         include_str!("../../migrations/20261202_0010_lab_messages.sql"),
     ),
+    // 11 is the alert overrides branch's; versions may arrive in either order.
+    (
+        12,
+        "20261203_0012_value_sets",
+        include_str!("../../migrations/20261203_0012_value_sets.sql"),
+    ),
 ];
 
 /// The chart schema version this binary writes, as signed into every commit. Equal to
 /// the last entry of [`MIGRATIONS`] (a test checks it).
-pub const SCHEMA_VERSION: u32 = 10;
+pub const SCHEMA_VERSION: u32 = 12;
 
 /// The access log database's migrations, oldest first. Append only.
 pub const ACCESS_MIGRATIONS: &[Migration] = &[
