@@ -6,7 +6,8 @@
 //! disagrees must be listed in `tests/data/ecqm/exceptions.tsv` with its reason. Writes a
 //! per-measure table to `<target>/test-artifacts/ecqm-report.md`.
 //!
-//! The test patients reuse one identifier and often a name and birth date, so each case
+//! Each case is a folder of single-resource files, imported as the CLI imports a folder
+//! (its files read together). The test patients reuse one identifier and often a name and birth date, so each case
 //! gets its own practice: a copy of one made (and given the value sets) once, since
 //! making a practice derives keys and hashes passwords.
 
@@ -84,7 +85,12 @@ fn template(vs_dir: &Path) -> Template {
     let again = api::import_value_sets(&mut p, &mut admin, &sets, Default::default())
         .expect("value sets again");
     assert_eq!((again.added, again.updated), (0, 0));
-    let clinician = api::login(&mut p, "drlee", DEMO_PASSWORD).expect("login");
+    let mut clinician = api::login(&mut p, "drlee", DEMO_PASSWORD).expect("login");
+    let listed = api::call(&mut p, &mut clinician, "measure.list", json!({})).expect("list");
+    assert_eq!(listed.as_array().map(Vec::len), Some(5));
+    for m in listed.as_array().into_iter().flatten() {
+        assert_eq!(m["value_sets_imported"], true, "{m}");
+    }
     let key = p.key().clone();
     let header = p.header().clone();
     drop(p);
@@ -135,29 +141,6 @@ fn expected(report: &Json) -> Vec<BTreeMap<String, i64>> {
                 .collect()
         })
         .collect()
-}
-
-/// A case's resources (one file each) as one collection Bundle: the import reads a file
-/// at a time, and a lone Condition's patient is in another file.
-fn case_bundle(name: &str, files: &[PathBuf]) -> Input {
-    let entries: Vec<Json> = files
-        .iter()
-        .map(|f| {
-            let r: Json =
-                serde_json::from_str(&std::fs::read_to_string(f).expect("resource")).expect("JSON");
-            let url = format!(
-                "{}/{}",
-                r["resourceType"].as_str().unwrap_or_default(),
-                r["id"].as_str().unwrap_or_default()
-            );
-            json!({"fullUrl": url, "resource": r})
-        })
-        .collect();
-    let bundle = json!({"resourceType": "Bundle", "type": "collection", "entry": entries});
-    Input::Bytes {
-        name: format!("{name}.json"),
-        bytes: bundle.to_string().into_bytes(),
-    }
 }
 
 fn exceptions(root: &Path) -> BTreeMap<(String, String), String> {
@@ -257,7 +240,7 @@ fn ecqm_official_test_cases() {
             let imported = api::import_fhir(
                 &mut p,
                 &mut s,
-                vec![case_bundle(&uuid, &resources)],
+                resources.into_iter().map(Input::Path).collect(),
                 OnMatch::New,
                 &[],
                 &mut |_| {},
@@ -486,8 +469,8 @@ fn measures_speed() {
                 .starts_with("MeasureReport")
         })
         .collect();
-    let bundle = case_bundle("speed", &files);
-    let r = api::import_fhir(&mut p, &mut s, vec![bundle], OnMatch::New, &[], &mut |_| {}).unwrap();
+    let inputs = files.into_iter().map(Input::Path).collect();
+    let r = api::import_fhir(&mut p, &mut s, inputs, OnMatch::New, &[], &mut |_| {}).unwrap();
     let patient = r.patients[0].patient;
     let runs = 100;
     let t0 = std::time::Instant::now();

@@ -302,11 +302,21 @@ fn run_files(
     durable: &mut usize,
 ) {
     let mut pool: Vec<Resource> = Vec::new();
+    // Files that hold one resource each (a folder per patient, as measure authoring tools
+    // export test patients) are read together with the others of their folder, so that a
+    // Condition finds the Patient in the next file; a folder at a time keeps memory
+    // bounded, and folders are never mixed (test patients reuse one id).
+    let mut singles: Vec<Resource> = Vec::new();
+    let mut singles_folder: Option<PathBuf> = None;
     let mut step = Progress {
         files_total: inputs.len(),
         ..Progress::default()
     };
     for input in inputs {
+        let folder = match &input {
+            Input::Path(p) => p.parent().map(Path::to_path_buf),
+            Input::Bytes { .. } => None,
+        };
         let (name, bytes) = match input {
             Input::Path(p) => {
                 let name = p.display().to_string();
@@ -345,6 +355,18 @@ fn run_files(
         match read::parse(&name, &bytes, opts.max_file_bytes) {
             Err(p) => report.problems.push(p),
             Ok(resources) if is_ndjson => pool.extend(resources),
+            Ok(resources)
+                if folder.is_some()
+                    && resources.len() == 1
+                    && resources[0].path == resources[0].kind() =>
+            {
+                if singles_folder != folder && !singles.is_empty() {
+                    let group = std::mem::take(&mut singles);
+                    import_scope(practice, author, &group, opts, report, notes, durable);
+                }
+                singles_folder = folder;
+                singles.extend(resources);
+            }
             Ok(resources) => {
                 drop(bytes);
                 import_scope(practice, author, &resources, opts, report, notes, durable);
@@ -354,6 +376,9 @@ fn run_files(
         step.resources = report.resources;
         step.patients = report.patients.len();
         progress(&step);
+    }
+    if !singles.is_empty() {
+        import_scope(practice, author, &singles, opts, report, notes, durable);
     }
     if !pool.is_empty() {
         import_scope(practice, author, &pool, opts, report, notes, durable);
