@@ -7,6 +7,10 @@
 //! read from their columns: a problem's code, a result's LOINC code and value, a
 //! procedure's code, a medication's RxNorm code, a smoking status. A record retracted in
 //! the chart (entered in error, refuted) is left out whichever way it is read.
+//!
+//! Not yet read: visits entered in Chartkeep, whose kind is free text rather than a code
+//! (a coded visit type is a schema change of its own), and orders entered in Chartkeep.
+//! Visits that arrived by import carry their codes and count.
 
 use std::collections::{HashMap, HashSet};
 

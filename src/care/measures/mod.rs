@@ -363,3 +363,28 @@ pub fn evaluate(
     let patients = input::load(conn, which)?;
     Ok(evaluate_inputs(measure, &patients, &vs, mp))
 }
+
+/// Several measures over one load of the chart: what a practice-wide report of all five
+/// needs, since reading the chart costs more than evaluating it.
+pub fn evaluate_many(
+    conn: &Connection,
+    list: &[Measure],
+    mp: Period,
+    patient: Option<Uuid>,
+) -> Result<Vec<Evaluation>, MeasureError> {
+    let vs = ValueSets::load(conn)?;
+    for m in list {
+        let lacking = missing(*m, &vs);
+        if !lacking.is_empty() {
+            return Err(MeasureError::ValueSetsMissing {
+                measure: m.id().to_string(),
+                missing: lacking.join(", "),
+            });
+        }
+    }
+    let patients = input::load(conn, patient.map_or(Which::All, Which::One))?;
+    Ok(list
+        .iter()
+        .map(|m| evaluate_inputs(*m, &patients, &vs, mp))
+        .collect())
+}
