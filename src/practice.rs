@@ -44,6 +44,8 @@ pub static CATALOGUE: Catalogue = Catalogue {
         &chart_entities::IMPORT_BATCH,
         &crate::interop::hl7v2::entities::HL7_MESSAGE,
         &crate::interop::hl7v2::entities::HL7_CODE_MAP,
+        &crate::interop::fhir::import::source::IMPORT_SOURCE,
+        &crate::care::measures::value_sets::VALUE_SET,
         &ledger::member::DEVICE,
     ],
     derived_tables: &["patient_fts", "ledger_duplicate"],

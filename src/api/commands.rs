@@ -18,6 +18,8 @@ use super::{ApiError, ErrorCode, Session};
 use crate::access::audit::{Access, Entry};
 use crate::access::users::{SettingInfo, UserInfo, UserUpdate};
 use crate::access::{self, Permission};
+use crate::care::measures::value_sets::{self as value_sets, ValueSetImport};
+use crate::care::measures::{self as measures, Evaluation, Measure};
 use crate::chart::conflicts::{self, Choice, Conflict, Duplicate};
 use crate::chart::documents::Content;
 use crate::chart::entities::{
@@ -228,6 +230,12 @@ fixed_commands! {
         "Evaluate and forecast an immunization history given in the request (birth date, sex, doses, CDSi observations) without a chart.";
     "immunization.observations" => immunization_observations(NoArgs) -> Vec<ObservationCode>, ReadChart, [CdsiSupportingData],
         "The CDSi observation codes (conditions such as pregnancy or asplenia) a chart can record as a problem with code_system \"cdsi\" to adjust the forecast.";
+    "valueset.import" => valueset_import(ValueSetImportRequest) -> ValueSetImport, Administer, [],
+        "Import value sets (FHIR ValueSet resources with their expansions, as a VSAC export gives them; a file may hold one or a Bundle of them) for the quality measures, in one commit; the same version again writes nothing, a new one replaces the codes. As `chartkeep import valuesets DIR` does.";
+    "measure.list" => measure_list(NoArgs) -> Vec<MeasureInfo>, ReadChart, [],
+        "The quality measures Chartkeep computes (CMS122, CMS165, CMS125, CMS130, CMS138, 2025 performance period), each with whether the value sets it needs are imported.";
+    "measure.evaluate" => measure_evaluate(MeasureEvaluate) -> Evaluation, ReadChart, [ValueSetsMissing],
+        "One measure for a measurement period (`from`, `to`, both included), for the practice or one `patient`: per population group the initial population, denominator, exclusions, exceptions and numerator, each with its count and its patients (id, MRN, name, and the event that put them there), the performance rate, and the gaps (in the denominator, not the numerator). Logged as a read of every chart it lists.";
 }
 
 fn record_permission(def: &EntityDef, verb: &str) -> &'static [Permission] {
@@ -1615,4 +1623,99 @@ fn hl7_code_map_set(
         .into_iter()
         .find(|m| m.id == id)
         .ok_or_else(|| ChartError::NotFound(format!("{} {id}", HL7_CODE_MAP.name)).into())
+}
+
+fn valueset_import(
+    practice: &mut Practice,
+    session: &mut Session,
+    req: ValueSetImportRequest,
+) -> Result<ValueSetImport, ApiError> {
+    let mut sets = Vec::new();
+    let mut report = ValueSetImport::default();
+    for f in &req.files {
+        let j: Json = serde_json::from_str(&f.content).map_err(|e| {
+            ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("files: {} is not JSON ({e})", f.name),
+            )
+        })?;
+        let list: Vec<&Json> = if j["resourceType"] == "Bundle" {
+            j["entry"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| &e["resource"])
+                .collect()
+        } else {
+            vec![&j]
+        };
+        for r in list {
+            match value_sets::read_value_set(r) {
+                Ok(v) => sets.push(v),
+                Err(why) => report.skipped.push(format!("{}: {why}", f.name)),
+            }
+        }
+    }
+    super::import_value_sets(practice, session, &sets, report)
+}
+
+fn measure_list(
+    practice: &mut Practice,
+    _session: &mut Session,
+    _: NoArgs,
+) -> Result<Vec<MeasureInfo>, ApiError> {
+    let vs = value_sets::ValueSets::load(practice.reader())?;
+    Ok(Measure::ALL
+        .into_iter()
+        .map(|m| {
+            let missing: Vec<String> = measures::missing(m, &vs)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            MeasureInfo {
+                measure: m,
+                title: m.title().to_string(),
+                version: m.version().to_string(),
+                description: m.description().to_string(),
+                groups: m.groups(),
+                value_sets_imported: missing.is_empty(),
+                missing_value_sets: missing,
+            }
+        })
+        .collect())
+}
+
+fn measure_evaluate(
+    practice: &mut Practice,
+    session: &mut Session,
+    req: MeasureEvaluate,
+) -> Result<Evaluation, ApiError> {
+    let measure = Measure::parse(&req.measure)?;
+    let period = measures::period(req.from, req.to)?;
+    if let Some(p) = req.patient {
+        chart::load(practice.reader(), &entities::PATIENT, &p)?;
+    }
+    let out = measures::evaluate(practice.reader(), measure, period, req.patient)?;
+    let detail = format!("quality measure {} {}..{}", measure.id(), req.from, req.to);
+    let mut listed: Vec<Uuid> = out
+        .groups
+        .iter()
+        .flat_map(|g| g.initial_population.patients.iter().map(|m| m.id))
+        .collect();
+    listed.sort();
+    listed.dedup();
+    if listed.is_empty() {
+        log(practice, session, None, "read", "chart", &detail)?;
+    }
+    for id in listed {
+        log(
+            practice,
+            session,
+            Some(&id.to_string()),
+            "read",
+            "chart",
+            &detail,
+        )?;
+    }
+    Ok(out)
 }

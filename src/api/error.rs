@@ -130,6 +130,7 @@ error_codes! {
     CdsiAssessmentBeforeBirth = "cdsi_assessment_before_birth": "The immunization assessment date is before the patient's birth date.",
     CdsiDoseBeforeBirth = "cdsi_dose_before_birth": "An immunization is dated before the patient's birth date; correct the dose date.",
     AlertNeedsOverride = "alert_needs_override": "Saving would raise an interruptive medication safety alert that was not answered; show the alerts and give an override reason.",
+    ValueSetsMissing = "value_sets_missing": "A quality measure needs value sets the practice has not imported; import its VSAC export (`chartkeep import valuesets DIR`).",
     InternalError = "internal_error": "An engine error without an entry in this table; a bug to report.",
 }
 

@@ -76,7 +76,8 @@ from_engine_error!(
     crate::sync::SyncError,
     crate::interop::InteropError,
     crate::care::immunization::CdsiError,
-    crate::care::definitions::DefinitionError
+    crate::care::definitions::DefinitionError,
+    crate::care::measures::MeasureError
 );
 
 /// Runs one command as the session's user.
@@ -343,4 +344,40 @@ fn log_refusal(practice: &Practice, session: &Session, command: &str, args: &Jso
     ) {
         tracing::error!(code = %log_error.code, "could not log a refused command");
     }
+}
+
+/// Writes value sets read from files (see [`crate::care::measures::value_sets`]) as the
+/// session's administrator, in one commit; `report` already holds the files skipped.
+pub fn import_value_sets(
+    practice: &mut Practice,
+    session: &mut Session,
+    sets: &[crate::care::measures::value_sets::ValueSetFile],
+    mut report: crate::care::measures::value_sets::ValueSetImport,
+) -> Result<crate::care::measures::value_sets::ValueSetImport, ApiError> {
+    session.touch(practice.clock.now_ms())?;
+    session.refresh(practice)?;
+    commands::require(
+        session,
+        &[crate::access::Permission::Administer],
+        "valueset.import",
+    )?;
+    let changes = {
+        let ctx = practice.chart_ctx();
+        crate::care::measures::value_sets::changes(&ctx, sets, &mut report)?
+    };
+    if !changes.is_empty() {
+        practice.commit(session.user.id, changes)?;
+    }
+    commands::log(
+        practice,
+        session,
+        None,
+        "import",
+        "settings",
+        &format!(
+            "value sets: {} added, {} updated, {} unchanged",
+            report.added, report.updated, report.unchanged
+        ),
+    )?;
+    Ok(report)
 }

@@ -451,3 +451,50 @@ pub struct Hl7Refuse {
     pub version: Vec<Uuid>,
     pub reason: String,
 }
+
+/// Value set files for `valueset.import`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValueSetImportRequest {
+    /// Each a JSON file: a FHIR ValueSet with its expansion, or a Bundle of them.
+    pub files: Vec<ValueSetFileArg>,
+}
+
+/// One file's name (for the report) and text.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValueSetFileArg {
+    pub name: String,
+    pub content: String,
+}
+
+/// A quality measure Chartkeep computes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct MeasureInfo {
+    pub measure: crate::care::measures::Measure,
+    pub title: String,
+    /// The eCQM version, 2025 performance period.
+    pub version: String,
+    pub description: String,
+    /// Population groups (CMS138 has three).
+    pub groups: usize,
+    /// Every value set the measure needs is imported (`valueset.import`).
+    pub value_sets_imported: bool,
+    /// The OIDs of those that are not.
+    pub missing_value_sets: Vec<String>,
+}
+
+/// Which measure, for which period, for whom.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureEvaluate {
+    /// CMS122, CMS165, CMS125, CMS130 or CMS138.
+    pub measure: String,
+    /// First day of the measurement period.
+    pub from: chrono::NaiveDate,
+    /// Last day, included.
+    pub to: chrono::NaiveDate,
+    /// One patient only; the whole practice when left out.
+    #[serde(default)]
+    pub patient: Option<Uuid>,
+}

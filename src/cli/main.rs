@@ -170,6 +170,24 @@ enum Cmd {
     Registries(care::RegistryArgs),
     /// One patient's immunization forecast to CDC's CDSi logic.
     Forecast(care::ForecastArgs),
+    /// Compute a quality measure (CMS122, CMS165, CMS125, CMS130, CMS138) for a
+    /// measurement period: each population's count, or with --json the patients in each.
+    Measure {
+        /// CMS122, CMS165, CMS125, CMS130 or CMS138.
+        name: String,
+        /// First day of the period, e.g. 2025-01-01.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day of the period, included.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// Print the whole evaluation as JSON: every population's patients by id, MRN and
+        /// name, with why.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, env = "CHARTKEEP_USER")]
+        user: Option<String>,
+    },
     /// Export records in a standard format, for another system or the patient.
     Export {
         #[command(subcommand)]
@@ -208,6 +226,9 @@ enum ImportCmd {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Value sets for the quality measures: a folder of FHIR ValueSet files with their
+    /// expansions (a VSAC export), in one commit. Needs an administrator.
+    Valuesets { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -537,6 +558,53 @@ fn run(cli: Cli) -> Result<ExitCode> {
             user,
             ..
         } => return hl7::import(&dir, &files, user),
+        Cmd::Import {
+            cmd: Some(ImportCmd::Valuesets { dir: from }),
+            user,
+            ..
+        } => {
+            let (sets, skipped) = chartkeep::care::measures::value_sets::read_dir(&from)
+                .map_err(|e| anyhow!("{e}"))?;
+            let (mut practice, _) = open(&dir)?;
+            let mut session = login(&mut practice, user)?;
+            let report = api::import_value_sets(
+                &mut practice,
+                &mut session,
+                &sets,
+                chartkeep::care::measures::value_sets::ValueSetImport {
+                    skipped,
+                    ..Default::default()
+                },
+            )?;
+            println!(
+                "{} value sets added, {} updated, {} unchanged ({} codes)",
+                report.added, report.updated, report.unchanged, report.codes
+            );
+            for s in &report.skipped {
+                println!("skipped {s}");
+            }
+        }
+        Cmd::Measure {
+            name,
+            from,
+            to,
+            json: as_json,
+            user,
+        } => {
+            let (mut practice, _) = open(&dir)?;
+            let mut session = login(&mut practice, user)?;
+            let out = api::call(
+                &mut practice,
+                &mut session,
+                "measure.evaluate",
+                json!({"measure": name, "from": from, "to": to}),
+            )?;
+            if as_json {
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                print_measure(&out);
+            }
+        }
         Cmd::Hl7 { cmd } => return hl7::run(&dir, cmd),
         Cmd::Due(a) => return care::due(&dir, a),
         Cmd::Registries(a) => return care::registries(&dir, a),
@@ -768,7 +836,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                     (files, how)
                 }
-                Some(ImportCmd::Hl7v2 { .. }) => unreachable!("handled above"),
+                Some(ImportCmd::Hl7v2 { .. } | ImportCmd::Valuesets { .. }) => {
+                    unreachable!("handled above")
+                }
                 None => (paths, how),
             };
             if paths.is_empty() {
@@ -1041,6 +1111,37 @@ fn import_fhir(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A measure's populations, one line each, per group.
+fn print_measure(out: &Json) {
+    println!(
+        "{} {} ({}), {} to {}",
+        out["measure"].as_str().unwrap_or_default(),
+        out["title"].as_str().unwrap_or_default(),
+        out["version"].as_str().unwrap_or_default(),
+        out["from"].as_str().unwrap_or_default(),
+        out["to"].as_str().unwrap_or_default()
+    );
+    let groups = out["groups"].as_array().cloned().unwrap_or_default();
+    for g in &groups {
+        if groups.len() > 1 {
+            println!("group {}", g["group"]);
+        }
+        for (key, label) in [
+            ("initial_population", "initial population"),
+            ("denominator", "denominator"),
+            ("denominator_exclusion", "denominator exclusions"),
+            ("denominator_exception", "denominator exceptions"),
+            ("numerator", "numerator"),
+        ] {
+            println!("  {label:<24} {}", g[key]["count"]);
+        }
+        match g["performance_rate"].as_f64() {
+            Some(r) => println!("  {:<24} {:.1}%", "performance rate", r * 100.0),
+            None => println!("  {:<24} none (empty denominator)", "performance rate"),
+        }
+    }
 }
 
 fn print_import(r: &chartkeep::interop::fhir::import::ImportReport) {

@@ -67,11 +67,16 @@ pub const MIGRATIONS: &[Migration] = &[
         "20261203_0011_decision_support",
         include_str!("../../migrations/20261203_0011_decision_support.sql"),
     ),
+    (
+        12,
+        "20261203_0012_value_sets",
+        include_str!("../../migrations/20261203_0012_value_sets.sql"),
+    ),
 ];
 
 /// The chart schema version this binary writes, as signed into every commit. Equal to
 /// the last entry of [`MIGRATIONS`] (a test checks it).
-pub const SCHEMA_VERSION: u32 = 11;
+pub const SCHEMA_VERSION: u32 = 12;
 
 /// The access log database's migrations, oldest first. Append only.
 pub const ACCESS_MIGRATIONS: &[Migration] = &[

@@ -15,6 +15,7 @@
 pub mod map;
 mod matching;
 pub mod read;
+pub mod source;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -301,11 +302,21 @@ fn run_files(
     durable: &mut usize,
 ) {
     let mut pool: Vec<Resource> = Vec::new();
+    // Files that hold one resource each (a folder per patient, as measure authoring tools
+    // export test patients) are read together with the others of their folder, so that a
+    // Condition finds the Patient in the next file; a folder at a time keeps memory
+    // bounded, and folders are never mixed (test patients reuse one id).
+    let mut singles: Vec<Resource> = Vec::new();
+    let mut singles_folder: Option<PathBuf> = None;
     let mut step = Progress {
         files_total: inputs.len(),
         ..Progress::default()
     };
     for input in inputs {
+        let folder = match &input {
+            Input::Path(p) => p.parent().map(Path::to_path_buf),
+            Input::Bytes { .. } => None,
+        };
         let (name, bytes) = match input {
             Input::Path(p) => {
                 let name = p.display().to_string();
@@ -344,6 +355,18 @@ fn run_files(
         match read::parse(&name, &bytes, opts.max_file_bytes) {
             Err(p) => report.problems.push(p),
             Ok(resources) if is_ndjson => pool.extend(resources),
+            Ok(resources)
+                if folder.is_some()
+                    && resources.len() == 1
+                    && resources[0].path == resources[0].kind() =>
+            {
+                if singles_folder != folder && !singles.is_empty() {
+                    let group = std::mem::take(&mut singles);
+                    import_scope(practice, author, &group, opts, report, notes, durable);
+                }
+                singles_folder = folder;
+                singles.extend(resources);
+            }
             Ok(resources) => {
                 drop(bytes);
                 import_scope(practice, author, &resources, opts, report, notes, durable);
@@ -353,6 +376,9 @@ fn run_files(
         step.resources = report.resources;
         step.patients = report.patients.len();
         progress(&step);
+    }
+    if !singles.is_empty() {
+        import_scope(practice, author, &singles, opts, report, notes, durable);
     }
     if !pool.is_empty() {
         import_scope(practice, author, &pool, opts, report, notes, durable);
@@ -738,7 +764,22 @@ fn reference_problems(practice: &Practice, scope: &Scope, r: &Resource, out: &mu
             || to.starts_with("http://")
             || to.starts_with("https://")
             || to.starts_with("urn:oid:");
-        if !external && scope.find(to).is_none() && chart_patient(practice, to).is_none() {
+        // A clinician or a place the sender did not include (`Practitioner/example` in the
+        // eCQM test patients) names who or where, not what happened: the resource is kept
+        // whole with it (its source row has the reference), and nothing clinical is lost.
+        let who_or_where = [
+            "Practitioner/",
+            "PractitionerRole/",
+            "Organization/",
+            "Location/",
+        ]
+        .iter()
+        .any(|k| to.starts_with(k));
+        if !external
+            && !who_or_where
+            && scope.find(to).is_none()
+            && chart_patient(practice, to).is_none()
+        {
             out.push(r.problem(
                 at,
                 format!("the reference '{to}' points at nothing in the import; include that resource, or leave the reference out"),
@@ -1026,11 +1067,24 @@ fn import_patient(
         let c = counts.entry(kind.clone()).or_default();
         match mapped {
             Mapped::Records(_) if duplicate => c.duplicate += 1,
-            Mapped::Records(_) => {
+            Mapped::Records(plans) => {
                 c.mapped += 1;
                 records += 1;
-                sources.insert(key, Json::from(scope.rows[&i].to_string()));
+                let row = scope.rows[&i];
+                sources.insert(key.clone(), Json::from(row.to_string()));
                 changes.append(&mut planned_changes);
+                let ctx = practice.chart_ctx();
+                match source_change(
+                    &ctx,
+                    r,
+                    &key,
+                    Some((row, plans[0].def)),
+                    &patient_id,
+                    &patient_row,
+                ) {
+                    Ok(ch) => changes.push(ch),
+                    Err(e) => problems.push(r.problem("", e.to_string())),
+                }
             }
             Mapped::Names => c.mapped += 1,
             Mapped::Folded => {
@@ -1039,7 +1093,12 @@ fn import_patient(
                 } else {
                     c.mapped += 1;
                     let panel = panel_id(r, &patient_id);
-                    sources.insert(key, Json::from(panel.to_string()));
+                    sources.insert(key.clone(), Json::from(panel.to_string()));
+                    let ctx = practice.chart_ctx();
+                    match source_change(&ctx, r, &key, None, &patient_id, &patient_row) {
+                        Ok(ch) => changes.push(ch),
+                        Err(e) => problems.push(r.problem("", e.to_string())),
+                    }
                 }
             }
             Mapped::Skipped(why) => {
@@ -1261,6 +1320,41 @@ fn parsed(m: &Map<String, Json>) -> Map<String, Json> {
             _ => (k.clone(), v.clone()),
         })
         .collect()
+}
+
+/// The change that keeps the resource a mapped record was made from (`import_source`),
+/// with the record (and its kind) it became.
+fn source_change(
+    ctx: &chart::Ctx,
+    r: &Resource,
+    key: &str,
+    record: Option<(Uuid, &EntityDef)>,
+    patient_id: &Uuid,
+    patient: &Map<String, Json>,
+) -> Result<Change, ChartError> {
+    let fields = vec![
+        (
+            "record".to_string(),
+            record.map_or(Value::Null, |(id, _)| Value::Text(id.to_string())),
+        ),
+        (
+            "kind".to_string(),
+            record.map_or(Value::Null, |(_, def)| Value::Text(def.name.to_string())),
+        ),
+        (
+            "resource_type".to_string(),
+            Value::Text(r.kind().to_string()),
+        ),
+        ("resource".to_string(), Value::Text(r.json.to_string())),
+    ];
+    chart::add_for(
+        ctx,
+        &source::IMPORT_SOURCE,
+        source::id_for(patient_id, key),
+        patient_id,
+        patient,
+        fields,
+    )
 }
 
 /// The change that keeps a resource verbatim (`imported_resource`) for the patient.

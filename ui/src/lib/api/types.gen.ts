@@ -781,7 +781,7 @@ export interface Entry {
 }
 
 /** A stable, snake_case error code. */
-export type ErrorCode = "invalid_input" | "invalid_code" | "malformed_json" | "unknown_command" | "not_found" | "record_immutable" | "too_large" | "forbidden" | "wrong_password" | "account_disabled" | "session_locked" | "access_log_damaged" | "access_log_gap" | "access_log_broken_chain" | "access_log_entry_altered" | "access_log_bad_signature" | "access_log_unknown_device" | "access_log_fork" | "access_log_entry_malformed" | "storage_error" | "ledger_out_of_order" | "ledger_broken_chain" | "ledger_bad_signature" | "ledger_missing_dependency" | "ledger_damaged" | "ledger_fork" | "ledger_wrong_practice" | "ledger_not_member" | "ledger_not_administrator" | "ledger_clock_ahead" | "header_altered" | "recovery_code_needed" | "duplicate_user_name" | "no_device_identity" | "practice_missing" | "device_key_missing" | "database_wrong_key_or_damaged" | "database_damaged" | "database_too_new" | "practice_exists" | "folder_not_empty" | "file_exists" | "migration_failed" | "key_not_in_keychain" | "keychain_key_mismatch" | "passphrase_needed" | "backup_damaged" | "io_error" | "hl7_not_a_message" | "hl7_unsupported_type" | "hl7_unsupported_version" | "hl7_unsupported_processing_id" | "hl7_bad_segment" | "hl7_missing_field" | "hl7_bad_field" | "hl7_too_large" | "hl7_bad_frame" | "header_missing" | "header_damaged" | "header_too_new" | "header_exists" | "header_io" | "keychain_unavailable" | "keychain_locked" | "keychain_entry_damaged" | "keychain_failed" | "wrong_secret" | "malformed_recovery_code" | "unsupported_kdf" | "random_failed" | "crypto_failed" | "practice_locked" | "practice_open" | "not_logged_in" | "login_throttled" | "sync_unreachable" | "sync_connection" | "sync_tls" | "sync_frame_too_large" | "sync_too_slow" | "sync_malformed" | "sync_protocol" | "sync_other_practice" | "sync_peer_mismatch" | "pairing_code_wrong" | "pairing_no_invite" | "pairing_code_expired" | "cdsi_supporting_data" | "cdsi_assessment_before_birth" | "cdsi_dose_before_birth" | "alert_needs_override" | "internal_error";
+export type ErrorCode = "invalid_input" | "invalid_code" | "malformed_json" | "unknown_command" | "not_found" | "record_immutable" | "too_large" | "forbidden" | "wrong_password" | "account_disabled" | "session_locked" | "access_log_damaged" | "access_log_gap" | "access_log_broken_chain" | "access_log_entry_altered" | "access_log_bad_signature" | "access_log_unknown_device" | "access_log_fork" | "access_log_entry_malformed" | "storage_error" | "ledger_out_of_order" | "ledger_broken_chain" | "ledger_bad_signature" | "ledger_missing_dependency" | "ledger_damaged" | "ledger_fork" | "ledger_wrong_practice" | "ledger_not_member" | "ledger_not_administrator" | "ledger_clock_ahead" | "header_altered" | "recovery_code_needed" | "duplicate_user_name" | "no_device_identity" | "practice_missing" | "device_key_missing" | "database_wrong_key_or_damaged" | "database_damaged" | "database_too_new" | "practice_exists" | "folder_not_empty" | "file_exists" | "migration_failed" | "key_not_in_keychain" | "keychain_key_mismatch" | "passphrase_needed" | "backup_damaged" | "io_error" | "hl7_not_a_message" | "hl7_unsupported_type" | "hl7_unsupported_version" | "hl7_unsupported_processing_id" | "hl7_bad_segment" | "hl7_missing_field" | "hl7_bad_field" | "hl7_too_large" | "hl7_bad_frame" | "header_missing" | "header_damaged" | "header_too_new" | "header_exists" | "header_io" | "keychain_unavailable" | "keychain_locked" | "keychain_entry_damaged" | "keychain_failed" | "wrong_secret" | "malformed_recovery_code" | "unsupported_kdf" | "random_failed" | "crypto_failed" | "practice_locked" | "practice_open" | "not_logged_in" | "login_throttled" | "sync_unreachable" | "sync_connection" | "sync_tls" | "sync_frame_too_large" | "sync_too_slow" | "sync_malformed" | "sync_protocol" | "sync_other_practice" | "sync_peer_mismatch" | "pairing_code_wrong" | "pairing_no_invite" | "pairing_code_expired" | "cdsi_supporting_data" | "cdsi_assessment_before_birth" | "cdsi_dose_before_birth" | "alert_needs_override" | "value_sets_missing" | "internal_error";
 
 /** A history evaluated without a chart (for checking a record from elsewhere). */
 export interface EvaluateRequest {
@@ -791,6 +791,18 @@ export interface EvaluateRequest {
   /** CDSi observation codes ("007" pregnant); see immunization.observations. */
   observations?: string[];
   sex: Sex;
+}
+
+/** A measure evaluated for a period. */
+export interface Evaluation {
+  from: string;
+  groups: Group[];
+  higher_is_better: boolean;
+  measure: Measure;
+  patients_evaluated: number;
+  title: string;
+  to: string;
+  version: string;
 }
 
 /** Why a dose was evaluated as it was (chapter 6). */
@@ -936,6 +948,21 @@ export type ForecastKind = "standard" | "risk";
 export interface ForecastRequest {
   assessment_date?: string | null;
   patient: string;
+}
+
+/** One population group's results for the practice (or one patient). */
+export interface Group {
+  denominator: Population;
+  denominator_exception: Population;
+  denominator_exclusion: Population;
+  /** In the denominator, not excluded, not in the numerator: the gaps to close (for CMS122, where the numerator is poor control, the patients in control). */
+  gaps: Member[];
+  /** 1-based; CMS138 has three. */
+  group: number;
+  initial_population: Population;
+  numerator: Population;
+  /** numerator / (denominator − exclusions − exceptions), when that is not zero. */
+  performance_rate?: number | null;
 }
 
 /** A dose's evaluation for a whole vaccine group. */
@@ -1387,6 +1414,36 @@ export interface Login {
 /** How an ingredient of an item was found. */
 export type Match = "rxcui" | "name" | "class";
 
+/** The five measures. */
+export type Measure = "CMS122" | "CMS165" | "CMS125" | "CMS130" | "CMS138";
+
+/** Which measure, for which period, for whom. */
+export interface MeasureEvaluate {
+  /** First day of the measurement period. */
+  from: string;
+  /** CMS122, CMS165, CMS125, CMS130 or CMS138. */
+  measure: string;
+  /** One patient only; the whole practice when left out. */
+  patient?: string | null;
+  /** Last day, included. */
+  to: string;
+}
+
+/** A quality measure Chartkeep computes. */
+export interface MeasureInfo {
+  description: string;
+  /** Population groups (CMS138 has three). */
+  groups: number;
+  measure: Measure;
+  /** The OIDs of those that are not. */
+  missing_value_sets: string[];
+  title: string;
+  /** Every value set the measure needs is imported (`valueset.import`). */
+  value_sets_imported: boolean;
+  /** The eCQM version, 2025 performance period. */
+  version: string;
+}
+
 /** `medication.add`: the patient, and the new record's fields; unknown fields are refused. */
 export interface MedicationAdd {
   /** The interruptive safety alerts answered when it was saved: the alerts, the reason to go on, who and when. Set from the request's `alert_overrides`. */
@@ -1462,6 +1519,15 @@ export interface MedicationUpdate {
   stop_date?: Date | null;
   /** The `version` from the read the edit was made on, so that an edit made meanwhile elsewhere is kept and flagged, not overwritten. */
   version: string[];
+}
+
+/** A patient as a population lists them. */
+export interface Member {
+  /** Why they are in this population: the event that met the criterion. */
+  because: string;
+  id: string;
+  mrn: string;
+  name: string;
 }
 
 /** A command that takes no arguments (`{}`). */
@@ -2092,6 +2158,12 @@ export interface Point {
   unit?: string | null;
   value_num?: number | null;
   value_text?: string | null;
+}
+
+/** One population's count and members. */
+export interface Population {
+  count: number;
+  patients: Member[];
 }
 
 /** The practice was made; the recovery code is shown once and never again. */
@@ -2802,6 +2874,32 @@ export interface VaccineLine {
   vaccine_group: string;
 }
 
+/** One file's name (for the report) and text. */
+export interface ValueSetFileArg {
+  content: string;
+  name: string;
+}
+
+/** What an import of value sets did. */
+export interface ValueSetImport {
+  /** New value sets written. */
+  added: number;
+  /** Codes in the value sets read. */
+  codes: number;
+  /** Files that are not a ValueSet with an expansion, with why. */
+  skipped: string[];
+  /** Already here, the same. */
+  unchanged: number;
+  /** Value sets whose version or codes changed. */
+  updated: number;
+}
+
+/** Value set files for `valueset.import`. */
+export interface ValueSetImportRequest {
+  /** Each a JSON file: a FHIR ValueSet with its expansion, or a Bundle of them. */
+  files: ValueSetFileArg[];
+}
+
 /** A vitals form: every measure is optional; each one given becomes an observation. */
 export interface VitalsForm {
   /** mm[Hg], 20–200, lower than systolic. */
@@ -3046,6 +3144,10 @@ export interface Commands {
   "imported.list": { request: PatientArg; response: ImportedResourceRecord[] };
   /** Save lab results (a panel or single tests) as one commit; flags come from the reference range when not given. */
   "labs.record": { request: LabsForm; response: ObservationRecord[] };
+  /** One measure for a measurement period (`from`, `to`, both included), for the practice or one `patient`: per population group the initial population, denominator, exclusions, exceptions and numerator, each with its count and its patients (id, MRN, name, and the event that put them there), the performance rate, and the gaps (in the denominator, not the numerator). Logged as a read of every chart it lists. */
+  "measure.evaluate": { request: MeasureEvaluate; response: Evaluation };
+  /** The quality measures Chartkeep computes (CMS122, CMS165, CMS125, CMS130, CMS138, 2025 performance period), each with whether the value sets it needs are imported. */
+  "measure.list": { request: NoArgs; response: MeasureInfo[] };
   /** Add a medication to a patient's chart. */
   "medication.add": { request: MedicationAdd; response: MedicationRecord };
   /** One medication. */
@@ -3172,6 +3274,8 @@ export interface Commands {
   "user.list": { request: NoArgs; response: UserInfo[] };
   /** Change a user's role, display name, active flag or password; `version` from user.list is required. */
   "user.update": { request: UserUpdate; response: UserInfo };
+  /** Import value sets (FHIR ValueSet resources with their expansions, as a VSAC export gives them; a file may hold one or a Bundle of them) for the quality measures, in one commit; the same version again writes nothing, a new one replaces the codes. As `chartkeep import valuesets DIR` does. */
+  "valueset.import": { request: ValueSetImportRequest; response: ValueSetImport };
   /** Save a vitals form as one commit; BMI is computed from height and weight. */
   "vitals.record": { request: VitalsForm; response: ObservationRecord[] };
 }
@@ -3275,6 +3379,8 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "import.fhir": ["write_chart"],
   "imported.list": ["read_chart"],
   "labs.record": ["write_chart"],
+  "measure.evaluate": ["read_chart"],
+  "measure.list": ["read_chart"],
   "medication.add": ["write_chart"],
   "medication.get": ["read_chart"],
   "medication.history": ["read_chart"],
@@ -3338,6 +3444,7 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "user.create": ["administer"],
   "user.list": ["administer"],
   "user.update": ["administer"],
+  "valueset.import": ["administer"],
   "vitals.record": ["write_chart"],
 };
 
