@@ -240,6 +240,12 @@ fn practice_lists_count_charts_and_follow_the_practice_settings() {
     assert!(s(&list, "csv").lines().count() >= 3, "header and two rows");
     assert_eq!(arr(&list["recall"]).len(), 2);
 
+    // A typo in a filter is refused, not answered with an empty list.
+    let e = c.doc_err("cds.due_list", json!({"rules": ["colorectl"]}));
+    assert_error(&e, "invalid_input", "rules");
+    let e = c.doc_err("registry.list", json!({"registries": ["diabetes_typo"]}));
+    assert_error(&e, "invalid_input", "registries");
+
     // A satisfied patient drops off.
     c.doc(
         "procedure.add",

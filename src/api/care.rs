@@ -755,6 +755,22 @@ pub struct DueListAnswer {
     pub patients: usize,
 }
 
+/// Refuses a filter naming an id that does not exist, so a typo never gives an empty list.
+fn known_ids(
+    field: &str,
+    what: &str,
+    ids: &[String],
+    known: impl Fn(&str) -> bool,
+) -> Result<(), ApiError> {
+    match ids.iter().find(|id| !known(id)) {
+        Some(id) => Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!("{field}: {id:?} is not {what}; cds.rules lists them"),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn month_bounds(on: NaiveDate) -> (NaiveDate, NaiveDate) {
     use chrono::Datelike;
     let first = on.with_day(1).unwrap_or(on);
@@ -808,14 +824,9 @@ pub fn cds_due_list(
     }
     let mut settings = preventive_settings(practice)?;
     let rules = RuleSet::shipped();
-    for r in &req.rules {
-        if rules.get(r).is_none() {
-            return Err(ApiError::new(
-                ErrorCode::InvalidInput,
-                format!("rules: {r:?} is not a preventive rule; cds.rules lists them"),
-            ));
-        }
-    }
+    known_ids("rules", "a preventive rule", &req.rules, |r| {
+        rules.get(r).is_some()
+    })?;
     if !req.rules.is_empty() {
         for r in &rules.rules {
             if !req.rules.contains(&r.def.id) {
@@ -868,14 +879,9 @@ pub fn registry_list(
 ) -> Result<RegistryAnswer, ApiError> {
     let on = req.on.unwrap_or_else(|| today(practice));
     let mut set = registry_set(practice)?;
-    for r in &req.registries {
-        if set.get(r).is_none() {
-            return Err(ApiError::new(
-                ErrorCode::InvalidInput,
-                format!("registries: {r:?} is not a registry; cds.rules lists them"),
-            ));
-        }
-    }
+    known_ids("registries", "a registry", &req.registries, |r| {
+        set.get(r).is_some()
+    })?;
     if !req.registries.is_empty() {
         set.registries
             .retain(|r| req.registries.contains(&r.def.id));

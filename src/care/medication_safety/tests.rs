@@ -414,39 +414,3 @@ fn every_citation_key_in_the_tables_has_a_text() {
         }
     }
 }
-
-#[test]
-fn fifteen_medications_check_in_well_under_a_millisecond() {
-    let names = [
-        "Simvastatin 20 MG Oral Tablet",
-        "Lisinopril 10 mg",
-        "Metformin 500 mg",
-        "Amlodipine 5 MG Oral Tablet",
-        "Atorvastatin 80 MG Oral Tablet",
-        "Warfarin Sodium 5 MG Oral Tablet",
-        "Levothyroxine Sodium 0.075 MG Oral Tablet",
-        "Omeprazole 20 mg",
-        "Sertraline 50 mg",
-        "Hydrochlorothiazide 25 MG",
-        "Metoprolol succinate 100 mg",
-        "Aspirin 81 MG Oral Tablet",
-        "Furosemide 40 mg",
-        "Grandma's tea",
-        "Clopidogrel 75 MG Oral Tablet",
-    ];
-    let active: Vec<_> = names.iter().map(|n| med(n)).collect();
-    let allergies = [allergy("Penicillin"), allergy("sulfa"), allergy("codeine")];
-    let candidate = Candidate::Medication(med("Clarithromycin 500 mg tablet"));
-    let _ = check(candidate.clone(), &active, &allergies); // loads the tables
-    let runs = 200;
-    let start = std::time::Instant::now();
-    for _ in 0..runs {
-        std::hint::black_box(check(candidate.clone(), &active, &allergies));
-    }
-    let each = start.elapsed() / runs;
-    // Generous bound so a debug build on a busy CI machine still passes.
-    assert!(
-        each < std::time::Duration::from_millis(1),
-        "one check took {each:?}"
-    );
-}
