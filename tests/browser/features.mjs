@@ -13,6 +13,8 @@ export const landed = {
   printView: true,
   /** ui-cds: alerts in the medication and allergy forms, the Due panel, the Population screen. */
   decisionSupport: true,
+  /** measures-ui: the Population screen's quality measures and the Due panel's open measures. */
+  qualityMeasures: true,
 };
 
 /** The `todo` option for a test of a part not landed yet (undefined once it has). */

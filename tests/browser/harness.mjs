@@ -4,7 +4,7 @@
 // CHARTKEEP_UI_DIR), the browser from /usr/bin/chromium.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +62,39 @@ export function makeDemoPractice(dir, { patients = 60, seed = 1 } = {}) {
   const env = { CHARTKEEP_PASSWORD: demo.password, CHARTKEEP_PASSPHRASE: demo.passphrase };
   chartkeep(['--data', dir, 'init', '--no-keychain', '--admin', demo.admin], env);
   chartkeep(['--data', dir, 'demo', '--patients', String(patients), '--seed', String(seed)], env);
+}
+
+/**
+ * A copy of the run's demo practice (or a new one) in `dir`, for a test file to change with
+ * the CLI before `startApp({ template: dir })` serves it: a CLI write while a server holds
+ * the folder leaves the server's next commit refused.
+ */
+export function copyDemoPractice(dir) {
+  if (process.env.CHARTKEEP_TEST_TEMPLATE) {
+    cpSync(process.env.CHARTKEEP_TEST_TEMPLATE, dir, { recursive: true });
+  } else makeDemoPractice(dir);
+}
+
+/**
+ * The official eCQM content for the 2025 period, read in place beside the project
+ * (../shared/data/cds/ecqm, see its README): the value set expansions (VSAC content with
+ * CPT codes, for tests only, never copied) and the test patients per measure.
+ */
+const ecqmInput = join(repoRoot, '..', 'shared', 'data', 'cds', 'ecqm', 'input');
+export const ecqm = {
+  valueSets: join(ecqmInput, 'vocabulary', 'valueset', 'external'),
+  cases: join(ecqmInput, 'tests', 'measure'),
+  get present() {
+    return existsSync(this.valueSets) && existsSync(this.cases);
+  },
+};
+
+/** Imports the eCQM value sets into a practice folder not being served, as the administrator. */
+export function importValueSets(dataDir) {
+  return chartkeep(
+    ['--data', dataDir, 'import', 'valuesets', '--user', demo.admin, ecqm.valueSets],
+    { CHARTKEEP_PASSWORD: demo.password, CHARTKEEP_PASSPHRASE: demo.passphrase },
+  );
 }
 
 /** Runs one API command as a user through `chartkeep call`, for setup and checks. */
@@ -250,6 +283,18 @@ export function seen(getPage, body) {
       throw e;
     }
   };
+}
+
+/** A PDF's text as poppler's pdftotext reads it (pages separated by form feeds). */
+export function pdfText(bytes) {
+  const dir = mkdtempSync(join(tmpdir(), 'ck-pdf-'));
+  try {
+    const file = join(dir, 'printed.pdf');
+    writeFileSync(file, bytes);
+    return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Writes a small text artifact (e.g. extracted PDF text) next to the screenshots. */

@@ -3,33 +3,20 @@
 // patient's identifiers on every page and none of the app around it.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   artifactsDir,
   demo,
   newPage,
+  pdfText,
   screenshot,
   seen,
   startApp,
   writeArtifact,
 } from '../harness.mjs';
 import { api, logIn, openByKeyboard, openSection } from '../flows.mjs';
-
-/** The PDF's text as poppler's pdftotext reads it (pages separated by form feeds). */
-function pdfText(bytes) {
-  const dir = mkdtempSync(join(tmpdir(), 'ck-pdf-'));
-  try {
-    const file = join(dir, 'summary.pdf');
-    writeFileSync(file, bytes);
-    return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('printing the patient summary', () => {
   let app;

@@ -1,14 +1,25 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeBackend } from '../../lib/api/fake-backend';
-import { dueListAnswer, registryAnswer, session, status, summary } from '../../lib/api/fixtures';
+import {
+  cms122Evaluation,
+  dueListAnswer,
+  measureInfos,
+  registryAnswer,
+  session,
+  status,
+  summary,
+} from '../../lib/api/fixtures';
+import type { Measure } from '../../lib/api/types.gen';
 import Shell from '../app/Shell.svelte';
 
-function practice(permissions?: string[]) {
+function practice(permissions?: string[], missing: Measure[] = []) {
   return new FakeBackend()
     .on('app.status', () => status({ session: session(permissions ? { permissions } : {}) }))
     .on('cds.due_list', () => dueListAnswer())
     .on('registry.list', () => registryAnswer())
+    .on('measure.list', () => measureInfos(missing))
+    .on('measure.evaluate', ({ from, to }) => cms122Evaluation({ from, to }))
     .on('chart.summary', () => summary())
     .on('cds.due', () => {
       throw new Error('not under test');
@@ -19,6 +30,22 @@ async function openPopulation() {
   const nav = await screen.findByRole('navigation', { name: 'Main' });
   await fireEvent.click(within(nav).getByRole('button', { name: 'Population' }));
   return screen.findByRole('main', { name: 'Population' });
+}
+
+async function openMeasures() {
+  const page = await openPopulation();
+  await fireEvent.click(within(page).getByRole('tab', { name: 'Quality measures' }));
+  await within(page).findByRole('list', { name: 'Quality measures' });
+  return page;
+}
+
+/** jsdom's Blob has no text(); its FileReader reads it. */
+function blobText(b: Blob): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.readAsText(b);
+  });
 }
 
 /**
@@ -140,5 +167,90 @@ describe('the Population screen', () => {
         rules: ['colorectal_cancer_screening'],
       },
     ]);
+  });
+
+  it('computes a chosen measure: counts, the inverse wording, and the patients behind a count', async () => {
+    const backend = practice();
+    render(Shell, { backend });
+    const page = await openMeasures();
+    expect(backend.callsOf('measure.evaluate')).toEqual([]);
+    await fireEvent.click(within(page).getByRole('button', { name: 'Last year' }));
+    await fireEvent.click(within(page).getByRole('button', { name: /^CMS122 Diabetes/ }));
+    const table = await within(page).findByRole('table', { name: 'Populations of CMS122' });
+    const year = new Date().getFullYear() - 1;
+    expect(backend.callsOf('measure.evaluate')).toEqual([
+      { measure: 'CMS122', from: `${year}-01-01`, to: `${year}-12-31` },
+    ]);
+    const row = (name: string) =>
+      within(table)
+        .getAllByRole('row')
+        .find((r) => r.querySelector('th')?.textContent?.trim() === name)!;
+    expect(within(row('Initial population')).getByRole('button').textContent).toBe('3');
+    expect(within(row('Denominator')).getByRole('button').textContent).toBe('3');
+    expect(within(row('Denominator exclusions')).getByRole('button').textContent).toBe('1');
+    expect(row('Denominator exceptions').textContent).toContain('0');
+    expect(within(row('Numerator')).getByRole('button').textContent).toBe('1');
+    expect(row('Performance rate').textContent).toContain('50.0%');
+    expect(page.textContent).toContain('Lower is better');
+
+    // The gaps to close of an inverse measure: the numerator, with what would close it.
+    const gaps = within(page).getByRole('list', { name: /^Gaps to close/ });
+    await waitFor(() => expect(gaps.textContent).toContain('no HbA1c or GMI in the period'));
+    expect(gaps.textContent).not.toContain('Sample, Bob');
+    expect(page.textContent).toContain('To close: An HbA1c (or GMI) in the period');
+
+    await fireEvent.click(
+      within(table).getByRole('button', { name: 'Denominator exclusions: 1 patient' }),
+    );
+    const excluded = within(page).getByRole('list', { name: /^Denominator exclusions/ });
+    await waitFor(() => expect(excluded.textContent).toContain('Example, Cy'));
+    expect(excluded.textContent).toContain('0000003');
+    expect(excluded.textContent).toContain("hospice care assessment 'yes'");
+    await fireEvent.click(
+      excluded.querySelector<HTMLElement>('[aria-label="Open the chart of Example, Cy"]')!,
+    );
+    await screen.findByRole('region', { name: 'Patient banner' });
+  }, 20_000);
+
+  it('says plainly what to do when value sets are missing, and computes nothing', async () => {
+    const backend = practice(undefined, ['CMS122', 'CMS165', 'CMS125', 'CMS130', 'CMS138']);
+    render(Shell, { backend });
+    const page = await openMeasures();
+    expect(page.textContent).toContain('No quality measure can be computed yet');
+    expect(page.textContent).toContain('chartkeep import valuesets DIR');
+    await fireEvent.click(within(page).getByRole('button', { name: /^CMS122 Diabetes/ }));
+    await within(page).findByText(/CMS122 cannot be computed:/);
+    expect(within(page).queryByRole('alert')).toBeNull();
+    expect(backend.callsOf('measure.evaluate')).toEqual([]);
+  });
+
+  it('exports the measure shown as CSV, one row per patient and population', async () => {
+    const made: Blob[] = [];
+    URL.createObjectURL = vi.fn((b: Blob) => (made.push(b), 'blob:csv'));
+    URL.revokeObjectURL = vi.fn();
+    render(Shell, { backend: practice() });
+    const page = await openMeasures();
+    await fireEvent.click(within(page).getByRole('button', { name: 'Export CSV' }));
+    await within(page).findByText('Choose a measure first: the CSV holds the measure shown.');
+    await fireEvent.click(within(page).getByRole('button', { name: /^CMS122 Diabetes/ }));
+    await within(page).findByRole('table', { name: 'Populations of CMS122' });
+    await fireEvent.click(within(page).getByRole('button', { name: 'Export CSV' }));
+    const year = new Date().getFullYear();
+    await within(page).findByText(`Downloaded measure-CMS122-${year}-01-01-to-${year}-12-31.csv.`);
+    const text = await blobText(made.at(-1)!);
+    const lines = text.split('\r\n');
+    expect(lines[0]).toBe('measure,period,group,population,patient_id,mrn,name,because');
+    expect(lines).toContain(
+      `CMS122,${year}-01-01..${year}-12-31,1,Gaps to close,p1,0000001,"Testperson, Ann",no HbA1c or GMI in the period`,
+    );
+  });
+
+  it('in the desktop, offers no CSV of a measure (the host saves only the engine’s lists)', async () => {
+    const backend = practice();
+    backend.pickedPath = '/home/me/m.csv';
+    render(Shell, { backend });
+    const page = await openMeasures();
+    expect(within(page).queryByRole('button', { name: 'Export CSV' })).toBeNull();
+    expect(within(page).getByRole('button', { name: 'Print' })).toBeTruthy();
   });
 });

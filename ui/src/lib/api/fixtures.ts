@@ -4,6 +4,10 @@ import type {
   CheckAnswer,
   DueListAnswer,
   DuePanel,
+  Evaluation,
+  Measure,
+  MeasureInfo,
+  Member,
   RegistryAnswer,
   RuleStatus,
   ShownAlert,
@@ -317,6 +321,112 @@ export function registryAnswer(over: Partial<RegistryAnswer> = {}): RegistryAnsw
         ],
       },
       { registry: 'diabetes_a1c', title: 'Diabetes: HbA1c > 9%', count: 0, rows: [] },
+    ],
+    ...over,
+  };
+}
+
+const measureTitles: Record<Measure, string> = {
+  CMS122: 'Diabetes: Glycemic Status Assessment Greater Than 9%',
+  CMS165: 'Controlling High Blood Pressure',
+  CMS125: 'Breast Cancer Screening',
+  CMS130: 'Colorectal Cancer Screening',
+  CMS138: 'Preventive Care and Screening: Tobacco Use: Screening and Cessation Intervention',
+};
+
+export function measureInfo(measure: Measure, over: Partial<MeasureInfo> = {}): MeasureInfo {
+  return {
+    measure,
+    title: measureTitles[measure],
+    description: `${measure} in a sentence.`,
+    version: '0.1.000',
+    groups: measure === 'CMS138' ? 3 : 1,
+    value_sets_imported: true,
+    missing_value_sets: [],
+    ...over,
+  };
+}
+
+/** The five measures; those in `missing` lack two value sets. */
+export function measureInfos(missing: Measure[] = []): MeasureInfo[] {
+  return (['CMS122', 'CMS165', 'CMS125', 'CMS130', 'CMS138'] as const).map((m) =>
+    missing.includes(m)
+      ? measureInfo(m, {
+          value_sets_imported: false,
+          missing_value_sets: [
+            '2.16.840.1.113883.3.464.1003.103.12.1001',
+            '2.16.840.1.113883.3.464.1003.198.12.1013',
+          ],
+        })
+      : measureInfo(m),
+  );
+}
+
+function member(p: { id: string; mrn: string; name: string }, because: string): Member {
+  return { id: p.id, mrn: p.mrn, name: p.name, because };
+}
+const cy = { id: 'p3', mrn: '0000003', name: 'Example, Cy' };
+const pop = (...patients: Member[]) => ({ count: patients.length, patients });
+
+/**
+ * CMS122 (inverse) for 2025: Ann has no HbA1c (numerator: poor control), Bob is in control
+ * (the engine's "gaps"), Cy is in hospice (excluded). Rate 1 of 2.
+ */
+export function cms122Evaluation(over: Partial<Evaluation> = {}): Evaluation {
+  const inDenominator = [
+    member(ann, 'aged 60, office visit on 2025-03-01, diabetes from 2019-01-01'),
+    member(bob, 'aged 55, office visit on 2025-04-01, diabetes from 2020-01-01'),
+    member(cy, 'aged 70, office visit on 2025-05-01, diabetes from 2018-01-01'),
+  ];
+  return {
+    measure: 'CMS122',
+    title: measureTitles.CMS122,
+    version: '0.1.002',
+    from: '2025-01-01',
+    to: '2025-12-31',
+    higher_is_better: false,
+    patients_evaluated: 10,
+    groups: [
+      {
+        group: 1,
+        initial_population: pop(...inDenominator),
+        denominator: pop(...inDenominator),
+        denominator_exclusion: pop(member(cy, "hospice care assessment 'yes' on 2025-06-01")),
+        denominator_exception: pop(),
+        numerator: pop(member(ann, 'no HbA1c or GMI in the period')),
+        performance_rate: 0.5,
+        gaps: [inDenominator[1]!],
+      },
+    ],
+    ...over,
+  };
+}
+
+/** CMS165 for 2025: Ann's last BP is high (a gap), Bob's is controlled. Rate 1 of 2. */
+export function cms165Evaluation(over: Partial<Evaluation> = {}): Evaluation {
+  const inDenominator = [
+    member(ann, 'aged 60, office visit on 2025-03-01, essential hypertension from 2019-01-01'),
+    member(bob, 'aged 55, office visit on 2025-04-01, essential hypertension from 2020-01-01'),
+  ];
+  return {
+    measure: 'CMS165',
+    title: measureTitles.CMS165,
+    version: '0.1.000',
+    from: '2025-01-01',
+    to: '2025-12-31',
+    higher_is_better: true,
+    patients_evaluated: 10,
+    groups: [
+      {
+        group: 1,
+        initial_population: pop(...inDenominator),
+        denominator: pop(...inDenominator),
+        denominator_exclusion: pop(),
+        denominator_exception: pop(),
+        numerator: pop(member(bob, 'last blood pressure 128/82 on 2025-10-01')),
+        performance_rate: 0.5,
+        gaps: [inDenominator[0]!],
+      },
     ],
     ...over,
   };

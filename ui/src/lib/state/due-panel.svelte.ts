@@ -79,11 +79,17 @@ export class DuePanelState {
   readonly #ctx: ServiceContext;
   readonly #patient: string;
   readonly #off: () => void;
+  readonly #afterLoad: (() => void) | undefined;
   #seq = 0;
 
-  constructor(ctx: ServiceContext, patient: string) {
+  /**
+   * `afterLoad` runs once each load has its answer (or its error): what the panel shows
+   * beside the engine's answer (the quality measures) loads then, off the panel's own path.
+   */
+  constructor(ctx: ServiceContext, patient: string, afterLoad?: () => void) {
     this.#ctx = ctx;
     this.#patient = patient;
+    this.#afterLoad = afterLoad;
     this.#off = ctx.events.on('record-saved', (e) => {
       if (e.patient === patient) void this.load();
     });
@@ -101,6 +107,7 @@ export class DuePanelState {
       if (seq !== this.#seq) return;
       this.error = toApiError(e);
     }
+    this.#afterLoad?.();
   }
 
   /** Records that the patient declined `rule`; true once the engine has it. */

@@ -1,11 +1,12 @@
-import { toApiError, type ApiError } from '../api/errors';
+import { ApiError, toApiError } from '../api/errors';
 import type { DueListAnswer, RegistryAnswer, SaveList } from '../api/types.gen';
 import { today } from '../dates';
 import { monthOf, recallFor, rowsFor } from '../due-lists';
 import type { ServiceContext } from '../services/context';
 import { dueList, registryList, saveList } from '../services/cds';
 
-export type PopulationTab = 'due' | 'recall' | 'registries';
+/** The engine's lists (due, recall, registries) and the quality measures (`MeasuresState`). */
+export type PopulationTab = 'due' | 'recall' | 'registries' | 'measures';
 
 /**
  * The Population screen: who is due for what in a period (this month to start), the recall
@@ -80,6 +81,7 @@ export class PopulationState {
    * a rule chosen, the engine is asked for that rule's list, so the file matches the screen.
    */
   async csv(): Promise<{ name: string; text: string } | null> {
+    if (this.tab === 'measures') return null;
     if (this.tab === 'registries') {
       const r = this.registry
         ? await registryList(this.#ctx, undefined, [this.registry])
@@ -95,13 +97,18 @@ export class PopulationState {
       : { name: `due-${what}-${period}.csv`, text: d.csv };
   }
 
-  /** Saves the open tab's CSV to `file` through the desktop host; says where. */
+  /**
+   * Saves the open tab's CSV to `file` through the desktop host; says where. The host saves
+   * the engine's lists only, so the quality measures tab has no such save.
+   */
   async saveTo(file: string): Promise<string> {
+    const tab = this.tab;
+    if (tab === 'measures') throw new ApiError('invalid_input', 'The host saves no measure list.');
     const args: SaveList =
-      this.tab === 'registries'
+      tab === 'registries'
         ? { list: 'registries', file, registries: this.registry ? [this.registry] : [] }
         : {
-            list: this.tab,
+            list: tab,
             file,
             from: this.from,
             to: this.to,

@@ -2,19 +2,27 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBackend } from '../../../lib/api/fake-backend';
 import {
+  cms122Evaluation,
   duePanel,
+  measureInfos,
   ruleStatus,
   session,
   status,
   summary,
   vaccineLine,
 } from '../../../lib/api/fixtures';
-import type { DeclineAdd } from '../../../lib/api/types.gen';
+import type { DeclineAdd, Measure } from '../../../lib/api/types.gen';
 import Shell from '../../app/Shell.svelte';
 
-function practice() {
+function practice(missing: Measure[] = []) {
   const declines: DeclineAdd[] = [];
   const backend = new FakeBackend()
+    .on('measure.list', () => measureInfos(missing))
+    .on('measure.evaluate', ({ measure, from, to }) =>
+      measure === 'CMS122'
+        ? cms122Evaluation({ from, to })
+        : cms122Evaluation({ measure: measure as Measure, from, to, groups: [] }),
+    )
     .on('app.status', () => status({ session: session() }))
     .on('patient.search', () => [
       { id: 'p1', name: 'Testperson, Ann', birth_date: '1980-05-01', mrn: '0000001' },
@@ -144,5 +152,53 @@ describe('the Due panel in the chart summary', () => {
         reason: 'prefers not',
       }),
     ]);
+  }, 20_000);
+
+  it('lists the quality measures the patient is open on, read after the rest', async () => {
+    const backend = practice(['CMS130']);
+    render(Shell, { backend });
+    const panel = await openChart();
+    const list = await within(panel).findByRole('list', { name: 'Quality measures' });
+    const items = within(list).getAllByRole('listitem');
+    expect(items).toHaveLength(1);
+    expect(items[0]!.textContent).toContain('CMS122');
+    expect(items[0]!.textContent).toContain('To close: An HbA1c (or GMI) in the period');
+    expect(items[0]!.textContent).toContain('Because: no HbA1c or GMI in the period');
+    const year = new Date().getFullYear();
+    expect(panel.textContent).toContain(`Measurement period ${year}-01-01 to ${year}-12-31`);
+    expect(panel.textContent).toContain('Not computed (value sets not imported): CMS130');
+    const order = backend.calls.map((c) => c.command);
+    expect(order.indexOf('cds.due')).toBeLessThan(order.indexOf('measure.list'));
+    expect(backend.callsOf('measure.evaluate')).toContainEqual({
+      measure: 'CMS122',
+      from: `${year}-01-01`,
+      to: `${year}-12-31`,
+      patient: 'p1',
+    });
+  }, 20_000);
+
+  it('leaves the measures out in one line when the value sets are not imported', async () => {
+    const backend = practice(['CMS122', 'CMS165', 'CMS125', 'CMS130', 'CMS138']);
+    render(Shell, { backend });
+    const panel = await openChart();
+    await within(panel).findByText(/Not computed: the practice has not imported/);
+    expect(within(panel).queryByRole('alert')).toBeNull();
+    expect(backend.callsOf('measure.evaluate')).toEqual([]);
+  }, 20_000);
+
+  it('shows a failure to check the measures as a small note, not an alert', async () => {
+    const backend = practice().fail('measure.evaluate', 'storage_error', 'disk gone');
+    render(Shell, { backend });
+    const panel = await openChart();
+    await within(panel).findByText(/Could not check the quality measures: disk gone/);
+    expect(within(panel).queryByRole('alert')).toBeNull();
+    expect(
+      within(panel).getByRole('list', { name: 'Screenings and preventive care' }),
+    ).toBeTruthy();
+    backend.on('measure.evaluate', ({ measure, from, to }) =>
+      cms122Evaluation({ measure: measure as Measure, from, to }),
+    );
+    await fireEvent.click(within(panel).getByRole('button', { name: 'Try again' }));
+    await within(panel).findByRole('list', { name: 'Quality measures' });
   }, 20_000);
 });
