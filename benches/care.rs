@@ -88,7 +88,16 @@ fn main() {
     }));
 
     let (facts_t, _) = median_of(runs, || {
-        let charts = chartkeep::care::chart_facts::for_practice(p.reader()).expect("facts");
+        let needs = chartkeep::care::chart_facts::Needs {
+            result_codes: chartkeep::care::preventive::RuleSet::shipped().result_codes(|_| true),
+            doses: false,
+        };
+        let charts = chartkeep::care::chart_facts::for_practice(
+            p.reader(),
+            &needs,
+            p.spare_reader().unwrap(),
+        )
+        .expect("facts");
         json!(charts.len())
     });
     let (raw_t, rows) = median_of(runs, || {
@@ -106,7 +115,15 @@ fn main() {
         }
         json!(count)
     });
-    let (due_t, due) = median_of(runs, || call(&mut p, "cds.due_list", json!({})));
+    // What the Population screen asks for (the counts and a page of rows), what an export
+    // asks for (every row as CSV), and every row as JSON, once.
+    let (due_t, due) = median_of(runs, || {
+        call(&mut p, "cds.due_list", json!({"limit": 5000}))
+    });
+    let (csv_t, csv) = median_of(runs, || {
+        call(&mut p, "cds.due_list", json!({"csv": true, "limit": 0}))
+    });
+    let (all_t, _) = median_of(1, || call(&mut p, "cds.due_list", json!({})));
     let (reg_t, regs) = median_of(runs, || call(&mut p, "registry.list", json!({})));
 
     println!();
@@ -131,10 +148,19 @@ fn main() {
         ms(facts_t)
     );
     println!(
-        "| cds.due_list, this month ({} rows, {} patients) | {} |",
-        due["list"]["rows"].as_array().map_or(0, Vec::len),
+        "| cds.due_list, this month, counts and the first 5,000 of {} rows ({} patients) | {} |",
+        due["rows_total"],
         due["patients"],
         ms(due_t)
+    );
+    println!(
+        "| cds.due_list, this month, every row as CSV ({} MB) | {} |",
+        csv["csv"].as_str().map_or(0, str::len) / 1_000_000,
+        ms(csv_t)
+    );
+    println!(
+        "| cds.due_list, this month, every row as JSON (one run) | {} |",
+        ms(all_t)
     );
     println!(
         "| registry.list ({} lists, {} patients on them) | {} |",
@@ -144,5 +170,71 @@ fn main() {
             .map(|l| l["count"].as_u64().unwrap_or(0))
             .sum::<u64>()),
         ms(reg_t)
+    );
+
+    measures(&mut p, runs, iterations / 4);
+}
+
+/// The five quality measures over the whole practice (one load, median of `runs`) and one
+/// measure for one patient, after importing the test value sets (the VSAC expansions in
+/// `../shared/data/cds/ecqm`, for tests only) into the cached practice once.
+fn measures(p: &mut chartkeep::practice::Practice, runs: usize, iterations: usize) {
+    use chartkeep::care::measures::{self, value_sets, Measure};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/cds/ecqm/input/vocabulary/valueset/external");
+    if !dir.exists() {
+        println!(
+            "\n(no value sets at {}: quality measures not measured)",
+            dir.display()
+        );
+        return;
+    }
+    let vs = value_sets::ValueSets::load(p.reader()).expect("value sets");
+    if Measure::ALL
+        .iter()
+        .any(|m| !measures::missing(*m, &vs).is_empty())
+    {
+        let (sets, skipped) = value_sets::read_dir(&dir).expect("value set files");
+        let mut admin = api::login(p, "admin", practice::ADMIN_PASSWORD).expect("admin");
+        let report = value_sets::ValueSetImport {
+            skipped,
+            ..Default::default()
+        };
+        api::import_value_sets(p, &mut admin, &sets, report).expect("import value sets");
+    }
+    let mp = measures::period(
+        chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+    )
+    .unwrap();
+    let (all_t, evals) = median_of(runs, || {
+        let e = measures::evaluate_many(p.reader(), &Measure::ALL, mp, None).expect("measures");
+        json!(e
+            .iter()
+            .map(|e| (e.measure.id(), e.groups[0].initial_population.count))
+            .collect::<Vec<_>>())
+    });
+    let patient = {
+        let mut stmt = p
+            .reader()
+            .prepare("SELECT patient FROM observation WHERE code = '4548-4' LIMIT 1")
+            .unwrap();
+        let id: String = stmt.query_row([], |r| r.get(0)).unwrap();
+        uuid::Uuid::parse_str(&id).unwrap()
+    };
+    let one = measure("CMS122 for one patient", iterations, |_| {
+        measures::evaluate(p.reader(), Measure::CMS122, mp, Some(patient)).expect("one");
+    });
+    println!();
+    println!("| quality measures, 2025 | time |");
+    println!("| --- | --- |");
+    println!(
+        "| all five, whole practice, one load (median of {runs}; initial populations {evals}) | {} |",
+        ms(all_t)
+    );
+    println!(
+        "| CMS122 for one patient (p50 / p95 of {iterations}) | {} / {} |",
+        ms(one.p50),
+        ms(one.p95)
     );
 }

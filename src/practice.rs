@@ -384,6 +384,17 @@ impl Practice {
         &self.key
     }
 
+    /// Another read-only connection to the chart store (not the access log), for a
+    /// practice-wide read that reads two tables at once on two cores. `None` inside a
+    /// batch, whose writes only the batch's own connection sees.
+    pub fn spare_reader(&self) -> Result<Option<Connection>, VaultError> {
+        if self.in_batch {
+            return Ok(None);
+        }
+        let path = vault::db_path(&self.dir);
+        Ok(Some(db::open(&path, &self.key, Access::Read, &self.gate)?))
+    }
+
     /// The read-only connection: queries cannot write through it. Inside a batch
     /// ([`Practice::batch`]) it is the writer's, so that what the batch wrote so far is
     /// seen (a patient registered earlier in the same import, the MRNs handed out).

@@ -230,7 +230,7 @@ fn practice_lists_count_charts_and_follow_the_practice_settings() {
     );
     let list = c.doc(
         "cds.due_list",
-        json!({"from": "2026-11-01", "to": "2026-11-30", "rules": ["colorectal_cancer_screening"]}),
+        json!({"from": "2026-11-01", "to": "2026-11-30", "rules": ["colorectal_cancer_screening"], "csv": true}),
     );
     assert_eq!(list["patients"], 3);
     let counts = arr(&list["list"]["counts"]);
@@ -239,6 +239,27 @@ fn practice_lists_count_charts_and_follow_the_practice_settings() {
     assert_eq!(arr(&list["list"]["rows"]).len(), 2);
     assert!(s(&list, "csv").lines().count() >= 3, "header and two rows");
     assert_eq!(arr(&list["recall"]).len(), 2);
+
+    // A page of one: the counts, the totals and the CSV still cover everyone; without
+    // `csv` there is none.
+    let first = c.doc(
+        "cds.due_list",
+        json!({"from": "2026-11-01", "to": "2026-11-30", "rules": ["colorectal_cancer_screening"], "limit": 1}),
+    );
+    assert_eq!(arr(&first["list"]["rows"]).len(), 1);
+    assert_eq!(first["rows_total"], 2);
+    assert_eq!(first["recall_total"], 2);
+    assert_eq!(first["list"]["counts"], list["list"]["counts"]);
+    assert!(first.get("csv").is_none(), "CSV only when asked");
+    let second = c.doc(
+        "cds.due_list",
+        json!({"from": "2026-11-01", "to": "2026-11-30", "rules": ["colorectal_cancer_screening"], "limit": 1, "offset": 1}),
+    );
+    assert_eq!(
+        [&first["list"]["rows"][0], &second["list"]["rows"][0]],
+        [&list["list"]["rows"][0], &list["list"]["rows"][1]],
+        "two pages make the whole list, in order"
+    );
 
     // A typo in a filter is refused, not answered with an empty list.
     let e = c.doc_err("cds.due_list", json!({"rules": ["colorectl"]}));
@@ -348,4 +369,85 @@ fn a_cdsi_condition_recorded_as_a_problem_reaches_the_forecast() {
         f["lines"], g["lines"],
         "pregnancy changes the forecast (MMR and varicella are contraindicated)"
     );
+}
+
+/// A practice-wide list reads every chart at once, and of the results only the codes its
+/// rules and registries name, from an index; the Due panel reads one whole chart. For
+/// every patient, on any day, both must give the same statuses and the same reasons.
+#[test]
+fn practice_wide_lists_give_what_each_whole_chart_gives() {
+    use chartkeep::care::chart_facts::{self, Needs};
+    use chartkeep::care::preventive::{due_list, RuleSet, Settings};
+    use chartkeep::care::registries::{registry_lists, RegistrySet};
+    use chrono::NaiveDate;
+
+    let mut env = support::practice(support::next_seed());
+    chartkeep::demo::populate(&mut env.practice, 80, 5, &mut |_| {}).expect("demo practice");
+    let conn = env.practice.reader();
+    let rules = RuleSet::shipped();
+    let registries = RegistrySet::shipped();
+    let needs = Needs {
+        result_codes: rules.result_codes(|_| true),
+        doses: false,
+    };
+    let listed = chart_facts::for_practice(conn, &needs, env.practice.spare_reader().unwrap())
+        .expect("practice read");
+    assert_eq!(listed.len(), 80);
+    let whole: Vec<_> = listed
+        .iter()
+        .map(|c| {
+            let id = uuid::Uuid::parse_str(&c.patient.id).unwrap();
+            chart_facts::for_patient(conn, &id).expect("chart read")
+        })
+        .collect();
+    let left_out = whole
+        .iter()
+        .flat_map(|c| &c.facts.observations)
+        .filter(|o| !needs.result_codes.contains(&o.loinc))
+        .count();
+    assert!(left_out > 0, "the demo charts hold results no rule reads");
+
+    let settings = Settings::default();
+    for on in ["2026-11-01", "2024-03-15", "2021-07-01"] {
+        let from = NaiveDate::parse_from_str(on, "%Y-%m-%d").unwrap();
+        let to = from + chrono::Duration::days(30);
+        let by_practice = due_list(
+            rules,
+            &settings,
+            listed.iter().map(|c| (c.patient.clone(), &c.facts)),
+            (from, to),
+        );
+        let by_chart = due_list(
+            rules,
+            &settings,
+            whole.iter().map(|c| (c.patient.clone(), &c.facts)),
+            (from, to),
+        );
+        assert!(!by_chart.rows.is_empty(), "someone is due on {on}");
+        assert_eq!(by_practice, by_chart, "due list on {on}");
+    }
+
+    let needs = Needs {
+        result_codes: registries.result_codes(),
+        doses: false,
+    };
+    let listed = chart_facts::for_practice(conn, &needs, None).expect("practice read");
+    for on in ["2026-11-01", "2023-01-10"] {
+        let on = NaiveDate::parse_from_str(on, "%Y-%m-%d").unwrap();
+        let by_practice = registry_lists(
+            registries,
+            listed.iter().map(|c| (c.patient.clone(), &c.facts)),
+            on,
+        );
+        let by_chart = registry_lists(
+            registries,
+            whole.iter().map(|c| (c.patient.clone(), &c.facts)),
+            on,
+        );
+        assert!(
+            by_chart.iter().any(|l| !l.rows.is_empty()),
+            "someone is on a registry on {on}"
+        );
+        assert_eq!(by_practice, by_chart, "registries on {on}");
+    }
 }

@@ -502,7 +502,7 @@ fn measures_speed() {
         from_chart * 100_000.0 / demo_n as f64
     );
     let t3 = std::time::Instant::now();
-    let loaded = measures::input::load(big.reader(), measures::input::Which::All).unwrap();
+    let loaded = measures::input::load(big.reader(), measures::input::Which::All, None).unwrap();
     let load = t3.elapsed().as_secs_f64();
     let t4 = std::time::Instant::now();
     measures::evaluate_many(big.reader(), &Measure::ALL, mp, None).unwrap();

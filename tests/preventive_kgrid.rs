@@ -117,8 +117,6 @@ fn facts_for(object: &str, a: &BTreeMap<String, String>) -> Facts {
     let observation = |loinc: &str, v: f64| Observation {
         loinc: loinc.into(),
         value_num: Some(v),
-        value_text: None,
-        value_code: None,
         unit: None,
         date,
     };

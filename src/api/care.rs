@@ -5,7 +5,7 @@
 //! (`care::chart_facts`), reads the practice's settings, and holds the one place where a
 //! medication or allergy save is refused for an unanswered interruptive alert.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Months, NaiveDate};
 use schemars::JsonSchema;
@@ -741,16 +741,36 @@ pub struct DueListRequest {
     /// Only these rules (ids); all enabled rules when empty.
     #[serde(default)]
     pub rules: Vec<String>,
+    /// Also give the list and the recall list as CSV, every row of each whatever
+    /// `limit` says (what an export or a recall call sheet needs).
+    #[serde(default)]
+    pub csv: bool,
+    /// At most this many rows and recall entries, from `offset` on; all when absent.
+    /// A practice of 100,000 has hundreds of thousands of rows: a screen shows a page
+    /// (or one rule's list), and the counts always cover everyone.
+    #[serde(default)]
+    pub limit: Option<usize>,
+    #[serde(default)]
+    pub offset: usize,
 }
 
 /// The due list with its recall list and both as CSV.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DueListAnswer {
+    /// The counts, and the rows from `offset` (at most `limit` of them).
     pub list: DueList,
-    /// One entry per patient to call, with their phone.
+    /// Rows in the whole list.
+    pub rows_total: usize,
+    /// One entry per patient to call, with their phone (the same page as the rows).
     pub recall: Vec<RecallEntry>,
-    pub csv: String,
-    pub recall_csv: String,
+    /// Patients on the whole recall list.
+    pub recall_total: usize,
+    /// With `csv`: every row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv: Option<String>,
+    /// With `csv`: every patient to call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recall_csv: Option<String>,
     /// Patients considered (in care, not deceased or inactive).
     pub patients: usize,
 }
@@ -781,15 +801,22 @@ fn month_bounds(on: NaiveDate) -> (NaiveDate, NaiveDate) {
     (first, last)
 }
 
-/// Every chart in care; with `forecasts`, the CDSi forecast's overdue groups filled in
-/// for children (the registries need them; the preventive rules do not, and the forecast
-/// is the costly part of a practice-wide list).
+/// Every chart in care, with the results of `result_codes`; with `forecasts`, the CDSi
+/// forecast's overdue groups filled in for children (the registries need them; the
+/// preventive rules do not, and the forecast is the costly part of a practice-wide list).
 fn practice_charts(
     practice: &Practice,
     on: NaiveDate,
+    result_codes: BTreeSet<String>,
     forecasts: bool,
 ) -> Result<Vec<ChartFacts>, ApiError> {
-    let mut charts = chart_facts::for_practice(practice.reader())?;
+    let needs = chart_facts::Needs {
+        result_codes,
+        doses: forecasts,
+    };
+    // Without a second connection the read is the same, on one core.
+    let spare = practice.spare_reader().unwrap_or(None);
+    let mut charts = chart_facts::for_practice(practice.reader(), &needs, spare)?;
     charts.retain(ChartFacts::in_care);
     for c in charts.iter_mut().filter(|_| forecasts) {
         let child = c
@@ -834,23 +861,50 @@ pub fn cds_due_list(
             }
         }
     }
-    let charts = practice_charts(practice, from, false)?;
+    let codes = rules.result_codes(|r| settings.enabled(&r.def.id));
+    let charts = practice_charts(practice, from, codes, false)?;
     let patients = charts.len();
-    let list = preventive::due_list(
+    let mut list = preventive::due_list(
         rules,
         &settings,
         charts.iter().map(|c| (c.patient.clone(), &c.facts)),
         (from, to),
     );
-    let recall = preventive::recall_list(&list);
+    let mut recall = preventive::recall_list(&list);
     super::commands::log(practice, session, None, "read", "cds", "due_list")?;
+    let (csv, recall_csv) = if req.csv {
+        (
+            Some(preventive::to_csv(&list)),
+            Some(preventive::recall_to_csv(&recall)),
+        )
+    } else {
+        (None, None)
+    };
+    let (rows_total, recall_total) = (list.rows.len(), recall.len());
+    let rows_left = page(&mut list.rows, req.offset, req.limit);
+    let recall_left = page(&mut recall, req.offset, req.limit);
+    // Freeing 100,000 charts and the rows left off the page takes most of a second; the
+    // answer does not wait for it.
+    std::thread::spawn(move || drop((charts, rows_left, recall_left)));
     Ok(DueListAnswer {
-        csv: preventive::to_csv(&list),
-        recall_csv: preventive::recall_to_csv(&recall),
+        csv,
+        recall_csv,
         list,
+        rows_total,
         recall,
+        recall_total,
         patients,
     })
+}
+
+/// Keeps `limit` items from `offset` on (all of them from `offset` without a limit), and
+/// gives back the others.
+fn page<T>(items: &mut Vec<T>, offset: usize, limit: Option<usize>) -> Vec<T> {
+    let mut left: Vec<T> = items.drain(..offset.min(items.len())).collect();
+    if let Some(limit) = limit.filter(|&l| l < items.len()) {
+        left.extend(items.drain(limit..));
+    }
+    left
 }
 
 /// The registries on a day (today when not given).
@@ -887,7 +941,7 @@ pub fn registry_list(
             .retain(|r| req.registries.contains(&r.def.id));
     }
     let needs_forecast = set.registries.iter().any(|r| r.needs_forecast());
-    let charts = practice_charts(practice, on, needs_forecast)?;
+    let charts = practice_charts(practice, on, set.result_codes(), needs_forecast)?;
     let lists = registries::registry_lists(
         &set,
         charts.iter().map(|c| (c.patient.clone(), &c.facts)),

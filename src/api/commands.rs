@@ -221,7 +221,7 @@ fixed_commands! {
     "cds.rules" => cds_rules(NoArgs) -> RulesAnswer, ReadChart, [],
         "The preventive rule table with its citations and the practice's switches (setting `preventive_rules`), and every registry (setting `registries` adds the practice's own).";
     "cds.due_list" => cds_due_list(DueListRequest) -> DueListAnswer, ReadChart, [],
-        "Practice-wide: the patients due or overdue for each preventive rule in a period (this month by default), with counts, a recall list with phones, and both as CSV.";
+        "Practice-wide: the patients due or overdue for each preventive rule in a period (this month by default), with counts, a recall list with phones, and with `csv` both as CSV; `limit` and `offset` page the rows and the recall list (the counts and the totals always cover everyone).";
     "registry.list" => registry_list(RegistryRequest) -> RegistryAnswer, ReadChart, [],
         "Practice-wide monitoring registries on a day: the patients not meeting each registry's parameters, with why, and as CSV.";
     "immunization.forecast" => immunization_forecast(ForecastRequest) -> Forecast, ReadChart, [NotFound, CdsiAssessmentBeforeBirth, CdsiDoseBeforeBirth, CdsiSupportingData],

@@ -6,7 +6,7 @@
 //! each table is read once, in one scan, and grouped by patient: a due list over 100,000
 //! charts must not cost 100,000 × 9 queries.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use rusqlite::Connection;
@@ -65,21 +65,44 @@ impl ChartFacts {
     }
 }
 
-/// One patient's chart; `NotFound` when there is no such patient.
+/// What a practice-wide list reads of every chart. A due list or a registry asks of
+/// results only those of the codes its rules name, and of immunizations only when a
+/// forecast is part of it; reading the rest would cost most of the time (the 100,000-chart
+/// benchmark practice holds 6.6 million results and 1.2 million doses).
+#[derive(Debug, Clone, Default)]
+pub struct Needs {
+    /// The LOINC codes whose results the lists read (LOINC 79423-0, a recorded
+    /// cardiovascular risk, is always read).
+    pub result_codes: BTreeSet<String>,
+    /// Read immunizations too.
+    pub doses: bool,
+}
+
+/// One patient's chart, all of it; `NotFound` when there is no such patient.
 pub fn for_patient(conn: &Connection, patient: &Uuid) -> Result<ChartFacts, ChartError> {
     let id = patient.to_string();
-    read(conn, Some(&id))?
+    read(conn, Some(&id), None, None)?
         .pop()
         .ok_or_else(|| ChartError::NotFound(format!("patient {patient}")))
 }
 
-/// Every patient's chart (not retracted), in MRN order.
-pub fn for_practice(conn: &Connection) -> Result<Vec<ChartFacts>, ChartError> {
-    read(conn, None)
+/// Every patient's chart (not retracted), in MRN order, with what `needs` names. A list
+/// computed from these charts gives what it gives from each chart read with
+/// [`for_patient`], as long as it reads no result outside `needs.result_codes`.
+///
+/// `spare`, a second connection to the same chart store, lets the results be read on
+/// another core.
+pub fn for_practice(
+    conn: &Connection,
+    needs: &Needs,
+    spare: Option<Connection>,
+) -> Result<Vec<ChartFacts>, ChartError> {
+    read(conn, None, Some(needs), spare)
 }
 
-/// Runs `sql` with `WHERE patient = ?1` (one patient) or over the table, calling `row`
-/// with the patient's slot for each row.
+/// Runs `sql` with `AND patient = ?1` (one patient) or over the table (no order: the
+/// rows are sorted per chart afterwards, which costs far less than SQLite's sorter over
+/// a whole table), calling `row` with the patient's slot for each row.
 fn scan<F>(
     conn: &Connection,
     sql: &str,
@@ -102,8 +125,13 @@ where
         None => stmt.query([])?,
     };
     while let Some(r) = rows.next()? {
-        let p: String = r.get(0)?;
-        if let Some(&slot) = slots.get(&p) {
+        let slot = match r.get_ref(0)? {
+            rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t)
+                .ok()
+                .and_then(|p| slots.get(p).copied()),
+            _ => None,
+        };
+        if let Some(slot) = slot {
             row(slot, r)?;
         }
     }
@@ -111,24 +139,116 @@ where
 }
 
 fn date_of(text: Option<String>) -> Option<NaiveDate> {
-    let t = text?;
-    NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok()
+    day(text.as_deref()?)
 }
 
-fn read(conn: &Connection, one: Option<&str>) -> Result<Vec<ChartFacts>, ChartError> {
+/// The date at the start of a stored date or timestamp (`YYYY-MM-DD...`). Read by hand:
+/// a practice-wide read parses millions of them, and a format string costs several
+/// times more.
+fn day(t: &str) -> Option<NaiveDate> {
+    let b = t.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+/// The date at the start of a text column, read in place.
+fn day_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    Ok(match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t).ok().and_then(day),
+        _ => None,
+    })
+}
+
+/// A record with what it is ordered by: its date, then its row id (the order it was
+/// written in), the same whichever way the rows were read.
+type Keyed<T> = (Option<NaiveDate>, i64, T);
+
+/// One list per chart of keyed records, sorted and stripped once every row is in.
+struct Collected<T>(Vec<Vec<Keyed<T>>>);
+
+impl<T> Collected<T> {
+    fn new(n: usize) -> Self {
+        Collected((0..n).map(|_| Vec::new()).collect())
+    }
+
+    fn push(&mut self, slot: usize, key: Option<NaiveDate>, rowid: i64, item: T) {
+        self.0[slot].push((key, rowid, item));
+    }
+
+    fn into_lists(self) -> impl Iterator<Item = Vec<T>> {
+        self.0.into_iter().map(|mut list| {
+            list.sort_by_key(|a| (a.0, a.1));
+            list.into_iter().map(|(_, _, item)| item).collect()
+        })
+    }
+}
+
+fn read(
+    conn: &Connection,
+    one: Option<&str>,
+    needs: Option<&Needs>,
+    spare: Option<Connection>,
+) -> Result<Vec<ChartFacts>, ChartError> {
     let mut charts = patients(conn, one)?;
     let slots: HashMap<String, usize> = charts
         .iter()
         .enumerate()
         .map(|(i, c)| (c.patient.id.clone(), i))
         .collect();
+    let n = charts.len();
+    // The results are most of the reading; with a spare connection they are read on
+    // another core while this one reads the other tables.
+    let (charts, results) = std::thread::scope(|scope| {
+        let slots = &slots;
+        let worker = spare.map(|c| scope.spawn(move || read_results(&c, one, slots, n, needs)));
+        let others = read_others(conn, one, slots, needs, &mut charts);
+        let results = match worker {
+            Some(w) => w.join().expect("the results reader panicked"),
+            None => read_results(conn, one, slots, n, needs),
+        };
+        others.map(|()| (charts, results))
+    })?;
+    let mut charts = charts;
+    let results = results?;
+    for (chart, list) in charts.iter_mut().zip(results) {
+        for o in list.iter().filter(|o| o.loinc == CVD_RISK_LOINC) {
+            if let Some(percent) = o.value_num {
+                chart.facts.ten_year_cvd_risk = Some(RiskEstimate {
+                    percent,
+                    date: o.date,
+                    method: "recorded in the chart (LOINC 79423-0)".into(),
+                });
+            }
+        }
+        chart.facts.observations = list;
+    }
+    Ok(charts)
+}
 
+/// Every table but the results, into `charts`.
+fn read_others(
+    conn: &Connection,
+    one: Option<&str>,
+    slots: &HashMap<String, usize>,
+    needs: Option<&Needs>,
+    charts: &mut [ChartFacts],
+) -> Result<(), ChartError> {
+    let n = charts.len();
+
+    let mut problems = Collected::new(n);
     scan(
         conn,
-        "SELECT patient, code, code_system, display, onset_date, resolved_date, status
-         FROM problem WHERE retracted = 0 {patient} ORDER BY onset_date, id",
+        "SELECT patient, code, code_system, display, onset_date, resolved_date, status, rowid
+         FROM problem WHERE retracted = 0 {patient}",
         one,
-        &slots,
+        slots,
         |slot, r| {
             let code: Option<String> = r.get(1)?;
             let system: Option<String> = r.get(2)?;
@@ -137,199 +257,269 @@ fn read(conn: &Connection, one: Option<&str>) -> Result<Vec<ChartFacts>, ChartEr
                 status.as_deref(),
                 None | Some("active") | Some("recurrence") | Some("relapse")
             );
-            let chart = &mut charts[slot];
-            let system = system.filter(|s| !s.trim().is_empty());
+            let onset = day_at(r, 4)?;
+            problems.push(
+                slot,
+                onset,
+                r.get(7)?,
+                (
+                    system,
+                    code,
+                    active,
+                    r.get::<_, Option<String>>(3)?,
+                    onset,
+                    day_at(r, 5)?,
+                ),
+            );
+            Ok(())
+        },
+    )?;
+    for (chart, list) in charts.iter_mut().zip(problems.into_lists()) {
+        for (system, code, active, display, onset, resolved) in list {
+            let system: Option<String> = system.filter(|s: &String| !s.trim().is_empty());
             if system.as_deref() == Some(CDSI_CODE_SYSTEM) {
                 if let (true, Some(code)) = (active, code) {
                     chart.cdsi_observations.push(code);
                 }
-                return Ok(());
+                continue;
             }
-            let Some(code) = code else { return Ok(()) };
+            let Some(code) = code else { continue };
             if active && system.is_none() && is_pregnancy(&code) {
                 chart.facts.pregnancy = Some(true);
             }
             chart.facts.problems.push(Problem {
                 system,
                 code,
-                display: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                onset: date_of(r.get(4)?),
-                resolved: date_of(r.get(5)?),
+                display: display.unwrap_or_default(),
+                onset,
+                resolved,
                 active,
             });
-            Ok(())
-        },
-    )?;
+        }
+    }
 
+    let mut procedures = Collected::new(n);
     scan(
         conn,
-        "SELECT patient, code, code_system, description, date, status
-         FROM clinical_procedure WHERE retracted = 0 {patient} ORDER BY date, id",
+        "SELECT patient, code, code_system, description, date, status, rowid
+         FROM clinical_procedure WHERE retracted = 0 {patient}",
         one,
-        &slots,
+        slots,
         |slot, r| {
             let status: Option<String> = r.get(5)?;
             if matches!(status.as_deref(), Some("planned") | Some("not-done")) {
                 return Ok(());
             }
-            let (Some(code), Some(date)) = (r.get::<_, Option<String>>(1)?, date_of(r.get(4)?))
-            else {
+            let (Some(code), Some(date)) = (r.get::<_, Option<String>>(1)?, day_at(r, 4)?) else {
                 return Ok(());
             };
-            charts[slot].facts.procedures.push(Procedure {
+            let procedure = Procedure {
                 system: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
                 code,
                 display: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
                 date,
-            });
-            Ok(())
-        },
-    )?;
-
-    scan(
-        conn,
-        "SELECT patient, code, value_num, value_text, value_code, unit, effective
-         FROM observation WHERE retracted = 0 AND coalesce(status, 'final') <> 'cancelled'
-         {patient} ORDER BY effective, id",
-        one,
-        &slots,
-        |slot, r| {
-            let (Some(code), Some(date)) = (r.get::<_, Option<String>>(1)?, date_of(r.get(6)?))
-            else {
-                return Ok(());
             };
-            let value_num: Option<f64> = r.get(2)?;
-            let chart = &mut charts[slot];
-            if code == CVD_RISK_LOINC {
-                if let Some(percent) = value_num {
-                    chart.facts.ten_year_cvd_risk = Some(RiskEstimate {
-                        percent,
-                        date,
-                        method: "recorded in the chart (LOINC 79423-0)".into(),
-                    });
-                }
-            }
-            chart.facts.observations.push(Observation {
-                loinc: code,
-                value_num,
-                value_text: r.get(3)?,
-                value_code: r.get(4)?,
-                unit: r.get(5)?,
-                date,
-            });
+            procedures.push(slot, Some(date), r.get(6)?, procedure);
             Ok(())
         },
     )?;
+    for (chart, list) in charts.iter_mut().zip(procedures.into_lists()) {
+        chart.facts.procedures = list;
+    }
 
+    let mut medications = Collected::new(n);
     scan(
         conn,
-        "SELECT patient, name, rxnorm, status, start_date, stop_date
-         FROM medication WHERE retracted = 0 {patient} ORDER BY start_date, id",
+        "SELECT patient, name, rxnorm, status, start_date, stop_date, rowid
+         FROM medication WHERE retracted = 0 {patient}",
         one,
-        &slots,
+        slots,
         |slot, r| {
             let Some(name) = r.get::<_, Option<String>>(1)? else {
                 return Ok(());
             };
             let status: Option<String> = r.get(3)?;
-            charts[slot].facts.medications.push(Medication {
+            let start = day_at(r, 4)?;
+            let medication = Medication {
                 name,
                 rxnorm: r.get(2)?,
                 active: is_active_medication(status.as_deref()),
-                start: date_of(r.get(4)?),
-                stop: date_of(r.get(5)?),
-            });
+                start,
+                stop: day_at(r, 5)?,
+            };
+            medications.push(slot, start, r.get(6)?, medication);
             Ok(())
         },
     )?;
+    for (chart, list) in charts.iter_mut().zip(medications.into_lists()) {
+        chart.facts.medications = list;
+    }
 
+    let mut orders = Collected::new(n);
     scan(
         conn,
-        "SELECT patient, code, description, kind, status, coalesce(result_at, ordered_at, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch'))
-         FROM clinical_order WHERE retracted = 0 {patient} ORDER BY ordered_at, id",
+        "SELECT patient, code, description, kind, status, coalesce(result_at, ordered_at, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')), ordered_at, rowid
+         FROM clinical_order WHERE retracted = 0 {patient}",
         one,
-        &slots,
+        slots,
         |slot, r| {
             let Some(date) = date_of(r.get(5)?) else {
                 return Ok(());
             };
-            charts[slot].facts.orders.push(Order {
+            let order = Order {
                 code: r.get(1)?,
                 description: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
                 kind: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
                 status: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
                 date,
-            });
+            };
+            orders.push(slot, day_at(r, 6)?, r.get(7)?, order);
             Ok(())
         },
     )?;
+    for (chart, list) in charts.iter_mut().zip(orders.into_lists()) {
+        chart.facts.orders = list;
+    }
 
+    let mut tobacco = Collected::new(n);
     scan(
         conn,
-        "SELECT patient, tobacco_status, coalesce(recorded_date, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch'))
-         FROM social_history WHERE retracted = 0 AND tobacco_status IS NOT NULL {patient}
-         ORDER BY recorded_date, id",
+        "SELECT patient, tobacco_status, coalesce(recorded_date, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')), recorded_date, rowid
+         FROM social_history WHERE retracted = 0 AND tobacco_status IS NOT NULL {patient}",
         one,
-        &slots,
+        slots,
         |slot, r| {
             let (Some(status), Some(date)) = (r.get::<_, Option<String>>(1)?, date_of(r.get(2)?))
             else {
                 return Ok(());
             };
-            charts[slot].facts.tobacco.push(TobaccoUse {
+            let entry = TobaccoUse {
                 status,
                 date,
                 pack_years: None,
                 quit_date: None,
-            });
+            };
+            tobacco.push(slot, day_at(r, 3)?, r.get(4)?, entry);
             Ok(())
         },
     )?;
+    for (chart, list) in charts.iter_mut().zip(tobacco.into_lists()) {
+        chart.facts.tobacco = list;
+    }
 
+    let mut declines = Collected::new(n);
     scan(
         conn,
-        "SELECT patient, rule, date, reason FROM care_decline WHERE retracted = 0 {patient}
-         ORDER BY date, id",
+        "SELECT patient, rule, date, reason, rowid FROM care_decline WHERE retracted = 0 {patient}",
         one,
-        &slots,
+        slots,
         |slot, r| {
-            let (Some(rule), Some(date)) = (r.get::<_, Option<String>>(1)?, date_of(r.get(2)?))
-            else {
+            let (Some(rule), Some(date)) = (r.get::<_, Option<String>>(1)?, day_at(r, 2)?) else {
                 return Ok(());
             };
-            charts[slot].facts.declines.push(Decline {
+            let decline = Decline {
                 rule,
                 date,
                 reason: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-            });
-            Ok(())
-        },
-    )?;
-
-    scan(
-        conn,
-        "SELECT patient, cvx, date, status FROM immunization WHERE retracted = 0 {patient}
-         ORDER BY date, id",
-        one,
-        &slots,
-        |slot, r| {
-            let status: Option<String> = r.get(3)?;
-            if matches!(status.as_deref(), Some("refused") | Some("not-done")) {
-                return Ok(());
-            }
-            let (Some(cvx), Some(date)) = (r.get::<_, Option<String>>(1)?, date_of(r.get(2)?))
-            else {
-                return Ok(());
             };
-            charts[slot].doses.push(Dose {
-                date,
-                cvx,
-                mvx: None,
-            });
+            declines.push(slot, Some(date), r.get(4)?, decline);
             Ok(())
         },
     )?;
-    Ok(charts)
+    for (chart, list) in charts.iter_mut().zip(declines.into_lists()) {
+        chart.facts.declines = list;
+    }
+
+    if needs.is_none_or(|n| n.doses) {
+        let mut doses = Collected::new(n);
+        scan(
+            conn,
+            "SELECT patient, cvx, date, status, rowid FROM immunization WHERE retracted = 0 {patient}",
+            one,
+            slots,
+            |slot, r| {
+                let status: Option<String> = r.get(3)?;
+                if matches!(status.as_deref(), Some("refused") | Some("not-done")) {
+                    return Ok(());
+                }
+                let (Some(cvx), Some(date)) = (r.get::<_, Option<String>>(1)?, day_at(r, 2)?) else {
+                    return Ok(());
+                };
+                let dose = Dose {
+                    date,
+                    cvx,
+                    mvx: None,
+                };
+                doses.push(slot, Some(date), r.get(4)?, dose);
+                Ok(())
+            },
+        )?;
+        for (chart, list) in charts.iter_mut().zip(doses.into_lists()) {
+            chart.doses = list;
+        }
+    }
+    Ok(())
+}
+
+/// The results of every chart (or one): all of them, or with `needs` those of its codes
+/// only, read through the index that holds them by code. Runs on its own connection
+/// beside the other tables' reads when the caller has one to spare.
+fn read_results(
+    conn: &Connection,
+    one: Option<&str>,
+    slots: &HashMap<String, usize>,
+    n: usize,
+    needs: Option<&Needs>,
+) -> Result<Vec<Vec<Observation>>, ChartError> {
+    let mut results = Collected::new(n);
+    let mut result = |slot: usize, r: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
+        let (Some(loinc), Some(date)) = (r.get::<_, Option<String>>(1)?, day_at(r, 5)?) else {
+            return Ok(());
+        };
+        let observation = Observation {
+            loinc,
+            value_num: r.get(2)?,
+            unit: r.get(3)?,
+            date,
+        };
+        results.push(slot, Some(date), r.get(4)?, observation);
+        Ok(())
+    };
+    match needs {
+        None => scan(
+            conn,
+            "SELECT patient, code, value_num, unit, rowid, effective
+             FROM observation WHERE retracted = 0 AND coalesce(status, 'final') <> 'cancelled'
+             {patient}",
+            one,
+            slots,
+            &mut result,
+        )?,
+        Some(needs) => {
+            let mut codes = needs.result_codes.clone();
+            codes.insert(CVD_RISK_LOINC.to_string());
+            let mut stmt = conn.prepare_cached(
+                "SELECT patient, code, value_num, unit, rowid, effective
+                 FROM observation INDEXED BY observation_by_code
+                 WHERE retracted = 0 AND code = ?1 AND coalesce(status, 'final') <> 'cancelled'",
+            )?;
+            for code in &codes {
+                let mut rows = stmt.query([code])?;
+                while let Some(r) = rows.next()? {
+                    let slot = match r.get_ref(0)? {
+                        rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t)
+                            .ok()
+                            .and_then(|p| slots.get(p).copied()),
+                        _ => None,
+                    };
+                    if let Some(slot) = slot {
+                        result(slot, r)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(results.into_lists().collect())
 }
 
 /// ICD-10-CM Z33.1 (pregnant state) and chapter O (pregnancy, childbirth).
@@ -346,7 +536,7 @@ pub fn is_active_medication(status: Option<&str>) -> bool {
 fn patients(conn: &Connection, one: Option<&str>) -> Result<Vec<ChartFacts>, ChartError> {
     let sql = format!(
         "SELECT id, mrn, family, given, preferred, birth_date, sex, phones, status
-         FROM patient WHERE retracted = 0 {} ORDER BY mrn, id",
+         FROM patient WHERE retracted = 0 {}",
         if one.is_some() { "AND id = ?1" } else { "" }
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -406,7 +596,9 @@ fn patients(conn: &Connection, one: Option<&str>) -> Result<Vec<ChartFacts>, Cha
         Some(p) => collect(stmt.query_map([p], map)?),
         None => collect(stmt.query_map([], map)?),
     }?;
-    Ok(rows.into_iter().flatten().collect())
+    let mut charts: Vec<ChartFacts> = rows.into_iter().flatten().collect();
+    charts.sort_by(|a, b| (&a.patient.mrn, &a.patient.id).cmp(&(&b.patient.mrn, &b.patient.id)));
+    Ok(charts)
 }
 
 fn collect<T>(

@@ -8,8 +8,10 @@
 //! in the code itself; codes of other systems match exactly.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
+
+use rustc_hash::FxHashSet;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -71,8 +73,10 @@ pub struct CodeListsFile {
 pub struct CodeSet {
     pub label: String,
     /// By system, the codes in normal form; looked up by `&str`, so matching
-    /// a chart code allocates nothing in the common case.
-    exact: HashMap<CodeSystem, HashSet<String>>,
+    /// a chart code allocates nothing in the common case. Hashed with FxHash: a
+    /// practice-wide due list makes tens of millions of look-ups, and these keys are
+    /// the practice's own code lists, not input an attacker chooses.
+    exact: HashMap<CodeSystem, FxHashSet<String>>,
     displays: Vec<Code>,
 }
 
@@ -141,6 +145,15 @@ impl CodeSet {
 
     pub fn is_empty(&self) -> bool {
         self.exact.is_empty()
+    }
+
+    /// The LOINC codes of the set, in normal form (as results store them).
+    pub fn loinc_codes(&self) -> impl Iterator<Item = &str> {
+        self.exact
+            .get(&CodeSystem::Loinc)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
     }
 
     /// The codes with their displays, for explanations and exports.

@@ -6,6 +6,8 @@
 //! Each check answers met, not met, or cannot tell (data missing), and always
 //! says which facts it used, so every status downstream can say why.
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -213,6 +215,28 @@ fn code_set(
     Ok(set)
 }
 
+impl Check {
+    /// Adds the LOINC codes whose results this check reads, so that a practice-wide read
+    /// can leave every other result out. A recorded cardiovascular risk is read by every
+    /// such read (see `chart_facts`), so `CvdRisk` adds nothing.
+    pub fn result_codes(&self, out: &mut BTreeSet<String>) {
+        match self {
+            Check::Observation { set, .. } => out.extend(set.loinc_codes().map(String::from)),
+            Check::AllOf(checks, _) | Check::AnyOf(checks, _) => {
+                for c in checks {
+                    c.result_codes(out);
+                }
+            }
+            Check::Problem { .. }
+            | Check::Procedure { .. }
+            | Check::Tobacco { .. }
+            | Check::Medication(_)
+            | Check::Pregnant
+            | Check::CvdRisk(_) => {}
+        }
+    }
+}
+
 impl Criterion {
     /// Compiles against the code lists; `path` names this criterion in errors.
     pub fn compile(&self, lists: &CodeLists, path: &str) -> Result<Check, DefinitionError> {
@@ -329,6 +353,15 @@ pub struct Population {
     pub max_age: Option<u32>,
     pub pregnant: Option<bool>,
     pub requires: Vec<Check>,
+}
+
+impl Population {
+    /// Adds the LOINC codes its conditions read (see [`Check::result_codes`]).
+    pub fn result_codes(&self, out: &mut BTreeSet<String>) {
+        for c in &self.requires {
+            c.result_codes(out);
+        }
+    }
 }
 
 impl PopulationDef {

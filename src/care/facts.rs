@@ -103,10 +103,6 @@ pub struct Observation {
     #[serde(default)]
     pub value_num: Option<f64>,
     #[serde(default)]
-    pub value_text: Option<String>,
-    #[serde(default)]
-    pub value_code: Option<String>,
-    #[serde(default)]
     pub unit: Option<String>,
     pub date: NaiveDate,
 }

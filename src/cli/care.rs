@@ -136,7 +136,14 @@ pub fn due(dir: &Path, a: DueArgs) -> Result<ExitCode> {
         &mut practice,
         &mut session,
         "cds.due_list",
-        json!({ "from": a.from, "to": a.to, "rules": a.rules }),
+        json!({
+            "from": a.from,
+            "to": a.to,
+            "rules": a.rules,
+            "csv": a.csv || a.recall || a.json,
+            // The table of counts needs no rows.
+            "limit": if a.json { None } else { Some(0) },
+        }),
     )?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&answer)?);

@@ -575,7 +575,7 @@ impl Host {
         let (command, args, field) = match r.list {
             ListKind::Due | ListKind::Recall => (
                 "cds.due_list",
-                serde_json::json!({ "from": r.from, "to": r.to, "rules": r.rules }),
+                serde_json::json!({ "from": r.from, "to": r.to, "rules": r.rules, "csv": true, "limit": 0 }),
                 if r.list == ListKind::Due {
                     "csv"
                 } else {

@@ -72,11 +72,16 @@ pub const MIGRATIONS: &[Migration] = &[
         "20261203_0012_value_sets",
         include_str!("../../migrations/20261203_0012_value_sets.sql"),
     ),
+    (
+        13,
+        "20261203_0013_observation_by_code",
+        include_str!("../../migrations/20261203_0013_observation_by_code.sql"),
+    ),
 ];
 
 /// The chart schema version this binary writes, as signed into every commit. Equal to
 /// the last entry of [`MIGRATIONS`] (a test checks it).
-pub const SCHEMA_VERSION: u32 = 12;
+pub const SCHEMA_VERSION: u32 = 13;
 
 /// The access log database's migrations, oldest first. Append only.
 pub const ACCESS_MIGRATIONS: &[Migration] = &[

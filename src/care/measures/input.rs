@@ -12,7 +12,7 @@
 //! (a coded visit type is a schema change of its own), and orders entered in Chartkeep.
 //! Visits that arrived by import carry their codes and count.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use rusqlite::Connection;
@@ -386,8 +386,22 @@ pub enum Which {
     One(Uuid),
 }
 
-/// The patients (not retracted) and their events, in MRN order.
-pub fn load(conn: &Connection, which: Which) -> Result<Vec<PatientInput>, MeasureError> {
+/// The LOINC codes the measures name directly rather than through a value set: GMI, the
+/// blood pressure panel and its two parts, the assessments of the shared exclusions, and
+/// the tobacco use screening. A test below keeps this list in step with the sources.
+pub const DIRECT_RESULT_CODES: &[&str] = &[
+    "97506-0", "8480-6", "8462-4", "85354-9", "45755-6", "71007-9", "98181-1", "71802-3", "72166-2",
+];
+
+/// The patients (not retracted) and their events, in MRN order. With `result_codes`, the
+/// results entered in Chartkeep are read only for those codes (from the index that holds
+/// them by code): what the measures being computed can test, a small part of a
+/// practice's results.
+pub fn load(
+    conn: &Connection,
+    which: Which,
+    result_codes: Option<&BTreeSet<String>>,
+) -> Result<Vec<PatientInput>, MeasureError> {
     let filter = match which {
         Which::All => String::new(),
         Which::One(id) => format!(" AND patient = '{id}'"),
@@ -432,33 +446,23 @@ pub fn load(conn: &Connection, which: Which) -> Result<Vec<PatientInput>, Measur
             });
         }
     }
-    // Records retracted in the chart, whose sources are then left out too.
-    let mut retracted: HashSet<String> = HashSet::new();
-    for table in [
-        "encounter",
-        "hospitalization",
-        "problem",
-        "observation",
-        "clinical_procedure",
-        "medication",
-        "clinical_order",
-        "coverage",
-        "social_history",
-    ] {
-        let mut stmt = conn.prepare(&format!(
-            "SELECT id FROM \"{table}\" WHERE retracted = 1{filter}"
-        ))?;
-        let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        for id in ids {
-            retracted.insert(id?);
-        }
-    }
     // FHIR: the sources of mapped records, then the resources kept verbatim.
     let mut sourced: HashSet<String> = HashSet::new();
     let mut fhir: Vec<(usize, Json)> = Vec::new();
     {
+        // A source whose record was retracted in the chart (entered in error, refuted) is
+        // left out too; looked up per source, so a practice without imports reads nothing.
+        let retracted = RECORD_TABLES
+            .iter()
+            .map(|t| {
+                format!("EXISTS (SELECT 1 FROM \"{t}\" WHERE id = s.record AND retracted = 1)")
+            })
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let sfilter = filter.replace("patient", "s.patient");
         let mut stmt = conn.prepare(&format!(
-            "SELECT patient, record, resource FROM import_source WHERE retracted = 0{filter}"
+            "SELECT s.patient, s.record, s.resource, s.record IS NOT NULL AND ({retracted})
+             FROM import_source s WHERE s.retracted = 0{sfilter}"
         ))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -468,11 +472,10 @@ pub fn load(conn: &Connection, which: Which) -> Result<Vec<PatientInput>, Measur
                 continue;
             };
             if let Some(rec) = record {
-                if retracted.contains(&rec) {
-                    sourced.insert(rec);
-                    continue;
-                }
                 sourced.insert(rec);
+            }
+            if r.get::<_, bool>(3)? {
+                continue;
             }
             let text: Option<String> = r.get(2)?;
             if let Some(j) = text.and_then(|t| serde_json::from_str(&t).ok()) {
@@ -509,9 +512,22 @@ pub fn load(conn: &Connection, which: Which) -> Result<Vec<PatientInput>, Measur
     for (i, j) in &fhir {
         patients[*i].add_fhir(j, meds.get(i).unwrap_or(&none));
     }
-    native(conn, &filter, &index, &sourced, &mut patients)?;
+    native(conn, &filter, &index, &sourced, result_codes, &mut patients)?;
     Ok(patients)
 }
+
+/// The tables of the records an import source can name.
+const RECORD_TABLES: [&str; 9] = [
+    "encounter",
+    "hospitalization",
+    "problem",
+    "observation",
+    "clinical_procedure",
+    "medication",
+    "clinical_order",
+    "coverage",
+    "social_history",
+];
 
 type Row = (String, String, Vec<Option<String>>, Option<f64>);
 
@@ -530,7 +546,7 @@ fn rows(
         .join(", ");
     let num = number.map_or("NULL".to_string(), |n| format!("\"{n}\""));
     let mut stmt = conn.prepare(&format!(
-        "SELECT id, patient, {num}, {cols} FROM \"{table}\" WHERE retracted = 0{filter}"
+        "SELECT id, patient, {num}, {cols} FROM {table} WHERE retracted = 0{filter}"
     ))?;
     let mut out = Vec::new();
     let mut q = stmt.query([])?;
@@ -550,6 +566,7 @@ fn native(
     filter: &str,
     index: &HashMap<String, usize>,
     sourced: &HashSet<String>,
+    result_codes: Option<&BTreeSet<String>>,
     patients: &mut [PatientInput],
 ) -> Result<(), MeasureError> {
     let day = |v: &Option<String>| v.as_deref().and_then(parse_day);
@@ -570,20 +587,38 @@ fn native(
             body_site: vec![],
         });
     }
-    for (id, patient, v, num) in rows(
-        conn,
-        "observation",
-        &[
-            "code",
-            "category",
-            "value_code",
-            "value_text",
-            "effective",
-            "status",
-        ],
-        Some("value_num"),
-        filter,
-    )? {
+    let result_columns = [
+        "code",
+        "category",
+        "value_code",
+        "value_text",
+        "effective",
+        "status",
+    ];
+    let results = match result_codes {
+        None => rows(
+            conn,
+            "observation",
+            &result_columns,
+            Some("value_num"),
+            filter,
+        )?,
+        Some(codes) => {
+            let mut all = Vec::new();
+            for code in codes {
+                let code = code.replace('\'', "''");
+                all.extend(rows(
+                    conn,
+                    "observation INDEXED BY observation_by_code",
+                    &result_columns,
+                    Some("value_num"),
+                    &format!(" AND code = '{code}'{filter}"),
+                )?);
+            }
+            all
+        }
+    };
+    for (id, patient, v, num) in results {
         let (Some(&i), false) = (index.get(&patient), sourced.contains(&id)) else {
             continue;
         };
@@ -691,4 +726,45 @@ fn native(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DIRECT_RESULT_CODES;
+
+    /// A practice-wide load reads only the value sets' results and these; a LOINC code
+    /// written into a measure's source and missing here would silently never match.
+    #[test]
+    fn every_loinc_code_the_measures_name_is_read() {
+        let sources = [
+            include_str!("cms122.rs"),
+            include_str!("cms125.rs"),
+            include_str!("cms130.rs"),
+            include_str!("cms138.rs"),
+            include_str!("cms165.rs"),
+            include_str!("criteria.rs"),
+            include_str!("mod.rs"),
+        ];
+        let mut named = Vec::new();
+        for src in sources {
+            for quoted in src.split('"').skip(1).step_by(2) {
+                let loinc = quoted.split_once('-').is_some_and(|(a, b)| {
+                    (3..=6).contains(&a.len())
+                        && a.bytes().all(|c| c.is_ascii_digit())
+                        && b.len() == 1
+                        && b.bytes().all(|c| c.is_ascii_digit())
+                });
+                if loinc {
+                    named.push(quoted);
+                }
+            }
+        }
+        assert!(named.len() >= 8, "the scan finds the codes: {named:?}");
+        for code in named {
+            assert!(
+                DIRECT_RESULT_CODES.contains(&code),
+                "{code} is named in a measure but not in DIRECT_RESULT_CODES"
+            );
+        }
+    }
 }

@@ -26,6 +26,8 @@ pub mod input;
 pub mod period;
 pub mod value_sets;
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDate;
 use rusqlite::Connection;
 use schemars::JsonSchema;
@@ -344,6 +346,21 @@ pub fn evaluate_inputs(
     }
 }
 
+/// The LOINC codes whose results the measures can test: those of their value sets and
+/// those they name directly. A practice-wide load reads no other result.
+pub fn result_codes(list: &[Measure], vs: &ValueSets) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = input::DIRECT_RESULT_CODES
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for m in list {
+        for oid in m.value_sets() {
+            out.extend(vs.codes_in(oid, input::LOINC).map(String::from));
+        }
+    }
+    out
+}
+
 /// A measure for the practice (or one patient), from the chart.
 pub fn evaluate(
     conn: &Connection,
@@ -360,7 +377,8 @@ pub fn evaluate(
         });
     }
     let which = patient.map_or(Which::All, Which::One);
-    let patients = input::load(conn, which)?;
+    let codes = patient.is_none().then(|| result_codes(&[measure], &vs));
+    let patients = input::load(conn, which, codes.as_ref())?;
     Ok(evaluate_inputs(measure, &patients, &vs, mp))
 }
 
@@ -382,7 +400,8 @@ pub fn evaluate_many(
             });
         }
     }
-    let patients = input::load(conn, patient.map_or(Which::All, Which::One))?;
+    let codes = patient.is_none().then(|| result_codes(list, &vs));
+    let patients = input::load(conn, patient.map_or(Which::All, Which::One), codes.as_ref())?;
     Ok(list
         .iter()
         .map(|m| evaluate_inputs(*m, &patients, &vs, mp))

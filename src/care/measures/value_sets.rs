@@ -286,6 +286,18 @@ impl ValueSets {
         }
     }
 
+    /// The codes of `system` in the value set `oid`.
+    pub fn codes_in<'a>(&'a self, oid: &str, system: &'a str) -> impl Iterator<Item = &'a str> {
+        self.by_oid
+            .get(oid)
+            .into_iter()
+            .flatten()
+            .filter_map(move |k| {
+                k.strip_prefix(system)
+                    .and_then(|rest| rest.strip_prefix('|'))
+            })
+    }
+
     pub fn has(&self, oid: &str) -> bool {
         self.by_oid.contains_key(oid)
     }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::care::criteria::Subject;
 use crate::care::csv::write_record;
 use crate::care::facts::Facts;
-use crate::care::preventive::{assess, may_apply, Detail, RuleSet, Settings, Status};
+use crate::care::preventive::{assess, may_apply, Detail, Rule, RuleSet, Settings, Status};
 
 /// Who a row is about, as the recall clerk needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -83,7 +83,11 @@ pub struct DueList {
 /// The patients due for each enabled rule between `from` and `to` (both
 /// included): each patient is assessed on `from`, and anything due by `to`
 /// is listed. Declined services are not listed.
-pub fn due_list<F: Borrow<Facts>>(
+///
+/// Patients are assessed on every core (each patient's assessment reads only their
+/// own facts), and the rows are then put in one order, so the list is the same
+/// however the work was split.
+pub fn due_list<F: Borrow<Facts> + Sync>(
     rules: &RuleSet,
     settings: &Settings,
     patients: impl IntoIterator<Item = (PatientRef, F)>,
@@ -95,17 +99,72 @@ pub fn due_list<F: Borrow<Facts>>(
         .iter()
         .filter(|r| settings.enabled(&r.def.id))
         .collect();
-    let mut counts: Vec<RuleCount> = enabled
-        .iter()
-        .map(|r| RuleCount {
-            rule: r.def.id.clone(),
-            title: r.def.title.clone(),
-            due: 0,
-            overdue: 0,
-            due_in_period: 0,
-            eligible: 0,
-        })
-        .collect();
+    let patients: Vec<(PatientRef, F)> = patients.into_iter().collect();
+    let parts = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = patients.len().div_ceil(parts).max(256);
+    let assessed: Vec<Assessed> = std::thread::scope(|scope| {
+        let workers: Vec<_> = patients
+            .chunks(chunk)
+            .map(|part| {
+                let enabled = &enabled;
+                scope.spawn(move || assess_part(rules, settings, enabled, part, (from, to)))
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a due-list worker panicked"))
+            .collect()
+    });
+    let mut counts: Vec<RuleCount> = enabled.iter().map(|r| empty_count(r)).collect();
+    let mut rows: Vec<(usize, DueRow)> = Vec::new();
+    for (part_counts, part_rows) in assessed {
+        for (total, part) in counts.iter_mut().zip(part_counts) {
+            total.due += part.due;
+            total.overdue += part.overdue;
+            total.due_in_period += part.due_in_period;
+            total.eligible += part.eligible;
+        }
+        rows.extend(part_rows);
+    }
+    rows.sort_by(|(a, x), (b, y)| {
+        a.cmp(b)
+            .then(x.due.cmp(&y.due))
+            .then_with(|| x.patient.name.cmp(&y.patient.name))
+            .then_with(|| x.patient.id.cmp(&y.patient.id))
+    });
+    DueList {
+        from,
+        to,
+        rules_version: rules.version.clone(),
+        counts,
+        rows: rows.into_iter().map(|(_, row)| row).collect(),
+    }
+}
+
+/// One share's counts per enabled rule, and its rows with the rule's index.
+type Assessed = (Vec<RuleCount>, Vec<(usize, DueRow)>);
+
+fn empty_count(rule: &Rule) -> RuleCount {
+    RuleCount {
+        rule: rule.def.id.clone(),
+        title: rule.def.title.clone(),
+        due: 0,
+        overdue: 0,
+        due_in_period: 0,
+        eligible: 0,
+    }
+}
+
+/// One share of the patients: their counts per enabled rule and their rows, each
+/// with the rule's index.
+fn assess_part<F: Borrow<Facts>>(
+    rules: &RuleSet,
+    settings: &Settings,
+    enabled: &[&Rule],
+    patients: &[(PatientRef, F)],
+    (from, to): (NaiveDate, NaiveDate),
+) -> Assessed {
+    let mut counts: Vec<RuleCount> = enabled.iter().map(|r| empty_count(r)).collect();
     let mut rows: Vec<(usize, DueRow)> = Vec::new();
     for (patient, facts) in patients {
         let subject = Subject::new(facts.borrow(), from);
@@ -151,19 +210,7 @@ pub fn due_list<F: Borrow<Facts>>(
             ));
         }
     }
-    rows.sort_by(|(a, x), (b, y)| {
-        a.cmp(b)
-            .then(x.due.cmp(&y.due))
-            .then_with(|| x.patient.name.cmp(&y.patient.name))
-            .then_with(|| x.patient.id.cmp(&y.patient.id))
-    });
-    DueList {
-        from,
-        to,
-        rules_version: rules.version.clone(),
-        counts,
-        rows: rows.into_iter().map(|(_, row)| row).collect(),
-    }
+    (counts, rows)
 }
 
 /// The due list as CSV, one row per patient and rule.
@@ -214,30 +261,32 @@ pub struct RecallEntry {
 
 /// The due list turned into one entry per patient, by name.
 pub fn recall_list(list: &DueList) -> Vec<RecallEntry> {
-    let mut entries: Vec<RecallEntry> = Vec::new();
-    let mut by_patient = std::collections::HashMap::new();
+    // Grouped by a borrowed id, so a row costs a look-up and a line of text, not a copy
+    // of the patient: a large practice has hundreds of thousands of rows.
+    let mut by_patient: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut groups: Vec<(&PatientRef, Vec<String>)> = Vec::new();
     for row in &list.rows {
         let text = match row.kind {
             DueKind::Overdue => format!("{} (overdue since {})", row.title, row.due),
             DueKind::Due => format!("{} (due since {})", row.title, row.due),
             DueKind::DueInPeriod => format!("{} (due {})", row.title, row.due),
         };
-        let index = *by_patient.entry(row.patient.id.clone()).or_insert_with(|| {
-            entries.push(RecallEntry {
-                patient: row.patient.clone(),
-                due: Vec::new(),
+        let index = *by_patient
+            .entry(row.patient.id.as_str())
+            .or_insert_with(|| {
+                groups.push((&row.patient, Vec::new()));
+                groups.len() - 1
             });
-            entries.len() - 1
-        });
-        entries[index].due.push(text);
+        groups[index].1.push(text);
     }
-    entries.sort_by(|a, b| {
-        a.patient
-            .name
-            .cmp(&b.patient.name)
-            .then_with(|| a.patient.id.cmp(&b.patient.id))
-    });
-    entries
+    groups.sort_by(|a, b| a.0.name.cmp(&b.0.name).then_with(|| a.0.id.cmp(&b.0.id)));
+    groups
+        .into_iter()
+        .map(|(patient, due)| RecallEntry {
+            patient: patient.clone(),
+            due,
+        })
+        .collect()
 }
 
 /// The recall list as CSV: name, MRN, phone, what is due (`; `-separated).

@@ -223,6 +223,28 @@ pub(crate) enum Detail {
     Brief,
 }
 
+/// A span of days as a person says it: days up to two months, then months up to two
+/// years, then years.
+fn elapsed_words(days: i64) -> String {
+    let unit = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    match days {
+        d if d < 60 => unit(d, "day", "days"),
+        d if d < 730 => unit(d / 30, "month", "months"),
+        d => unit(d / 365, "year", "years"),
+    }
+}
+
+#[cfg(test)]
+#[test]
+fn elapsed_spans_read_as_people_say_them() {
+    assert_eq!(elapsed_words(1), "1 day");
+    assert_eq!(elapsed_words(59), "59 days");
+    assert_eq!(elapsed_words(60), "2 months");
+    assert_eq!(elapsed_words(729), "24 months");
+    assert_eq!(elapsed_words(730), "2 years");
+    assert_eq!(elapsed_words(19_613), "53 years");
+}
+
 fn sex_word(sex: Sex) -> &'static str {
     match sex {
         Sex::Female => "women",
@@ -502,7 +524,17 @@ pub(crate) fn assess(
     }
     let days = (on - due_date).num_days();
     if days > i64::from(eff.overdue_after_days) {
-        let why = format!("overdue by {days} days: due {due_date} ({last_text}){pending_note}");
+        let why = match &last {
+            // Never done: "overdue by 19,613 days" says nothing a person can use.
+            None => format!(
+                "overdue: never done, due since {due_date} ({}){pending_note}",
+                elapsed_words(days)
+            ),
+            Some(_) => format!(
+                "overdue by {}: due {due_date} ({last_text}){pending_note}",
+                elapsed_words(days)
+            ),
+        };
         return finish(
             Status::Overdue { days_overdue: days },
             Some(due_date),

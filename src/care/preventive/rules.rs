@@ -1,7 +1,7 @@
 //! The preventive rule table (`assets/preventive_rules.json`): its JSON shape
 //! and its compiled form.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
@@ -202,6 +202,23 @@ impl RuleSet {
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.def.id == id)
+    }
+
+    /// The LOINC codes whose results the rules `enabled` answers yes for read, in their
+    /// populations, exclusions and satisfiers: all a practice-wide due list needs to read
+    /// of the results.
+    pub fn result_codes(&self, enabled: impl Fn(&Rule) -> bool) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for rule in self.rules.iter().filter(|r| enabled(r)) {
+            rule.population.result_codes(&mut out);
+            for check in &rule.exclusions {
+                check.result_codes(&mut out);
+            }
+            for s in &rule.satisfiers {
+                out.extend(s.loinc.loinc_codes().map(String::from));
+            }
+        }
+        out
     }
 }
 

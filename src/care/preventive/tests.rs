@@ -55,8 +55,6 @@ fn obs(loinc: &str, value: f64, date: &str) -> Observation {
     Observation {
         loinc: loinc.into(),
         value_num: Some(value),
-        value_text: None,
-        value_code: None,
         unit: None,
         date: d(date),
     }

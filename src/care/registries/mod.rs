@@ -16,7 +16,7 @@
 mod tests;
 
 use std::borrow::Borrow;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::OnceLock;
 
 use chrono::{Duration, NaiveDate};
@@ -238,6 +238,28 @@ impl RegistrySet {
 
     pub fn get(&self, id: &str) -> Option<&Registry> {
         self.registries.iter().find(|r| r.def.id == id)
+    }
+
+    /// The LOINC codes whose results the registries read: all a practice-wide read for
+    /// them needs of the results.
+    pub fn result_codes(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for r in &self.registries {
+            r.population.result_codes(&mut out);
+            for flag in &r.flags {
+                match flag {
+                    CompiledFlag::Latest { set, .. } | CompiledFlag::Missing { set, .. } => {
+                        out.extend(set.loinc_codes().map(String::from));
+                    }
+                    CompiledFlag::BloodPressure { .. } => {
+                        out.insert(SYSTOLIC.to_string());
+                        out.insert(DIASTOLIC.to_string());
+                    }
+                    CompiledFlag::Vaccines(_) => {}
+                }
+            }
+        }
+        out
     }
 }
 

@@ -39,8 +39,6 @@ fn obs(loinc: &str, value: f64, unit: Option<&str>, date: &str) -> Observation {
     Observation {
         loinc: loinc.into(),
         value_num: Some(value),
-        value_text: None,
-        value_code: None,
         unit: unit.map(str::to_string),
         date: d(date),
     }

@@ -292,6 +292,8 @@ export function dueListAnswer(over: Partial<DueListAnswer> = {}): DueListAnswer 
     ],
     csv: 'rule,mrn\ncolorectal_cancer_screening,0000001\n',
     recall_csv: 'mrn,phone\n0000001,555-0101\n',
+    rows_total: 2,
+    recall_total: 2,
     patients: 2,
     ...over,
   };

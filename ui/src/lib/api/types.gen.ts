@@ -642,18 +642,30 @@ export interface DueList {
 
 /** The due list with its recall list and both as CSV. */
 export interface DueListAnswer {
-  csv: string;
+  /** With `csv`: every row. */
+  csv?: string | null;
+  /** The counts, and the rows from `offset` (at most `limit` of them). */
   list: DueList;
   /** Patients considered (in care, not deceased or inactive). */
   patients: number;
-  /** One entry per patient to call, with their phone. */
+  /** One entry per patient to call, with their phone (the same page as the rows). */
   recall: RecallEntry[];
-  recall_csv: string;
+  /** With `csv`: every patient to call. */
+  recall_csv?: string | null;
+  /** Patients on the whole recall list. */
+  recall_total: number;
+  /** Rows in the whole list. */
+  rows_total: number;
 }
 
 /** Who is due for what in a period (this month when not given). */
 export interface DueListRequest {
+  /** Also give the list and the recall list as CSV, every row of each whatever `limit` says (what an export or a recall call sheet needs). */
+  csv?: boolean;
   from?: string | null;
+  /** At most this many rows and recall entries, from `offset` on; all when absent. A practice of 100,000 has hundreds of thousands of rows: a screen shows a page (or one rule's list), and the counts always cover everyone. */
+  limit?: number | null;
+  offset?: number;
   /** Only these rules (ids); all enabled rules when empty. */
   rules?: string[];
   to?: string | null;
@@ -3006,7 +3018,7 @@ export interface Commands {
   "cds.check": { request: CdsCheck; response: CheckAnswer };
   /** What a patient is due for on a day: every preventive rule's status (due, due soon, overdue, satisfied, not applicable, declined) with why and its USPSTF citation, the immunization forecast, and the registries the patient is on. */
   "cds.due": { request: DueRequest; response: DuePanel };
-  /** Practice-wide: the patients due or overdue for each preventive rule in a period (this month by default), with counts, a recall list with phones, and both as CSV. */
+  /** Practice-wide: the patients due or overdue for each preventive rule in a period (this month by default), with counts, a recall list with phones, and with `csv` both as CSV; `limit` and `offset` page the rows and the recall list (the counts and the totals always cover everyone). */
   "cds.due_list": { request: DueListRequest; response: DueListAnswer };
   /** The preventive rule table with its citations and the practice's switches (setting `preventive_rules`), and every registry (setting `registries` adds the practice's own). */
   "cds.rules": { request: NoArgs; response: RulesAnswer };

@@ -62,14 +62,26 @@ export function cdsRules(ctx: ServiceContext): Promise<RulesAnswer> {
   return ctx.backend.call('cds.rules', {});
 }
 
-/** Who is due for what between `from` and `to` (inclusive), with the recall list and CSVs. */
+/**
+ * Who is due for what between `from` and `to` (inclusive), with the recall list. `limit`
+ * keeps a page of rows (the counts always cover everyone); `csv` asks for both lists as CSV,
+ * every row.
+ */
 export function dueList(
   ctx: ServiceContext,
   from: string,
   to: string,
   rules: string[] = [],
+  page: { limit?: number; csv?: boolean } = {},
 ): Promise<DueListAnswer> {
-  return ctx.backend.call('cds.due_list', { from, to, rules });
+  return ctx.backend.call('cds.due_list', {
+    from,
+    to,
+    rules,
+    csv: page.csv ?? false,
+    limit: page.limit ?? null,
+    offset: 0,
+  });
 }
 
 /** Every monitoring registry with its patients and why each is on it. */

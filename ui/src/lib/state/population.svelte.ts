@@ -11,14 +11,24 @@ export type PopulationTab = 'due' | 'recall' | 'registries' | 'measures';
 /**
  * The Population screen: who is due for what in a period (this month to start), the recall
  * list with phones, and the monitoring registries, each with counts and a CSV the engine
- * writes. Filtering by rule or registry is done here, on the answer already read.
+ * writes. The due list comes a page at a time (`DUE_PAGE`); filtering by rule is done on
+ * that page when it holds the whole list, else by asking for the rule's own list.
  */
+/**
+ * Rows the screen asks for at once. A large practice has hundreds of thousands of rows due
+ * in a month; a page of them, the counts for everyone and a CSV of all is what a person can
+ * use, and what crosses to the window quickly.
+ */
+export const DUE_PAGE = 5000;
+
 export class PopulationState {
   tab = $state<PopulationTab>('due');
   from = $state('');
   to = $state('');
-  rule = $state('');
+  #rule = $state('');
   registry = $state('');
+  /** The chosen rule's own list, read when the page of all rules does not hold all of it. */
+  ruleDue = $state<DueListAnswer | null>(null);
 
   due = $state<DueListAnswer | null>(null);
   dueError = $state<ApiError | null>(null);
@@ -27,8 +37,40 @@ export class PopulationState {
   registriesError = $state<ApiError | null>(null);
   registriesLoading = $state(false);
 
-  readonly rows = $derived(rowsFor(this.due, this.rule));
-  readonly recall = $derived(recallFor(this.due, this.rule));
+  readonly #shown = $derived(this.#rule && this.ruleDue ? this.ruleDue : this.due);
+  readonly rows = $derived(rowsFor(this.#shown, this.#rule));
+  readonly recall = $derived(recallFor(this.#shown, this.#rule));
+  /** Rows in the whole list being shown (the rows are a page of them when fewer). */
+  readonly rowsTotal = $derived(
+    this.#rule && !this.ruleDue ? this.rows.length : (this.#shown?.rows_total ?? 0),
+  );
+  readonly recallTotal = $derived(
+    this.#rule && !this.ruleDue ? this.recall.length : (this.#shown?.recall_total ?? 0),
+  );
+
+  get rule(): string {
+    return this.#rule;
+  }
+
+  /** Chooses a rule; its own list is read when the page of all rules was cut short. */
+  set rule(rule: string) {
+    this.#rule = rule;
+    this.ruleDue = null;
+    const d = this.due;
+    if (rule && d && d.rows_total > d.list.rows.length) void this.#loadRule(rule);
+  }
+
+  #ruleSeq = 0;
+
+  async #loadRule(rule: string): Promise<void> {
+    const seq = ++this.#ruleSeq;
+    try {
+      const answer = await dueList(this.#ctx, this.from, this.to, [rule], { limit: DUE_PAGE });
+      if (seq === this.#ruleSeq && this.#rule === rule) this.ruleDue = answer;
+    } catch (e) {
+      if (seq === this.#ruleSeq) this.dueError = toApiError(e);
+    }
+  }
   readonly lists = $derived(
     (this.registries?.lists ?? []).filter((l) => !this.registry || l.registry === this.registry),
   );
@@ -48,12 +90,13 @@ export class PopulationState {
     const seq = ++this.#dueSeq;
     this.dueLoading = true;
     try {
-      const answer = await dueList(this.#ctx, this.from, this.to);
+      const answer = await dueList(this.#ctx, this.from, this.to, [], { limit: DUE_PAGE });
       if (seq !== this.#dueSeq) return;
       this.due = answer;
       this.dueError = null;
       // A rule the new answer no longer counts is no filter at all.
-      if (this.rule && !answer.list.counts.some((c) => c.rule === this.rule)) this.rule = '';
+      const keep = this.#rule && answer.list.counts.some((c) => c.rule === this.#rule);
+      this.rule = keep ? this.#rule : '';
     } catch (e) {
       if (seq === this.#dueSeq) this.dueError = toApiError(e);
     } finally {
@@ -88,13 +131,16 @@ export class PopulationState {
         : this.registries;
       return r ? { name: `registries-${this.registry || 'all'}-${r.on}.csv`, text: r.csv } : null;
     }
-    const d = this.rule ? await dueList(this.#ctx, this.from, this.to, [this.rule]) : this.due;
-    if (!d) return null;
+    if (!this.due) return null;
+    const d = await dueList(this.#ctx, this.from, this.to, this.rule ? [this.rule] : [], {
+      limit: 0,
+      csv: true,
+    });
     const period = `${d.list.from}-to-${d.list.to}`;
     const what = this.rule || 'all';
     return this.tab === 'recall'
-      ? { name: `recall-${what}-${period}.csv`, text: d.recall_csv }
-      : { name: `due-${what}-${period}.csv`, text: d.csv };
+      ? { name: `recall-${what}-${period}.csv`, text: d.recall_csv ?? '' }
+      : { name: `due-${what}-${period}.csv`, text: d.csv ?? '' };
   }
 
   /**
