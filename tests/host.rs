@@ -308,4 +308,15 @@ fn the_desktop_saves_the_due_list_the_recall_list_and_the_registries_as_csv_neve
         );
         assert_eq!(code(h.call("app.save_list", args)), "file_exists");
     }
+    // A measure's report: the CSV the screen made, written as given, never over a file.
+    let file = tmp.path().join("measure.csv");
+    let text = "measure,period,group,population\r\nCMS122,2025-01-01..2025-12-31,1,Numerator\r\n";
+    let args = json!({"list": "measure", "file": file.display().to_string(), "text": text});
+    h.call("app.save_list", args.clone()).unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    assert_eq!(code(h.call("app.save_list", args)), "file_exists");
+    let empty =
+        json!({"list": "measure", "file": tmp.path().join("empty.csv").display().to_string()});
+    assert_eq!(code(h.call("app.save_list", empty)), "invalid_input");
+    assert!(!tmp.path().join("empty.csv").exists(), "nothing written");
 }

@@ -587,6 +587,21 @@ impl Host {
                 serde_json::json!({ "registries": r.registries }),
                 "csv",
             ),
+            // Made by the screen from `measure.evaluate`; written as given.
+            ListKind::Measure => {
+                let text = r.text.unwrap_or_default();
+                if text.trim().is_empty() {
+                    return Err(err(
+                        ErrorCode::InvalidInput,
+                        "text: give the measure's CSV (choose a measure first).",
+                    ));
+                }
+                crate::interop::write_new_file(&file, text.as_bytes())?;
+                return Ok(ListWritten {
+                    file: file.display().to_string(),
+                    bytes: text.len() as u64,
+                });
+            }
         };
         let out = api::call(practice, session, command, args)?;
         let text = out[field].as_str().unwrap_or_default();

@@ -162,6 +162,9 @@ pub enum ListKind {
     Recall,
     /// `registry.list`: each registry's patients and why.
     Registries,
+    /// A quality measure's report as the Population screen shows it, its CSV in `text`
+    /// (the screen made it from `measure.evaluate`; the desktop has no download).
+    Measure,
 }
 
 /// `app.save_list`: a practice-wide list as CSV in a new file on this computer (the desktop
@@ -183,6 +186,9 @@ pub struct SaveList {
     /// Only these registries; all when empty.
     #[serde(default)]
     pub registries: Vec<String>,
+    /// The CSV of a `measure` list.
+    #[serde(default)]
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

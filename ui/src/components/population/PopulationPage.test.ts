@@ -245,12 +245,17 @@ describe('the Population screen', () => {
     );
   });
 
-  it('in the desktop, offers no CSV of a measure (the host saves only the engine’s lists)', async () => {
-    const backend = practice();
+  it('in the desktop, saves the measure shown through the save dialog and the host', async () => {
+    const backend = practice().on('app.save_list', ({ file }) => ({ file, bytes: 10 }));
     backend.pickedPath = '/home/me/m.csv';
     render(Shell, { backend });
     const page = await openMeasures();
-    expect(within(page).queryByRole('button', { name: 'Export CSV' })).toBeNull();
-    expect(within(page).getByRole('button', { name: 'Print' })).toBeTruthy();
+    await fireEvent.click(within(page).getByRole('button', { name: /^CMS122 Diabetes/ }));
+    await within(page).findByRole('table', { name: 'Populations of CMS122' });
+    await fireEvent.click(within(page).getByRole('button', { name: 'Export CSV' }));
+    await within(page).findByText('Saved /home/me/m.csv.');
+    const [call] = backend.callsOf('app.save_list');
+    expect(call).toMatchObject({ list: 'measure', file: '/home/me/m.csv' });
+    expect(call?.text).toContain('measure,period,group,population,patient_id,mrn,name,because');
   });
 });

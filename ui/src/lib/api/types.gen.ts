@@ -1410,7 +1410,7 @@ export interface Latest {
 }
 
 /** Which practice-wide list `app.save_list` saves. */
-export type ListKind = "due" | "recall" | "registries";
+export type ListKind = "due" | "recall" | "registries" | "measure";
 
 export interface ListWritten {
   bytes: number;
@@ -2543,6 +2543,8 @@ export interface SaveList {
   registries?: string[];
   /** Only these preventive rules (due and recall); all when empty. */
   rules?: string[];
+  /** The CSV of a `measure` list. */
+  text?: string | null;
   to?: string | null;
 }
 

@@ -100,3 +100,12 @@ export function registryList(
 export function saveList(ctx: ServiceContext, args: SaveList): Promise<ListWritten> {
   return ctx.backend.call('app.save_list', args);
 }
+
+/** Saves a measure's CSV (made by the screen) to a new file through the desktop host. */
+export async function saveMeasureCsv(
+  ctx: ServiceContext,
+  file: string,
+  text: string,
+): Promise<string> {
+  return (await ctx.backend.call('app.save_list', { list: 'measure', file, text })).file;
+}
