@@ -818,17 +818,28 @@ fn practice_charts(
     let spare = practice.spare_reader().unwrap_or(None);
     let mut charts = chart_facts::for_practice(practice.reader(), &needs, spare)?;
     charts.retain(ChartFacts::in_care);
-    for c in charts.iter_mut().filter(|_| forecasts) {
-        let child = c
-            .facts
-            .birth_date
-            .checked_add_months(Months::new(12 * CHILD_YEARS))
-            .is_some_and(|d| d > on);
-        if child && on >= c.facts.birth_date {
-            if let Ok(f) = forecast_of(c, on) {
-                c.facts.overdue_vaccine_groups = overdue_groups(&f);
+    if forecasts {
+        // Each child's forecast reads only their own chart: one share per core.
+        let parts = std::thread::available_parallelism().map_or(1, usize::from);
+        let chunk = charts.len().div_ceil(parts).max(256);
+        std::thread::scope(|scope| {
+            for part in charts.chunks_mut(chunk) {
+                scope.spawn(move || {
+                    for c in part {
+                        let child = c
+                            .facts
+                            .birth_date
+                            .checked_add_months(Months::new(12 * CHILD_YEARS))
+                            .is_some_and(|d| d > on);
+                        if child && on >= c.facts.birth_date {
+                            if let Ok(f) = forecast_of(c, on) {
+                                c.facts.overdue_vaccine_groups = overdue_groups(&f);
+                            }
+                        }
+                    }
+                });
             }
-        }
+        });
     }
     Ok(charts)
 }

@@ -406,30 +406,38 @@ pub struct Subject<'a> {
     pub facts: &'a Facts,
     pub on: NaiveDate,
     /// For each medication active on `on`: its index and ingredients.
-    active_meds: Vec<(usize, Vec<IngredientId>)>,
+    active_meds: std::cell::OnceCell<Vec<(usize, Vec<IngredientId>)>>,
 }
 
 impl<'a> Subject<'a> {
     pub fn new(facts: &'a Facts, on: NaiveDate) -> Subject<'a> {
-        let active_meds = facts
-            .medications
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| {
-                m.active
-                    && m.stop.is_none_or(|stop| stop > on)
-                    && m.start.is_none_or(|start| start <= on)
-            })
-            .map(|(i, m)| {
-                let found = ingredients::resolve(&m.name, m.rxnorm.as_deref()).found;
-                (i, found.into_iter().map(|f| f.ingredient).collect())
-            })
-            .collect();
         Subject {
             facts,
             on,
-            active_meds,
+            active_meds: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The medications active on `on` with their ingredients, resolved the first time a
+    /// check asks (most rules never do, and resolving names is the costly part).
+    fn active_meds(&self) -> &[(usize, Vec<IngredientId>)] {
+        self.active_meds.get_or_init(|| {
+            let on = self.on;
+            self.facts
+                .medications
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| {
+                    m.active
+                        && m.stop.is_none_or(|stop| stop > on)
+                        && m.start.is_none_or(|start| start <= on)
+                })
+                .map(|(i, m)| {
+                    let found = ingredients::resolve(&m.name, m.rxnorm.as_deref()).found;
+                    (i, found.into_iter().map(|f| f.ingredient).collect())
+                })
+                .collect()
+        })
     }
 
     pub fn age(&self) -> i32 {
@@ -461,7 +469,7 @@ impl<'a> Subject<'a> {
 
     /// The active medications with an ingredient of the class, by name.
     pub fn medications_in(&self, class: &MedicationClass) -> Vec<String> {
-        self.active_meds
+        self.active_meds()
             .iter()
             .filter_map(|(i, found)| {
                 let hit = found.iter().find(|id| class.members.contains(id))?;

@@ -126,18 +126,33 @@ pub fn due_list<F: Borrow<Facts> + Sync>(
         }
         rows.extend(part_rows);
     }
-    rows.sort_by(|(a, x), (b, y)| {
-        a.cmp(b)
-            .then(x.due.cmp(&y.due))
-            .then_with(|| x.patient.name.cmp(&y.patient.name))
-            .then_with(|| x.patient.id.cmp(&y.patient.id))
+    // One rule's rows per bucket, each sorted on its own core; a patient has one row per
+    // rule, so the order (due date, name, id) is total and no stable sort is needed.
+    let mut buckets: Vec<Vec<DueRow>> = (0..enabled.len()).map(|_| Vec::new()).collect();
+    for (index, row) in rows {
+        buckets[index].push(row);
+    }
+    std::thread::scope(|scope| {
+        let per = buckets.len().div_ceil(parts).max(1);
+        for share in buckets.chunks_mut(per) {
+            scope.spawn(move || {
+                for bucket in share {
+                    bucket.sort_unstable_by(|x, y| {
+                        x.due
+                            .cmp(&y.due)
+                            .then_with(|| x.patient.name.cmp(&y.patient.name))
+                            .then_with(|| x.patient.id.cmp(&y.patient.id))
+                    });
+                }
+            });
+        }
     });
     DueList {
         from,
         to,
         rules_version: rules.version.clone(),
         counts,
-        rows: rows.into_iter().map(|(_, row)| row).collect(),
+        rows: buckets.into_iter().flatten().collect(),
     }
 }
 

@@ -49,8 +49,9 @@ export class FakeBackend implements Backend {
     return this;
   }
 
-  callsOf(command: CommandName): unknown[] {
-    return this.calls.filter((c) => c.command === command).map((c) => c.args);
+  /** The arguments of every call of one command, in order, typed as that command's arguments. */
+  callsOf<C extends CommandName>(command: C): Args<C>[] {
+    return this.calls.filter((c) => c.command === command).map((c) => c.args as Args<C>);
   }
 
   async call<C extends CommandName>(command: C, args: Args<C>): Promise<Answer<C>> {
