@@ -13,6 +13,8 @@
 //!   `cross_reactivity.tsv`: the medication-safety knowledge read by
 //!   `src/care/medication_safety/`, without their header. The interaction
 //!   exclusions are validated but not embedded: only tests read them.
+//! - `visit_kinds.tsv`: the SNOMED CT visit kinds the visit form offers so that
+//!   quality measures count a visit (check digit, no duplicates, words given).
 //! - `care_code_lists.json`, `preventive_rules.json`, `registries.json`: the
 //!   preventive-care rule table, the monitoring registries and the code lists
 //!   and medication classes they name, read by `src/care/`. Checked here: the
@@ -47,6 +49,7 @@ const CROSS_REACTIVITY_FILE: &str = "assets/cross_reactivity.tsv";
 const CODE_LISTS_FILE: &str = "assets/care_code_lists.json";
 const PREVENTIVE_FILE: &str = "assets/preventive_rules.json";
 const REGISTRIES_FILE: &str = "assets/registries.json";
+const VISIT_KINDS_FILE: &str = "assets/visit_kinds.tsv";
 
 const ICD10_HEADER: &str = "code\tbillable\tdescription";
 const CVX_HEADER: &str = "code\tshort_name\tfull_name\tstatus";
@@ -55,6 +58,7 @@ const INGREDIENTS_HEADER: &str = "rxcui\tname\tdrugbank\trxcui_source\tsynonyms"
 const INTERACTIONS_HEADER: &str = "list\tgroup\tdrug1\tdrug1_class\tdrug1_route\tdrug2\tdrug2_class\tdrug2_route\tseverity\tsource\tcitation\tconsequence";
 const EXCLUSIONS_HEADER: &str = "list\tdrug1\tdrug1_drugbank\tdrug2\tdrug2_drugbank\treason";
 const ALLERGY_CLASSES_HEADER: &str = "class\tkind\tname\tterms\tmembers\tstatement\tsources";
+const VISIT_KINDS_HEADER: &str = "code\tdisplay\tvalue_set";
 const CROSS_REACTIVITY_HEADER: &str = "from_class\tto_class\tseverity\trisk\tstatement\tsources";
 
 /// The CVX status vocabulary the CDC table uses.
@@ -709,6 +713,37 @@ fn check_allergy_classes<'a>(
     ids.into_keys().collect()
 }
 
+/// Validates the visit kinds: a SNOMED CT concept id with a valid check digit, once
+/// each, with its words and the value set it comes from.
+fn check_visit_kinds(text: &str, report: &mut Report) -> usize {
+    let rows = split_rows(text, VISIT_KINDS_HEADER, report);
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for row in &rows {
+        let [code, display, value_set] = row.fields[..] else {
+            unreachable!("split_rows checked the column count")
+        };
+        if !is_sctid(code) {
+            report.add(
+                row.line,
+                format!("{code:?} is not a SNOMED CT concept id (its check digit fails)"),
+            );
+        }
+        if let Some(first) = seen.insert(code, row.line) {
+            report.add(
+                row.line,
+                format!("duplicate visit kind {code} (also on line {first})"),
+            );
+        }
+        if display.trim().is_empty() || value_set.trim().is_empty() {
+            report.add(
+                row.line,
+                format!("visit kind {code} needs its words and its value set"),
+            );
+        }
+    }
+    rows.len()
+}
+
 /// Validates the cross-reactivity rules: both classes exist and differ, a
 /// severity, a risk, a statement and citations; no pair twice.
 fn check_cross_reactivity(text: &str, classes: &HashSet<&str>, report: &mut Report) {
@@ -795,6 +830,7 @@ fn main() {
         CODE_LISTS_FILE,
         PREVENTIVE_FILE,
         REGISTRIES_FILE,
+        VISIT_KINDS_FILE,
         "build.rs",
     ] {
         println!("cargo:rerun-if-changed={file}");
@@ -811,6 +847,7 @@ fn main() {
     let exclusions = read(&root, EXCLUSIONS_FILE);
     let allergy_classes = read(&root, ALLERGY_CLASSES_FILE);
     let cross_reactivity = read(&root, CROSS_REACTIVITY_FILE);
+    let visit_kinds = read(&root, VISIT_KINDS_FILE);
 
     let mut reports = [
         Report::new(ICD10_FILE),
@@ -821,6 +858,7 @@ fn main() {
         Report::new(EXCLUSIONS_FILE),
         Report::new(ALLERGY_CLASSES_FILE),
         Report::new(CROSS_REACTIVITY_FILE),
+        Report::new(VISIT_KINDS_FILE),
     ];
     let icd10_rows = check_icd10(&icd10, &mut reports[0]);
     check_cvx(&cvx, &mut reports[1]);
@@ -830,12 +868,18 @@ fn main() {
     check_exclusions(&exclusions, &names, &drugbank, &mut reports[5]);
     let classes = check_allergy_classes(&allergy_classes, &names, &mut reports[6]);
     check_cross_reactivity(&cross_reactivity, &classes, &mut reports[7]);
+    let kinds = check_visit_kinds(&visit_kinds, &mut reports[8]);
     let problems: Vec<String> = reports.iter().flat_map(Report::lines).collect();
     if !problems.is_empty() {
         fail(&problems);
     }
     if icd10_rows == 0 {
         fail(&[format!("{ICD10_FILE}:2: the table has no codes")]);
+    }
+    if kinds == 0 {
+        fail(&[format!(
+            "{VISIT_KINDS_FILE}:2: the table has no visit kinds"
+        )]);
     }
     if interaction_rows == 0 {
         fail(&[format!(
@@ -854,6 +898,7 @@ fn main() {
         body(&ingredients).as_bytes(),
     );
     write(&out_dir, "interactions.tsv", body(&interactions).as_bytes());
+    write(&out_dir, "visit_kinds.tsv", body(&visit_kinds).as_bytes());
     write(
         &out_dir,
         "allergy_classes.tsv",

@@ -451,3 +451,123 @@ fn practice_wide_lists_give_what_each_whole_chart_gives() {
         assert_eq!(by_practice, by_chart, "registries on {on}");
     }
 }
+
+/// Records entered in Chartkeep count for the quality measures once the visit has a coded
+/// kind: a diabetic and hypertensive patient with an annual wellness visit, an HbA1c over
+/// 9% and a controlled blood pressure is in CMS122's numerator and CMS165's; the same
+/// chart with the visit in words only is in neither measure's initial population.
+#[test]
+fn a_coded_visit_entered_in_chartkeep_counts_for_the_measures() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/cds/ecqm/input/vocabulary/valueset/external");
+    if !dir.is_dir() {
+        assert_ne!(
+            std::env::var("CHARTKEEP_REQUIRE_ECQM").as_deref(),
+            Ok("1"),
+            "no value sets at {}",
+            dir.display()
+        );
+        eprintln!("skipping: no value sets at {}", dir.display());
+        return;
+    }
+    let mut c = clinic(support::next_seed());
+    let (sets, _) = chartkeep::care::measures::value_sets::read_dir(&dir).expect("value sets");
+    chartkeep::api::import_value_sets(&mut c.env.practice, &mut c.admin, &sets, Default::default())
+        .expect("import");
+
+    // The form's kinds: shipped SNOMED CT ones, then the imported CPT codes.
+    let kinds = c.doc("visit.kinds", json!({}));
+    let awv = arr(&kinds)
+        .iter()
+        .find(|k| k["code"] == "444971000124105")
+        .expect("annual wellness visit offered");
+    assert_eq!(awv["value_sets"], json!(["Annual Wellness Visit"]));
+    assert!(arr(&kinds)
+        .iter()
+        .any(|k| k["system"] == "CPT" && k["code"] == "99213" && k["group"] == "Office Visit"));
+
+    let chart = |c: &mut Clinic, family: &str, visit: Json| -> String {
+        let p = c.patient(family, &["Dana"], "1960-06-15");
+        for code in ["E11.9", "I10"] {
+            c.doc(
+                "problem.add",
+                json!({"patient": p, "code": code, "onset_date": "2019-01-10"}),
+            );
+        }
+        let mut visit = visit;
+        visit["patient"] = json!(p);
+        let v = c.doc("encounter.add", visit);
+        c.doc(
+            "observation.add",
+            json!({"patient": p, "encounter": id(&v), "code": "4548-4", "value_num": 9.6, "unit": "%", "effective": "2025-03-10T09:30:00Z"}),
+        );
+        c.doc(
+            "vitals.record",
+            json!({"patient": p, "encounter": id(&v), "effective": "2025-03-10T09:10:00Z", "systolic": 132, "diastolic": 84}),
+        );
+        p
+    };
+    let coded = chart(
+        &mut c,
+        "Okafor",
+        json!({"start": "2025-03-10T09:00:00Z", "end": "2025-03-10T09:40:00Z", "type_code": "444971000124105", "status": "finished"}),
+    );
+    let words = chart(
+        &mut c,
+        "Lindqvist",
+        json!({"start": "2025-03-10T10:00:00Z", "type": "Office visit", "status": "finished"}),
+    );
+    let visits = c.doc("encounter.list", json!({"patient": coded}));
+    assert_eq!(
+        arr(&visits)[0]["type"],
+        "Annual wellness visit",
+        "the shipped kind fills the words"
+    );
+
+    let ids =
+        |pop: &Json| -> Vec<String> { arr(&pop["patients"]).iter().map(|m| s(m, "id")).collect() };
+    for (measure, why) in [("CMS122", "9.6%"), ("CMS165", "132/84 mmHg")] {
+        let e = c.doc(
+            "measure.evaluate",
+            json!({"measure": measure, "from": "2025-01-01", "to": "2025-12-31"}),
+        );
+        let g = &e["groups"][0];
+        assert_eq!(
+            ids(&g["initial_population"]),
+            vec![coded.clone()],
+            "{measure}: {g}"
+        );
+        assert_eq!(ids(&g["numerator"]), vec![coded.clone()], "{measure}: {g}");
+        assert!(!ids(&g["initial_population"]).contains(&words));
+        let because = s(&arr(&g["numerator"]["patients"])[0], "because");
+        assert!(because.contains(why), "{measure}: {because}");
+    }
+
+    // Bad codes are refused with what to do, and nothing is written.
+    let p = c.patient("Brandt", &["Ola"], "1970-01-01");
+    let before = c.commits();
+    let e = c.doc_err(
+        "encounter.add",
+        json!({"patient": p, "start": "2025-05-01T09:00:00Z", "type_code": "444971000124106"}),
+    );
+    assert_error(&e, "invalid_code", "check digit");
+    let e = c.doc_err(
+        "encounter.add",
+        json!({"patient": p, "start": "2025-05-01T09:00:00Z", "type_code": "99213", "type_system": "ICD-10-CM"}),
+    );
+    assert_error(&e, "invalid_code", "CPT or HCPCS");
+    let e = c.doc_err(
+        "encounter.add",
+        json!({"patient": p, "start": "2025-05-01T09:00:00Z", "type_code": "99213", "type_system": "CPT"}),
+    );
+    assert_error(&e, "invalid_input", "in words");
+    assert_eq!(c.commits(), before, "a refused visit writes nothing");
+    let v = c.doc(
+        "encounter.add",
+        json!({"patient": p, "start": "2025-05-01T09:00:00Z", "type": "Diabetes follow-up", "type_code": "99213", "type_system": "cpt"}),
+    );
+    assert_eq!(
+        (s(&v, "type_code"), s(&v, "type_system")),
+        ("99213".into(), "CPT".into())
+    );
+}

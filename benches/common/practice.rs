@@ -93,6 +93,9 @@ pub struct Latency {
 }
 
 pub fn measure(name: &'static str, iterations: usize, mut f: impl FnMut(usize)) -> Latency {
+    // A smoke run divides a tiny iteration count; at least one timing keeps the
+    // percentiles defined.
+    let iterations = iterations.max(1);
     // Warm up over the whole input set, so neither side of a ratio pays for cold pages
     // the other then finds cached.
     for i in 0..iterations.min(200) {

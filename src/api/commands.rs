@@ -232,6 +232,8 @@ fixed_commands! {
         "The CDSi observation codes (conditions such as pregnancy or asplenia) a chart can record as a problem with code_system \"cdsi\" to adjust the forecast.";
     "valueset.import" => valueset_import(ValueSetImportRequest) -> ValueSetImport, Administer, [],
         "Import value sets (FHIR ValueSet resources with their expansions, as a VSAC export gives them; a file may hold one or a Bundle of them) for the quality measures, in one commit; the same version again writes nothing, a new one replaces the codes. As `chartkeep import valuesets DIR` does.";
+    "visit.kinds" => visit_kinds(NoArgs) -> Vec<VisitKindInfo>, ReadChart, [],
+        "The coded kinds of visit the visit form offers, so that a visit counts for the quality measures: the shipped SNOMED CT kinds, then the CPT and HCPCS codes of the imported visit value sets; each with the imported value sets that hold it.";
     "measure.list" => measure_list(NoArgs) -> Vec<MeasureInfo>, ReadChart, [],
         "The quality measures Chartkeep computes (CMS122, CMS165, CMS125, CMS130, CMS138, 2025 performance period), each with whether the value sets it needs are imported.";
     "measure.evaluate" => measure_evaluate(MeasureEvaluate) -> Evaluation, ReadChart, [ValueSetsMissing],
@@ -1657,6 +1659,48 @@ fn valueset_import(
         }
     }
     super::import_value_sets(practice, session, &sets, report)
+}
+
+fn visit_kinds(
+    practice: &mut Practice,
+    _session: &mut Session,
+    _: NoArgs,
+) -> Result<Vec<VisitKindInfo>, ApiError> {
+    let sets = value_sets::stored(practice.reader(), measures::VISIT_VALUE_SETS)?;
+    let holding = |system: &str, code: &str| -> Vec<String> {
+        sets.iter()
+            .filter(|v| v.codes.iter().any(|(s, c)| s == system && c == code))
+            .map(|v| v.name.clone())
+            .collect()
+    };
+    let mut out: Vec<VisitKindInfo> = crate::codes::visit_kinds::all()
+        .iter()
+        .map(|k| VisitKindInfo {
+            system: String::new(),
+            code: k.code.to_string(),
+            display: k.display.to_string(),
+            group: k.value_set.to_string(),
+            value_sets: holding(crate::codes::visit_kinds::system_uri(""), k.code),
+        })
+        .collect();
+    for stored in ["CPT", "HCPCS"] {
+        let uri = crate::codes::visit_kinds::system_uri(stored);
+        let mut seen = std::collections::BTreeSet::new();
+        for set in &sets {
+            for (_, code) in set.codes.iter().filter(|(s, _)| s == uri) {
+                if seen.insert(code.clone()) {
+                    out.push(VisitKindInfo {
+                        system: stored.to_string(),
+                        code: code.clone(),
+                        display: String::new(),
+                        group: set.name.clone(),
+                        value_sets: holding(uri, code),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn measure_list(

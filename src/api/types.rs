@@ -468,6 +468,22 @@ pub struct ValueSetFileArg {
     pub content: String,
 }
 
+/// A coded kind of visit the visit form offers (`visit.kinds`): a visit given one counts
+/// for the quality measures whose qualifying visits hold its code.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct VisitKindInfo {
+    /// What `type_system` takes: empty for SNOMED CT, `CPT` or `HCPCS`.
+    pub system: String,
+    pub code: String,
+    /// Its words; empty for CPT and HCPCS codes, whose descriptions are not shipped.
+    pub display: String,
+    /// The kind of visit it is (`Office Visit`, `Annual Wellness Visit`...), for grouping.
+    pub group: String,
+    /// The imported visit value sets that hold it (by name): empty until the practice
+    /// imports its value sets, and then the visit counts for no measure.
+    pub value_sets: Vec<String>,
+}
+
 /// A quality measure Chartkeep computes.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct MeasureInfo {

@@ -145,6 +145,11 @@ record_kinds! {
         end: DateTime,
         /// The kind of visit, e.g. office visit.
         r#type: Text,
+        /// The kind of visit as a code, which quality measures count (a SNOMED CT
+        /// concept, or a CPT or HCPCS code of an imported value set).
+        type_code: Text,
+        /// Empty for SNOMED CT; "CPT" or "HCPCS".
+        type_system: Text,
         /// Why the patient came.
         reason: Text,
         provider: Text,

@@ -175,6 +175,56 @@ fn set(fields: &mut Vec<(String, Value)>, name: &str, v: Value) {
     fields.push((name.to_string(), v));
 }
 
+/// A visit's coded kind: the system normalised to its stored name (none for SNOMED CT,
+/// `CPT`, `HCPCS`), the code checked for that system, and the kind in words filled from
+/// the shipped table, or asked for when the table does not hold the code (a CPT or
+/// HCPCS code from an imported value set): a visit list shows words, not codes.
+fn visit_code(m: &Map<String, Json>, fields: &mut Vec<(String, Value)>) -> Result<(), ChartError> {
+    let text = |k: &str| m.get(k).and_then(Json::as_str).map(str::trim).unwrap_or("");
+    let code = text("type_code");
+    if code.is_empty() {
+        if get(fields, "type_code").is_some() {
+            set(fields, "type_code", Value::Null);
+            set(fields, "type_system", Value::Null);
+        }
+        return Ok(());
+    }
+    let system = codes::visit_kinds::system(text("type_system")).ok_or_else(|| {
+        ChartError::invalid_code(
+            "type_system",
+            &format!(
+                "'{}' is not a system of visit codes: leave it empty for SNOMED CT, or say CPT or HCPCS",
+                text("type_system")
+            ),
+        )
+    })?;
+    if let Some(problem) = codes::visit_kinds::code_problem(system, code) {
+        return Err(ChartError::invalid_code("type_code", &problem));
+    }
+    set(fields, "type_code", Value::from(code));
+    set(
+        fields,
+        "type_system",
+        if system.is_empty() {
+            Value::Null
+        } else {
+            Value::from(system)
+        },
+    );
+    if text("type").is_empty() {
+        match codes::visit_kinds::lookup(code).filter(|_| system.is_empty()) {
+            Some(kind) => set(fields, "type", Value::from(kind.display)),
+            None => {
+                return Err(ChartError::invalid(
+                    "type",
+                    &format!("say the kind of visit in words as well as its code ({code})"),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
 fn get<'a>(fields: &'a [(String, Value)], name: &str) -> Option<&'a Value> {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
@@ -415,6 +465,7 @@ fn check_parsed(
             ordered(m, "start", "end")?;
             after_birth(m, "start", patient)?;
             listed(m, "encounter", "status")?;
+            visit_code(m, fields)?;
         }
         "observation" => {
             required(m, "code")?;

@@ -19,3 +19,4 @@ pub mod check_digits;
 pub mod cvx;
 pub mod icd10;
 pub mod loinc;
+pub mod visit_kinds;

@@ -77,11 +77,16 @@ pub const MIGRATIONS: &[Migration] = &[
         "20261203_0013_observation_by_code",
         include_str!("../../migrations/20261203_0013_observation_by_code.sql"),
     ),
+    (
+        14,
+        "20261204_0014_visit_codes",
+        include_str!("../../migrations/20261204_0014_visit_codes.sql"),
+    ),
 ];
 
 /// The chart schema version this binary writes, as signed into every commit. Equal to
 /// the last entry of [`MIGRATIONS`] (a test checks it).
-pub const SCHEMA_VERSION: u32 = 13;
+pub const SCHEMA_VERSION: u32 = 14;
 
 /// The access log database's migrations, oldest first. Append only.
 pub const ACCESS_MIGRATIONS: &[Migration] = &[

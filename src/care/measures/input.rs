@@ -8,9 +8,13 @@
 //! procedure's code, a medication's RxNorm code, a smoking status. A record retracted in
 //! the chart (entered in error, refuted) is left out whichever way it is read.
 //!
-//! Not yet read: visits entered in Chartkeep, whose kind is free text rather than a code
-//! (a coded visit type is a schema change of its own), and orders entered in Chartkeep.
-//! Visits that arrived by import carry their codes and count.
+//! A visit entered in Chartkeep counts when it was given a coded kind (`type_code`, a
+//! SNOMED CT kind from the visit form or a CPT/HCPCS code of an imported value set); a
+//! visit with its kind in words only counts for no measure, as in any eCQM engine. A
+//! systolic and a diastolic reading entered together (same patient, same time) are read
+//! as one blood pressure panel, the shape the measures test.
+//!
+//! Not yet read: orders entered in Chartkeep.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -379,6 +383,18 @@ fn system_uri(name: Option<&str>, default: &'static str) -> String {
     }
 }
 
+const SYSTOLIC: &str = "8480-6";
+const DIASTOLIC: &str = "8462-4";
+const BP_PANEL: &str = "85354-9";
+
+/// The two halves of a blood pressure entered as two results, and their status.
+#[derive(Default)]
+struct BpHalves {
+    systolic: Option<f64>,
+    diastolic: Option<f64>,
+    status: Option<String>,
+}
+
 /// Which patients to load: all of them, or one.
 #[derive(Debug, Clone, Copy)]
 pub enum Which {
@@ -618,11 +634,51 @@ fn native(
             all
         }
     };
+    // Coded visits, from the index that holds only them.
+    for (id, patient, v, _) in rows(
+        conn,
+        "encounter INDEXED BY encounter_by_type_code",
+        &["type_code", "type_system", "start", "end", "status"],
+        None,
+        &format!(" AND type_code IS NOT NULL{filter}"),
+    )? {
+        let (Some(&i), false) = (index.get(&patient), sourced.contains(&id)) else {
+            continue;
+        };
+        let Some(code) = &v[0] else { continue };
+        let system = crate::codes::visit_kinds::system_uri(v[1].as_deref().unwrap_or(""));
+        patients[i].encounters.push(Encounter {
+            codes: vec![key(system, code)],
+            class: Some("AMB".into()),
+            status: Some(match v[4].as_deref() {
+                Some("planned") => "planned".to_string(),
+                Some("in-progress") => "in-progress".to_string(),
+                Some("cancelled") => "cancelled".to_string(),
+                _ => "finished".to_string(),
+            }),
+            period: Span::new(day(&v[2]), day(&v[3]).or(day(&v[2]))),
+            discharge: vec![],
+            id,
+        });
+    }
+    // Blood pressure halves by (patient, time), paired into panels below.
+    let mut halves: HashMap<(usize, String), BpHalves> = HashMap::new();
     for (id, patient, v, num) in results {
         let (Some(&i), false) = (index.get(&patient), sourced.contains(&id)) else {
             continue;
         };
         let Some(code) = &v[0] else { continue };
+        if code == SYSTOLIC || code == DIASTOLIC {
+            if let (Some(n), Some(at)) = (num, &v[4]) {
+                let h = halves.entry((i, at.clone())).or_default();
+                if code == SYSTOLIC {
+                    h.systolic = Some(n);
+                } else {
+                    h.diastolic = Some(n);
+                }
+                h.status = v[5].clone();
+            }
+        }
         let value = match (num, &v[2], &v[3]) {
             (Some(n), _, _) => Value::Quantity(n),
             (_, Some(c), _) => Value::Codes(vec![key(SNOMED, c)]),
@@ -648,6 +704,29 @@ fn native(
             effective: day(&v[4]).map(Span::at).unwrap_or_default(),
             value,
             components: vec![],
+            encounter: None,
+        });
+    }
+    let mut panels: Vec<_> = halves.into_iter().collect();
+    panels.sort_by(|a, b| a.0.cmp(&b.0));
+    for ((i, at), h) in panels {
+        let (Some(sys), Some(dia), status) = (h.systolic, h.diastolic, h.status) else {
+            continue;
+        };
+        patients[i].observations.push(Observation {
+            codes: vec![key(LOINC, BP_PANEL)],
+            status: Some(match status.as_deref() {
+                Some("preliminary") => "preliminary".to_string(),
+                Some("cancelled") => "cancelled".to_string(),
+                _ => "final".to_string(),
+            }),
+            categories: vec!["vital-signs".into()],
+            effective: parse_day(&at).map(Span::at).unwrap_or_default(),
+            value: Value::None,
+            components: vec![
+                (vec![key(LOINC, SYSTOLIC)], Some(sys)),
+                (vec![key(LOINC, DIASTOLIC)], Some(dia)),
+            ],
             encounter: None,
         });
     }

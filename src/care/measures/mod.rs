@@ -39,6 +39,23 @@ use self::input::{PatientInput, Which};
 use self::period::Period;
 use self::value_sets::ValueSets;
 
+/// The value sets of qualifying visits (OIDs), whose codes the visit form offers:
+/// office, annual wellness, preventive (adult and child, initial and established),
+/// home, telephone, virtual, preventive counselling.
+pub const VISIT_VALUE_SETS: &[&str] = &[
+    criteria::vs::OFFICE_VISIT,
+    criteria::vs::ANNUAL_WELLNESS,
+    criteria::vs::PREVENTIVE_ESTABLISHED_18,
+    criteria::vs::PREVENTIVE_INITIAL_18,
+    "2.16.840.1.113883.3.464.1003.101.12.1024",
+    "2.16.840.1.113883.3.464.1003.101.12.1022",
+    criteria::vs::HOME_HEALTHCARE,
+    criteria::vs::TELEPHONE_VISITS,
+    criteria::vs::VIRTUAL_ENCOUNTER,
+    "2.16.840.1.113883.3.464.1003.101.12.1026",
+    "2.16.840.1.113883.3.464.1003.101.12.1027",
+];
+
 /// What can go wrong computing a measure.
 #[derive(Debug, thiserror::Error)]
 pub enum MeasureError {

@@ -240,6 +240,37 @@ pub fn changes(
     Ok(out)
 }
 
+/// A value set as stored: its OID, its name and its `(system URI, code)` pairs.
+#[derive(Debug, Clone)]
+pub struct StoredSet {
+    pub oid: String,
+    pub name: String,
+    pub codes: Vec<(String, String)>,
+}
+
+/// The stored value sets among `oids`, in that order; the ones not imported are left out.
+pub fn stored(conn: &Connection, oids: &[&str]) -> Result<Vec<StoredSet>, MeasureError> {
+    let mut stmt =
+        conn.prepare("SELECT name, codes FROM value_set WHERE oid = ?1 AND retracted = 0")?;
+    let mut out = Vec::new();
+    for oid in oids {
+        let row: Option<(Option<String>, Option<String>)> = stmt
+            .query_row([oid], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((name, codes)) = row {
+            let pairs: Vec<(String, String)> = codes
+                .and_then(|c| serde_json::from_str(&c).ok())
+                .unwrap_or_default();
+            out.push(StoredSet {
+                oid: oid.to_string(),
+                name: name.unwrap_or_default(),
+                codes: pairs,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// The value sets a measure evaluation tests codes against, by OID: each a set of
 /// `system|code` keys, so a membership test is one hash look-up.
 #[derive(Debug, Clone, Default)]

@@ -32,6 +32,19 @@ impl Sim {
     }
 }
 
+/// The coded kind (a shipped SNOMED CT visit kind) of the visits a quality measure
+/// counts: well-child visits and annual physicals. Follow-ups and acute visits are
+/// office visits whose codes are CPT (a practice's own value set import), so the demo
+/// leaves them in words, as a practice without the import would.
+fn visit_code(kind: Kind, age: f64) -> Option<&'static str> {
+    match kind {
+        Kind::WellChild(_) => Some("3391000175108"),
+        Kind::Physical if age >= 65.0 => Some("456201000124103"),
+        Kind::Physical => Some("444971000124105"),
+        _ => None,
+    }
+}
+
 /// Length or height in cm at an age, from the adult height the child grows to.
 pub(super) fn height_at(p: &Person, age: f64) -> f64 {
     const CURVE: &[(f64, f64)] = &[
@@ -657,24 +670,27 @@ pub(super) fn visit(
         .text("start", start.clone())
         .text("end", stamp(v.date, v.minute + length))
         .text("type", typ.clone())
-        .text("reason", reason)
-        .text(
-            "provider",
-            if v.kind == Kind::Anticoagulation {
-                "Kim, RN"
-            } else {
-                "Dr. Lee"
-            },
-        )
-        .text(
-            "location",
-            if v.kind == Kind::Telehealth {
-                "Video visit"
-            } else {
-                "Main clinic"
-            },
-        )
-        .text("status", "finished");
+        .text("reason", reason);
+    if let Some(code) = visit_code(v.kind, p.age(v.date)) {
+        f.text("type_code", code);
+    }
+    f.text(
+        "provider",
+        if v.kind == Kind::Anticoagulation {
+            "Kim, RN"
+        } else {
+            "Dr. Lee"
+        },
+    )
+    .text(
+        "location",
+        if v.kind == Kind::Telehealth {
+            "Video visit"
+        } else {
+            "Main clinic"
+        },
+    )
+    .text("status", "finished");
     c.push(ids.create("encounter", eid, f));
     out.encounters += 1;
 

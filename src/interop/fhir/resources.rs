@@ -217,13 +217,28 @@ pub(super) fn encounter(patient: &str, e: &Map<String, Json>) -> Json {
         "id": text(e, "id"),
         "status": status,
         "class": coding(&format!("{THO}v3-ActCode"), "AMB", Some("ambulatory")),
-        "type": opt(e, "type").map(|t| json!([{"text": t}])),
+        "type": visit_type(e),
         "subject": reference(patient),
         "participant": opt(e, "provider").map(|p| json!([{"individual": {"display": p}}])),
         "period": {"start": opt(e, "start"), "end": opt(e, "end")},
         "reasonCode": opt(e, "reason").map(|r| json!([{"text": r}])),
         "location": opt(e, "location").map(|l| json!([{"location": {"display": l}}])),
     }))
+}
+
+/// A visit's kind: its words, with its code when it has one (what a measure engine
+/// receiving the export counts the visit by).
+fn visit_type(e: &Map<String, Json>) -> Option<Json> {
+    let code = opt(e, "type_code");
+    let words = opt(e, "type");
+    if code.is_none() && words.is_none() {
+        return None;
+    }
+    let system = crate::codes::visit_kinds::system_uri(opt(e, "type_system").unwrap_or(""));
+    Some(json!([{
+        "coding": code.map(|c| json!([coding(system, c, None)])),
+        "text": words,
+    }]))
 }
 
 pub(super) fn hospitalization(patient: &str, h: &Map<String, Json>) -> Json {

@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBackend } from '../../lib/api/fake-backend';
 import { session, status, summary } from '../../lib/api/fixtures';
-import type { NoteRecord, NoteView } from '../../lib/api/types.gen';
+import type { EncounterRecord, NoteRecord, NoteView } from '../../lib/api/types.gen';
 import Shell from '../app/Shell.svelte';
 
 const meta = {
@@ -27,6 +27,23 @@ function practice(permissions = session().permissions) {
     .on('chart.summary', () => summary())
     .on('note.list', () => [...notes.values()] as NoteRecord[])
     .on('encounter.list', () => [])
+    .on('visit.kinds', () => [
+      {
+        system: '',
+        code: '444971000124105',
+        display: 'Annual wellness visit',
+        group: 'Annual Wellness Visit',
+        value_sets: ['Annual Wellness Visit'],
+      },
+      {
+        system: 'CPT',
+        code: '99213',
+        display: '',
+        group: 'Office Visit',
+        value_sets: ['Office Visit'],
+      },
+    ])
+    .on('encounter.add', (a) => ({ ...meta, ...a, id: 'e1' }) as EncounterRecord)
     .on('conflict.list', () => [])
     .on('note.add', (a) => {
       const note: NoteView = {
@@ -138,6 +155,45 @@ describe('Visits and notes', () => {
       expect.stringContaining('Fever since yesterday'),
     ]);
   }, 20_000); // a whole visit, through the shell: slow on a busy machine
+
+  it('a visit started with a coded kind sends its code, and words fill from the kind', async () => {
+    const backend = practice();
+    render(Shell, { backend });
+    await openNotes();
+    await fireEvent.click(screen.getByRole('button', { name: 'Start visit' }));
+    const code = await screen.findByLabelText('Visit code');
+    await screen.findByRole('option', {
+      name: /Annual wellness visit \(SNOMED CT 444971000124105\)/,
+    });
+    expect(screen.getByRole('option', { name: 'Office Visit: CPT 99213' })).toBeTruthy();
+    await fireEvent.change(code, { target: { value: '|444971000124105' } });
+    expect((screen.getByLabelText('Kind of visit') as HTMLInputElement).value).toBe(
+      'Annual wellness visit',
+    );
+    await fireEvent.click(screen.getByRole('button', { name: 'Start visit and note' }));
+    await waitFor(() => expect(backend.callsOf('encounter.add')).toHaveLength(1));
+    expect(backend.callsOf('encounter.add')[0]).toMatchObject({
+      patient: 'p1',
+      type: 'Annual wellness visit',
+      type_code: '444971000124105',
+      type_system: null,
+      status: 'in-progress',
+    });
+
+    // A CPT code keeps the words the clinician typed and names its system.
+    await fireEvent.click(screen.getByRole('button', { name: 'Start visit' }));
+    await fireEvent.input(screen.getByLabelText('Kind of visit'), {
+      target: { value: 'Diabetes follow-up' },
+    });
+    await fireEvent.change(screen.getByLabelText('Visit code'), { target: { value: 'CPT|99213' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Start visit and note' }));
+    await waitFor(() => expect(backend.callsOf('encounter.add')).toHaveLength(2));
+    expect(backend.callsOf('encounter.add')[1]).toMatchObject({
+      type: 'Diabetes follow-up',
+      type_code: '99213',
+      type_system: 'CPT',
+    });
+  }, 20_000);
 
   it('locking right after typing still saves the draft before the screen locks', async () => {
     const backend = practice().on('app.lock', () => ({}));

@@ -725,6 +725,10 @@ export interface EncounterAdd {
   status?: "planned" | "in-progress" | "finished" | "cancelled" | null;
   /** The kind of visit, e.g. office visit. */
   type?: string | null;
+  /** The kind of visit as a code, which quality measures count (a SNOMED CT concept, or a CPT or HCPCS code of an imported value set). */
+  type_code?: string | null;
+  /** Empty for SNOMED CT; "CPT" or "HCPCS". */
+  type_system?: string | null;
 }
 
 /** A record of kind `encounter` as answers carry it. */
@@ -751,6 +755,10 @@ export interface EncounterRecord {
   status?: "planned" | "in-progress" | "finished" | "cancelled" | null;
   /** The kind of visit, e.g. office visit. */
   type?: string | null;
+  /** The kind of visit as a code, which quality measures count (a SNOMED CT concept, or a CPT or HCPCS code of an imported value set). */
+  type_code?: string | null;
+  /** Empty for SNOMED CT; "CPT" or "HCPCS". */
+  type_system?: string | null;
   /** Milliseconds since 1970, of the last change. */
   updated_at: number;
   updated_by: string;
@@ -772,6 +780,10 @@ export interface EncounterUpdate {
   status?: "planned" | "in-progress" | "finished" | "cancelled" | null;
   /** The kind of visit, e.g. office visit. */
   type?: string | null;
+  /** The kind of visit as a code, which quality measures count (a SNOMED CT concept, or a CPT or HCPCS code of an imported value set). */
+  type_code?: string | null;
+  /** Empty for SNOMED CT; "CPT" or "HCPCS". */
+  type_system?: string | null;
   /** The `version` from the read the edit was made on, so that an edit made meanwhile elsewhere is kept and flagged, not overwritten. */
   version: string[];
 }
@@ -2914,6 +2926,19 @@ export interface ValueSetImportRequest {
   files: ValueSetFileArg[];
 }
 
+/** A coded kind of visit the visit form offers (`visit.kinds`): a visit given one counts for the quality measures whose qualifying visits hold its code. */
+export interface VisitKindInfo {
+  code: string;
+  /** Its words; empty for CPT and HCPCS codes, whose descriptions are not shipped. */
+  display: string;
+  /** The kind of visit it is (`Office Visit`, `Annual Wellness Visit`...), for grouping. */
+  group: string;
+  /** What `type_system` takes: empty for SNOMED CT, `CPT` or `HCPCS`. */
+  system: string;
+  /** The imported visit value sets that hold it (by name): empty until the practice imports its value sets, and then the visit counts for no measure. */
+  value_sets: string[];
+}
+
 /** A vitals form: every measure is optional; each one given becomes an observation. */
 export interface VitalsForm {
   /** mm[Hg], 20–200, lower than systolic. */
@@ -3290,6 +3315,8 @@ export interface Commands {
   "user.update": { request: UserUpdate; response: UserInfo };
   /** Import value sets (FHIR ValueSet resources with their expansions, as a VSAC export gives them; a file may hold one or a Bundle of them) for the quality measures, in one commit; the same version again writes nothing, a new one replaces the codes. As `chartkeep import valuesets DIR` does. */
   "valueset.import": { request: ValueSetImportRequest; response: ValueSetImport };
+  /** The coded kinds of visit the visit form offers, so that a visit counts for the quality measures: the shipped SNOMED CT kinds, then the CPT and HCPCS codes of the imported visit value sets; each with the imported value sets that hold it. */
+  "visit.kinds": { request: NoArgs; response: VisitKindInfo[] };
   /** Save a vitals form as one commit; BMI is computed from height and weight. */
   "vitals.record": { request: VitalsForm; response: ObservationRecord[] };
 }
@@ -3459,6 +3486,7 @@ export const COMMAND_PERMISSIONS: Record<CommandName, readonly Permission[]> = {
   "user.list": ["administer"],
   "user.update": ["administer"],
   "valueset.import": ["administer"],
+  "visit.kinds": ["read_chart"],
   "vitals.record": ["write_chart"],
 };
 

@@ -8,6 +8,7 @@ import type {
   NoteRecord,
   NoteUpdate,
   NoteView,
+  VisitKindInfo,
 } from '../api/types.gen';
 import type { ServiceContext } from './context';
 
@@ -137,6 +138,26 @@ export async function startEncounter(
     status: 'in-progress',
   });
   return saved(ctx, 'encounter', args.patient, rec);
+}
+
+/**
+ * The coded kinds of visit (shipped SNOMED CT kinds, then the CPT and HCPCS codes of the
+ * practice's imported visit value sets). A visit given one counts for the quality
+ * measures; a visit in words only counts for none. Without them the form still starts a
+ * visit, so an error here leaves the list empty rather than blocking the visit.
+ */
+export async function visitKinds(ctx: ServiceContext): Promise<VisitKindInfo[]> {
+  try {
+    return await ctx.backend.call('visit.kinds', {});
+  } catch {
+    return [];
+  }
+}
+
+/** A kind's label in the visit form: its words, or its system and code. */
+export function visitKindLabel(k: VisitKindInfo): string {
+  const code = k.system ? `${k.system} ${k.code}` : `SNOMED CT ${k.code}`;
+  return k.display ? `${k.display} (${code})` : `${k.group}: ${code}`;
 }
 
 /** An amendment's own fields (the engine keeps them as JSON). */
