@@ -265,6 +265,22 @@ pub fn verbatim(j: &Json) -> Mapped {
     }
 }
 
+/// The first coding of a visit's type that the chart keeps as its coded kind (SNOMED
+/// CT, CPT, HCPCS, well formed), as (code, stored system). A code the shipped kinds do
+/// not know needs the type's words beside it, as the visit form asks.
+fn visit_coding(types: &Json, has_words: bool) -> Option<(String, &'static str)> {
+    use crate::codes::visit_kinds;
+    types.as_array()?.iter().find_map(|t| {
+        t["coding"].as_array()?.iter().find_map(|c| {
+            let system = visit_kinds::system(c["system"].as_str()?)?;
+            let code = c["code"].as_str()?.trim();
+            let known = system.is_empty() && visit_kinds::lookup(code).is_some();
+            (visit_kinds::code_problem(system, code).is_none() && (has_words || known))
+                .then(|| (code.to_string(), system))
+        })
+    })
+}
+
 fn encounter(j: &Json, scope: &Scope) -> Mapped {
     let class = j["class"]["code"].as_str().unwrap_or_default();
     let status = s(j, "status");
@@ -294,10 +310,14 @@ fn encounter(j: &Json, scope: &Scope) -> Mapped {
     let provider = j["participant"]
         .as_array()
         .and_then(|a| a.iter().find_map(|p| scope.display(&p["individual"])));
+    let words = first_text(&j["type"]);
+    let (code, system) = visit_coding(&j["type"], words.is_some()).unzip();
     let mut f = Fields::new();
     f.text("start", datetime(start))
         .text("end", datetime(end))
-        .text("type", first_text(&j["type"]))
+        .text("type", words)
+        .text("type_code", code)
+        .text("type_system", system)
         .text("reason", reason)
         .text("provider", provider)
         .text("location", place)
