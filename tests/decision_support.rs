@@ -541,6 +541,12 @@ fn a_coded_visit_entered_in_chartkeep_counts_for_the_measures() {
         assert!(!ids(&g["initial_population"]).contains(&words));
         let because = s(&arr(&g["numerator"]["patients"])[0], "because");
         assert!(because.contains(why), "{measure}: {because}");
+        // One patient's evaluation (the Due panel's) reads the same coded visit.
+        let one = c.doc(
+            "measure.evaluate",
+            json!({"measure": measure, "from": "2025-01-01", "to": "2025-12-31", "patient": coded}),
+        );
+        assert_eq!(one["groups"][0]["numerator"], g["numerator"], "{measure}");
     }
 
     // Bad codes are refused with what to do, and nothing is written.

@@ -634,10 +634,17 @@ fn native(
             all
         }
     };
-    // Coded visits, from the index that holds only them.
+    // Coded visits: for the practice, from the index that holds only them; for one
+    // patient, from that patient's visits (the coded-visit index leads with the code, so
+    // one patient's would be a walk of every coded visit in the practice).
+    let visits = if filter.is_empty() {
+        "encounter INDEXED BY encounter_by_type_code"
+    } else {
+        "encounter INDEXED BY encounter_start"
+    };
     for (id, patient, v, _) in rows(
         conn,
-        "encounter INDEXED BY encounter_by_type_code",
+        visits,
         &["type_code", "type_system", "start", "end", "status"],
         None,
         &format!(" AND type_code IS NOT NULL{filter}"),
