@@ -576,4 +576,32 @@ fn a_coded_visit_entered_in_chartkeep_counts_for_the_measures() {
         (s(&v, "type_code"), s(&v, "type_system")),
         ("99213".into(), "CPT".into())
     );
+
+    // The code picker searches the kinds by words and the imported codes by prefix; a
+    // code given without its system is placed by its shape, also when an edit changes it.
+    let words = c.doc(
+        "code.search",
+        json!({"system": "visit", "query": "wellness"}),
+    );
+    assert!(
+        arr(&words).iter().any(|h| h["code"] == "444971000124105"),
+        "{words}"
+    );
+    let prefix = c.doc("code.search", json!({"system": "visit", "query": "9921"}));
+    let cpt = arr(&prefix)
+        .iter()
+        .find(|h| h["code"] == "99213")
+        .expect("99213 found");
+    assert_eq!(cpt["display"], "Office Visit (CPT)");
+    let v = c.doc(
+        "encounter.add",
+        json!({"patient": p, "start": "2025-06-01T09:00:00Z", "type": "Follow-up", "type_code": "99214"}),
+    );
+    assert_eq!(s(&v, "type_system"), "CPT");
+    let v = c.doc(
+        "encounter.update",
+        json!({"id": id(&v), "version": v["version"], "type_code": "444971000124105"}),
+    );
+    assert_eq!(s(&v, "type_code"), "444971000124105");
+    assert_eq!(v["type_system"], Json::Null);
 }

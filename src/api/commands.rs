@@ -1090,7 +1090,7 @@ fn conflict_resolve(
 }
 
 fn code_search(
-    _practice: &mut Practice,
+    practice: &mut Practice,
     _session: &mut Session,
     req: CodeSearch,
 ) -> Result<Vec<CodeHit>, ApiError> {
@@ -1141,10 +1141,46 @@ fn code_search(
                 })
                 .collect()
         }
+        "visit" => {
+            let ql = q.to_lowercase();
+            let mut out: Vec<CodeHit> = crate::codes::visit_kinds::all()
+                .iter()
+                .filter(|k| {
+                    k.code == q
+                        || k.display.to_lowercase().contains(&ql)
+                        || k.value_set.to_lowercase().contains(&ql)
+                })
+                .map(|k| CodeHit {
+                    category: Some(k.value_set.to_string()),
+                    ..hit(k.code, k.display)
+                })
+                .collect();
+            // The CPT and HCPCS codes of the practice's imported visit value sets, by code
+            // or by the value set's name (their descriptions are not shipped).
+            let sets = value_sets::stored(practice.reader(), measures::VISIT_VALUE_SETS)?;
+            for set in &sets {
+                let by_name = set.name.to_lowercase().contains(&ql);
+                for (system, code) in &set.codes {
+                    let Some(stored) =
+                        crate::codes::visit_kinds::system(system).filter(|s| !s.is_empty())
+                    else {
+                        continue;
+                    };
+                    if (by_name || code.starts_with(q)) && !out.iter().any(|h| h.code == *code) {
+                        out.push(CodeHit {
+                            category: Some(set.name.clone()),
+                            ..hit(code, &format!("{} ({stored})", set.name))
+                        });
+                    }
+                }
+            }
+            out.truncate(limit);
+            out
+        }
         other => {
             return Err(ChartError::invalid(
                 "system",
-                &format!("'{other}' is not one of: icd10, cvx, loinc"),
+                &format!("'{other}' is not one of: icd10, cvx, loinc, visit"),
             )
             .into())
         }

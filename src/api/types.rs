@@ -187,7 +187,8 @@ impl JsonSchema for ResolvedRecord {
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct CodeSearch {
-    /// icd10 (the default), cvx or loinc.
+    /// icd10 (the default), cvx, loinc, or visit (the coded visit kinds: the shipped
+    /// SNOMED CT ones and the CPT/HCPCS codes of the imported visit value sets).
     #[serde(default)]
     pub system: Option<String>,
     pub query: String,
@@ -210,7 +211,7 @@ pub struct CodeHit {
     /// LOINC: the usual unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
-    /// LOINC: vital or lab.
+    /// LOINC: vital or lab. Visit kinds: the kind of visit (`Annual Wellness Visit`...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
 }

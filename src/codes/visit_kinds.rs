@@ -55,6 +55,18 @@ pub fn system(name: &str) -> Option<&'static str> {
     }
 }
 
+/// The system a visit code given without one belongs to, by its shape: a SNOMED CT id
+/// has at least six digits, so a five-character code is CPT (digits, or four digits and
+/// F, T, U) or HCPCS Level II (a letter and four digits).
+pub fn infer_system(code: &str) -> &'static str {
+    let b = code.as_bytes();
+    match b.len() {
+        5 if b[0].is_ascii_alphabetic() => "HCPCS",
+        5 => "CPT",
+        _ => "",
+    }
+}
+
 /// The FHIR code-system URI of a stored `type_system`.
 pub fn system_uri(stored: &str) -> &'static str {
     match stored {
@@ -103,6 +115,9 @@ mod tests {
         assert_eq!(system("SNOMED CT"), Some(""));
         assert_eq!(system("http://www.ama-assn.org/go/cpt"), Some("CPT"));
         assert_eq!(system("ICD-10-CM"), None);
+        assert_eq!(infer_system("99213"), "CPT");
+        assert_eq!(infer_system("G0438"), "HCPCS");
+        assert_eq!(infer_system("444971000124105"), "");
         assert_eq!(code_problem("", "444971000124105"), None);
         assert!(code_problem("", "444971000124106").is_some());
         assert_eq!(code_problem("CPT", "99213"), None);

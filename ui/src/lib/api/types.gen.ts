@@ -247,7 +247,7 @@ export interface Citation2 {
 export interface CodeHit {
   /** ICD-10-CM: whether the code may be billed. */
   billable?: boolean | null;
-  /** LOINC: vital or lab. */
+  /** LOINC: vital or lab. Visit kinds: the kind of visit (`Annual Wellness Visit`...). */
   category?: string | null;
   code: string;
   display: string;
@@ -285,7 +285,7 @@ export interface CodeSearch {
   /** 1–200; 20 when left out. */
   limit?: number | null;
   query: string;
-  /** icd10 (the default), cvx or loinc. */
+  /** icd10 (the default), cvx, loinc, or visit (the coded visit kinds: the shipped SNOMED CT ones and the CPT/HCPCS codes of the imported visit value sets). */
   system?: string | null;
 }
 

@@ -153,3 +153,63 @@ describe('a record section (problems)', () => {
     expect(screen.queryByRole('button', { name: 'Add problem' })).toBeNull();
   }, 20_000);
 });
+
+describe('a record section (encounters)', () => {
+  afterEach(() => cleanup());
+
+  it('a visit code picked from the visit kinds fills the type and is saved with the visit', async () => {
+    const backend = new FakeBackend()
+      .on('app.status', () => status({ session: session() }))
+      .on('patient.search', () => [
+        { id: 'p1', name: 'Testperson, Ann', birth_date: '1980-05-01', mrn: '0000001' },
+      ])
+      .on('patient.get', () => summary().patient)
+      .on('chart.summary', () => summary())
+      .on('code.search', ({ system, query }) =>
+        system === 'visit' && query.startsWith('well')
+          ? [
+              {
+                code: '444971000124105',
+                display: 'Annual wellness visit',
+                category: 'Annual Wellness Visit',
+              },
+            ]
+          : [],
+      )
+      .on('encounter.list', () => [])
+      .on('coverage.list', () => [])
+      .on('encounter.add', (a) => ({
+        ...meta,
+        id: 'e1',
+        created_at: 1,
+        updated_at: 1,
+        retracted: false,
+        ...a,
+      }));
+    render(Shell, { backend });
+    const field = await screen.findByLabelText('Search patients');
+    await fireEvent.input(field, { target: { value: 'ann' } });
+    await waitFor(() =>
+      expect(screen.getByRole('status').textContent).toContain('1 patient found'),
+    );
+    await fireEvent.keyDown(field, { key: 'Enter' });
+    const nav = await screen.findByRole('navigation', { name: 'Chart sections' });
+    await fireEvent.click(within(nav).getByRole('button', { name: 'Encounters' }));
+    await fireEvent.click(await screen.findByRole('button', { name: 'Add encounter' }));
+    const code = screen.getByRole('combobox', { name: 'Visit code' });
+    await fireEvent.input(code, { target: { value: 'wellness' } });
+    await screen.findByRole('option', { name: /444971000124105/ });
+    await fireEvent.keyDown(code, { key: 'ArrowDown' });
+    await fireEvent.keyDown(code, { key: 'Enter' });
+    expect((screen.getByLabelText('Type of visit') as HTMLInputElement).value).toBe(
+      'Annual wellness visit',
+    );
+    await fireEvent.click(screen.getByRole('button', { name: 'Save encounter' }));
+    await waitFor(() => expect(backend.callsOf('encounter.add')).toHaveLength(1));
+    expect(backend.callsOf('encounter.add')[0]).toMatchObject({
+      patient: 'p1',
+      type: 'Annual wellness visit',
+      type_code: '444971000124105',
+    });
+  }, 20_000);
+});

@@ -10,7 +10,7 @@ export interface Choice {
 }
 
 /** A code set `code.search` searches. */
-export type CodeSystem = 'icd10' | 'cvx' | 'loinc';
+export type CodeSystem = 'icd10' | 'cvx' | 'loinc' | 'visit';
 
 /**
  * One field of a record kind's add/edit form. `key` is the engine's field name (as in the
