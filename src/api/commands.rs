@@ -1141,41 +1141,33 @@ fn code_search(
                 })
                 .collect()
         }
+        // The kinds of `visit.kinds`, by code, words or value set; imported CPT and HCPCS
+        // codes also by prefix (their descriptions are not shipped).
         "visit" => {
             let ql = q.to_lowercase();
-            let mut out: Vec<CodeHit> = crate::codes::visit_kinds::all()
-                .iter()
+            let has = |text: &str| text.to_lowercase().contains(&ql);
+            visit_kind_list(practice.reader())?
+                .into_iter()
                 .filter(|k| {
                     k.code == q
-                        || k.display.to_lowercase().contains(&ql)
-                        || k.value_set.to_lowercase().contains(&ql)
+                        || (!k.system.is_empty() && k.code.starts_with(q))
+                        || has(&k.display)
+                        || has(&k.group)
+                        || k.value_sets.iter().any(|n| has(n))
                 })
-                .map(|k| CodeHit {
-                    category: Some(k.value_set.to_string()),
-                    ..hit(k.code, k.display)
-                })
-                .collect();
-            // The CPT and HCPCS codes of the practice's imported visit value sets, by code
-            // or by the value set's name (their descriptions are not shipped).
-            let sets = value_sets::stored(practice.reader(), measures::VISIT_VALUE_SETS)?;
-            for set in &sets {
-                let by_name = set.name.to_lowercase().contains(&ql);
-                for (system, code) in &set.codes {
-                    let Some(stored) =
-                        crate::codes::visit_kinds::system(system).filter(|s| !s.is_empty())
-                    else {
-                        continue;
+                .take(limit)
+                .map(|k| {
+                    let display = if k.display.is_empty() {
+                        format!("{} ({})", k.group, k.system)
+                    } else {
+                        k.display
                     };
-                    if (by_name || code.starts_with(q)) && !out.iter().any(|h| h.code == *code) {
-                        out.push(CodeHit {
-                            category: Some(set.name.clone()),
-                            ..hit(code, &format!("{} ({stored})", set.name))
-                        });
+                    CodeHit {
+                        category: Some(k.group),
+                        ..hit(&k.code, &display)
                     }
-                }
-            }
-            out.truncate(limit);
-            out
+                })
+                .collect()
         }
         other => {
             return Err(ChartError::invalid(
@@ -1702,25 +1694,33 @@ fn visit_kinds(
     _session: &mut Session,
     _: NoArgs,
 ) -> Result<Vec<VisitKindInfo>, ApiError> {
-    let sets = value_sets::stored(practice.reader(), measures::VISIT_VALUE_SETS)?;
+    visit_kind_list(practice.reader())
+}
+
+/// The shipped SNOMED CT visit kinds, then the CPT and HCPCS codes of the imported visit
+/// value sets (each once, grouped under the first set that holds it); each with the names
+/// of the imported visit value sets that hold it.
+fn visit_kind_list(conn: &rusqlite::Connection) -> Result<Vec<VisitKindInfo>, ApiError> {
+    use crate::codes::visit_kinds;
+    let sets = value_sets::stored(conn, measures::VISIT_VALUE_SETS)?;
     let holding = |system: &str, code: &str| -> Vec<String> {
         sets.iter()
             .filter(|v| v.codes.iter().any(|(s, c)| s == system && c == code))
             .map(|v| v.name.clone())
             .collect()
     };
-    let mut out: Vec<VisitKindInfo> = crate::codes::visit_kinds::all()
+    let mut out: Vec<VisitKindInfo> = visit_kinds::all()
         .iter()
         .map(|k| VisitKindInfo {
             system: String::new(),
             code: k.code.to_string(),
             display: k.display.to_string(),
             group: k.value_set.to_string(),
-            value_sets: holding(crate::codes::visit_kinds::system_uri(""), k.code),
+            value_sets: holding(visit_kinds::system_uri(""), k.code),
         })
         .collect();
     for stored in ["CPT", "HCPCS"] {
-        let uri = crate::codes::visit_kinds::system_uri(stored);
+        let uri = visit_kinds::system_uri(stored);
         let mut seen = std::collections::BTreeSet::new();
         for set in &sets {
             for (_, code) in set.codes.iter().filter(|(s, _)| s == uri) {

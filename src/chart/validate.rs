@@ -192,10 +192,10 @@ fn visit_code(m: &Map<String, Json>, fields: &mut Vec<(String, Value)>) -> Resul
     // A code picked or typed without its system is placed by its shape (also when an
     // edit changes the code alone: the stored system was the old code's).
     let code_alone = get(fields, "type_code").is_some() && get(fields, "type_system").is_none();
-    let given = match text("type_system") {
-        _ if code_alone => codes::visit_kinds::infer_system(code),
-        "" => codes::visit_kinds::infer_system(code),
-        s => s,
+    let given = if code_alone || text("type_system").is_empty() {
+        codes::visit_kinds::infer_system(code)
+    } else {
+        text("type_system")
     };
     let system = codes::visit_kinds::system(given).ok_or_else(|| {
         ChartError::invalid_code(

@@ -93,10 +93,12 @@ pub fn code_problem(system: &str, code: &str) -> Option<String> {
     };
     (!ok).then(|| match system {
         "CPT" => format!(
-            "{code:?} is not a CPT code (five characters: four digits, then a digit, F, T or U)"
+            "'{code}' is not a CPT code (five characters: four digits, then a digit, F, T or U)"
         ),
-        "HCPCS" => format!("{code:?} is not a HCPCS Level II code (a letter and four digits)"),
-        _ => format!("{code:?} is not a SNOMED CT concept id (its check digit fails)"),
+        "HCPCS" => format!("'{code}' is not a HCPCS Level II code (a letter and four digits)"),
+        _ => format!(
+            "'{code}' is not a SNOMED CT concept id (its check digit fails): pick the kind of visit from the list of visit codes"
+        ),
     })
 }
 

@@ -240,10 +240,9 @@ pub fn changes(
     Ok(out)
 }
 
-/// A value set as stored: its OID, its name and its `(system URI, code)` pairs.
+/// A value set as stored: its name and its `(system URI, code)` pairs.
 #[derive(Debug, Clone)]
 pub struct StoredSet {
-    pub oid: String,
     pub name: String,
     pub codes: Vec<(String, String)>,
 }
@@ -262,7 +261,6 @@ pub fn stored(conn: &Connection, oids: &[&str]) -> Result<Vec<StoredSet>, Measur
                 .and_then(|c| serde_json::from_str(&c).ok())
                 .unwrap_or_default();
             out.push(StoredSet {
-                oid: oid.to_string(),
                 name: name.unwrap_or_default(),
                 codes: pairs,
             });
