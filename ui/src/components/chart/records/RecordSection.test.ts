@@ -178,14 +178,22 @@ describe('a record section (encounters)', () => {
       )
       .on('encounter.list', () => [])
       .on('coverage.list', () => [])
-      .on('encounter.add', (a) => ({
-        ...meta,
-        id: 'e1',
-        created_at: 1,
-        updated_at: 1,
-        retracted: false,
-        ...a,
-      }));
+      .on('encounter.add', (a) => {
+        if (a.type_code === '444971000124106') {
+          throw {
+            code: 'invalid_code',
+            message: "type_code: '444971000124106' is not a SNOMED CT concept id",
+          };
+        }
+        return {
+          ...meta,
+          id: 'e1',
+          created_at: 1,
+          updated_at: 1,
+          retracted: false,
+          ...a,
+        };
+      });
     render(Shell, { backend });
     const field = await screen.findByLabelText('Search patients');
     await fireEvent.input(field, { target: { value: 'ann' } });
@@ -204,9 +212,17 @@ describe('a record section (encounters)', () => {
     expect((screen.getByLabelText('Type of visit') as HTMLInputElement).value).toBe(
       'Annual wellness visit',
     );
+    // The engine's refusal names the field as the form labels it, and marks it.
+    await fireEvent.input(code, { target: { value: '444971000124106' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Save encounter' }));
-    await waitFor(() => expect(backend.callsOf('encounter.add')).toHaveLength(1));
-    expect(backend.callsOf('encounter.add')[0]).toMatchObject({
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain(
+      "Visit code: '444971000124106' is not a SNOMED CT concept id",
+    );
+    await fireEvent.input(code, { target: { value: '444971000124105' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save encounter' }));
+    await waitFor(() => expect(backend.callsOf('encounter.add')).toHaveLength(2));
+    expect(backend.callsOf('encounter.add')[1]).toMatchObject({
       patient: 'p1',
       type: 'Annual wellness visit',
       type_code: '444971000124105',
