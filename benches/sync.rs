@@ -386,8 +386,14 @@ fn main() {
             assert!(r.converged);
             let t = Instant::now();
             let r1 = dial(&rb, &la.address).await;
+            let first = t.elapsed();
             let r2 = dial(&rc, &la.address).await;
             let elapsed = t.elapsed();
+            eprintln!(
+                "  B ↔ A (both ways) {:.3} s, then C ← A {:.3} s",
+                first.as_secs_f64(),
+                (elapsed - first).as_secs_f64()
+            );
             assert!(r1.converged && r2.converged, "the heal did not converge");
             la.handle.stop().await;
             lb.handle.stop().await;

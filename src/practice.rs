@@ -626,6 +626,17 @@ impl Practice {
             .apply_batch(&mut self.write, &self.gate, commits, now)
     }
 
+    /// Applies a batch already decoded and checked ([`ledger::Checked`]) in one
+    /// transaction; see [`Ledger::apply_batch`].
+    pub fn apply_checked(
+        &mut self,
+        checked: ledger::Checked,
+    ) -> Result<Vec<Result<ledger::Applied, LedgerError>>, LedgerError> {
+        let now = self.clock.now_ms();
+        self.ledger
+            .apply_checked(&mut self.write, &self.gate, checked, now)
+    }
+
     /// Makes the workstation with `public_key` a member of the practice, as administrator
     /// `author` (refused with `ledger_not_administrator` otherwise), with an MRN block of
     /// its own ([`ledger::member::next_mrn_block`]). Returns the member row's id.

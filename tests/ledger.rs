@@ -2409,6 +2409,64 @@ fn a_bad_commit_in_a_batch_is_rolled_back_alone() {
     assert_intact(a, "A after the batches");
 }
 
+/// Rows a commit creates alike (a form's results) are written many to a statement; a
+/// row among them that already exists is still refused by name, and nothing of its commit
+/// stays, while the batch's next commit applies.
+#[test]
+fn a_repeated_row_among_a_commits_alike_creates_is_refused_by_name() {
+    let (mut w, _t) = open_pair();
+    let kb = device_key(&w.b.practice);
+    let admin = user_id(&w.a.practice, "admin");
+    let now = now_ms(&w.a);
+    let a = &mut w.a.practice;
+    let before = commits(a);
+    let mut again = setting(74, "third");
+    again.row = uid(73);
+    let bad = forge(
+        &kb,
+        a.practice_id(),
+        SCHEMA_VERSION,
+        head_on(a, &kb),
+        now,
+        admin,
+        vec![setting(70, "first"), setting(72, "second"), again],
+    );
+    let good = forge(
+        &kb,
+        a.practice_id(),
+        SCHEMA_VERSION,
+        head_on(a, &kb),
+        now,
+        admin,
+        vec![setting(76, "instead"), setting(78, "and_this")],
+    );
+    let results = a.apply_batch(&[bad, good]).unwrap();
+    let err = results[0].as_ref().unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert!(
+        err.to_string()
+            .contains(&format!("a setting with id {} already exists", uid(73))),
+        "{err}"
+    );
+    assert!(results[1].is_ok(), "{:?}", results[1]);
+    assert_eq!(commits(a), before + 1);
+    assert_eq!(
+        count(
+            a.reader(),
+            "SELECT count(*) FROM setting WHERE name IN ('first', 'second', 'third')"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            a.reader(),
+            "SELECT count(*) FROM setting WHERE name IN ('instead', 'and_this')"
+        ),
+        2
+    );
+    assert_intact(a, "A after the refused commit");
+}
+
 #[test]
 fn verify_reports_an_index_row_or_amendment_moved_to_another_row() {
     let (env, _doc, patient) = busy_clinic();

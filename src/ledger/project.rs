@@ -116,54 +116,12 @@ pub fn apply_change(
 ) -> Result<(), LedgerError> {
     // Ids are bound as text from stack buffers: a replay projects millions of changes, and
     // three heap strings each were a measurable share of it.
-    let (mut row_buf, mut author_buf, mut change_buf) = ([0u8; 36], [0u8; 36], [0u8; 36]);
+    let (mut row_buf, mut author_buf) = ([0u8; 36], [0u8; 36]);
     let row: &str = c.row.hyphenated().encode_lower(&mut row_buf);
     let author: &str = origin.author.hyphenated().encode_lower(&mut author_buf);
     let at = super::hlc::millis(origin.hlc);
     match c.op {
-        Op::Create => {
-            let change_id: &str = c.id.hyphenated().encode_lower(&mut change_buf);
-            let mut vals: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(c.fields.len() + 6);
-            let mut sql = String::with_capacity(64 + 24 * (c.fields.len() + 6));
-            sql.push_str("INSERT INTO \"");
-            sql.push_str(def.table);
-            sql.push_str("\" (id");
-            vals.push(&row);
-            for (name, v) in &c.fields {
-                sql.push_str(", \"");
-                sql.push_str(name);
-                sql.push('"');
-                vals.push(v);
-            }
-            sql.push_str(
-                ", created_change, created_at, created_by, updated_at, updated_by) VALUES (?1",
-            );
-            vals.extend([
-                &change_id as &dyn rusqlite::ToSql,
-                &at,
-                &author,
-                &at,
-                &author,
-            ]);
-            for i in 2..=vals.len() {
-                // Writing into a String cannot fail.
-                let _ = write!(sql, ", ?{i}");
-            }
-            sql.push(')');
-            conn.prepare_cached(&sql)?
-                .execute(vals.as_slice())
-                .map_err(|e| match e {
-                    rusqlite::Error::SqliteFailure(f, _)
-                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                    {
-                        LedgerError::Invalid(format!(
-                            "a {} with id {} already exists, or a required field is missing",
-                            c.entity, c.row
-                        ))
-                    }
-                    e => e.into(),
-                })?;
-        }
+        Op::Create => create_rows(conn, def, &[c], origin)?,
         Op::Set | Op::Retract | Op::Resolve => {
             let seal = cat.seal(def.name);
             let sealing = seal.is_some_and(|s| {
@@ -228,15 +186,147 @@ pub fn apply_change(
             ])?;
         }
     }
+    after_write(conn, cat, def, row, keep_unique)
+}
+
+/// What follows every write of a row: its duplicates of unique fields (unless a replay
+/// derives them at the end) and the derived indexes.
+fn after_write(
+    conn: &Connection,
+    cat: &Catalogue,
+    def: &EntityDef,
+    row: &str,
+    keep_unique: bool,
+) -> Result<(), LedgerError> {
     if keep_unique {
-        for u in cat.unique.iter().filter(|u| u.entity == c.entity) {
+        for u in cat.unique.iter().filter(|u| u.entity == def.name) {
             super::unique::settle(conn, def, u, row)?;
         }
     }
     if let Some(hook) = cat.row_hook {
-        hook(conn, &c.entity, row)?;
+        hook(conn, def.name, row)?;
     }
     Ok(())
+}
+
+/// Whether `later` can be written in the same statement as `first` by [`create_all`]:
+/// both create a row of the same kind with the same fields in the same order.
+pub fn creates_alike(first: &Change, later: &Change) -> bool {
+    later.op == Op::Create
+        && first.op == Op::Create
+        && later.entity == first.entity
+        && later.fields.len() == first.fields.len()
+        && later
+            .fields
+            .iter()
+            .zip(&first.fields)
+            .all(|(a, b)| a.0 == b.0)
+}
+
+/// At most this many rows go into one insert (SQLite's limit on a statement's
+/// parameters is far above it).
+const ROWS_PER_INSERT: usize = 64;
+
+/// Writes the rows that `creates` (all alike, see [`creates_alike`]) make, with as few
+/// statements as possible, then what follows each row's write. A form's seven results
+/// are one insert instead of seven: every statement on a table with a guard trigger gets
+/// a statement journal, a copy of each page it touches, and seven rows appended to the
+/// same pages were seven copies of them.
+pub fn create_all(
+    conn: &Connection,
+    cat: &Catalogue,
+    def: &EntityDef,
+    creates: &[&Change],
+    origin: &Origin,
+) -> Result<(), LedgerError> {
+    for group in creates.chunks(ROWS_PER_INSERT) {
+        create_rows(conn, def, group, origin)?;
+    }
+    let mut row_buf = [0u8; 36];
+    for c in creates {
+        after_write(
+            conn,
+            cat,
+            def,
+            c.row.hyphenated().encode_lower(&mut row_buf),
+            true,
+        )?;
+    }
+    Ok(())
+}
+
+/// Inserts the rows of one or more alike creates in one statement.
+fn create_rows(
+    conn: &Connection,
+    def: &EntityDef,
+    creates: &[&Change],
+    origin: &Origin,
+) -> Result<(), LedgerError> {
+    let Some(first) = creates.first() else {
+        return Ok(());
+    };
+    let author = origin.author.hyphenated().to_string();
+    let at = super::hlc::millis(origin.hlc);
+    let ids: Vec<(String, String)> = creates
+        .iter()
+        .map(|c| {
+            (
+                c.row.hyphenated().to_string(),
+                c.id.hyphenated().to_string(),
+            )
+        })
+        .collect();
+    let width = first.fields.len() + 6;
+    let mut sql = String::with_capacity(64 + 24 * width * creates.len());
+    sql.push_str("INSERT INTO \"");
+    sql.push_str(def.table);
+    sql.push_str("\" (id");
+    for (name, _) in &first.fields {
+        sql.push_str(", \"");
+        sql.push_str(name);
+        sql.push('"');
+    }
+    sql.push_str(", created_change, created_at, created_by, updated_at, updated_by) VALUES ");
+    let mut vals: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(width * creates.len());
+    for (n, (c, (row, change))) in creates.iter().zip(&ids).enumerate() {
+        vals.push(row);
+        for (_, v) in &c.fields {
+            vals.push(v);
+        }
+        vals.extend([change as &dyn rusqlite::ToSql, &at, &author, &at, &author]);
+        sql.push_str(if n == 0 { "(" } else { ", (" });
+        for i in 0..width {
+            // Writing into a String cannot fail.
+            let _ = write!(
+                sql,
+                "{}?{}",
+                if i == 0 { "" } else { ", " },
+                n * width + i + 1
+            );
+        }
+        sql.push(')');
+    }
+    match conn.prepare_cached(&sql)?.execute(vals.as_slice()) {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::ConstraintViolation && creates.len() > 1 =>
+        {
+            // The statement wrote nothing. Row by row, to say which one is refused.
+            for c in creates {
+                create_rows(conn, def, &[c], origin)?;
+            }
+            Ok(())
+        }
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Err(LedgerError::Invalid(format!(
+                "a {} with id {} already exists, or a required field is missing",
+                first.entity, first.row
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// How the seal rule bears on one field of one change.

@@ -2,9 +2,9 @@
 //!
 //! Both sides run the same steps at once: Hello (protocol, practice), their version
 //! vectors, then each streams what the other lacks in batches while applying what it
-//! receives, then `Sent`. Each side applies the batches in the order they came, in one
-//! transaction of whole commits each, so after the peer's `Sent` it holds everything the
-//! peer had for it. A last pair of vectors tells both whether they now hold the same
+//! receives, then `Sent`. Each side applies the batches in the order they came, those that
+//! arrived together in one transaction of whole commits, so after the peer's `Sent` it
+//! holds everything the peer had for it. A last pair of vectors tells both whether they now hold the same
 //! commits, and `Bye` ends the connection.
 
 use std::pin::Pin;
@@ -22,9 +22,25 @@ use super::identity;
 use super::message::{Message, Vector, PROTOCOL};
 use super::replica::{Local, Outcome, Replica};
 use super::SyncError;
+use crate::ledger;
 
 /// About how much commit data one batch frame carries before compression.
 pub const BATCH_BYTES: usize = 2 << 20;
+
+/// At most this much commit data is applied in one transaction. Batches that arrived
+/// while the last one was being written are applied together: each transaction rewrites
+/// the index pages its commits touch, which for results spread over many patients is most
+/// of an index, so fewer and larger transactions write far less (10,000 vitals forms: 13
+/// transactions took 2.6 s to apply, 4 took 2.1 s). The bound keeps a transaction's pages
+/// within the page cache and the write lock short.
+pub const APPLY_BYTES: usize = 8 * BATCH_BYTES;
+
+/// What the reader hands on: a batch of commits already decoded and its signatures
+/// checked, or any other message.
+enum Incoming {
+    Commits(ledger::Checked),
+    Message(Message),
+}
 
 /// How long to wait for a TCP connection or a TLS handshake.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -128,11 +144,23 @@ async fn send_all<W: AsyncWrite + Unpin>(w: &mut W, ms: &[Message]) -> Result<()
     Ok(())
 }
 
-async fn next(rx: &mut mpsc::Receiver<Result<Message, SyncError>>) -> Result<Message, SyncError> {
-    match rx.recv().await {
-        Some(Ok(Message::Refused { code, message })) => Err(SyncError::Refused { code, message }),
+type Inbox = mpsc::Receiver<Result<Incoming, SyncError>>;
+
+fn opened(m: Option<Result<Incoming, SyncError>>) -> Result<Incoming, SyncError> {
+    match m {
+        Some(Ok(Incoming::Message(Message::Refused { code, message }))) => {
+            Err(SyncError::Refused { code, message })
+        }
         Some(m) => m,
         None => Err(SyncError::Io(std::io::ErrorKind::UnexpectedEof.into())),
+    }
+}
+
+/// The next message, where commits are out of turn.
+async fn next(rx: &mut Inbox) -> Result<Message, SyncError> {
+    match opened(rx.recv().await)? {
+        Incoming::Message(m) => Ok(m),
+        Incoming::Commits(_) => Err(unexpected(&Message::Commits(Vec::new()))),
     }
 }
 
@@ -162,12 +190,22 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (mut rd, mut wr) = tokio::io::split(stream);
-    let (tx, mut rx) = mpsc::channel::<Result<Message, SyncError>>(4);
+    // Room for a transaction's worth of batches (`APPLY_BYTES`) to gather while the last
+    // one is written.
+    let (tx, mut rx) = mpsc::channel::<Result<Incoming, SyncError>>(8);
     let reader = tokio::spawn(async move {
         loop {
             match frame::read(&mut rd, &limits).await {
                 Ok(Some(b)) => {
-                    let m = Message::decode(&b);
+                    let m = match Message::decode(&b) {
+                        // Decoded and checked here, while the batch before is written.
+                        Ok(Message::Commits(batch)) => {
+                            blocking(move || Ok(ledger::Checked::new(batch)))
+                                .await
+                                .map(Incoming::Commits)
+                        }
+                        m => m.map(Incoming::Message),
+                    };
                     let bad = m.is_err();
                     if tx.send(m).await.is_err() || bad {
                         break;
@@ -201,7 +239,7 @@ where
 
 async fn steps<W>(
     wr: &mut W,
-    rx: &mut mpsc::Receiver<Result<Message, SyncError>>,
+    rx: &mut Inbox,
     peer: [u8; 32],
     replica: Replica,
     local: &Local,
@@ -313,23 +351,39 @@ where
     };
     let receiving = async {
         let mut got = Outcome::default();
+        // A message taken from the queue while gathering batches, handled next.
+        let mut held = None;
         loop {
-            match next(rx).await? {
-                Message::Commits(batch) => {
+            let m = match held.take() {
+                Some(m) => opened(Some(m))?,
+                None => opened(rx.recv().await)?,
+            };
+            match m {
+                Incoming::Commits(mut batch) => {
+                    while batch.bytes() < APPLY_BYTES {
+                        match rx.try_recv() {
+                            Ok(Ok(Incoming::Commits(more))) => batch.append(more),
+                            Ok(other) => {
+                                held = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
                     let r = replica.clone();
-                    let o = blocking(move || r.apply(&peer, &batch)).await?;
+                    let o = blocking(move || r.apply_checked(&peer, batch)).await?;
                     got.new += o.new;
                     got.already += o.already;
                     got.quarantined += o.quarantined;
                     got.refused += o.refused;
                 }
                 // Other workstations' access log entries, kept as read-only copies.
-                Message::Log(entries) => {
+                Incoming::Message(Message::Log(entries)) => {
                     let r = replica.clone();
                     blocking(move || r.apply_log(&entries)).await?;
                 }
-                Message::Sent => return Ok::<Outcome, SyncError>(got),
-                other => return Err(unexpected(&other)),
+                Incoming::Message(Message::Sent) => return Ok::<Outcome, SyncError>(got),
+                Incoming::Message(other) => return Err(unexpected(&other)),
             }
         }
     };

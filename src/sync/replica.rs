@@ -268,20 +268,29 @@ impl Replica {
     /// Applies a peer's batch in one transaction of whole commits; refused commits are
     /// recorded (a hole is reported, never hidden) and the rest go on.
     pub fn apply(&self, peer: &[u8; 32], batch: &[Signed]) -> Result<Outcome, SyncError> {
+        self.apply_checked(peer, ledger::Checked::new(batch.to_vec()))
+    }
+
+    /// [`Replica::apply`] for a batch already decoded and its signatures checked, as the
+    /// exchange does on another core while the previous batch is written.
+    pub fn apply_checked(
+        &self,
+        peer: &[u8; 32],
+        checked: ledger::Checked,
+    ) -> Result<Outcome, SyncError> {
+        let origins = checked.origins();
         self.run(|p| {
-            let results = p.apply_batch(batch)?;
+            let results = p.apply_checked(checked)?;
             let now = p.clock.now_ms();
             let mut o = Outcome::default();
-            for (c, r) in batch.iter().zip(results) {
+            for (origin, r) in origins.iter().zip(results) {
                 match r {
                     Ok(Applied::New) => o.new += 1,
                     Ok(Applied::AlreadyHad) => o.already += 1,
                     Ok(Applied::Quarantined(_)) => o.quarantined += 1,
                     Err(e) => {
                         o.refused += 1;
-                        let (device, seq) = ledger::encoding::decode(&c.encoded)
-                            .map(|b| (ledger::commit::device_id(&b.device_key), b.seq))
-                            .unwrap_or(([0; 32], 0));
+                        let (device, seq) = origin.unwrap_or(([0; 32], 0));
                         tracing::warn!(
                             code = e.code(),
                             device = %hex::encode(&device[..8]),
