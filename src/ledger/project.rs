@@ -265,14 +265,25 @@ fn create_rows(
     let Some(first) = creates.first() else {
         return Ok(());
     };
-    let author = origin.author.hyphenated().to_string();
+    // Ids are encoded into one buffer rather than a heap string each, as in
+    // `apply_change`: a replay creates millions of rows, one statement each.
+    let mut author_buf = [0u8; 36];
+    let author: &str = origin.author.hyphenated().encode_lower(&mut author_buf);
     let at = super::hlc::millis(origin.hlc);
-    let ids: Vec<(String, String)> = creates
-        .iter()
-        .map(|c| {
+    let mut buf = vec![0u8; 72 * creates.len()];
+    for (b, c) in buf.chunks_mut(72).zip(creates) {
+        let (row, change) = b.split_at_mut(36);
+        c.row.hyphenated().encode_lower(row);
+        c.id.hyphenated().encode_lower(change);
+    }
+    // Hyphenated UUIDs are ASCII, so these never fail.
+    let ids: Vec<(&str, &str)> = buf
+        .chunks(72)
+        .map(|b| {
+            let (row, change) = b.split_at(36);
             (
-                c.row.hyphenated().to_string(),
-                c.id.hyphenated().to_string(),
+                std::str::from_utf8(row).unwrap_or_default(),
+                std::str::from_utf8(change).unwrap_or_default(),
             )
         })
         .collect();
