@@ -363,7 +363,7 @@ impl Ledger {
         signature: [u8; 64],
         now_ms: i64,
     ) -> Result<Applied, LedgerError> {
-        let commit = decoded(encoded, signature)?;
+        let commit = decoded(encoded.to_vec(), signature)?;
         let signed = commit.signature_valid();
         let (applied, landed) = with_write(conn, gate, |tx| {
             self.apply_in(tx, &commit, signed, now_ms, Care::Savepoint)
@@ -478,7 +478,7 @@ impl Ledger {
                 signature,
             } in quarantine::pending(conn)?
             {
-                let commit = decoded(&body, signature)?;
+                let commit = decoded(body, signature)?;
                 let device = commit.device();
                 if stuck.contains(&device)
                     || quarantine::needs_newer_binary(self.catalogue, &commit.body).is_some()
@@ -720,17 +720,17 @@ impl Ledger {
 }
 
 /// A peer's commit as received: its bytes decoded, not yet checked.
-fn decoded(encoded: &[u8], signature: [u8; 64]) -> Result<Commit, LedgerError> {
+fn decoded(encoded: Vec<u8>, signature: [u8; 64]) -> Result<Commit, LedgerError> {
     Ok(Commit {
-        body: encoding::decode(encoded)?,
-        encoded: encoded.to_vec(),
+        body: encoding::decode(&encoded)?,
+        encoded,
         signature,
     })
 }
 
 /// A peer's batch decoded and its signatures checked: the part of applying it that needs
-/// no database and no ledger state. A receiver does it for the next batch on another core
-/// while the last one is written, which is a fifth of the time applying takes.
+/// no database and no ledger state, about a tenth of the time applying takes. A receiver
+/// does it for the next batch on another core while the last one is written.
 #[derive(Debug, Default)]
 pub struct Checked {
     /// Each commit in the order received, decoded (or why not), and whether its signature
@@ -745,13 +745,7 @@ impl Checked {
         let bytes = commits.iter().map(|c| c.encoded.len()).sum();
         let decoded: Vec<Result<Commit, LedgerError>> = commits
             .into_iter()
-            .map(|c| {
-                Ok(Commit {
-                    body: encoding::decode(&c.encoded)?,
-                    encoded: c.encoded,
-                    signature: c.signature,
-                })
-            })
+            .map(|c| decoded(c.encoded, c.signature))
             .collect();
         // Every signature of the batch in one check (`signature.rs`).
         let items: Vec<signature::Item<'_>> = decoded
@@ -769,14 +763,6 @@ impl Checked {
             items: decoded.into_iter().zip(signed).collect(),
             bytes,
         }
-    }
-
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
     }
 
     /// The commits' encoded size, in bytes.

@@ -4,8 +4,8 @@
 //! vectors, then each streams what the other lacks in batches while applying what it
 //! receives, then `Sent`. Each side applies the batches in the order they came, those that
 //! arrived together in one transaction of whole commits, so after the peer's `Sent` it
-//! holds everything the peer had for it. A last pair of vectors tells both whether they now hold the same
-//! commits, and `Bye` ends the connection.
+//! holds everything the peer had for it. A last pair of vectors tells both whether they
+//! now hold the same commits, and `Bye` ends the connection.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
