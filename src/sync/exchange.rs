@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 
 use super::frame::{self, Limits};
 use super::identity;
-use super::message::{Message, Vector, PROTOCOL};
+use super::message::{held_digest, Message, Vector, PROTOCOL};
 use super::replica::{Local, Outcome, Replica};
 use super::SyncError;
 use crate::ledger;
@@ -248,27 +248,23 @@ async fn steps<W>(
 where
     W: AsyncWrite + Unpin + Send,
 {
-    // Hello and the vectors go out together (one TLS record), since the vectors do not
-    // depend on the peer's Hello.
+    // Hello says what this side holds in 16 bytes, so two sides that are even (an idle
+    // round, most rounds) need not send their vectors at all.
     let r = replica.clone();
     let (ours, ours_log) = blocking(move || r.vectors()).await?;
-    send_all(
+    let held = held_digest(&ours, &ours_log);
+    send(
         wr,
-        &[
-            Message::Hello {
-                protocol: PROTOCOL,
-                practice: local.practice,
-                name: local.name.clone(),
-                listen_port,
-            },
-            Message::Vectors {
-                ledger: ours.clone(),
-                log: ours_log.clone(),
-            },
-        ],
+        &Message::Hello {
+            protocol: PROTOCOL,
+            practice: local.practice,
+            name: local.name.clone(),
+            listen_port,
+            held,
+        },
     )
     .await?;
-    let (peer_name, peer_listen_port) = match next(rx).await? {
+    let (peer_name, peer_listen_port, peer_held) = match next(rx).await? {
         Message::Hello { protocol, .. } if protocol != PROTOCOL => {
             return Err(SyncError::Protocol {
                 ours: PROTOCOL,
@@ -279,18 +275,16 @@ where
             return Err(SyncError::OtherPractice(practice.to_string()))
         }
         Message::Hello {
-            name, listen_port, ..
-        } => (name, listen_port),
-        other => return Err(unexpected(&other)),
-    };
-    let (theirs, theirs_log) = match next(rx).await? {
-        Message::Vectors { ledger, log } => (ledger, log),
+            name,
+            listen_port,
+            held,
+            ..
+        } => (name, listen_port, held),
         other => return Err(unexpected(&other)),
     };
 
-    let even_at_start = theirs == ours && theirs_log == ours_log;
-    if even_at_start {
-        // Nothing to send either way: Sent and Bye together, and done.
+    if peer_held == held {
+        // Nothing to send either way (both know it): Sent and Bye together, and done.
         send_all(wr, &[Message::Sent, Message::Bye]).await?;
         match next(rx).await? {
             Message::Sent => {}
@@ -301,6 +295,7 @@ where
             Ok(other) => return Err(unexpected(&other)),
             Err(e) => return Err(e),
         }
+        let theirs = ours.clone();
         return finish(
             &replica,
             peer,
@@ -313,6 +308,18 @@ where
         )
         .await;
     }
+    send(
+        wr,
+        &Message::Vectors {
+            ledger: ours.clone(),
+            log: ours_log.clone(),
+        },
+    )
+    .await?;
+    let (theirs, theirs_log) = match next(rx).await? {
+        Message::Vectors { ledger, log } => (ledger, log),
+        other => return Err(unexpected(&other)),
+    };
     // Send what they lack while applying what they send: the two directions run at once,
     // so neither side waits for the other to finish before its own batches start.
     let sending = async {
@@ -389,25 +396,20 @@ where
     };
     let (sent, received) = tokio::try_join!(sending, receiving)?;
 
-    // Both sides know whether the vectors were equal at the start; if they were, nothing
-    // moved and the last pair of vectors is skipped (an idle round stays small).
-    let (ours, theirs) = if even_at_start {
-        (ours, theirs)
-    } else {
-        let r = replica.clone();
-        let (ours, log) = blocking(move || r.vectors()).await?;
-        send(
-            wr,
-            &Message::Vectors {
-                ledger: ours.clone(),
-                log,
-            },
-        )
-        .await?;
-        match next(rx).await? {
-            Message::Vectors { ledger, .. } => (ours, ledger),
-            other => return Err(unexpected(&other)),
-        }
+    // What both hold now: equal ledger vectors mean they hold the same commits.
+    let r = replica.clone();
+    let (ours, log) = blocking(move || r.vectors()).await?;
+    send(
+        wr,
+        &Message::Vectors {
+            ledger: ours.clone(),
+            log,
+        },
+    )
+    .await?;
+    let (ours, theirs) = match next(rx).await? {
+        Message::Vectors { ledger, .. } => (ours, ledger),
+        other => return Err(unexpected(&other)),
     };
     send(wr, &Message::Bye).await?;
     match next(rx).await {

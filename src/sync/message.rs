@@ -14,8 +14,9 @@ use super::SyncError;
 use crate::ledger::Signed;
 
 /// The protocol version this binary speaks. A peer with another version is told so and
-/// the connection closes; nothing is exchanged.
-pub const PROTOCOL: u16 = 1;
+/// the connection closes; nothing is exchanged. Version 2 put the vectors' digest in
+/// `Hello`, so two workstations that are even skip the vectors.
+pub const PROTOCOL: u16 = 2;
 
 /// The most a compressed batch may grow to when decompressed.
 pub const MAX_BATCH_BYTES: usize = 64 << 20;
@@ -33,6 +34,9 @@ pub enum Message {
         name: String,
         /// The port its sync listener is on (0: none), so the other side can call back.
         listen_port: u16,
+        /// [`held_digest`] of its vectors: equal on both sides, nothing is to be sent
+        /// either way, and the vectors themselves (about 35 bytes a device) are skipped.
+        held: [u8; 16],
     },
     /// What this side holds: commits per device, and access log entries per device.
     Vectors { ledger: Vector, log: Vector },
@@ -71,6 +75,19 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     put_varint(out, b.len() as u64);
     out.extend_from_slice(b);
+}
+
+/// What a workstation holds, in 16 bytes: a SHA-256 of its two vectors as `Vectors`
+/// encodes them, cut short. Two workstations holding different commits and giving the same
+/// digest would need a 128-bit collision.
+pub fn held_digest(ledger: &Vector, log: &Vector) -> [u8; 16] {
+    let mut b = Vec::new();
+    put_vector(&mut b, ledger);
+    put_vector(&mut b, log);
+    let d = ring::digest::digest(&ring::digest::SHA256, &b);
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&d.as_ref()[..16]);
+    out
 }
 
 fn put_vector(out: &mut Vec<u8>, v: &Vector) {
@@ -172,6 +189,7 @@ impl Message {
                 practice,
                 name,
                 listen_port,
+                held,
             } => {
                 out.push(HELLO);
                 // The protocol version comes first and stays there in every version, so an
@@ -180,6 +198,7 @@ impl Message {
                 out.extend_from_slice(practice.as_bytes());
                 put_bytes(&mut out, name.as_bytes());
                 out.extend_from_slice(&listen_port.to_be_bytes());
+                out.extend_from_slice(held);
             }
             Message::Vectors { ledger, log } => {
                 out.push(VECTORS);
@@ -231,16 +250,19 @@ impl Message {
                         practice: Uuid::nil(),
                         name: String::new(),
                         listen_port: 0,
+                        held: [0; 16],
                     });
                 }
                 let practice = Uuid::from_bytes(r.take(16)?.try_into().expect("16 bytes"));
                 let name = r.text()?;
                 let listen_port = u16::from_be_bytes(r.take(2)?.try_into().expect("2 bytes"));
+                let held: [u8; 16] = r.take(16)?.try_into().expect("16 bytes");
                 Message::Hello {
                     protocol,
                     practice,
                     name,
                     listen_port,
+                    held,
                 }
             }
             VECTORS => Message::Vectors {
@@ -299,14 +321,19 @@ mod tests {
 
     fn message() -> impl Strategy<Value = Message> {
         prop_oneof![
-            (any::<[u8; 16]>(), ".{0,20}", any::<u16>()).prop_map(|(p, name, listen_port)| {
-                Message::Hello {
+            (
+                any::<[u8; 16]>(),
+                ".{0,20}",
+                any::<u16>(),
+                any::<[u8; 16]>()
+            )
+                .prop_map(|(p, name, listen_port, held)| Message::Hello {
                     protocol: PROTOCOL,
                     practice: Uuid::from_bytes(p),
                     name,
                     listen_port,
-                }
-            }),
+                    held,
+                }),
             (vector(), vector()).prop_map(|(ledger, log)| Message::Vectors { ledger, log }),
             proptest::collection::vec(
                 (
@@ -368,13 +395,30 @@ mod tests {
     }
 
     #[test]
+    fn the_held_digest_tells_even_workstations_from_any_difference() {
+        let ledger: Vector = [([1; 32], 7), ([2; 32], 3)].into_iter().collect();
+        let log: Vector = [([1; 32], 40)].into_iter().collect();
+        let d = held_digest(&ledger, &log);
+        assert_eq!(d, held_digest(&ledger.clone(), &log.clone()));
+        let mut one_more = ledger.clone();
+        one_more.insert([2; 32], 4);
+        assert_ne!(d, held_digest(&one_more, &log));
+        let mut new_device = log.clone();
+        new_device.insert([3; 32], 1);
+        assert_ne!(d, held_digest(&ledger, &new_device));
+        // The same entries as commits or as log entries are not the same holdings.
+        assert_ne!(held_digest(&log, &ledger), held_digest(&ledger, &log));
+    }
+
+    #[test]
     fn a_peer_on_another_protocol_version_is_read_far_enough_to_say_so() {
+        let other = PROTOCOL + 1;
         let mut frame = vec![HELLO];
-        frame.extend_from_slice(&2u16.to_be_bytes());
-        frame.extend_from_slice(b"whatever version 2 puts here");
+        frame.extend_from_slice(&other.to_be_bytes());
+        frame.extend_from_slice(b"whatever the next version puts here");
         assert!(matches!(
             Message::decode(&frame).unwrap(),
-            Message::Hello { protocol: 2, .. }
+            Message::Hello { protocol, .. } if protocol == other
         ));
     }
 }
